@@ -1,0 +1,30 @@
+# hourglass: the two commands of the README, and their parts.
+GO      ?= go
+BIN     := bin/hourglass
+CONFIG  ?= configs/quickstart.yaml
+
+.PHONY: quickstart setup build test bench clean
+
+## quickstart: install what is missing (the dataset included) and run the default experiment
+quickstart: setup build
+	$(BIN) data verify
+	$(BIN) config show --config $(CONFIG)
+	@echo "quickstart: the pipeline stages (pretrain, finetune, reduce, compare) are not built yet; see README.md"
+
+## setup: install the dataset and Go modules
+setup:
+	scripts/setup.sh
+
+build:
+	$(GO) build -o $(BIN) ./cmd/hourglass
+
+## test: the whole test suite (needs the dataset: run `make setup` once)
+test:
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 30m ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
+
+clean:
+	rm -rf bin

@@ -1,0 +1,99 @@
+package config
+
+// Config is one experiment. Each field tagged `mapstructure` is a key of the
+// YAML file; nested structs are its sections. Every key is documented in
+// configs/README.md.
+type Config struct {
+	Name      string   `mapstructure:"name" yaml:"name"`
+	Seed      int64    `mapstructure:"seed" yaml:"seed"`
+	Backend   string   `mapstructure:"backend" yaml:"backend"`
+	OutputDir string   `mapstructure:"output_dir" yaml:"output_dir"`
+	Data      Data     `mapstructure:"data" yaml:"data"`
+	Pretrain  Pretrain `mapstructure:"pretrain" yaml:"pretrain"`
+	Finetune  Finetune `mapstructure:"finetune" yaml:"finetune"`
+	Reduce    Reduce   `mapstructure:"reduce" yaml:"reduce"`
+	Compare   Compare  `mapstructure:"compare" yaml:"compare"`
+}
+
+// Data says where Fashion-MNIST lives and how the training split is cut.
+type Data struct {
+	// Dir holds the four IDX files (gzip'd or raw). Empty: discover them.
+	Dir string `mapstructure:"dir" yaml:"dir"`
+	// Validation is how many of the 60,000 training images (the last ones)
+	// are held out for validation.
+	Validation int `mapstructure:"validation" yaml:"validation"`
+	// TrainSubset, when > 0, keeps only that many training images (after the
+	// validation split, drawn with the experiment seed) for quick runs.
+	TrainSubset int `mapstructure:"train_subset" yaml:"train_subset"`
+}
+
+// Pretrain configures unsupervised autoencoder training.
+type Pretrain struct {
+	Epochs          int     `mapstructure:"epochs" yaml:"epochs"`
+	BatchSize       int     `mapstructure:"batch_size" yaml:"batch_size"`
+	LearningRate    float64 `mapstructure:"learning_rate" yaml:"learning_rate"`
+	Beta1           float64 `mapstructure:"beta1" yaml:"beta1"`
+	Beta2           float64 `mapstructure:"beta2" yaml:"beta2"`
+	Epsilon         float64 `mapstructure:"epsilon" yaml:"epsilon"`
+	Schedule        string  `mapstructure:"schedule" yaml:"schedule"`
+	Patience        int     `mapstructure:"patience" yaml:"patience"`
+	Reconstructions int     `mapstructure:"reconstructions" yaml:"reconstructions"`
+}
+
+// Finetune configures transfer learning from the frozen encoder.
+type Finetune struct {
+	// LabelsPerClass lists the labelled-subset sizes; AllLabels (written
+	// "all" in YAML) means every training label.
+	LabelsPerClass []int   `mapstructure:"labels_per_class" yaml:"labels_per_class"`
+	Epochs         int     `mapstructure:"epochs" yaml:"epochs"`
+	Head           []int   `mapstructure:"head" yaml:"head"`
+	Dropout        float64 `mapstructure:"dropout" yaml:"dropout"`
+	Seeds          int     `mapstructure:"seeds" yaml:"seeds"`
+	LearningRate   float64 `mapstructure:"learning_rate" yaml:"learning_rate"`
+}
+
+// AllLabels in Finetune.LabelsPerClass stands for "every training label".
+const AllLabels = 0
+
+// Reduce configures dimensionality reduction.
+type Reduce struct {
+	PCADims []int `mapstructure:"pca_dims" yaml:"pca_dims"`
+}
+
+// Compare configures the kNN comparison.
+type Compare struct {
+	K          int `mapstructure:"k" yaml:"k"`
+	TestSubset int `mapstructure:"test_subset" yaml:"test_subset"`
+}
+
+// Default returns the defaults of every key: the paper's protocol, one seed,
+// the pure-Go backend.
+func Default() Config {
+	return Config{
+		Name:      "experiment",
+		Seed:      1,
+		Backend:   "go",
+		OutputDir: "runs/experiment",
+		Data:      Data{Validation: 10000},
+		Pretrain: Pretrain{
+			Epochs:          100,
+			BatchSize:       128,
+			LearningRate:    1e-3,
+			Beta1:           0.9,
+			Beta2:           0.999,
+			Epsilon:         1e-8,
+			Schedule:        "constant",
+			Reconstructions: 10,
+		},
+		Finetune: Finetune{
+			LabelsPerClass: []int{10, 100, 1000},
+			Epochs:         30,
+			Head:           []int{128},
+			Dropout:        0.2,
+			Seeds:          3,
+			LearningRate:   1e-3,
+		},
+		Reduce:  Reduce{PCADims: []int{576, 64, 16}},
+		Compare: Compare{K: 5},
+	}
+}

@@ -1,0 +1,163 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// FieldError is a bad value for one key: which key, the value, and what
+// would be accepted instead.
+type FieldError struct {
+	Key     string // dotted key, e.g. "pretrain.epochs"
+	Value   any    // the offending value
+	Allowed string // what is accepted, in words
+	Source  string // where the value came from (file, environment, --set); filled by Load
+}
+
+func (e *FieldError) Error() string {
+	var b strings.Builder
+	if e.Source != "" {
+		b.WriteString(e.Source)
+		b.WriteString(": ")
+	}
+	fmt.Fprintf(&b, "key %q has bad value %s; allowed: %s", e.Key, quoteValue(e.Value), e.Allowed)
+	return b.String()
+}
+
+func quoteValue(v any) string {
+	if s, ok := v.(string); ok {
+		return fmt.Sprintf("%q", s)
+	}
+	return fmt.Sprintf("%v", v)
+}
+
+// Backends lists the accepted values of the backend key.
+var Backends = []string{"go", "xla:cpu", "xla:cuda"}
+
+// Schedules lists the accepted values of pretrain.schedule.
+var Schedules = []string{"constant", "cosine"}
+
+// checker gathers FieldErrors for one section.
+type checker struct {
+	prefix string
+	errs   []error
+}
+
+func (c *checker) fail(key string, v any, allowed string) {
+	c.errs = append(c.errs, &FieldError{Key: c.prefix + key, Value: v, Allowed: allowed})
+}
+
+func (c *checker) atLeast(key string, v, lo int) {
+	if v < lo {
+		c.fail(key, v, fmt.Sprintf("an integer >= %d", lo))
+	}
+}
+
+func (c *checker) positive(key string, v float64) {
+	if !(v > 0) {
+		c.fail(key, v, "a number > 0")
+	}
+}
+
+func (c *checker) within(key string, v, lo, hi float64, desc string) {
+	if !(v >= lo && v < hi) {
+		c.fail(key, v, desc)
+	}
+}
+
+func (c *checker) oneOf(key, v string, options []string) {
+	for _, o := range options {
+		if v == o {
+			return
+		}
+	}
+	c.fail(key, v, "one of "+strings.Join(options, ", "))
+}
+
+func (c *checker) err() error { return errors.Join(c.errs...) }
+
+// Validate checks every section and returns all problems at once.
+func (c *Config) Validate() error {
+	k := &checker{}
+	if strings.TrimSpace(c.Name) == "" {
+		k.fail("name", c.Name, "a non-empty name")
+	}
+	k.oneOf("backend", c.Backend, Backends)
+	if strings.TrimSpace(c.OutputDir) == "" {
+		k.fail("output_dir", c.OutputDir, "a non-empty folder path")
+	}
+	return errors.Join(k.err(), c.Data.Validate(), c.Pretrain.Validate(),
+		c.Finetune.Validate(), c.Reduce.Validate(), c.Compare.Validate())
+}
+
+// TrainImages is the size of Fashion-MNIST's training file.
+const TrainImages = 60000
+
+// Validate checks the data section.
+func (d *Data) Validate() error {
+	k := &checker{prefix: "data."}
+	if d.Validation < 0 || d.Validation >= TrainImages {
+		k.fail("validation", d.Validation, fmt.Sprintf("an integer from 0 to %d", TrainImages-1))
+	}
+	if d.TrainSubset < 0 || d.TrainSubset > TrainImages-d.Validation {
+		k.fail("train_subset", d.TrainSubset,
+			fmt.Sprintf("0 (all) or up to %d (60000 minus data.validation)", TrainImages-d.Validation))
+	}
+	return k.err()
+}
+
+// Validate checks the pretrain section.
+func (p *Pretrain) Validate() error {
+	k := &checker{prefix: "pretrain."}
+	k.atLeast("epochs", p.Epochs, 1)
+	k.atLeast("batch_size", p.BatchSize, 1)
+	k.positive("learning_rate", p.LearningRate)
+	k.within("beta1", p.Beta1, 0, 1, "a number in [0, 1)")
+	k.within("beta2", p.Beta2, 0, 1, "a number in [0, 1)")
+	k.positive("epsilon", p.Epsilon)
+	k.oneOf("schedule", p.Schedule, Schedules)
+	k.atLeast("patience", p.Patience, 0)
+	k.atLeast("reconstructions", p.Reconstructions, 0)
+	return k.err()
+}
+
+// Validate checks the finetune section.
+func (f *Finetune) Validate() error {
+	k := &checker{prefix: "finetune."}
+	if len(f.LabelsPerClass) == 0 {
+		k.fail("labels_per_class", f.LabelsPerClass, `a non-empty list of integers >= 1 or "all"`)
+	}
+	for _, n := range f.LabelsPerClass {
+		if n < 0 || n > TrainImages/10 {
+			k.fail("labels_per_class", n, `integers from 1 to 6000, or "all"`)
+		}
+	}
+	k.atLeast("epochs", f.Epochs, 1)
+	for _, h := range f.Head {
+		k.atLeast("head", h, 1)
+	}
+	k.within("dropout", f.Dropout, 0, 1, "a number in [0, 1)")
+	k.atLeast("seeds", f.Seeds, 1)
+	k.positive("learning_rate", f.LearningRate)
+	return k.err()
+}
+
+// Validate checks the reduce section.
+func (r *Reduce) Validate() error {
+	k := &checker{prefix: "reduce."}
+	for _, d := range r.PCADims {
+		if d < 1 || d > 784 {
+			k.fail("pca_dims", d, "integers from 1 to 784")
+		}
+	}
+	return k.err()
+}
+
+// Validate checks the compare section.
+func (c *Compare) Validate() error {
+	k := &checker{prefix: "compare."}
+	k.atLeast("k", c.K, 1)
+	k.atLeast("test_subset", c.TestSubset, 0)
+	return k.err()
+}

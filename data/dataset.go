@@ -1,0 +1,133 @@
+package data
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+)
+
+// Set is a labelled set of 28x28 images: Images holds Len()*Pixels float32
+// pixels in [0, 1], row-major, one image after the other.
+type Set struct {
+	Images []float32
+	Labels []int
+}
+
+// Len is the number of images.
+func (s *Set) Len() int { return len(s.Labels) }
+
+// Image returns image i's pixels (a view, not a copy).
+func (s *Set) Image(i int) []float32 { return s.Images[i*Pixels : (i+1)*Pixels] }
+
+// Subset copies the images at the given indices, in that order.
+func (s *Set) Subset(idx []int) *Set {
+	out := &Set{Images: make([]float32, 0, len(idx)*Pixels), Labels: make([]int, 0, len(idx))}
+	for _, i := range idx {
+		out.Images = append(out.Images, s.Image(i)...)
+		out.Labels = append(out.Labels, s.Labels[i])
+	}
+	return out
+}
+
+// Slice returns images [from, to) as views into s.
+func (s *Set) Slice(from, to int) *Set {
+	return &Set{Images: s.Images[from*Pixels : to*Pixels], Labels: s.Labels[from:to]}
+}
+
+// ClassCounts counts the images of each class.
+func (s *Set) ClassCounts() [Classes]int {
+	var c [Classes]int
+	for _, l := range s.Labels {
+		c[l]++
+	}
+	return c
+}
+
+// NewRand returns the generator every seeded draw in hourglass uses (PCG,
+// stable across Go releases).
+func NewRand(seed int64, stream uint64) *rand.Rand {
+	return rand.New(rand.NewPCG(uint64(seed), stream))
+}
+
+// Permutation returns a seeded permutation of the image indices.
+func (s *Set) Permutation(seed int64) []int {
+	return NewRand(seed, 1).Perm(s.Len())
+}
+
+// Sample draws n images without replacement, seeded.
+func (s *Set) Sample(n int, seed int64) *Set {
+	if n <= 0 || n >= s.Len() {
+		return s
+	}
+	p := NewRand(seed, 2).Perm(s.Len())[:n]
+	return s.Subset(p)
+}
+
+// PerClass draws n images of every class, seeded; n = 0 keeps every image.
+// The draw for a given seed and n is a fixed set, whatever uses it.
+func (s *Set) PerClass(n int, seed int64) (*Set, error) {
+	if n == 0 {
+		return s, nil
+	}
+	byClass := make([][]int, Classes)
+	for _, i := range NewRand(seed, 3).Perm(s.Len()) {
+		byClass[s.Labels[i]] = append(byClass[s.Labels[i]], i)
+	}
+	var idx []int
+	for c, ix := range byClass {
+		if len(ix) < n {
+			return nil, fmt.Errorf("class %d has %d images, fewer than the %d per class asked for", c, len(ix), n)
+		}
+		idx = append(idx, ix[:n]...)
+	}
+	return s.Subset(idx), nil
+}
+
+// FromBytes converts raw IDX pixels and labels into a Set.
+func FromBytes(pixels, labels []byte) *Set {
+	s := &Set{Images: make([]float32, len(pixels)), Labels: make([]int, len(labels))}
+	for i, p := range pixels {
+		s.Images[i] = float32(p) / 255
+	}
+	for i, l := range labels {
+		s.Labels[i] = int(l)
+	}
+	return s
+}
+
+// LoadSet reads one images file and its labels file from dir and checks that
+// their counts agree.
+func LoadSet(dir, images, labels string) (*Set, error) {
+	ip, ok := findFile(dir, images)
+	if !ok {
+		return nil, fmt.Errorf("%s: %s[.gz] not found; %s", dir, images, InstallHint)
+	}
+	lp, ok := findFile(dir, labels)
+	if !ok {
+		return nil, fmt.Errorf("%s: %s[.gz] not found; %s", dir, labels, InstallHint)
+	}
+	im, err := ReadImages(ip)
+	if err != nil {
+		return nil, err
+	}
+	lb, err := ReadLabels(lp)
+	if err != nil {
+		return nil, err
+	}
+	if im.Dims[0] != lb.Dims[0] {
+		return nil, fmt.Errorf("%s holds %d images but %s holds %d labels; they must agree",
+			filepath.Base(ip), im.Dims[0], filepath.Base(lp), lb.Dims[0])
+	}
+	return FromBytes(im.Data, lb.Data), nil
+}
+
+// Load reads the training and test sets from dir.
+func Load(dir string) (train, test *Set, err error) {
+	if train, err = LoadSet(dir, Files[0].Name, Files[1].Name); err != nil {
+		return nil, nil, err
+	}
+	if test, err = LoadSet(dir, Files[2].Name, Files[3].Name); err != nil {
+		return nil, nil, err
+	}
+	return train, test, nil
+}
