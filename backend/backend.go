@@ -1,0 +1,104 @@
+package backend
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/backends/simplego"
+)
+
+// Name is the registered name of the wrapped pure-Go backend (usable in
+// GOMLX_BACKEND too).
+const Name = "hourglass-go"
+
+func init() {
+	backends.Register(Name, newGo)
+}
+
+// Backend is simplego's backend with the missing operations filled in.
+type Backend struct {
+	*simplego.Backend
+}
+
+// Builder embeds simplego's Builder; the methods defined in this package
+// override or add operations.
+type Builder struct {
+	*simplego.Builder
+}
+
+var _ backends.Backend = (*Backend)(nil)
+var _ backends.Builder = (*Builder)(nil)
+
+func newGo(config string) (backends.Backend, error) {
+	b, err := simplego.New(config)
+	if err != nil {
+		return nil, err
+	}
+	InstallGradients()
+	return &Backend{Backend: b.(*simplego.Backend)}, nil
+}
+
+// Name describes the backend.
+func (b *Backend) Name() string { return "hourglass pure Go (simplego + filled ops)" }
+
+// String is the backend's configuration name.
+func (b *Backend) String() string { return Name }
+
+// Builder returns a Builder that fills in simplego's missing operations.
+func (b *Backend) Builder(name string) backends.Builder {
+	return &Builder{Builder: b.Backend.Builder(name).(*simplego.Builder)}
+}
+
+// Capabilities adds the filled-in operations to simplego's.
+func (b *Backend) Capabilities() backends.Capabilities {
+	c := b.Backend.Capabilities().Clone()
+	for _, op := range []backends.OpType{backends.OpTypePad, backends.OpTypeReverse,
+		backends.OpTypeSelectAndScatterMax, backends.OpTypeSelectAndScatterMin} {
+		c.Operations[op] = true
+	}
+	return c
+}
+
+// XLAAvailable reports whether this binary was built with the xla tag.
+var XLAAvailable = false
+
+var cache sync.Map // config name -> backends.Backend
+
+// New returns the backend for an experiment's `backend` value: "go" (the
+// default, pure Go), "xla:cpu" or "xla:cuda". Backends are created once per
+// process and shared.
+func New(name string) (backends.Backend, error) {
+	if b, ok := cache.Load(name); ok {
+		return b.(backends.Backend), nil
+	}
+	var b backends.Backend
+	var err error
+	switch {
+	case name == "" || name == "go":
+		b, err = newGo("")
+	case strings.HasPrefix(name, "xla"):
+		if !XLAAvailable {
+			return nil, fmt.Errorf("backend %q: this hourglass was built without XLA; rebuild with `go build -tags xla ./cmd/hourglass` (needs XLA's PJRT plugin), or use backend: go", name)
+		}
+		b, err = newXLA(name)
+	default:
+		return nil, fmt.Errorf("unknown backend %q: use go, xla:cpu or xla:cuda", name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("backend %q: %w", name, err)
+	}
+	actual, _ := cache.LoadOrStore(name, b)
+	return actual.(backends.Backend), nil
+}
+
+// IsPureGo reports whether b executes with simplego's kernels, where the
+// model uses im2col convolutions instead of ConvGeneral.
+func IsPureGo(b backends.Backend) bool {
+	switch b.(type) {
+	case *Backend, *simplego.Backend:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,15 @@
+// Package backend creates the GoMLX backend named in an experiment's
+// `backend` key and makes GoMLX's pure-Go backend able to train hourglass's
+// model quickly.
+//
+// `go` is GoMLX's simplego backend wrapped by this package: the wrapper's
+// Builder embeds simplego's and fills in the operations simplego lacks (Pad,
+// Reverse, SelectAndScatterMax/Min) by composing operations it has, and
+// accepts the empty strides and dilations that GoMLX's own convolution
+// gradient passes. InstallGradients replaces, through graph.VJPRegistration,
+// the gradient of Dot (a broadcast multiply and sum materialising an
+// [i, j, k] tensor) with two matrix products.
+//
+// `xla:cpu` and `xla:cuda` need hourglass built with `-tags xla`, so the
+// default build stays pure Go and never tries to download XLA's plugin.
+package backend

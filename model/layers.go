@@ -1,0 +1,188 @@
+package model
+
+import (
+	"math"
+
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/pkg/ml/context/initializers"
+
+	"github.com/hourglass-ml/hourglass/backend"
+)
+
+// param creates (or reuses) a variable initialised uniformly in
+// [-bound, bound], as PyTorch's default layer initialisation does, and
+// returns its value in g.
+func param(ctx *context.Context, g *Graph, dtype dtypes.DType, name string, bound float64, dims ...int) *Node {
+	v := ctx.WithInitializer(initializers.RandomUniformFn(ctx, -bound, bound)).
+		VariableWithShape(name, shapes.Make(dtype, dims...))
+	return v.ValueGraph(g)
+}
+
+// ParamConvForm is the context parameter choosing how convolutions run:
+// "auto" (im2col on the pure-Go backend, ConvGeneral elsewhere), "im2col"
+// or "convgeneral".
+const ParamConvForm = "hourglass_conv_form"
+
+// useIm2col reports whether convolutions should be im2col matrix products
+// rather than ConvGeneral.
+func useIm2col(ctx *context.Context, g *Graph) bool {
+	switch context.GetParamOr(ctx, ParamConvForm, "auto") {
+	case "im2col":
+		return true
+	case "convgeneral":
+		return false
+	}
+	return backend.IsPureGo(g.Backend())
+}
+
+// Conv2D is a stride-1 convolution with a k x k kernel and "same" zero
+// padding, plus bias: x [B, H, W, Cin] -> [B, H, W, filters]. Variables in
+// ctx: weights [k, k, Cin, filters], biases [filters].
+func Conv2D(ctx *context.Context, x *Node, filters, k int) *Node {
+	g := x.Graph()
+	cin := x.Shape().Dimensions[3]
+	bound := 1 / math.Sqrt(float64(cin*k*k))
+	w := param(ctx, g, x.DType(), "weights", bound, k, k, cin, filters)
+	b := param(ctx, g, x.DType(), "biases", bound, filters)
+	lo := (k - 1) / 2
+	y := convValid(ctx, padZeros(x, lo, k-1-lo), w)
+	return Add(y, Reshape(b, 1, 1, 1, filters))
+}
+
+// convValid is an unpadded stride-1 convolution: x [B, H, W, Cin],
+// w [k, k, Cin, Cout] -> [B, H-k+1, W-k+1, Cout].
+func convValid(ctx *context.Context, x, w *Node) *Node {
+	dims := x.Shape().Dimensions
+	b, h, wd, cin := dims[0], dims[1], dims[2], dims[3]
+	k, cout := w.Shape().Dimensions[0], w.Shape().Dimensions[3]
+	oh, ow := h-k+1, wd-k+1
+	// GoMLX v0.26.0's gradient of ConvGeneral with respect to its input is
+	// off by one row and column for even kernels (it centres the kernel at
+	// (k-1)/2), so even kernels always take the im2col form.
+	if k%2 == 1 && !useIm2col(ctx, x.Graph()) {
+		return Convolve(x, w).NoPadding().Done()
+	}
+	// im2col: the k*k shifted views side by side on the channel axis, in
+	// (kh, kw, cin) order to match w's layout, then one matrix product.
+	cols := make([]*Node, 0, k*k)
+	for i := 0; i < k; i++ {
+		for j := 0; j < k; j++ {
+			cols = append(cols, Slice(x, AxisRange(), AxisRange(i, i+oh), AxisRange(j, j+ow), AxisRange()))
+		}
+	}
+	patches := Reshape(Concatenate(cols, 3), b*oh*ow, k*k*cin)
+	y := Dot(patches, Reshape(w, k*k*cin, cout))
+	return Reshape(y, b, oh, ow, cout)
+}
+
+// padZeros pads the two spatial axes of x [B, H, W, C] with lo zeros before
+// and hi after, by concatenation (differentiable on every backend).
+func padZeros(x *Node, lo, hi int) *Node {
+	for axis := 1; axis <= 2; axis++ {
+		parts := []*Node{}
+		if lo > 0 {
+			parts = append(parts, zerosLike(x, axis, lo))
+		}
+		parts = append(parts, x)
+		if hi > 0 {
+			parts = append(parts, zerosLike(x, axis, hi))
+		}
+		if len(parts) > 1 {
+			x = Concatenate(parts, axis)
+		}
+	}
+	return x
+}
+
+func zerosLike(x *Node, axis, n int) *Node {
+	s := x.Shape().Clone()
+	s.Dimensions[axis] = n
+	return Zeros(x.Graph(), s)
+}
+
+// MaxPool2 is 2x2 max pooling with stride 2 that drops an odd last row or
+// column (PyTorch's floor mode): [B, H, W, C] -> [B, H/2, W/2, C].
+func MaxPool2(x *Node) *Node {
+	dims := x.Shape().Dimensions
+	b, h, w, c := dims[0], dims[1]/2, dims[2]/2, dims[3]
+	if dims[1]%2 != 0 || dims[2]%2 != 0 {
+		x = Slice(x, AxisRange(), AxisRange(0, 2*h), AxisRange(0, 2*w), AxisRange())
+	}
+	return ReduceMax(Reshape(x, b, h, 2, w, 2, c), 2, 4)
+}
+
+// ConvTranspose2D is PyTorch's ConvTranspose2d for NHWC tensors:
+// out[b, s*i+kh-p, s*j+kw-p, co] += x[b, i, j, ci] * w[kh, kw, ci, co],
+// output size (in-1)*s - 2p + k + outputPadding. Variables: weights
+// [k, k, Cin, filters], biases [filters].
+func ConvTranspose2D(ctx *context.Context, x *Node, filters, k, stride, padding, outputPadding int) *Node {
+	g := x.Graph()
+	cin := x.Shape().Dimensions[3]
+	// PyTorch takes fan_in from the weight's second axis: filters*k*k.
+	bound := 1 / math.Sqrt(float64(filters*k*k))
+	w := param(ctx, g, x.DType(), "weights", bound, k, k, cin, filters)
+	b := param(ctx, g, x.DType(), "biases", bound, filters)
+	var y *Node
+	if k == stride && padding == 0 && outputPadding == 0 {
+		y = depthToSpace(x, w)
+	} else {
+		// The transposed convolution is a convolution of the input dilated by
+		// the stride and padded by k-1-p, with the kernel flipped.
+		lo := k - 1 - padding
+		xd := padZeros(dilate(x, stride), lo, lo+outputPadding)
+		y = convValid(ctx, xd, flip(w))
+	}
+	return Add(y, Reshape(b, 1, 1, 1, filters))
+}
+
+// depthToSpace is the transposed convolution whose kernel equals its stride:
+// windows do not overlap, so it is one matrix product and a reshape.
+func depthToSpace(x, w *Node) *Node {
+	d := x.Shape().Dimensions
+	b, h, wd, cin := d[0], d[1], d[2], d[3]
+	k, cout := w.Shape().Dimensions[0], w.Shape().Dimensions[3]
+	wm := Reshape(TransposeAllAxes(w, 2, 0, 1, 3), cin, k*k*cout) // [cin, (kh, kw, co)]
+	y := Dot(Reshape(x, b*h*wd, cin), wm)
+	y = Reshape(y, b, h, wd, k, k, cout)
+	y = TransposeAllAxes(y, 0, 1, 3, 2, 4, 5) // [b, h, kh, w, kw, co]
+	return Reshape(y, b, h*k, wd*k, cout)
+}
+
+// dilate inserts s-1 zeros between neighbouring pixels of x [B, H, W, C]:
+// -> [B, (H-1)*s+1, (W-1)*s+1, C].
+func dilate(x *Node, s int) *Node {
+	if s == 1 {
+		return x
+	}
+	d := x.Shape().Dimensions
+	b, h, w, c := d[0], d[1], d[2], d[3]
+	// Rows: [b, h, 1, w*c] ++ zeros [b, h, s-1, w*c] -> [b, h*s, w*c], cut the tail.
+	r := Reshape(x, b, h, 1, w*c)
+	r = Concatenate([]*Node{r, Zeros(x.Graph(), shapes.Make(x.DType(), b, h, s-1, w*c))}, 2)
+	r = Slice(Reshape(r, b, h*s, w*c), AxisRange(), AxisRange(0, (h-1)*s+1), AxisRange())
+	hh := (h-1)*s + 1
+	// Columns: [b*hh, w, 1, c] ++ zeros -> [b*hh, w*s, c], cut the tail.
+	r = Reshape(r, b*hh, w, 1, c)
+	r = Concatenate([]*Node{r, Zeros(x.Graph(), shapes.Make(x.DType(), b*hh, w, s-1, c))}, 2)
+	r = Slice(Reshape(r, b*hh, w*s, c), AxisRange(), AxisRange(0, (w-1)*s+1), AxisRange())
+	return Reshape(r, b, hh, (w-1)*s+1, c)
+}
+
+// flip reverses the two spatial axes of a kernel [k, k, Cin, Cout] by
+// slicing and concatenating (Reverse has no gradient in GoMLX).
+func flip(w *Node) *Node {
+	k := w.Shape().Dimensions[0]
+	for axis := 0; axis < 2; axis++ {
+		parts := make([]*Node, k)
+		for i := 0; i < k; i++ {
+			spec := []SliceAxisSpec{AxisRange(), AxisRange()}
+			spec[axis] = AxisRange(i, i+1)
+			parts[k-1-i] = Slice(w, spec...)
+		}
+		w = Concatenate(parts, axis)
+	}
+	return w
+}
