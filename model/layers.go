@@ -81,20 +81,7 @@ func convValid(ctx *context.Context, x, w *Node) *Node {
 // padZeros pads the two spatial axes of x [B, H, W, C] with lo zeros before
 // and hi after, by concatenation (differentiable on every backend).
 func padZeros(x *Node, lo, hi int) *Node {
-	for axis := 1; axis <= 2; axis++ {
-		parts := []*Node{}
-		if lo > 0 {
-			parts = append(parts, zerosLike(x, axis, lo))
-		}
-		parts = append(parts, x)
-		if hi > 0 {
-			parts = append(parts, zerosLike(x, axis, hi))
-		}
-		if len(parts) > 1 {
-			x = Concatenate(parts, axis)
-		}
-	}
-	return x
+	return padAxes(x, [2]int{lo, hi}, [2]int{lo, hi})
 }
 
 func zerosLike(x *Node, axis, n int) *Node {
@@ -129,11 +116,7 @@ func ConvTranspose2D(ctx *context.Context, x *Node, filters, k, stride, padding,
 	if k == stride && padding == 0 && outputPadding == 0 {
 		y = depthToSpace(x, w)
 	} else {
-		// The transposed convolution is a convolution of the input dilated by
-		// the stride and padded by k-1-p, with the kernel flipped.
-		lo := k - 1 - padding
-		xd := padZeros(dilate(x, stride), lo, lo+outputPadding)
-		y = convValid(ctx, xd, flip(w))
+		y = col2im(x, w, stride, padding, outputPadding)
 	}
 	return Add(y, Reshape(b, 1, 1, 1, filters))
 }
@@ -149,6 +132,63 @@ func depthToSpace(x, w *Node) *Node {
 	y = Reshape(y, b, h, wd, k, k, cout)
 	y = TransposeAllAxes(y, 0, 1, 3, 2, 4, 5) // [b, h, kh, w, kw, co]
 	return Reshape(y, b, h*k, wd*k, cout)
+}
+
+// col2im computes a transposed convolution as one matrix product, which
+// gives every input pixel its k x k x Cout contributions, followed by an
+// overlap-add: the contributions of kernel offset (kh, kw) land on the
+// input grid dilated by the stride and shifted by (kh, kw). The output is
+// that full frame from row and column p on, (in-1)*s - 2p + k + op long.
+func col2im(x, w *Node, s, p, op int) *Node {
+	d := x.Shape().Dimensions
+	b, h, wd, cin := d[0], d[1], d[2], d[3]
+	k, cout := w.Shape().Dimensions[0], w.Shape().Dimensions[3]
+	wm := Reshape(TransposeAllAxes(w, 2, 0, 1, 3), cin, k*k*cout) // [cin, (kh, kw, co)]
+	contrib := Reshape(Dot(Reshape(x, b*h*wd, cin), wm), b, h, wd, k*k, cout)
+	fullH, fullW := (h-1)*s+k, (wd-1)*s+k
+	var sum *Node
+	for kh := 0; kh < k; kh++ {
+		for kw := 0; kw < k; kw++ {
+			c := Reshape(Slice(contrib, AxisRange(), AxisRange(), AxisRange(), AxisElem(kh*k+kw)), b, h, wd, cout)
+			c = dilate(c, s)
+			c = padAxes(c, [2]int{kh, fullH - kh - ((h-1)*s + 1)}, [2]int{kw, fullW - kw - ((wd-1)*s + 1)})
+			if sum == nil {
+				sum = c
+			} else {
+				sum = Add(sum, c)
+			}
+		}
+	}
+	// Output pixel y is full-frame pixel y+p; the frame ends p-op early, or
+	// op-p zeros past its end.
+	endH, endW := min(fullH, fullH-p+op), min(fullW, fullW-p+op)
+	if p > 0 || endH < fullH || endW < fullW {
+		sum = Slice(sum, AxisRange(), AxisRange(p, endH), AxisRange(p, endW))
+	}
+	if extra := op - p; extra > 0 {
+		sum = padAxes(sum, [2]int{0, extra}, [2]int{0, extra})
+	}
+	return sum
+}
+
+// padAxes pads the two spatial axes of x [B, H, W, C] with zeros: rows
+// (before, after), then columns (before, after).
+func padAxes(x *Node, rows, cols [2]int) *Node {
+	for i, pad := range [][2]int{rows, cols} {
+		axis := 1 + i
+		parts := []*Node{}
+		if pad[0] > 0 {
+			parts = append(parts, zerosLike(x, axis, pad[0]))
+		}
+		parts = append(parts, x)
+		if pad[1] > 0 {
+			parts = append(parts, zerosLike(x, axis, pad[1]))
+		}
+		if len(parts) > 1 {
+			x = Concatenate(parts, axis)
+		}
+	}
+	return x
 }
 
 // dilate inserts s-1 zeros between neighbouring pixels of x [B, H, W, C]:
@@ -169,20 +209,4 @@ func dilate(x *Node, s int) *Node {
 	r = Concatenate([]*Node{r, Zeros(x.Graph(), shapes.Make(x.DType(), b*hh, w, s-1, c))}, 2)
 	r = Slice(Reshape(r, b*hh, w*s, c), AxisRange(), AxisRange(0, (w-1)*s+1), AxisRange())
 	return Reshape(r, b, hh, (w-1)*s+1, c)
-}
-
-// flip reverses the two spatial axes of a kernel [k, k, Cin, Cout] by
-// slicing and concatenating (Reverse has no gradient in GoMLX).
-func flip(w *Node) *Node {
-	k := w.Shape().Dimensions[0]
-	for axis := 0; axis < 2; axis++ {
-		parts := make([]*Node, k)
-		for i := 0; i < k; i++ {
-			spec := []SliceAxisSpec{AxisRange(), AxisRange()}
-			spec[axis] = AxisRange(i, i+1)
-			parts[k-1-i] = Slice(w, spec...)
-		}
-		w = Concatenate(parts, axis)
-	}
-	return w
 }

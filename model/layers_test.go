@@ -172,6 +172,7 @@ func layerCases() []layerCase {
 		{"deconv k3 s2 (3->7)", []int{2, 3, 3, 4}, deconv(3, 3, 2, 0, 0), refDeconv(2, 0, 0)},
 		{"deconv k2 s2 (7->14)", []int{2, 7, 7, 3}, deconv(2, 2, 2, 0, 0), refDeconv(2, 0, 0)},
 		{"deconv k3 s2 p1 op1", []int{1, 4, 5, 2}, deconv(3, 3, 2, 1, 1), refDeconv(2, 1, 1)},
+		{"deconv k3 s2 p0 op1", []int{1, 3, 4, 2}, deconv(2, 3, 2, 0, 1), refDeconv(2, 0, 1)},
 		{"deconv k4 s3 p1", []int{1, 3, 2, 2}, deconv(2, 4, 3, 1, 0), refDeconv(3, 1, 0)},
 		{"deconv k3 s1 p1", []int{1, 4, 4, 3}, deconv(2, 3, 1, 1, 0), refDeconv(1, 1, 0)},
 	}
