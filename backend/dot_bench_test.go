@@ -24,17 +24,8 @@ func BenchmarkDotShapes(b *testing.B) {
 			"fwd": func(a, w, v *Node) *Node { return Dot(a, w) },
 			"dA":  func(a, w, v *Node) *Node { return DotGradients(a, w, v)[0] },
 			"dB":  func(a, w, v *Node) *Node { return DotGradients(a, w, v)[1] },
-			"fwdBatched": func(a, w, v *Node) *Node {
-				p := m / 1024
-				if m%1024 != 0 {
-					p = m / 64
-				}
-				ab := Reshape(a, p, m/p, k)
-				wb := BroadcastToDims(InsertAxes(w, 0), p, k, n)
-				return Reshape(DotGeneral(ab, []int{2}, []int{0}, wb, []int{1}, []int{0}), m, n)
-			},
 		}
-		for _, name := range []string{"fwd", "fwdBatched", "dA", "dB"} {
+		for _, name := range []string{"fwd", "dA", "dB"} {
 			f := forms[name]
 			exec := MustNewExec(be, f)
 			b.Run(fmt.Sprintf("%dx%dx%d/%s", m, k, n, name), func(b *testing.B) {
