@@ -38,6 +38,20 @@ func useIm2col(ctx *context.Context, g *Graph) bool {
 	return backend.IsPureGo(g.Backend())
 }
 
+// ParamStock, when true in the context, builds the unimproved GoMLX path
+// for comparison: matrix products as DotGeneral (whose GoMLX gradient is a
+// broadcast multiply and sum) instead of Dot, and the encoder from
+// layers.Convolution and MaxPool (see StockAutoencoder).
+const ParamStock = "hourglass_stock"
+
+// matmul is a [m, k] x [k, n] product.
+func matmul(ctx *context.Context, a, b *Node) *Node {
+	if context.GetParamOr(ctx, ParamStock, false) {
+		return DotGeneral(a, []int{1}, nil, b, []int{0}, nil)
+	}
+	return Dot(a, b)
+}
+
 // Conv2D is a stride-1 convolution with a k x k kernel and "same" zero
 // padding, plus bias: x [B, H, W, Cin] -> [B, H, W, filters]. Variables in
 // ctx: weights [k, k, Cin, filters], biases [filters].
@@ -74,7 +88,7 @@ func convValid(ctx *context.Context, x, w *Node) *Node {
 		}
 	}
 	patches := Reshape(Concatenate(cols, 3), b*oh*ow, k*k*cin)
-	y := Dot(patches, Reshape(w, k*k*cin, cout))
+	y := matmul(ctx, patches, Reshape(w, k*k*cin, cout))
 	return Reshape(y, b, oh, ow, cout)
 }
 
@@ -114,21 +128,21 @@ func ConvTranspose2D(ctx *context.Context, x *Node, filters, k, stride, padding,
 	b := param(ctx, g, x.DType(), "biases", bound, filters)
 	var y *Node
 	if k == stride && padding == 0 && outputPadding == 0 {
-		y = depthToSpace(x, w)
+		y = depthToSpace(ctx, x, w)
 	} else {
-		y = col2im(x, w, stride, padding, outputPadding)
+		y = col2im(ctx, x, w, stride, padding, outputPadding)
 	}
 	return Add(y, Reshape(b, 1, 1, 1, filters))
 }
 
 // depthToSpace is the transposed convolution whose kernel equals its stride:
 // windows do not overlap, so it is one matrix product and a reshape.
-func depthToSpace(x, w *Node) *Node {
+func depthToSpace(ctx *context.Context, x, w *Node) *Node {
 	d := x.Shape().Dimensions
 	b, h, wd, cin := d[0], d[1], d[2], d[3]
 	k, cout := w.Shape().Dimensions[0], w.Shape().Dimensions[3]
 	wm := Reshape(TransposeAllAxes(w, 2, 0, 1, 3), cin, k*k*cout) // [cin, (kh, kw, co)]
-	y := Dot(Reshape(x, b*h*wd, cin), wm)
+	y := matmul(ctx, Reshape(x, b*h*wd, cin), wm)
 	y = Reshape(y, b, h, wd, k, k, cout)
 	y = TransposeAllAxes(y, 0, 1, 3, 2, 4, 5) // [b, h, kh, w, kw, co]
 	return Reshape(y, b, h*k, wd*k, cout)
@@ -139,12 +153,12 @@ func depthToSpace(x, w *Node) *Node {
 // overlap-add: the contributions of kernel offset (kh, kw) land on the
 // input grid dilated by the stride and shifted by (kh, kw). The output is
 // that full frame from row and column p on, (in-1)*s - 2p + k + op long.
-func col2im(x, w *Node, s, p, op int) *Node {
+func col2im(ctx *context.Context, x, w *Node, s, p, op int) *Node {
 	d := x.Shape().Dimensions
 	b, h, wd, cin := d[0], d[1], d[2], d[3]
 	k, cout := w.Shape().Dimensions[0], w.Shape().Dimensions[3]
 	wm := Reshape(TransposeAllAxes(w, 2, 0, 1, 3), cin, k*k*cout) // [cin, (kh, kw, co)]
-	contrib := Reshape(Dot(Reshape(x, b*h*wd, cin), wm), b, h, wd, k*k, cout)
+	contrib := Reshape(matmul(ctx, Reshape(x, b*h*wd, cin), wm), b, h, wd, k*k, cout)
 	fullH, fullW := (h-1)*s+k, (wd-1)*s+k
 	var sum *Node
 	for kh := 0; kh < k; kh++ {

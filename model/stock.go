@@ -1,0 +1,30 @@
+package model
+
+import (
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/pkg/ml/layers"
+	"github.com/gomlx/gomlx/pkg/ml/layers/activations"
+)
+
+// StockAutoencoder is the same architecture built the way GoMLX offers it:
+// layers.Convolution (ConvGeneral) and MaxPool (whose gradient needs
+// SelectAndScatterMax) in the encoder, and products whose gradients are
+// GoMLX's own. GoMLX has no transposed convolution that trains (a dilated
+// convolution has no gradient), so the decoder keeps this package's
+// ConvTranspose2D with stock products. It exists to measure what the
+// improvements buy (`hourglass bench --stock`); nothing trains with it.
+func StockAutoencoder(ctx *context.Context, images *Node) *Node {
+	ctx = ctx.WithInitializer(nil) // GoMLX's default initialisation
+	ctx.SetParam(ParamStock, true)
+	x := images
+	for i, filters := range []int{16, 32, 64} {
+		x = layers.Convolution(ctx.In(EncoderScope).In([]string{"conv1", "conv2", "conv3"}[i]), x).
+			Filters(filters).KernelSize(3).PadSame().Done()
+		x = MaxPool(activations.Relu(x)).Window(2).Done()
+	}
+	b := images.Shape().Dimensions[0]
+	x.AssertDims(b, 3, 3, 64)
+	codes := Reshape(TransposeAllAxes(x, 0, 3, 1, 2), b, CodeSize)
+	return Decoder(ctx, codes)
+}
