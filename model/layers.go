@@ -63,7 +63,7 @@ func Conv2D(ctx *context.Context, x *Node, filters, k int) *Node {
 	b := param(ctx, g, x.DType(), "biases", bound, filters)
 	lo := (k - 1) / 2
 	y := convValid(ctx, padZeros(x, lo, k-1-lo), w)
-	return Add(y, Reshape(b, 1, 1, 1, filters))
+	return addBias(y, b)
 }
 
 // convValid is an unpadded stride-1 convolution: x [B, H, W, Cin],
@@ -132,7 +132,7 @@ func ConvTranspose2D(ctx *context.Context, x *Node, filters, k, stride, padding,
 	} else {
 		y = col2im(ctx, x, w, stride, padding, outputPadding)
 	}
-	return Add(y, Reshape(b, 1, 1, 1, filters))
+	return addBias(y, b)
 }
 
 // depthToSpace is the transposed convolution whose kernel equals its stride:
@@ -223,4 +223,12 @@ func dilate(x *Node, s int) *Node {
 	r = Concatenate([]*Node{r, Zeros(x.Graph(), shapes.Make(x.DType(), b*hh, w, s-1, c))}, 2)
 	r = Slice(Reshape(r, b*hh, w*s, c), AxisRange(), AxisRange(0, (w-1)*s+1), AxisRange())
 	return Reshape(r, b, hh, (w-1)*s+1, c)
+}
+
+// addBias adds b [C] to every position of y [..., C]. The bias is first
+// broadcast to y's full shape: simplego adds equal shapes in a plain loop,
+// and broadcasting shapes through a much slower generic iterator.
+func addBias(y, b *Node) *Node {
+	d := y.Shape().Dimensions
+	return Add(y, BroadcastPrefix(b, d[:len(d)-1]...))
 }

@@ -15,7 +15,6 @@ import (
 // ConvTranspose2D with stock products. It exists to measure what the
 // improvements buy (`hourglass bench --stock`); nothing trains with it.
 func StockAutoencoder(ctx *context.Context, images *Node) *Node {
-	ctx = ctx.WithInitializer(nil) // GoMLX's default initialisation
 	ctx.SetParam(ParamStock, true)
 	x := images
 	for i, filters := range []int{16, 32, 64} {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -164,5 +165,41 @@ func TestDataFetchCLI(t *testing.T) {
 	out, err = run(t, nil, "data", "verify", "--set", "data.dir="+dst)
 	if err != nil || !strings.Contains(out, "all 4 files verified") {
 		t.Errorf("fetched data does not verify: %v\n%s", err, out)
+	}
+}
+
+func TestModelSummaryCLI(t *testing.T) {
+	out, err := run(t, nil, "model", "summary")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"16x14x14", "18,464", "1x28x28", "43,889"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestBenchCLIJSON(t *testing.T) {
+	out, err := run(t, nil, "bench", "--quiet", "--json", "--steps", "2", "--warmup", "1", "--batch", "16", "--encode", "2", "--stock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rs []struct {
+		Variant   string  `json:"variant"`
+		MsPerStep float64 `json:"ms_per_step"`
+		Encode    float64 `json:"encode_images_per_sec"`
+		BatchSize int     `json:"batch_size"`
+	}
+	if err := json.Unmarshal([]byte(out), &rs); err != nil {
+		t.Fatalf("bench --json printed no JSON: %v\n%s", err, out)
+	}
+	if len(rs) != 2 || rs[0].Variant != "hourglass" || rs[1].Variant != "stock" {
+		t.Fatalf("variants %+v", rs)
+	}
+	for _, r := range rs {
+		if r.MsPerStep <= 0 || r.Encode <= 0 || r.BatchSize != 16 {
+			t.Errorf("implausible result %+v", r)
+		}
 	}
 }

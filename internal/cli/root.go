@@ -42,6 +42,8 @@ with PCA through kNN accuracy. Experiments are YAML files (see configs/).`,
 		NewVersionCommand(),
 		NewConfigCommand(g),
 		NewDataCommand(g),
+		NewModelCommand(),
+		NewBenchCommand(g),
 	)
 	return root
 }

@@ -1,0 +1,94 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hourglass-ml/hourglass/backend"
+	"github.com/hourglass-ml/hourglass/data"
+	"github.com/hourglass-ml/hourglass/internal/bench"
+)
+
+// NewBenchCommand times training and encoding.
+func NewBenchCommand(g *globalFlags) *cobra.Command {
+	var (
+		steps, warmup, batch, encode int
+		source                       string
+		stock, asJSON                bool
+	)
+	c := &cobra.Command{
+		Use:   "bench",
+		Short: "Time training steps and encoding on the configured backend",
+		Long: `bench trains the autoencoder for --steps steps (after --warmup untimed ones that
+compile the graphs) and encodes --encode batches, then prints milliseconds per
+training step, training and encoding images per second, and peak memory.
+--stock also times the unimproved GoMLX path (layers.Convolution, MaxPool and
+GoMLX's own product gradients, with only the missing operations filled in) in
+the same run and prints the ratio. The batch size defaults to
+pretrain.batch_size, the backend to the config's backend.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := g.load()
+			if err != nil {
+				return err
+			}
+			if batch <= 0 {
+				batch = cfg.Pretrain.BatchSize
+			}
+			if steps < 1 || warmup < 0 || encode < 0 {
+				return fmt.Errorf("--steps must be >= 1 and --warmup, --encode >= 0")
+			}
+			be, err := backend.New(cfg.Backend)
+			if err != nil {
+				return err
+			}
+			need := batch * max(steps+warmup, encode, 1)
+			var images *data.Set
+			switch source {
+			case "random":
+				images = data.Synthetic(min(need, 20*batch), cfg.Seed)
+			case "real":
+				s, err := data.Prepare(cfg.Data, cfg.Seed, g.lookupEnv)
+				if err != nil {
+					return err
+				}
+				images = s.Train
+			default:
+				return fmt.Errorf("--data %q: use random or real", source)
+			}
+			o := bench.Options{Backend: be, BackendName: cfg.Backend, Batch: batch, Steps: steps, Warmup: warmup,
+				EncodeBatches: encode, Images: images, DataName: source, Seed: cfg.Seed, Log: g.progressOut(cmd)}
+			var results []bench.Result
+			variants := []bool{false}
+			if stock {
+				variants = append(variants, true)
+			}
+			for _, st := range variants {
+				o.Stock = st
+				r, err := bench.Run(o)
+				if err != nil {
+					return err
+				}
+				results = append(results, r)
+			}
+			if asJSON {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(results)
+			}
+			bench.WriteTable(cmd.OutOrStdout(), results)
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.IntVar(&steps, "steps", 10, "timed training steps")
+	f.IntVar(&warmup, "warmup", 2, "untimed training steps first (graph compilation)")
+	f.IntVar(&batch, "batch", 0, "batch size (default: pretrain.batch_size)")
+	f.IntVar(&encode, "encode", 10, "timed encoder batches")
+	f.StringVar(&source, "data", "random", "images to use: random (synthetic) or real (Fashion-MNIST training split)")
+	f.BoolVar(&stock, "stock", false, "also time the unimproved GoMLX path and print the ratio")
+	f.BoolVar(&asJSON, "json", false, "print JSON instead of a table")
+	return c
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/python3
+"""Peer reference, not a dependency: the seed autoencoder in PyTorch (Debian's
+python3-torch) on the same Fashion-MNIST files, to compare hourglass's speed
+and quality side by side on the same machine.
+
+  /usr/bin/python3 scripts/peers/torch_autoencoder.py bench [--steps 20]
+  /usr/bin/python3 scripts/peers/torch_autoencoder.py train [--epochs 5]
+"""
+import argparse, gzip, os, struct, sys, time
+import numpy as np
+import torch
+from torch import nn
+
+DATA = os.environ.get("HOURGLASS_DATA", "/usr/share/datasets/fashion-mnist")
+
+
+def idx(name):
+    with gzip.open(os.path.join(DATA, name + ".gz"), "rb") as f:
+        raw = f.read()
+    nd = raw[3]
+    dims = struct.unpack(">" + "I" * nd, raw[4:4 + 4 * nd])
+    return np.frombuffer(raw, np.uint8, offset=4 + 4 * nd).reshape(dims)
+
+
+def model():
+    return nn.Sequential(
+        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.ConvTranspose2d(64, 32, 3, stride=2), nn.ReLU(),
+        nn.ConvTranspose2d(32, 16, 2, stride=2), nn.ReLU(),
+        nn.ConvTranspose2d(16, 1, 2, stride=2), nn.ReLU())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mode", choices=["bench", "train"])
+    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=1)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    m = model()
+    print("parameters", sum(p.numel() for p in m.parameters()))
+    opt = torch.optim.Adam(m.parameters(), lr=1e-3)
+    loss_fn = nn.MSELoss()
+    if a.mode == "bench":
+        x = torch.rand(128, 1, 28, 28)
+        for i in range(a.steps + 2):
+            if i == 2:
+                t = time.time()
+            opt.zero_grad(); l = loss_fn(m(x), x); l.backward(); opt.step()
+        ms = (time.time() - t) / a.steps * 1000
+        with torch.no_grad():
+            t = time.time()
+            for _ in range(10):
+                m[:9](x)
+            enc = 1280 / (time.time() - t)
+        print(f"torch ms/step {ms:.1f} train img/s {128000/ms:.1f} encode img/s {enc:.1f}")
+        return
+    train = torch.tensor(idx("train-images-idx3-ubyte")[:50000], dtype=torch.float32).unsqueeze(1) / 255
+    val = torch.tensor(idx("train-images-idx3-ubyte")[50000:], dtype=torch.float32).unsqueeze(1) / 255
+    test = torch.tensor(idx("t10k-images-idx3-ubyte"), dtype=torch.float32).unsqueeze(1) / 255
+    g = torch.Generator().manual_seed(a.seed)
+    t0 = time.time()
+    for ep in range(a.epochs):
+        m.train()
+        perm = torch.randperm(len(train), generator=g)
+        tot = 0.0
+        for i in range(0, len(train), 128):
+            x = train[perm[i:i + 128]]
+            opt.zero_grad(); l = loss_fn(m(x), x); l.backward(); opt.step()
+            tot += l.item() * len(x)
+        m.eval()
+        with torch.no_grad():
+            v = sum(loss_fn(m(val[i:i + 1000]), val[i:i + 1000]).item() for i in range(0, len(val), 1000)) / 10
+        print(f"epoch {ep+1} train {tot/len(train):.5f} val {v:.5f} time {time.time()-t0:.0f}s", flush=True)
+    with torch.no_grad():
+        te = sum(loss_fn(m(test[i:i + 1000]), test[i:i + 1000]).item() for i in range(0, len(test), 1000)) / 10
+    print(f"test MSE {te:.5f}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
