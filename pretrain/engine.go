@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
@@ -116,11 +117,33 @@ func (e *Engine) Reconstruct(batch *tensors.Tensor) (*tensors.Tensor, error) {
 
 // SetLearningRate changes the optimiser's learning rate from the next step.
 func (e *Engine) SetLearningRate(lr float64) error {
-	v := e.Ctx.InspectVariable(e.Ctx.In(optimizers.Scope).Scope(), optimizers.ParamLearningRate)
-	if v == nil {
-		return fmt.Errorf("learning rate variable not created yet: take a step first")
-	}
+	v := optimizers.LearningRateVarWithValue(e.Ctx, dtypes.Float32, lr)
 	return v.SetValue(tensors.FromScalar(float32(lr)))
+}
+
+// Weights copies the trainable variables (the model's weights).
+func (e *Engine) Weights() map[string]*tensors.Tensor {
+	out := map[string]*tensors.Tensor{}
+	for v := range e.Ctx.IterVariables() {
+		if v.Trainable && v.HasValue() {
+			t := v.MustValue()
+			out[v.ParameterName()] = tensors.FromFlatDataAndDimensions(tensors.MustCopyFlatData[float32](t), t.Shape().Dimensions...)
+		}
+	}
+	return out
+}
+
+// SetWeights puts weights taken by Weights back.
+func (e *Engine) SetWeights(w map[string]*tensors.Tensor) error {
+	for v := range e.Ctx.IterVariables() {
+		if t, ok := w[v.ParameterName()]; ok {
+			c := tensors.FromFlatDataAndDimensions(tensors.MustCopyFlatData[float32](t), t.Shape().Dimensions...)
+			if err := v.SetValue(c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // MeanLoss evaluates the mean per-pixel MSE over a whole set, batch by batch.

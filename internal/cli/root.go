@@ -44,6 +44,7 @@ with PCA through kNN accuracy. Experiments are YAML files (see configs/).`,
 		NewDataCommand(g),
 		NewModelCommand(),
 		NewBenchCommand(g),
+		NewPretrainCommand(g),
 	)
 	return root
 }

@@ -32,6 +32,7 @@ type Bar struct {
 	start   time.Time
 	last    time.Time
 	lastPct int
+	printed int64 // count at the last plain line
 	done    bool
 	now     func() time.Time
 }
@@ -94,11 +95,14 @@ func (b *Bar) draw(final bool) {
 		fmt.Fprintf(b.w, "\r%s [%s%s] %s", b.label, strings.Repeat("=", fill), strings.Repeat(" ", width-fill), b.text(now))
 		return
 	}
-	// Plain output: a line every 10%, and at the end.
+	// Plain output: a line every 10%, and at the end unless just printed.
 	if !final && pct/10 == b.lastPct/10 {
 		return
 	}
-	b.lastPct = pct
+	if final && b.printed == b.cur && b.lastPct >= 0 {
+		return
+	}
+	b.lastPct, b.printed = pct, b.cur
 	fmt.Fprintf(b.w, "%s: %s\n", b.label, b.text(now))
 }
 

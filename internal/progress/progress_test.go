@@ -14,12 +14,12 @@ func TestPlainLinesEveryTenPercent(t *testing.T) {
 	}
 	b.Finish()
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-	// 10%, 20%, ..., 100% from Add, plus the final line from Finish.
-	if len(lines) != 11 {
-		t.Fatalf("got %d lines, want 11:\n%s", len(lines), buf.String())
+	// 10%, 20%, ..., 100% from Add; Finish adds nothing new at 100%.
+	if len(lines) != 10 {
+		t.Fatalf("got %d lines, want 10:\n%s", len(lines), buf.String())
 	}
-	if !strings.HasPrefix(lines[10], "fetch: 100 images/100 images") {
-		t.Errorf("last line %q", lines[10])
+	if !strings.HasPrefix(lines[9], "fetch: 100 images/100 images") {
+		t.Errorf("last line %q", lines[9])
 	}
 	if strings.Contains(buf.String(), "\r") {
 		t.Error("plain output contains carriage returns")
