@@ -39,6 +39,7 @@ type Engine struct {
 	trainer *train.Trainer
 	eval    *context.Exec
 	encode  *context.Exec
+	decode  *context.Exec
 	recon   *context.Exec
 }
 
@@ -64,6 +65,9 @@ func NewEngine(be backends.Backend, o EngineOptions) (*Engine, error) {
 		return nil, err
 	}
 	if e.encode, err = context.NewExec(be, ctx.Checked(false), model.Encoder); err != nil {
+		return nil, err
+	}
+	if e.decode, err = context.NewExec(be, ctx.Checked(false), model.Decoder); err != nil {
 		return nil, err
 	}
 	if e.recon, err = context.NewExec(be, ctx.Checked(false), ae); err != nil {
@@ -100,6 +104,15 @@ func (e *Engine) Loss(batch *tensors.Tensor) (float64, error) {
 // Encode returns the codes [n, 576] of a batch.
 func (e *Engine) Encode(batch *tensors.Tensor) (*tensors.Tensor, error) {
 	out, err := e.encode.Exec(batch)
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// Decode returns the images [n, 28, 28, 1] decoded from codes [n, 576].
+func (e *Engine) Decode(codes *tensors.Tensor) (*tensors.Tensor, error) {
+	out, err := e.decode.Exec(codes)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,91 @@
+package reduce
+
+import (
+	"fmt"
+
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/hourglass-ml/hourglass/data"
+	"github.com/hourglass-ml/hourglass/model"
+	"github.com/hourglass-ml/hourglass/pretrain"
+)
+
+// Autoencoder is the pretrained encoder (and decoder) as a Reducer.
+type Autoencoder struct {
+	Engine *pretrain.Engine
+	Batch  int // images per encoder call
+}
+
+// Name is "autoencoder".
+func (a *Autoencoder) Name() string { return "autoencoder" }
+
+// Dim is 576.
+func (a *Autoencoder) Dim() int { return model.CodeSize }
+
+// Fit does nothing: the encoder was trained by pretrain.
+func (a *Autoencoder) Fit(*mat.Dense) error { return nil }
+
+// Transform encodes rows of 784 pixels in batches.
+func (a *Autoencoder) Transform(x *mat.Dense) (*mat.Dense, error) {
+	n, d := x.Dims()
+	if d != data.Pixels {
+		return nil, fmt.Errorf("autoencoder: rows of %d values, want %d pixels (28x28)", d, data.Pixels)
+	}
+	return a.batched(x, model.CodeSize, func(rows []float32, m int) (*tensors.Tensor, error) {
+		return a.Engine.Encode(tensors.FromFlatDataAndDimensions(rows, m, data.Rows, data.Cols, 1))
+	}, n)
+}
+
+// Inverse decodes codes back to pixels.
+func (a *Autoencoder) Inverse(codes *mat.Dense) (*mat.Dense, error) {
+	n, d := codes.Dims()
+	if d != model.CodeSize {
+		return nil, fmt.Errorf("autoencoder: codes of %d values, want %d", d, model.CodeSize)
+	}
+	return a.batched(codes, data.Pixels, func(rows []float32, m int) (*tensors.Tensor, error) {
+		return a.Engine.Decode(tensors.FromFlatDataAndDimensions(rows, m, model.CodeSize))
+	}, n)
+}
+
+// batched runs f over row batches of x and gathers outCols values per row.
+func (a *Autoencoder) batched(x *mat.Dense, outCols int, f func([]float32, int) (*tensors.Tensor, error), n int) (*mat.Dense, error) {
+	batch := a.Batch
+	if batch <= 0 {
+		batch = 500
+	}
+	_, d := x.Dims()
+	out := mat.NewDense(n, outCols, nil)
+	buf := make([]float32, 0, batch*d)
+	for from := 0; from < n; from += batch {
+		to := min(from+batch, n)
+		buf = buf[:0]
+		for i := from; i < to; i++ {
+			for _, v := range x.RawRowView(i) {
+				buf = append(buf, float32(v))
+			}
+		}
+		t, err := f(buf, to-from)
+		if err != nil {
+			return nil, err
+		}
+		vals := tensors.MustCopyFlatData[float32](t)
+		for i := from; i < to; i++ {
+			row := out.RawRowView(i)
+			for j := range row {
+				row[j] = float64(vals[(i-from)*outCols+j])
+			}
+		}
+	}
+	return out, nil
+}
+
+// Matrix copies a Set's pixels into a gonum matrix, one image per row.
+func Matrix(s *data.Set) *mat.Dense {
+	m := mat.NewDense(s.Len(), data.Pixels, nil)
+	raw := m.RawMatrix().Data
+	for i, v := range s.Images {
+		raw[i] = float64(v)
+	}
+	return m
+}

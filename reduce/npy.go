@@ -1,0 +1,77 @@
+package reduce
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/core/tensors/numpy"
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/hourglass-ml/hourglass/internal/atomicfile"
+)
+
+// WriteCodes writes a matrix as a float32 .npy file [rows, cols],
+// atomically.
+func WriteCodes(path string, m *mat.Dense) error {
+	r, c := m.Dims()
+	flat := make([]float32, 0, r*c)
+	for i := 0; i < r; i++ {
+		for _, v := range m.RawRowView(i) {
+			flat = append(flat, float32(v))
+		}
+	}
+	return writeNpy(path, tensors.FromFlatDataAndDimensions(flat, r, c))
+}
+
+// WriteLabels writes labels as an int64 .npy file [n].
+func WriteLabels(path string, labels []int) error {
+	flat := make([]int64, len(labels))
+	for i, l := range labels {
+		flat[i] = int64(l)
+	}
+	return writeNpy(path, tensors.FromFlatDataAndDimensions(flat, len(flat)))
+}
+
+func writeNpy(path string, t *tensors.Tensor) error {
+	return atomicfile.Write(path, func(w io.Writer) error { return numpy.ToNpyWriter(t, w) })
+}
+
+// ReadCodes reads a 2-D float32 .npy file into a matrix.
+func ReadCodes(path string) (*mat.Dense, error) {
+	t, err := numpy.FromNpyFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	d := t.Shape().Dimensions
+	if len(d) != 2 {
+		return nil, fmt.Errorf("%s: shape %v, want [rows, cols] (run `hourglass reduce` again)", path, d)
+	}
+	vals, err := tensors.CopyFlatData[float32](t)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w (want float32 codes)", path, err)
+	}
+	out := mat.NewDense(d[0], d[1], nil)
+	raw := out.RawMatrix().Data
+	for i, v := range vals {
+		raw[i] = float64(v)
+	}
+	return out, nil
+}
+
+// ReadLabels reads a 1-D int64 .npy file.
+func ReadLabels(path string) ([]int, error) {
+	t, err := numpy.FromNpyFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	vals, err := tensors.CopyFlatData[int64](t)
+	if err != nil || t.Shape().Rank() != 1 {
+		return nil, fmt.Errorf("%s: want a 1-D int64 label array, got %s", path, t.Shape())
+	}
+	out := make([]int, len(vals))
+	for i, v := range vals {
+		out[i] = int(v)
+	}
+	return out, nil
+}

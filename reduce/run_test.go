@@ -1,0 +1,85 @@
+package reduce
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hourglass-ml/hourglass/config"
+	"github.com/hourglass-ml/hourglass/data"
+	"github.com/hourglass-ml/hourglass/pretrain"
+)
+
+// tinyExperiment pretrains one short epoch on a few hundred real images.
+func tinyExperiment(t *testing.T) (*config.Config, *data.Splits) {
+	t.Helper()
+	s, err := data.Prepare(config.Data{Validation: 10000}, 1, nil)
+	if err != nil {
+		t.Fatalf("the real Fashion-MNIST is needed for this test: %v", err)
+	}
+	splits := &data.Splits{Train: s.Train.Slice(0, 256), Validation: s.Validation.Slice(0, 64), Test: s.Test.Slice(0, 100)}
+	c := config.Default()
+	c.OutputDir = t.TempDir()
+	c.Pretrain.Epochs, c.Pretrain.BatchSize, c.Pretrain.Reconstructions = 1, 64, 0
+	c.Reduce.PCADims = []int{2, 16}
+	if _, err := pretrain.Run(context.Background(), &c, pretrain.Options{Splits: splits}); err != nil {
+		t.Fatal(err)
+	}
+	return &c, splits
+}
+
+func TestReduceRun(t *testing.T) {
+	cfg, splits := tinyExperiment(t)
+	res, err := Run(context.Background(), cfg, Options{Splits: splits})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Representations) != 3 {
+		t.Fatalf("representations %+v", res.Representations)
+	}
+	wantDims := map[string]int{"pca-2": 2, "pca-16": 16, "autoencoder": 576}
+	for _, r := range res.Representations {
+		if wantDims[r.Name] != r.Dim {
+			t.Errorf("%s: dim %d", r.Name, r.Dim)
+		}
+		for file, rows := range map[string]int{r.TrainFile: 256, r.TestFile: 100} {
+			m, err := ReadCodes(filepath.Join(Dir(cfg), file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, d := m.Dims(); n != rows || d != r.Dim {
+				t.Errorf("%s: %dx%d, want %dx%d", file, n, d, rows, r.Dim)
+			}
+		}
+		if !(r.TestMSE > 0 && r.TestMSE < 0.2) {
+			t.Errorf("%s: test MSE %v", r.Name, r.TestMSE)
+		}
+	}
+	if res.Representations[1].TestMSE >= res.Representations[0].TestMSE {
+		t.Errorf("16 components reconstruct worse than 2: %+v", res.Representations)
+	}
+	if c := res.Cumulative[len(res.Cumulative)-1]; math.Abs(c-1) > 1e-9 {
+		t.Errorf("cumulative explained variance ends at %v, want 1", c)
+	}
+	labels, err := ReadLabels(filepath.Join(Dir(cfg), res.TestLabels))
+	if err != nil || len(labels) != 100 || labels[0] != splits.Test.Labels[0] {
+		t.Errorf("test labels: %v %v", err, labels[:3])
+	}
+	for _, f := range []string{"explained_variance.png", "reduce.json", "config.yaml"} {
+		if _, err := os.Stat(filepath.Join(Dir(cfg), f)); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestReduceNeedsPretraining(t *testing.T) {
+	c := config.Default()
+	c.OutputDir = t.TempDir()
+	_, err := Run(context.Background(), &c, Options{})
+	if err == nil || !strings.Contains(err.Error(), "hourglass pretrain") {
+		t.Fatalf("err = %v, want advice to pretrain first", err)
+	}
+}
