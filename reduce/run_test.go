@@ -10,25 +10,15 @@ import (
 
 	"github.com/hourglass-ml/hourglass/config"
 	"github.com/hourglass-ml/hourglass/data"
-	"github.com/hourglass-ml/hourglass/pretrain"
+	"github.com/hourglass-ml/hourglass/internal/testutil"
 )
 
 // tinyExperiment pretrains one short epoch on a few hundred real images.
 func tinyExperiment(t *testing.T) (*config.Config, *data.Splits) {
-	t.Helper()
-	s, err := data.Prepare(config.Data{Validation: 10000}, 1, nil)
-	if err != nil {
-		t.Fatalf("the real Fashion-MNIST is needed for this test: %v", err)
-	}
-	splits := &data.Splits{Train: s.Train.Slice(0, 256), Validation: s.Validation.Slice(0, 64), Test: s.Test.Slice(0, 100)}
-	c := config.Default()
-	c.OutputDir = t.TempDir()
-	c.Pretrain.Epochs, c.Pretrain.BatchSize, c.Pretrain.Reconstructions = 1, 64, 0
-	c.Reduce.PCADims = []int{2, 16}
-	if _, err := pretrain.Run(context.Background(), &c, pretrain.Options{Splits: splits}); err != nil {
-		t.Fatal(err)
-	}
-	return &c, splits
+	splits := testutil.TinySplits(t, 256, 64, 100)
+	c := testutil.TinyConfig(t)
+	testutil.Pretrained(t, c, splits)
+	return c, splits
 }
 
 func TestReduceRun(t *testing.T) {

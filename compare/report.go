@@ -1,0 +1,191 @@
+package compare
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/hourglass-ml/hourglass/internal/atomicfile"
+)
+
+// Report file names in output_dir.
+const (
+	ReportMarkdown = "report.md"
+	ReportHTML     = "report.html"
+	ResultsJSON    = "results.json"
+	plotDir        = "report"
+)
+
+// writeReport draws the comparison plots and writes the three reports.
+func writeReport(dir string, res *Results) error {
+	if err := os.MkdirAll(filepath.Join(dir, plotDir), 0o755); err != nil {
+		return err
+	}
+	if err := writeAccuracyBars(filepath.Join(dir, plotDir, "knn_accuracy.png"), res.KNN); err != nil {
+		return err
+	}
+	for name, s := range res.scatter {
+		title := map[string]string{"pca": "Test images, first two PCA components", "autoencoder": "Test autoencoder codes, first two principal components"}[name]
+		if err := writeScatter(filepath.Join(dir, plotDir, "scatter_"+name+".png"), title, s); err != nil {
+			return err
+		}
+	}
+	secs := sections(res, func(rel string) bool {
+		_, err := os.Stat(filepath.Join(dir, rel))
+		return err == nil
+	})
+	title := "hourglass report: " + res.Name
+	if err := atomicfile.WriteBytes(filepath.Join(dir, ReportMarkdown), []byte(renderMarkdown(title, secs))); err != nil {
+		return err
+	}
+	page, err := renderHTML(title, dir, secs)
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.WriteBytes(filepath.Join(dir, ReportHTML), []byte(page)); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteBytes(filepath.Join(dir, ResultsJSON), append(b, '\n'))
+}
+
+func pct(x float64) string { return fmt.Sprintf("%.2f%%", 100*x) }
+
+// sections lays the report out; exists says whether a figure file is there.
+func sections(r *Results, exists func(string) bool) []section {
+	fig := func(path, caption string) []block {
+		if exists(path) {
+			return []block{figure{path, caption}}
+		}
+		return nil
+	}
+	var secs []section
+
+	setup := []block{para(fmt.Sprintf("Experiment %q, seed %d, GoMLX backend %q on %d cores; gonum BLAS: %s.", r.Name, r.Seed, r.Backend, r.Cores, r.BLAS)),
+		para(fmt.Sprintf("Neighbours and PCA fitted on %d training images; %d test images, of which %d are kNN queries%s.", r.TrainImages, r.TestImages, r.Queries,
+			map[bool]string{true: fmt.Sprintf(" (compare.test_subset = %d: a quick run, not the full protocol)", r.TestSubset), false: ""}[r.TestSubset > 0])),
+		para("kNN: " + r.KNNPath + fmt.Sprintf(", k = %d, euclidean, uniform votes.", r.K))}
+	if len(r.Versions) > 0 {
+		t := table{head: []string{"library", "version"}}
+		for _, k := range sortedKeys(r.Versions) {
+			t.rows = append(t.rows, []string{k, r.Versions[k]})
+		}
+		setup = append(setup, t)
+	}
+	secs = append(secs, section{"Setup", setup})
+
+	if p := r.Pretrain; p != nil {
+		b := []block{para(fmt.Sprintf("The autoencoder (%d parameters) trained %d epochs at batch %d, learning rate %g (%s schedule), in %.0fs: final train loss %.5f, validation loss %.5f (best %.5f at epoch %d), test MSE %.5f.",
+			p.Parameters, p.Epochs, p.BatchSize, p.LearningRate, p.Schedule, p.WallSeconds, p.FinalTrain, p.FinalVal, p.BestVal, p.BestEpoch, p.TestMSE))}
+		b = append(b, fig("pretrain/loss.png", "Train and validation loss per epoch")...)
+		b = append(b, fig("pretrain/reconstructions.png", "Test images (top) and their reconstructions (bottom)")...)
+		secs = append(secs, section{"Pretraining", b})
+	}
+
+	if red := r.Reduce; red != nil {
+		b := []block{para(fmt.Sprintf("PCA fitted in %.2fs on %d training images.", red.PCAFitSeconds, red.TrainImages))}
+		t := table{head: []string{"representation", "values per image", "explained variance", "test reconstruction MSE"}}
+		for _, rep := range red.Representations {
+			ev := "-"
+			if strings.HasPrefix(rep.Name, "pca-") && rep.Dim <= len(red.Cumulative) {
+				ev = pct(red.Cumulative[rep.Dim-1])
+			}
+			t.rows = append(t.rows, []string{rep.Name, fmt.Sprint(rep.Dim), ev, fmt.Sprintf("%.5f", rep.TestMSE)})
+		}
+		b = append(b, t)
+		b = append(b, fig("reduce/explained_variance.png", "PCA explained variance per component and cumulative")...)
+		secs = append(secs, section{"Representations", b})
+	}
+
+	kb := []block{}
+	t := table{head: []string{"representation", "dims", "accuracy", "kNN seconds"}}
+	for _, k := range r.KNN {
+		t.rows = append(t.rows, []string{k.Representation, fmt.Sprint(k.Dim), pct(k.Accuracy), fmt.Sprintf("%.1f", k.Seconds)})
+	}
+	kb = append(kb, t)
+	kb = append(kb, fig("report/knn_accuracy.png", "kNN test accuracy by representation")...)
+	pc := table{head: append([]string{"class"}, names(r.KNN)...)}
+	for c, n := range ClassNames {
+		row := []string{n}
+		for _, k := range r.KNN {
+			row = append(row, pct(k.PerClass[c]))
+		}
+		pc.rows = append(pc.rows, row)
+	}
+	kb = append(kb, para("Accuracy per class:"), pc)
+	for _, k := range r.KNN {
+		kb = append(kb, para(fmt.Sprintf("Confusion matrix, %s (rows: true class, columns: predicted):", k.Representation)), confusion(k))
+	}
+	secs = append(secs, section{"kNN accuracy by representation", kb})
+
+	if f := r.Finetune; f != nil {
+		b := []block{}
+		ft := table{head: []string{"method", "labels per class", "runs", "test accuracy (mean ± std)"}}
+		for _, row := range f.Rows {
+			n := fmt.Sprint(row.LabelsPerClass)
+			if row.LabelsPerClass == 0 {
+				n = "all"
+			}
+			ft.rows = append(ft.rows, []string{row.Method, n, fmt.Sprint(row.Runs), fmt.Sprintf("%s ± %.2f", pct(row.MeanAccuracy), 100*row.StdAccuracy)})
+		}
+		b = append(b, ft)
+		if f.Plot != "" {
+			b = append(b, fig(f.Plot, "Test accuracy against labels per class")...)
+		}
+		secs = append(secs, section{"Transfer learning", b})
+	}
+
+	sb := fig("report/scatter_pca.png", "Test images on their first two PCA components, coloured by class")
+	sb = append(sb, fig("report/scatter_autoencoder.png", "Test autoencoder codes on their first two principal components, coloured by class")...)
+	if len(sb) > 0 {
+		secs = append(secs, section{"Codes in two dimensions", sb})
+	}
+
+	cb := []block{}
+	for _, c := range r.Conclusion {
+		cb = append(cb, para(c))
+	}
+	secs = append(secs, section{"Conclusion", cb})
+	return secs
+}
+
+func names(rs []KNNResult) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.Representation
+	}
+	return out
+}
+
+func confusion(k KNNResult) table {
+	t := table{head: []string{"true \\ predicted"}}
+	for c := range ClassNames {
+		t.head = append(t.head, fmt.Sprint(c))
+	}
+	for c, n := range ClassNames {
+		row := []string{fmt.Sprintf("%d %s", c, n)}
+		for p := range ClassNames {
+			row = append(row, fmt.Sprint(k.Confusion[c][p]))
+		}
+		t.rows = append(t.rows, row)
+	}
+	return t
+}
+
+func sortedKeys(m map[string]string) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	for i := 1; i < len(ks); i++ {
+		for j := i; j > 0 && ks[j] < ks[j-1]; j-- {
+			ks[j], ks[j-1] = ks[j-1], ks[j]
+		}
+	}
+	return ks
+}
