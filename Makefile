@@ -7,9 +7,7 @@ CONFIG  ?= configs/quickstart.yaml
 
 ## quickstart: install what is missing (the dataset included) and run the default experiment
 quickstart: setup build
-	$(BIN) data verify
-	$(BIN) config show --config $(CONFIG)
-	@echo "quickstart: the pipeline stages (pretrain, finetune, reduce, compare) are not built yet; see README.md"
+	$(BIN) run $(CONFIG)
 
 ## setup: install the dataset and Go modules
 setup:

@@ -84,7 +84,9 @@ func concludeFinetune(f *FinetuneResults) []string {
 		byCount[row.LabelsPerClass][row.Method] = row
 	}
 	// "all" (0) last.
-	sort.Slice(counts, func(i, j int) bool { return (counts[i] != 0 && counts[i] < counts[j]) || counts[j] == 0 && counts[i] != 0 })
+	sort.Slice(counts, func(i, j int) bool {
+		return (counts[i] != 0 && counts[i] < counts[j]) || counts[j] == 0 && counts[i] != 0
+	})
 	var out []string
 	for _, n := range counts {
 		m := byCount[n]

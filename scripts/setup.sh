@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what hourglass needs on this machine: the Fashion-MNIST files
 # (Debian's dataset-fashion-mnist where apt-get exists, else a verified
-# download into the user cache) and the Go modules. Safe to run again.
+# download into the user cache), OpenBLAS for gonum (libopenblas-dev),
+# Chromium for the report's browser test, and the Go modules. Safe to run
+# again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,7 +11,9 @@ need_apt=()
 have_data() { go run ./cmd/hourglass data verify --quiet >/dev/null 2>&1; }
 
 if command -v apt-get >/dev/null 2>&1; then
-  dpkg -s dataset-fashion-mnist >/dev/null 2>&1 || need_apt+=(dataset-fashion-mnist)
+  for pkg in dataset-fashion-mnist libopenblas-dev chromium gcc; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+  done
 fi
 
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -45,6 +45,9 @@ with PCA through kNN accuracy. Experiments are YAML files (see configs/).`,
 		NewModelCommand(),
 		NewBenchCommand(g),
 		NewPretrainCommand(g),
+		NewReduceCommand(g),
+		NewCompareCommand(g),
+		NewRunCommand(g),
 	)
 	return root
 }
