@@ -18,8 +18,27 @@ import (
 func param(ctx *context.Context, g *Graph, dtype dtypes.DType, name string, bound float64, dims ...int) *Node {
 	v := ctx.WithInitializer(initializers.RandomUniformFn(ctx, -bound, bound)).
 		VariableWithShape(name, shapes.Make(dtype, dims...))
-	return v.ValueGraph(g)
+	value := v.ValueGraph(g)
+	if scale := context.GetParamOr(ctx, ParamStepScale, 1.0); scale != 1 && v.Trainable {
+		// w = anchor + scale*(v - anchor), with the anchor fixed at v's value
+		// when the graph was first built: an optimiser's steps on v move w
+		// scale times as far, whatever the optimiser (Adam ignores gradient
+		// scale, so scaling gradients would not do).
+		start, err := v.MustValue().Clone()
+		if err != nil {
+			panic(err) // graph building reports errors by panicking, as GoMLX does
+		}
+		anchor := ctx.Checked(false).VariableWithValue(name+"_anchor", start).SetTrainable(false)
+		a := anchor.ValueGraph(g)
+		value = Add(a, MulScalar(Sub(value, a), scale))
+	}
+	return value
 }
+
+// ParamStepScale, set in a scope of the context, makes that scope's
+// weights move ParamStepScale times as far per optimiser step: a lower
+// learning rate for part of a model (finetune's "unfrozen" encoder).
+const ParamStepScale = "hourglass_step_scale"
 
 // ParamConvForm is the context parameter choosing how convolutions run:
 // "auto" (im2col on the pure-Go backend, ConvGeneral elsewhere), "im2col"

@@ -1,0 +1,101 @@
+package encoder_test
+
+import (
+	"context"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	gctx "github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
+
+	"github.com/hourglass-ml/hourglass/backend"
+	"github.com/hourglass-ml/hourglass/config"
+	"github.com/hourglass-ml/hourglass/data"
+	"github.com/hourglass-ml/hourglass/encoder"
+	"github.com/hourglass-ml/hourglass/pretrain"
+)
+
+// makeCheckpoint trains one short epoch on synthetic images into outDir and
+// returns the pretrain folder.
+func makeCheckpoint(outDir string) (string, error) {
+	c := config.Default()
+	c.OutputDir = outDir
+	c.Pretrain.Epochs, c.Pretrain.BatchSize, c.Pretrain.Reconstructions = 1, 32, 0
+	s := &data.Splits{Train: data.Synthetic(64, 1), Validation: data.Synthetic(16, 2), Test: data.Synthetic(16, 3)}
+	if _, err := pretrain.Run(context.Background(), &c, pretrain.Options{Splits: s}); err != nil {
+		return "", err
+	}
+	return pretrain.Dir(&c), nil
+}
+
+func pretrainTiny(t *testing.T) string {
+	dir, err := makeCheckpoint(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestEncodeMatchesTrainingEngine(t *testing.T) {
+	dir := pretrainTiny(t)
+	enc, err := encoder.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	imgs := data.Synthetic(5, 9).Images
+	got, err := enc.Encode(imgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	be, _ := backend.New("go")
+	e, _ := pretrain.NewEngine(be, pretrain.DefaultEngineOptions())
+	if err := pretrain.LoadEngine(e, filepath.Join(dir, pretrain.LastCheckpoint)); err != nil {
+		t.Fatal(err)
+	}
+	want, err := e.Encode(pretrain.Images(imgs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, tensors.MustCopyFlatData[float32](want)) {
+		t.Error("encoder.Encode differs from the training engine's encoder on the same checkpoint")
+	}
+	if len(got) != 5*576 {
+		t.Errorf("%d code values, want %d", len(got), 5*576)
+	}
+}
+
+func TestLoadAndEncodeErrors(t *testing.T) {
+	if _, err := encoder.Load("/nonexistent"); err == nil || !strings.Contains(err.Error(), "checkpoint folder") {
+		t.Errorf("missing folder: %v", err)
+	}
+	if _, err := encoder.Load(t.TempDir()); err == nil || !strings.Contains(err.Error(), "hourglass pretrain") {
+		t.Errorf("empty folder: %v", err)
+	}
+	// A GoMLX checkpoint of some other model.
+	other := t.TempDir()
+	ctx := gctx.New()
+	ctx.InAbsPath("/encoder/conv1").VariableWithValue("weights", tensors.FromValue([]float32{1, 2}))
+	h, err := checkpoints.Build(ctx).Dir(other).Done()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := encoder.Load(other); err == nil || !strings.Contains(err.Error(), "shape") && !strings.Contains(err.Error(), "no variable") {
+		t.Errorf("other model's checkpoint: %v", err)
+	}
+	enc, err := encoder.Load(pretrainTiny(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := enc.Encode(make([]float32, 100)); err == nil || !strings.Contains(err.Error(), "28x28") {
+		t.Errorf("100 pixels: %v", err)
+	}
+	if _, err := enc.EncodeTensor(tensors.FromFlatDataAndDimensions(make([]float32, 2*32*32), 2, 32, 32, 1)); err == nil || !strings.Contains(err.Error(), "[n, 28, 28, 1]") {
+		t.Errorf("32x32 images: %v", err)
+	}
+}
