@@ -50,7 +50,22 @@ type Finetune struct {
 	Dropout        float64 `mapstructure:"dropout" yaml:"dropout"`
 	Seeds          int     `mapstructure:"seeds" yaml:"seeds"`
 	LearningRate   float64 `mapstructure:"learning_rate" yaml:"learning_rate"`
+	BatchSize      int     `mapstructure:"batch_size" yaml:"batch_size"`
+	// Patience stops a run when validation accuracy has not improved for
+	// that many epochs (the best epoch's weights are kept); 0 = off.
+	Patience int `mapstructure:"patience" yaml:"patience"`
+	// HeldOut is the share of each class's labelled images held out for
+	// early stopping (at least one image per class).
+	HeldOut float64 `mapstructure:"held_out" yaml:"held_out"`
+	// Methods to compare: frozen, scratch, unfrozen.
+	Methods []string `mapstructure:"methods" yaml:"methods"`
+	// EncoderStepScale is the unfrozen encoder's learning rate relative to
+	// the head's.
+	EncoderStepScale float64 `mapstructure:"encoder_step_scale" yaml:"encoder_step_scale"`
 }
+
+// FinetuneMethods lists the accepted finetune.methods.
+var FinetuneMethods = []string{"frozen", "scratch", "unfrozen"}
 
 // AllLabels in Finetune.LabelsPerClass stands for "every training label".
 const AllLabels = 0
@@ -86,12 +101,17 @@ func Default() Config {
 			Reconstructions: 10,
 		},
 		Finetune: Finetune{
-			LabelsPerClass: []int{10, 100, 1000},
-			Epochs:         30,
-			Head:           []int{128},
-			Dropout:        0.2,
-			Seeds:          3,
-			LearningRate:   1e-3,
+			LabelsPerClass:   []int{10, 100, 1000},
+			Epochs:           30,
+			Head:             []int{128},
+			Dropout:          0.2,
+			Seeds:            3,
+			LearningRate:     1e-3,
+			BatchSize:        64,
+			Patience:         5,
+			HeldOut:          0.2,
+			Methods:          []string{"frozen", "scratch", "unfrozen"},
+			EncoderStepScale: 0.1,
 		},
 		Reduce:  Reduce{PCADims: []int{576, 64, 16}},
 		Compare: Compare{K: 5},

@@ -140,6 +140,16 @@ func (f *Finetune) Validate() error {
 	k.within("dropout", f.Dropout, 0, 1, "a number in [0, 1)")
 	k.atLeast("seeds", f.Seeds, 1)
 	k.positive("learning_rate", f.LearningRate)
+	k.atLeast("batch_size", f.BatchSize, 1)
+	k.atLeast("patience", f.Patience, 0)
+	k.within("held_out", f.HeldOut, 0.01, 0.9, "a number in [0.01, 0.9)")
+	if len(f.Methods) == 0 {
+		k.fail("methods", f.Methods, "a non-empty list of "+strings.Join(FinetuneMethods, ", "))
+	}
+	for _, m := range f.Methods {
+		k.oneOf("methods", m, FinetuneMethods)
+	}
+	k.within("encoder_step_scale", f.EncoderStepScale, 1e-6, 10, "a number in (0, 10)")
 	return k.err()
 }
 

@@ -179,3 +179,13 @@ func (e *Encoder) EncodeTensor(images *tensors.Tensor) (*tensors.Tensor, error) 
 	}
 	return out[0], nil
 }
+
+// Weight returns a copy of one loaded weight, e.g. Weight("/encoder/conv2",
+// "weights"), or nil if there is none.
+func (e *Encoder) Weight(scope, name string) []float32 {
+	t, ok := e.weights[context.VariableParameterNameFromScopeAndName(scope, name)]
+	if !ok {
+		return nil
+	}
+	return tensors.MustCopyFlatData[float32](t)
+}

@@ -1,0 +1,152 @@
+package finetune
+
+import (
+	"context"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/hourglass-ml/hourglass/config"
+	"github.com/hourglass-ml/hourglass/data"
+	"github.com/hourglass-ml/hourglass/encoder"
+	"github.com/hourglass-ml/hourglass/internal/testutil"
+)
+
+func tinyFinetune(t *testing.T) (*config.Config, *data.Splits) {
+	splits := testutil.TinySplits(t, 300, 64, 200)
+	cfg := testutil.TinyConfig(t)
+	testutil.Pretrained(t, cfg, splits)
+	cfg.Finetune.LabelsPerClass = []int{5}
+	cfg.Finetune.Seeds = 1
+	cfg.Finetune.Epochs = 25
+	cfg.Finetune.Patience = 0
+	cfg.Finetune.LearningRate = 0.003
+	cfg.Finetune.Head = []int{16}
+	return cfg, splits
+}
+
+// TestMethodsAndFreezing: frozen training leaves the encoder bit-identical
+// to the checkpoint; unfrozen and scratch change theirs; every method saw
+// the same labelled subset.
+func TestMethodsAndFreezing(t *testing.T) {
+	cfg, splits := tinyFinetune(t)
+	ckpt, _ := checkpoint(cfg)
+	enc, err := encoder.Load(ckpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pretrained := enc.Weight("/encoder/conv2", "weights")
+	if len(pretrained) != 3*3*16*32 {
+		t.Fatalf("checkpoint conv2 weights: %d values", len(pretrained))
+	}
+	got := map[string][]float32{}
+	var sizes []int
+	res, err := Run(context.Background(), cfg, Options{Splits: splits, OnRun: func(r *RunResult, w func(string, string) []float32) {
+		got[r.Method] = w("/encoder/conv2", "weights")
+		sizes = append(sizes, r.TrainImages, r.HeldOutImages)
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got["frozen"], pretrained) {
+		t.Error("frozen training changed the encoder's weights")
+	}
+	for _, m := range []string{"unfrozen", "scratch"} {
+		if reflect.DeepEqual(got[m], pretrained) || got[m] == nil {
+			t.Errorf("%s training left the encoder exactly as pretrained", m)
+		}
+	}
+	if len(res.Runs) != 3 || len(res.Summary) != 3 {
+		t.Fatalf("runs %d, summary rows %d", len(res.Runs), len(res.Summary))
+	}
+	for i := 2; i < len(sizes); i += 2 {
+		if sizes[i] != sizes[0] || sizes[i+1] != sizes[1] {
+			t.Errorf("methods trained on different subsets: %v", sizes)
+		}
+	}
+	if sizes[0] != 40 || sizes[1] != 10 { // 5 per class: 4 train, 1 held out
+		t.Errorf("train/held-out sizes %d/%d, want 40/10", sizes[0], sizes[1])
+	}
+	for _, r := range res.Runs {
+		t.Logf("%s: test accuracy %.3f after %d epochs", r.Method, r.TestAccuracy, r.Epochs)
+		if r.TestAccuracy < 0 || r.TestAccuracy > 1 || r.MacroF1 < 0 || r.MacroF1 > 1 || r.Epochs < 1 || r.BestEpoch > r.Epochs {
+			t.Errorf("implausible run %+v", r)
+		}
+	}
+	// 25 steps on 40 images: some method must be well above chance (10%).
+	bestAcc := 0.0
+	for _, r := range res.Runs {
+		bestAcc = max(bestAcc, r.TestAccuracy)
+	}
+	if bestAcc < 0.3 {
+		t.Errorf("best test accuracy %.3f: no method learned", bestAcc)
+	}
+	dir := Dir(cfg)
+	for _, f := range []string{EfficiencyPlot, ConfusionPlot} {
+		fh, err := os.Open(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := png.Decode(fh); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+		fh.Close()
+	}
+	md, _ := os.ReadFile(filepath.Join(dir, SummaryMarkdown))
+	if !strings.Contains(string(md), "| frozen | 5 | 1 |") {
+		t.Errorf("summary.md:\n%s", md)
+	}
+	csv, _ := os.ReadFile(filepath.Join(dir, ResultsCSV))
+	if n := strings.Count(string(csv), "\n"); n != 4 {
+		t.Errorf("results.csv has %d lines, want header + 3", n)
+	}
+}
+
+func TestResumeSkipsFinishedRuns(t *testing.T) {
+	cfg, splits := tinyFinetune(t)
+	cfg.Finetune.Methods = []string{"frozen", "scratch"}
+	ctx, cancel := context.WithCancel(context.Background())
+	var first *RunResult
+	_, err := Run(ctx, cfg, Options{Splits: splits, OnRun: func(r *RunResult, _ func(string, string) []float32) {
+		c := *r
+		first = &c
+		cancel() // interrupt after the first classifier
+	}})
+	if err == nil || !strings.Contains(err.Error(), "run again to continue") {
+		t.Fatalf("err = %v, want an interruption", err)
+	}
+	ran := 0
+	res, err := Run(context.Background(), cfg, Options{Splits: splits, OnRun: func(*RunResult, func(string, string) []float32) { ran++ }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ran != 1 || len(res.Runs) != 2 {
+		t.Errorf("resumed run trained %d classifiers (want 1) and reports %d (want 2)", ran, len(res.Runs))
+	}
+	if res.Runs[0].TestAccuracy != first.TestAccuracy || res.Runs[0].Method != first.Method {
+		t.Errorf("the first classifier's result changed: %+v vs %+v", res.Runs[0], first)
+	}
+}
+
+// TestMacroF1 against a hand computation.
+func TestMacroF1(t *testing.T) {
+	truth := []int{0, 0, 1, 1, 2}
+	pred := []int{0, 1, 1, 1, 0}
+	// class 0: tp 1, predicted 2, actual 2 -> F1 0.5
+	// class 1: tp 2, predicted 3, actual 2 -> F1 0.8
+	// class 2: tp 0, predicted 0, actual 1 -> F1 0; classes 3-9 absent: 0.
+	f1, cm := macroF1(pred, truth)
+	if want := (0.5 + 0.8) / 10; math.Abs(f1-want) > 1e-12 {
+		t.Errorf("macro-F1 %v, want %v", f1, want)
+	}
+	if cm[2][0] != 1 || cm[0][1] != 1 {
+		t.Errorf("confusion %v", cm[:3])
+	}
+	if m, s := meanStd([]float64{1, 2, 3}); m != 2 || math.Abs(s-1) > 1e-12 {
+		t.Errorf("meanStd = %v, %v; want 2, 1", m, s)
+	}
+}

@@ -1,0 +1,72 @@
+package finetune
+
+import (
+	"fmt"
+	"math"
+
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/pkg/ml/context/initializers"
+	"github.com/gomlx/gomlx/pkg/ml/layers"
+	"github.com/gomlx/gomlx/pkg/ml/layers/activations"
+
+	"github.com/hourglass-ml/hourglass/data"
+	"github.com/hourglass-ml/hourglass/encoder"
+	"github.com/hourglass-ml/hourglass/model"
+)
+
+// HeadScope is the classifier head's variable scope.
+const HeadScope = "head"
+
+// Dense is a fully connected layer initialised as PyTorch's nn.Linear
+// (uniform in +-1/sqrt(fan_in)): x [batch, in] -> [batch, out].
+func Dense(ctx *context.Context, x *Node, out int) *Node {
+	in := x.Shape().Dimensions[1]
+	bound := 1 / math.Sqrt(float64(in))
+	init := ctx.WithInitializer(initializers.RandomUniformFn(ctx, -bound, bound))
+	w := init.VariableWithShape("weights", shapes.Make(x.DType(), in, out)).ValueGraph(x.Graph())
+	b := init.VariableWithShape("biases", shapes.Make(x.DType(), out)).ValueGraph(x.Graph())
+	y := Dot(x, w)
+	return Add(y, BroadcastPrefix(b, x.Shape().Dimensions[0]))
+}
+
+// Head maps codes [batch, 576] to 10 logits: hidden ReLU layers with
+// dropout (active in training only), then a linear output layer.
+func Head(ctx *context.Context, codes *Node, hidden []int, dropout float64) *Node {
+	ctx = ctx.In(HeadScope)
+	x := codes
+	for i, h := range hidden {
+		x = activations.Relu(Dense(ctx.In(fmt.Sprintf("dense%d", i)), x, h))
+		if dropout > 0 {
+			x = layers.DropoutStatic(ctx, x, dropout)
+		}
+	}
+	logits := Dense(ctx.In("logits"), x, data.Classes)
+	logits.AssertDims(codes.Shape().Dimensions[0], data.Classes)
+	return logits
+}
+
+// Method is one way of getting the encoder.
+type Method string
+
+// The three methods compared.
+const (
+	Frozen   Method = "frozen"
+	Scratch  Method = "scratch"
+	Unfrozen Method = "unfrozen"
+)
+
+// Classifier builds images [batch, 28, 28, 1] -> logits [batch, 10] for a
+// method. For frozen and unfrozen, enc's weights must already be installed
+// in ctx (encoder.Install).
+func Classifier(ctx *context.Context, images *Node, m Method, enc *encoder.Encoder, mode encoder.Mode, hidden []int, dropout float64) *Node {
+	var codes *Node
+	if m == Scratch {
+		codes = model.Encoder(ctx, images)
+	} else {
+		codes = enc.Apply(ctx, images, mode)
+	}
+	codes.AssertDims(images.Shape().Dimensions[0], model.CodeSize)
+	return Head(ctx, codes, hidden, dropout)
+}
