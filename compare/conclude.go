@@ -2,6 +2,7 @@ package compare
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 )
@@ -29,12 +30,12 @@ func conclude(r *Results) []string {
 		bestPCA := bestOf(r.KNN, "pca-")
 		if bestPCA != nil {
 			verb := "beat"
-			if ae.Accuracy < bestPCA.Accuracy {
-				verb = "did not beat"
+			if ae.Accuracy <= bestPCA.Accuracy {
+				verb = "trailed"
 			}
-			out = append(out, fmt.Sprintf("The autoencoder's codes (%d values) %s the best PCA codes (%s, %.2f%%) by %+.2f points, "+
+			out = append(out, fmt.Sprintf("The autoencoder's codes (%d values, %.2f%%) %s the best PCA codes (%s, %.2f%%) by %.2f points, "+
 				"so the paper's claim that autoencoder codes beat PCA %s here.",
-				ae.Dim, verb, label(bestPCA.Representation), 100*bestPCA.Accuracy, 100*(ae.Accuracy-bestPCA.Accuracy),
+				ae.Dim, 100*ae.Accuracy, verb, label(bestPCA.Representation), 100*bestPCA.Accuracy, 100*math.Abs(ae.Accuracy-bestPCA.Accuracy),
 				map[bool]string{true: "holds", false: "does not hold"}[ae.Accuracy > bestPCA.Accuracy]))
 		}
 		if px != nil {

@@ -73,7 +73,7 @@ func TestReportGolden(t *testing.T) {
 func TestConclusionFollowsNumbers(t *testing.T) {
 	r := syntheticResults()
 	text := strings.Join(r.Conclusion, " ")
-	for _, want := range []string{"raw pixels scored best: 85.00%", "(576 values) beat the best PCA codes", "beat PCA holds",
+	for _, want := range []string{"raw pixels scored best: 85.00%", "(576 values, 82.00%) beat the best PCA codes", "beat PCA holds",
 		"With 10 labels per class, the frozen encoder beat training from scratch", "With all labels, training from scratch beat the frozen encoder"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("conclusion lacks %q:\n%s", want, text)
@@ -84,7 +84,7 @@ func TestConclusionFollowsNumbers(t *testing.T) {
 	}
 	r.KNN[3].Accuracy = 0.6
 	text = strings.Join(conclude(r), " ")
-	for _, want := range []string{"did not beat the best PCA codes", "beat PCA does not hold", "-25.00 points"} {
+	for _, want := range []string{"(576 values, 60.00%) trailed the best PCA codes", "beat PCA does not hold", "by 10.00 points"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("after the flip, conclusion lacks %q:\n%s", want, text)
 		}

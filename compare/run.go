@@ -14,6 +14,7 @@ import (
 
 	"github.com/hourglass-ml/hourglass/config"
 	"github.com/hourglass-ml/hourglass/data"
+	"github.com/hourglass-ml/hourglass/finetune"
 	"github.com/hourglass-ml/hourglass/internal/outdir"
 	"github.com/hourglass-ml/hourglass/pretrain"
 	"github.com/hourglass-ml/hourglass/reduce"
@@ -66,6 +67,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (*Results, error) {
 		BLAS: red.BLAS, KNNPath: KNNPath, Versions: o.Versions, TrainImages: train.Len(), TestImages: splits.Test.Len(),
 		Queries: nq, TestSubset: cfg.Compare.TestSubset, K: cfg.Compare.K, Reduce: &red, Generated: time.Now().UTC().Format(time.RFC3339)}
 	loadPretrain(cfg, res)
+	loadFinetune(cfg, res)
 	// One code path for every representation: raw pixels first.
 	reps := []struct {
 		name        string
@@ -126,6 +128,23 @@ func readJSON(path string, v any) error {
 		return fmt.Errorf("%s is corrupt: %w", path, err)
 	}
 	return nil
+}
+
+// loadFinetune reads the finetune stage's summary, if it ran.
+func loadFinetune(cfg *config.Config, res *Results) {
+	var f finetune.Results
+	dir := finetune.Dir(cfg)
+	if readJSON(filepath.Join(dir, finetune.ResultsJSON), &f) != nil || len(f.Summary) == 0 {
+		return
+	}
+	res.Finetune = &FinetuneResults{}
+	for _, r := range f.Summary {
+		res.Finetune.Rows = append(res.Finetune.Rows, FinetuneRow{Method: r.Method, LabelsPerClass: r.LabelsPerClass,
+			Runs: r.Runs, MeanAccuracy: r.MeanAccuracy, StdAccuracy: r.StdAccuracy})
+	}
+	if _, err := os.Stat(filepath.Join(dir, finetune.EfficiencyPlot)); err == nil {
+		res.Finetune.Plot = filepath.Join("finetune", finetune.EfficiencyPlot)
+	}
 }
 
 // loadPretrain reads what pretrain wrote, if it did.

@@ -83,7 +83,7 @@ func NewRunCommand(g *globalFlags) *cobra.Command {
 	var force []string
 	c := &cobra.Command{
 		Use:   "run [EXPERIMENT.yaml]",
-		Short: "Run pretrain, reduce and compare into the experiment's output folder, skipping stages already done",
+		Short: "Run pretrain, finetune, reduce and compare into the experiment's output folder, skipping stages already done",
 		Long: `run executes the experiment's stages in order. A stage whose outputs were
 made from the same effective configuration and inputs is skipped, so an
 interrupted experiment (Ctrl-C) continues where it stopped when run again.

@@ -1,5 +1,5 @@
-// Package pipeline runs an experiment's stages in order (pretrain, then
-// reduce, then compare) into its output folder, skipping a stage whose
+// Package pipeline runs an experiment's stages in order (pretrain,
+// finetune, reduce, compare) into its output folder, skipping a stage whose
 // outputs were made from the same effective configuration and inputs, so
 // an interrupted experiment continues where it stopped.
 package pipeline
@@ -19,13 +19,14 @@ import (
 	"github.com/hourglass-ml/hourglass/compare"
 	"github.com/hourglass-ml/hourglass/config"
 	"github.com/hourglass-ml/hourglass/data"
+	"github.com/hourglass-ml/hourglass/finetune"
 	"github.com/hourglass-ml/hourglass/internal/atomicfile"
 	"github.com/hourglass-ml/hourglass/pretrain"
 	"github.com/hourglass-ml/hourglass/reduce"
 )
 
 // Stages in the order they run.
-var Stages = []string{"pretrain", "reduce", "compare"}
+var Stages = []string{"pretrain", "finetune", "reduce", "compare"}
 
 // Options drive a pipeline run.
 type Options struct {
@@ -68,14 +69,14 @@ func Run(ctx context.Context, cfg *config.Config, o Options) ([]StageResult, err
 		o.Splits = s
 	}
 	var out []StageResult
-	upstream := ""
+	records := map[string]string{} // stage -> fingerprint+finish time, for its dependants
 	for _, stage := range Stages {
-		fp := fingerprint(stage, cfg, upstream)
+		fp := fingerprint(stage, cfg, records)
 		done := filepath.Join(cfg.OutputDir, stage, ".done")
 		if rec, ok := readRecord(done); ok && rec.Fingerprint == fp && !slices.Contains(o.Force, stage) {
 			fmt.Fprintf(o.Log, "%s: up to date (finished %s), skipped\n", stage, rec.Finished)
 			out = append(out, StageResult{Stage: stage, Skipped: true})
-			upstream = fp + rec.Finished
+			records[stage] = fp + rec.Finished
 			continue
 		}
 		os.Remove(done) // a rerun invalidates the old record first
@@ -93,7 +94,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) ([]StageResult, err
 			return out, err
 		}
 		out = append(out, StageResult{Stage: stage, Seconds: time.Since(start).Seconds()})
-		upstream = fp + rec.Finished
+		records[stage] = fp + rec.Finished
 	}
 	return out, nil
 }
@@ -103,6 +104,8 @@ func runStage(ctx context.Context, stage string, cfg *config.Config, o Options) 
 	switch stage {
 	case "pretrain":
 		_, err = pretrain.Run(ctx, cfg, pretrain.Options{Restart: slices.Contains(o.Force, "pretrain"), Log: o.Log, Splits: o.Splits})
+	case "finetune":
+		_, err = finetune.Run(ctx, cfg, finetune.Options{Log: o.Log, Splits: o.Splits})
 	case "reduce":
 		_, err = reduce.Run(ctx, cfg, reduce.Options{Log: o.Log, Splits: o.Splits})
 	case "compare":
@@ -111,14 +114,27 @@ func runStage(ctx context.Context, stage string, cfg *config.Config, o Options) 
 	return err
 }
 
+// dependsOn lists the stages whose outputs each stage reads.
+var dependsOn = map[string][]string{
+	"pretrain": nil,
+	"finetune": {"pretrain"},
+	"reduce":   {"pretrain"},
+	"compare":  {"pretrain", "finetune", "reduce"},
+}
+
 // fingerprint hashes what a stage's outputs depend on: the configuration
-// keys it reads and its upstream stage's record.
-func fingerprint(stage string, cfg *config.Config, upstream string) string {
+// keys it reads and the records of the stages it reads from.
+func fingerprint(stage string, cfg *config.Config, records map[string]string) string {
 	var parts []any
-	parts = append(parts, stage, cfg.Seed, cfg.Backend, cfg.Data, upstream)
+	parts = append(parts, stage, cfg.Seed, cfg.Backend, cfg.Data)
+	for _, d := range dependsOn[stage] {
+		parts = append(parts, records[d])
+	}
 	switch stage {
 	case "pretrain":
 		parts = append(parts, cfg.Pretrain)
+	case "finetune":
+		parts = append(parts, cfg.Finetune)
 	case "reduce":
 		parts = append(parts, cfg.Reduce)
 	case "compare":
