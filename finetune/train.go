@@ -170,10 +170,11 @@ func (t *trainer) setWeights(w map[string]*tensors.Tensor) error {
 // describeVariables lists trainable and frozen variables, for the log.
 func describeVariables(ctx *context.Context) (trainable, frozen []string) {
 	for v := range ctx.IterVariables() {
-		if strings.HasPrefix(v.Scope(), "/optimizers") || strings.HasPrefix(v.Scope(), "/rng") || !v.Shape().DType.IsFloat() {
+		// The model's own weights: not optimiser state, metrics or RNG.
+		if !strings.HasPrefix(v.Scope(), "/encoder/") && !strings.HasPrefix(v.Scope(), "/"+HeadScope+"/") {
 			continue
 		}
-		desc := fmt.Sprintf("%s %v", v.ParameterName(), v.Shape().Dimensions)
+		desc := fmt.Sprintf("%s/%s %v", v.Scope(), v.Name(), v.Shape().Dimensions)
 		if v.Trainable {
 			trainable = append(trainable, desc)
 		} else if !strings.HasSuffix(v.Name(), "_anchor") {

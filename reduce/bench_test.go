@@ -1,0 +1,24 @@
+package reduce
+
+import (
+	"testing"
+
+	"github.com/hourglass-ml/hourglass/config"
+	"github.com/hourglass-ml/hourglass/data"
+)
+
+// BenchmarkPCAFit fits PCA on the 60,000 real training images (the target:
+// no slower than scikit-learn on the same machine, scripts/peers/sklearn_pca_knn.py).
+func BenchmarkPCAFit(b *testing.B) {
+	s, err := data.Prepare(config.Data{}, 1, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	x := Matrix(s.Full)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := NewPCA(784).Fit(x); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
