@@ -305,7 +305,7 @@ func (r *runner) train(ctx context.Context) (*Summary, error) {
 				return nil, err
 			}
 		}
-		if p.Patience > 0 && r.st.BestEpoch > 0 && epoch+1-r.st.BestEpoch >= p.Patience {
+		if shouldStop(epoch+1, r.st.BestEpoch, p.Patience) {
 			fmt.Fprintf(r.o.Log, "early stopping: validation loss has not improved for %d epochs (best %.5f at epoch %d)\n",
 				p.Patience, r.st.BestVal, r.st.BestEpoch)
 			r.st.StoppedEarly = true
@@ -316,6 +316,12 @@ func (r *runner) train(ctx context.Context) (*Summary, error) {
 		}
 	}
 	return r.finish()
+}
+
+// shouldStop says whether early stopping ends training after epoch (1-based):
+// patience epochs have passed without a new best validation loss.
+func shouldStop(epoch, bestEpoch, patience int) bool {
+	return patience > 0 && bestEpoch > 0 && epoch-bestEpoch >= patience
 }
 
 // interrupt saves the position and returns ErrInterrupted.
