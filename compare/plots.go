@@ -2,7 +2,6 @@ package compare
 
 import (
 	"image/color"
-	"io"
 	"path/filepath"
 
 	"gonum.org/v1/gonum/mat"
@@ -13,20 +12,12 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/hourglass-ml/hourglass/data"
-	"github.com/hourglass-ml/hourglass/internal/atomicfile"
+	"github.com/hourglass-ml/hourglass/internal/plotfile"
 	"github.com/hourglass-ml/hourglass/reduce"
 )
 
 // ClassNames are Fashion-MNIST's labels.
 var ClassNames = [data.Classes]string{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"}
-
-func savePlot(p *plot.Plot, path string, w, h vg.Length) error {
-	wt, err := p.WriterTo(w, h, "png")
-	if err != nil {
-		return err
-	}
-	return atomicfile.Write(path, func(wr io.Writer) error { _, err := wt.WriteTo(wr); return err })
-}
 
 // writeAccuracyBars draws kNN accuracy per representation.
 func writeAccuracyBars(path string, rs []KNNResult) error {
@@ -52,7 +43,7 @@ func writeAccuracyBars(path string, rs []KNNResult) error {
 	}
 	p.Y.Min = max(0, lo-10)
 	p.Y.Max = 100
-	return savePlot(p, path, 6*vg.Inch, 4*vg.Inch)
+	return plotfile.Save(p, path, 6*vg.Inch, 4*vg.Inch)
 }
 
 // writeScatter draws 2-D test codes coloured by class.
@@ -82,7 +73,7 @@ func writeScatter(path, title string, s scatter) error {
 		p.Legend.Add(ClassNames[c], sc)
 	}
 	p.Legend.Left = true
-	return savePlot(p, path, 7*vg.Inch, 5*vg.Inch)
+	return plotfile.Save(p, path, 7*vg.Inch, 5*vg.Inch)
 }
 
 // scatterData takes 2-D views of the test codes: PCA's first two

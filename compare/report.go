@@ -1,7 +1,6 @@
 package compare
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -47,11 +46,7 @@ func writeReport(dir string, res *Results) error {
 	if err := atomicfile.WriteBytes(filepath.Join(dir, ReportHTML), []byte(page)); err != nil {
 		return err
 	}
-	b, err := json.MarshalIndent(res, "", "  ")
-	if err != nil {
-		return err
-	}
-	return atomicfile.WriteBytes(filepath.Join(dir, ResultsJSON), append(b, '\n'))
+	return atomicfile.WriteJSON(filepath.Join(dir, ResultsJSON), res)
 }
 
 func pct(x float64) string { return fmt.Sprintf("%.2f%%", 100*x) }

@@ -39,10 +39,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (*Results, error) {
 	if err := readJSON(filepath.Join(rdir, "reduce.json"), &red); err != nil {
 		return nil, fmt.Errorf("%w: run `hourglass reduce` with this config first (or `hourglass run`)", err)
 	}
-	if err := outdir.Prepare(cfg.OutputDir, outdir.MinFreeBytes); err != nil {
-		return nil, err
-	}
-	lock, err := outdir.Acquire(cfg.OutputDir)
+	lock, err := outdir.Open(cfg.OutputDir)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/go-viper/mapstructure/v2"
+	"github.com/hourglass-ml/hourglass/internal/atomicfile"
 	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
 )
@@ -322,4 +323,14 @@ func (c *Config) YAML() ([]byte, error) {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// Save writes the configuration as YAML to path atomically: every stage
+// keeps the effective configuration next to its outputs.
+func (c *Config) Save(path string) error {
+	b, err := c.YAML()
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteBytes(path, b)
 }

@@ -3,7 +3,6 @@ package finetune
 import (
 	"fmt"
 	"image/color"
-	"io"
 	"math"
 	"sort"
 
@@ -14,16 +13,8 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/hourglass-ml/hourglass/data"
-	"github.com/hourglass-ml/hourglass/internal/atomicfile"
+	"github.com/hourglass-ml/hourglass/internal/plotfile"
 )
-
-func savePlot(p *plot.Plot, path string, w, h vg.Length) error {
-	wt, err := p.WriterTo(w, h, "png")
-	if err != nil {
-		return err
-	}
-	return atomicfile.Write(path, func(wr io.Writer) error { _, err := wt.WriteTo(wr); return err })
-}
 
 // errPoints are points with vertical error bars.
 type errPoints struct {
@@ -78,7 +69,7 @@ func writeEfficiencyPlot(path string, rows []Row, trainImages int) error {
 		p.Legend.Add(m, line, points)
 	}
 	p.Legend.Left, p.Legend.Top = true, true
-	return savePlot(p, path, 6*vg.Inch, 4*vg.Inch)
+	return plotfile.Save(p, path, 6*vg.Inch, 4*vg.Inch)
 }
 
 // confusionGrid adapts a confusion matrix to plotter.GridXYZ (rows drawn
@@ -122,7 +113,7 @@ func writeConfusionPlot(path string, cm [data.Classes][data.Classes]int, title s
 	}
 	p.X.Tick.Marker = plot.ConstantTicks(ticks)
 	p.Y.Tick.Marker = plot.ConstantTicks(yt)
-	return savePlot(p, path, 6*vg.Inch, 6*vg.Inch)
+	return plotfile.Save(p, path, 6*vg.Inch, 6*vg.Inch)
 }
 
 // palette runs from white to a dark blue.

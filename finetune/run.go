@@ -92,10 +92,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (*Results, error) {
 		return nil, err
 	}
 	dir := Dir(cfg)
-	if err := outdir.Prepare(dir, outdir.MinFreeBytes); err != nil {
-		return nil, err
-	}
-	lock, err := outdir.Acquire(dir)
+	lock, err := outdir.Open(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -110,8 +107,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (*Results, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, _ := cfg.YAML()
-	if err := atomicfile.WriteBytes(filepath.Join(dir, "config.yaml"), b); err != nil {
+	if err := cfg.Save(filepath.Join(dir, "config.yaml")); err != nil {
 		return nil, err
 	}
 	res := &Results{Checkpoint: ckpt, Settings: settings(cfg, ckpt)}
@@ -263,11 +259,7 @@ func meanStd(xs []float64) (float64, float64) {
 }
 
 func writeResults(dir string, res *Results) error {
-	b, err := json.MarshalIndent(res, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := atomicfile.WriteBytes(filepath.Join(dir, ResultsJSON), append(b, '\n')); err != nil {
+	if err := atomicfile.WriteJSON(filepath.Join(dir, ResultsJSON), res); err != nil {
 		return err
 	}
 	return atomicfile.Write(filepath.Join(dir, ResultsCSV), func(w io.Writer) error {

@@ -2,8 +2,6 @@ package pretrain
 
 import (
 	"encoding/csv"
-	"encoding/json"
-	"fmt"
 	"io"
 	"strconv"
 
@@ -35,11 +33,7 @@ func writeMetrics(csvPath, jsonPath string, h []EpochMetrics) error {
 	if err != nil {
 		return err
 	}
-	b, err := json.MarshalIndent(h, "", "  ")
-	if err != nil {
-		return err
-	}
-	return atomicfile.WriteBytes(jsonPath, b)
+	return atomicfile.WriteJSON(jsonPath, h)
 }
 
 func ftoa(f float64) string { return strconv.FormatFloat(f, 'g', 8, 64) }
@@ -64,12 +58,4 @@ type Summary struct {
 	LearningRate  float64 `json:"learning_rate"`
 	Schedule      string  `json:"schedule"`
 	CheckpointDir string  `json:"checkpoint"`
-}
-
-func writeJSON(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encoding %s: %w", path, err)
-	}
-	return atomicfile.WriteBytes(path, append(b, '\n'))
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hourglass-ml/hourglass/data"
 	"github.com/hourglass-ml/hourglass/internal/atomicfile"
+	"github.com/hourglass-ml/hourglass/internal/plotfile"
 )
 
 // writeLossPlot draws train and validation loss per epoch (the paper's
@@ -31,14 +32,7 @@ func writeLossPlot(path string, h []EpochMetrics) error {
 		return err
 	}
 	p.Legend.Top = true
-	wt, err := p.WriterTo(6*vg.Inch, 4*vg.Inch, "png")
-	if err != nil {
-		return err
-	}
-	return atomicfile.Write(path, func(w io.Writer) error {
-		_, err := wt.WriteTo(w)
-		return err
-	})
+	return plotfile.Save(p, path, 6*vg.Inch, 4*vg.Inch)
 }
 
 // writeReconstructions draws a row of originals above a row of their

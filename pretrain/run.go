@@ -60,10 +60,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (*Summary, error) {
 		o.Log = io.Discard
 	}
 	dir := Dir(cfg)
-	if err := outdir.Prepare(dir, outdir.MinFreeBytes); err != nil {
-		return nil, err
-	}
-	lock, err := outdir.Acquire(dir)
+	lock, err := outdir.Open(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +84,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := writeConfig(dir, cfg); err != nil {
+	if err := cfg.Save(filepath.Join(dir, "config.yaml")); err != nil {
 		return nil, err
 	}
 	r := &runner{cfg: cfg, o: o, dir: dir, splits: splits, be: be}
@@ -123,14 +120,6 @@ func checkResumable(dir string, cfg *config.Config) error {
 			"rerun with --restart to discard it, or set another output_dir", dir)
 	}
 	return nil
-}
-
-func writeConfig(dir string, cfg *config.Config) error {
-	b, err := cfg.YAML()
-	if err != nil {
-		return err
-	}
-	return atomicfile.WriteBytes(filepath.Join(dir, "config.yaml"), b)
 }
 
 // runner holds one run's moving parts.
@@ -384,5 +373,5 @@ func (r *runner) finish() (*Summary, error) {
 		return nil, err
 	}
 	fmt.Fprintf(r.o.Log, "test MSE %.5f after %d epochs\n", test, len(h))
-	return s, writeJSON(filepath.Join(r.dir, "summary.json"), s)
+	return s, atomicfile.WriteJSON(filepath.Join(r.dir, "summary.json"), s)
 }

@@ -1,16 +1,12 @@
 package reduce
 
 import (
-	"encoding/json"
-	"fmt"
-	"io"
-
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 
-	"github.com/hourglass-ml/hourglass/internal/atomicfile"
+	"github.com/hourglass-ml/hourglass/internal/plotfile"
 )
 
 // writeExplainedVariance plots the ratio per component and the cumulative
@@ -49,21 +45,5 @@ func writeExplainedVariance(path string, ratio []float64, dims []int) error {
 	}
 	p.Legend.Top, p.Legend.Left = false, false
 	p.Legend.YOffs = -vg.Inch
-	return savePlot(p, path)
-}
-
-func savePlot(p *plot.Plot, path string) error {
-	wt, err := p.WriterTo(6*vg.Inch, 4*vg.Inch, "png")
-	if err != nil {
-		return err
-	}
-	return atomicfile.Write(path, func(w io.Writer) error { _, err := wt.WriteTo(w); return err })
-}
-
-func writeJSON(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encoding %s: %w", path, err)
-	}
-	return atomicfile.WriteBytes(path, append(b, '\n'))
+	return plotfile.Save(p, path, 6*vg.Inch, 4*vg.Inch)
 }

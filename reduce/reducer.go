@@ -27,14 +27,20 @@ func ReconstructionMSE(r Reducer, x *mat.Dense) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	rows, cols := x.Dims()
+	return meanSquaredError(x, back), nil
+}
+
+// meanSquaredError is the mean squared difference of two same-shaped
+// matrices.
+func meanSquaredError(a, b *mat.Dense) float64 {
+	rows, cols := a.Dims()
 	var sum float64
 	for i := 0; i < rows; i++ {
-		a, b := x.RawRowView(i), back.RawRowView(i)
-		for j := range a {
-			d := a[j] - b[j]
+		ra, rb := a.RawRowView(i), b.RawRowView(i)
+		for j := range ra {
+			d := ra[j] - rb[j]
 			sum += d * d
 		}
 	}
-	return sum / float64(rows*cols), nil
+	return sum / float64(rows*cols)
 }

@@ -67,10 +67,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := outdir.Prepare(dir, outdir.MinFreeBytes); err != nil {
-		return nil, err
-	}
-	lock, err := outdir.Acquire(dir)
+	lock, err := outdir.Open(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -81,11 +78,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	b, err := cfg.YAML()
-	if err != nil {
-		return nil, err
-	}
-	if err := atomicfile.WriteBytes(filepath.Join(dir, "config.yaml"), b); err != nil {
+	if err := cfg.Save(filepath.Join(dir, "config.yaml")); err != nil {
 		return nil, err
 	}
 	train := splits.Neighbours(cfg.Data)
@@ -107,7 +100,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (*Result, error) {
 	if err := writeExplainedVariance(filepath.Join(dir, "explained_variance.png"), res.ExplainedRatio, cfg.Reduce.PCADims); err != nil {
 		return nil, err
 	}
-	return res, writeJSON(filepath.Join(dir, "reduce.json"), res)
+	return res, atomicfile.WriteJSON(filepath.Join(dir, "reduce.json"), res)
 }
 
 // pretrainedCheckpoint is the checkpoint the encoder comes from: the best
@@ -215,21 +208,8 @@ func writeRepresentation(dir string, r Reducer, xTrain, xTest *mat.Dense) (*Repr
 			if err != nil {
 				return nil, err
 			}
-			rep.TestMSE = mse(s.x, back)
+			rep.TestMSE = meanSquaredError(s.x, back)
 		}
 	}
 	return rep, nil
-}
-
-func mse(a, b *mat.Dense) float64 {
-	n, d := a.Dims()
-	var s float64
-	for i := 0; i < n; i++ {
-		ra, rb := a.RawRowView(i), b.RawRowView(i)
-		for j := range ra {
-			e := ra[j] - rb[j]
-			s += e * e
-		}
-	}
-	return s / float64(n*d)
 }

@@ -91,3 +91,11 @@ func alive(pid int) bool {
 	err := syscall.Kill(pid, 0)
 	return err == nil || errors.Is(err, syscall.EPERM)
 }
+
+// Open prepares dir (Prepare with MinFreeBytes) and takes its lock.
+func Open(dir string) (*Lock, error) {
+	if err := Prepare(dir, MinFreeBytes); err != nil {
+		return nil, err
+	}
+	return Acquire(dir)
+}
