@@ -2,6 +2,7 @@ package backend
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 
@@ -31,13 +32,45 @@ type Builder struct {
 var _ backends.Backend = (*Backend)(nil)
 var _ backends.Builder = (*Builder)(nil)
 
+// DefaultGoConfig is the simplego configuration hourglass uses.
+//
+// simplego runs independent operations of a graph as tasks of a worker
+// pool (2 x cores slots) and its matrix products start sub-tasks in the same
+// pool; when every slot holds a product waiting for a slot for its
+// sub-tasks, execution deadlocks (seen here: finetune's "unfrozen" graph,
+// forever at 3% CPU). Without a bound ("parallelism=-1") nothing waits for a
+// slot, and it measured no slower than the bounded pool.
+const DefaultGoConfig = "parallelism=-1"
+
 func newGo(config string) (backends.Backend, error) {
-	b, err := simplego.New(config)
+	if config == "" {
+		config = DefaultGoConfig
+	}
+	b, err := quietly(func() (backends.Backend, error) { return simplego.New(config) })
 	if err != nil {
 		return nil, err
 	}
 	InstallGradients()
 	return &Backend{Backend: b.(*simplego.Backend)}, nil
+}
+
+var stdoutMu sync.Mutex
+
+// quietly runs f with os.Stdout sent to /dev/null: simplego.New prints its
+// parallelism setting to stdout, which would corrupt hourglass's own output
+// (e.g. bench --json). Backends are created once per process, at start-up.
+func quietly[T any](f func() (T, error)) (T, error) {
+	stdoutMu.Lock()
+	defer stdoutMu.Unlock()
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		return f()
+	}
+	defer null.Close()
+	saved := os.Stdout
+	os.Stdout = null
+	defer func() { os.Stdout = saved }()
+	return f()
 }
 
 // Name describes the backend.

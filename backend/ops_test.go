@@ -1,7 +1,9 @@
 package backend
 
 import (
+	"io"
 	"math"
+	"os"
 	"testing"
 
 	"github.com/gomlx/gomlx/backends"
@@ -257,5 +259,23 @@ func TestSelectAndScatter(t *testing.T) {
 			name := tc.name + map[bool]string{true: " max", false: " min"}[isMax]
 			sameTensor(t, name, got, refSelectAndScatter(tc.op, src, tc.window, tc.stride, tc.pads, isMax))
 		}
+	}
+}
+
+// TestNewPrintsNothing: creating the backend must not write to stdout
+// (simplego announces its parallelism setting there).
+func TestNewPrintsNothing(t *testing.T) {
+	old := os.Stdout
+	r, w, _ := os.Pipe()
+	os.Stdout = w
+	_, err := newGo("")
+	w.Close()
+	os.Stdout = old
+	out, _ := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 0 {
+		t.Errorf("backend creation printed %q", out)
 	}
 }
