@@ -64,7 +64,7 @@ func sections(r *Results, exists func(string) bool) []section {
 	setup := []block{para(fmt.Sprintf("Experiment %q, seed %d, GoMLX backend %q on %d cores; gonum BLAS: %s.", r.Name, r.Seed, r.Backend, r.Cores, r.BLAS)),
 		para(fmt.Sprintf("Neighbours and PCA fitted on %d training images; %d test images, of which %d are kNN queries%s.", r.TrainImages, r.TestImages, r.Queries,
 			map[bool]string{true: fmt.Sprintf(" (compare.test_subset = %d: a quick run, not the full protocol)", r.TestSubset), false: ""}[r.TestSubset > 0])),
-		para("kNN: " + r.KNNPath + fmt.Sprintf(", k = %d, euclidean, uniform votes.", r.K))}
+		para("kNN: " + r.KNNPath + fmt.Sprintf(", k = %d, euclidean, uniform votes. ", r.K) + TieNote)}
 	if len(r.Versions) > 0 {
 		t := table{head: []string{"library", "version"}}
 		for _, k := range sortedKeys(r.Versions) {
