@@ -76,7 +76,9 @@ type trainer struct {
 
 func newTrainer(be backends.Backend, cfg config.Finetune, j *job, enc *encoder.Encoder) (*trainer, error) {
 	ctx := context.New()
-	if err := ctx.SetRNGStateFromSeed(j.seed*1_000_003 + int64(len(j.method))); err != nil {
+	// The same seed for every method: the head starts from the same weights
+	// and sees the same dropout masks, so methods differ only in the encoder.
+	if err := ctx.SetRNGStateFromSeed(j.seed * 1_000_003); err != nil {
 		return nil, err
 	}
 	mode := encoder.Frozen
