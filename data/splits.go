@@ -41,6 +41,15 @@ func Prepare(cfg config.Data, seed int64, lookupEnv func(string) (string, bool))
 	return Split(loc, train, test, cfg, seed)
 }
 
+// Use returns s when the caller already has the data (tests pass small
+// splits), and Prepare's result otherwise.
+func Use(s *Splits, cfg config.Data, seed int64, lookupEnv func(string) (string, bool)) (*Splits, error) {
+	if s != nil {
+		return s, nil
+	}
+	return Prepare(cfg, seed, lookupEnv)
+}
+
 // Split cuts already-loaded data as Prepare does.
 func Split(loc Location, train, test *Set, cfg config.Data, seed int64) (*Splits, error) {
 	n := train.Len() - cfg.Validation

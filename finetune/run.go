@@ -97,11 +97,9 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (*Results, error) {
 		return nil, err
 	}
 	defer lock.Release()
-	splits := o.Splits
-	if splits == nil {
-		if splits, err = data.Prepare(cfg.Data, cfg.Seed, o.LookupEnv); err != nil {
-			return nil, err
-		}
+	splits, err := data.Use(o.Splits, cfg.Data, cfg.Seed, o.LookupEnv)
+	if err != nil {
+		return nil, err
 	}
 	be, err := backend.New(cfg.Backend)
 	if err != nil {

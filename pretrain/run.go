@@ -74,11 +74,9 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (*Summary, error) {
 	if err := checkResumable(dir, cfg); err != nil {
 		return nil, err
 	}
-	splits := o.Splits
-	if splits == nil {
-		if splits, err = data.Prepare(cfg.Data, cfg.Seed, o.LookupEnv); err != nil {
-			return nil, err
-		}
+	splits, err := data.Use(o.Splits, cfg.Data, cfg.Seed, o.LookupEnv)
+	if err != nil {
+		return nil, err
 	}
 	be, err := backend.New(cfg.Backend)
 	if err != nil {

@@ -72,11 +72,9 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (*Result, error) {
 		return nil, err
 	}
 	defer lock.Release()
-	splits := o.Splits
-	if splits == nil {
-		if splits, err = data.Prepare(cfg.Data, cfg.Seed, o.LookupEnv); err != nil {
-			return nil, err
-		}
+	splits, err := data.Use(o.Splits, cfg.Data, cfg.Seed, o.LookupEnv)
+	if err != nil {
+		return nil, err
 	}
 	if err := cfg.Save(filepath.Join(dir, "config.yaml")); err != nil {
 		return nil, err
