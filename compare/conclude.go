@@ -109,6 +109,16 @@ func concludeFinetune(f *FinetuneResults) []string {
 			runs = "one run"
 		}
 		out = append(out, fmt.Sprintf("With %s, %s: %.2f%% against %.2f%% (%s).", count, who, 100*fr.MeanAccuracy, 100*sc.MeanAccuracy, runs))
+		if un, ok := m["unfrozen"]; ok {
+			best := max(fr.MeanAccuracy, sc.MeanAccuracy)
+			if un.MeanAccuracy >= best {
+				out = append(out, fmt.Sprintf("Fine-tuning the pretrained encoder (unfrozen) was best there: %.2f%%.", 100*un.MeanAccuracy))
+			} else {
+				out = append(out, fmt.Sprintf("Fine-tuning the pretrained encoder (unfrozen, %.2f%%) trailed the best method by %.2f points there: "+
+					"with few labels moving the encoder overfits (a smaller finetune.encoder_step_scale brings it to the frozen result), "+
+					"with many it may need more epochs or patience.", 100*un.MeanAccuracy, 100*(best-un.MeanAccuracy)))
+			}
+		}
 	}
 	return out
 }

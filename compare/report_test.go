@@ -41,7 +41,8 @@ func syntheticResults() *Results {
 		Reduce: &reduce.Result{TrainImages: 1000, TestImages: 200, PCAFitSeconds: 0.5, Cumulative: []float64{0.3, 0.5, 0.6, 0.65},
 			Representations: []reduce.Representation{{Name: "pca-2", Dim: 2, TestMSE: 0.04}, {Name: "pca-4", Dim: 4, TestMSE: 0.03}, {Name: "autoencoder", Dim: 576, TestMSE: 0.02}}},
 		KNN:      []KNNResult{k("pixels", 784, 0.85, 10), k("pca-2", 2, 0.50, 1), k("pca-4", 4, 0.70, 1.5), k("autoencoder", 576, 0.82, 8)},
-		Finetune: &FinetuneResults{Rows: []FinetuneRow{{"frozen", 10, 3, 0.6, 0.02}, {"scratch", 10, 3, 0.5, 0.03}, {"frozen", 0, 1, 0.8, 0}, {"scratch", 0, 1, 0.85, 0}}},
+		Finetune: &FinetuneResults{Rows: []FinetuneRow{{"frozen", 10, 3, 0.6, 0.02}, {"scratch", 10, 3, 0.5, 0.03}, {"unfrozen", 10, 3, 0.55, 0.02},
+			{"frozen", 0, 1, 0.8, 0}, {"scratch", 0, 1, 0.85, 0}, {"unfrozen", 0, 1, 0.9, 0}}},
 	}
 	r.Conclusion = conclude(r)
 	return r
@@ -74,7 +75,8 @@ func TestConclusionFollowsNumbers(t *testing.T) {
 	r := syntheticResults()
 	text := strings.Join(r.Conclusion, " ")
 	for _, want := range []string{"raw pixels scored best: 85.00%", "(576 values, 82.00%) beat the best PCA codes", "beat PCA holds",
-		"With 10 labels per class, the frozen encoder beat training from scratch", "With all labels, training from scratch beat the frozen encoder"} {
+		"With 10 labels per class, the frozen encoder beat training from scratch", "With all labels, training from scratch beat the frozen encoder",
+		"(unfrozen, 55.00%) trailed the best method by 5.00 points", "(unfrozen) was best there: 90.00%"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("conclusion lacks %q:\n%s", want, text)
 		}
