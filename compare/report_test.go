@@ -40,7 +40,7 @@ func syntheticResults() *Results {
 			WallSeconds: 60, Parameters: 43889, Backend: "go", BatchSize: 128, LearningRate: 0.001, Schedule: "constant"},
 		Reduce: &reduce.Result{TrainImages: 1000, TestImages: 200, PCAFitSeconds: 0.5, Cumulative: []float64{0.3, 0.5, 0.6, 0.65},
 			Representations: []reduce.Representation{{Name: "pca-2", Dim: 2, TestMSE: 0.04}, {Name: "pca-4", Dim: 4, TestMSE: 0.03}, {Name: "autoencoder", Dim: 576, TestMSE: 0.02}}},
-		KNN:      []KNNResult{k("pixels", 784, 0.85, 10), k("pca-2", 2, 0.50, 1), k("pca-4", 4, 0.70, 1.5), k("autoencoder", 576, 0.82, 8)},
+		KNN: []KNNResult{k("pixels", 784, 0.85, 10), k("pca-2", 2, 0.50, 1), k("pca-4", 4, 0.70, 1.5), k("autoencoder", 576, 0.82, 8)},
 		Finetune: &FinetuneResults{Rows: []FinetuneRow{{"frozen", 10, 3, 0.6, 0.02}, {"scratch", 10, 3, 0.5, 0.03}, {"unfrozen", 10, 3, 0.55, 0.02},
 			{"frozen", 0, 1, 0.8, 0}, {"scratch", 0, 1, 0.85, 0}, {"unfrozen", 0, 1, 0.9, 0}}},
 	}
