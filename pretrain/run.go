@@ -250,6 +250,7 @@ func (r *runner) train(ctx context.Context) (*Summary, error) {
 		for step := r.st.Step; step < steps; step++ {
 			if err := ctx.Err(); err != nil || (r.o.StopAfterSteps > 0 && sessionSteps >= r.o.StopAfterSteps) {
 				bar.Finish()
+				r.st.Seconds += time.Since(epochStart).Seconds() // this session's part of the epoch
 				return nil, r.interrupt(epoch, step)
 			}
 			lr = r.learningRate(epoch*steps+step, total)
