@@ -45,11 +45,9 @@ func Load(dir string) (*Encoder, error) {
 		return nil, fmt.Errorf("encoder.Load(%q): not a folder; want a pretrain checkpoint folder such as runs/<name>/pretrain/checkpoint-last", dir)
 	}
 	ctx := context.New()
-	h, err := checkpoints.Build(ctx).Dir(dir).Immediate().Done()
-	if err != nil {
+	if _, err := checkpoints.Build(ctx).Dir(dir).Immediate().Done(); err != nil {
 		return nil, fmt.Errorf("encoder.Load(%q): %w", dir, err)
 	}
-	_ = h
 	e := &Encoder{weights: map[string]*tensors.Tensor{}, source: dir}
 	for v := range ctx.IterVariables() {
 		if strings.HasPrefix(v.Scope(), "/"+model.EncoderScope+"/") && !strings.HasSuffix(v.Name(), "_anchor") {

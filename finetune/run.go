@@ -134,7 +134,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (*Results, error) {
 				if done[runKey(m, n, seed)] {
 					continue
 				}
-				j := &job{method: Method(m), n: n, seed: seed, labelled: labelled, train: tr, heldOut: held}
+				j := &job{method: Method(m), n: n, seed: seed, train: tr, heldOut: held}
 				r, t, err := runJob(be, cfg.Finetune, j, enc, splits.Test, o.Log, !logged[j.method])
 				if err != nil {
 					return nil, fmt.Errorf("finetune %s, %d labels per class, seed %d: %w", m, n, seed, err)

@@ -38,12 +38,11 @@ type RunResult struct {
 
 // job is one classifier to train.
 type job struct {
-	method   Method
-	n        int
-	seed     int64
-	labelled *data.Set // drawn per class
-	train    *data.Set
-	heldOut  *data.Set
+	method  Method
+	n       int
+	seed    int64
+	train   *data.Set
+	heldOut *data.Set
 }
 
 // splitHeldOut keeps the first share of each class (the draw is already

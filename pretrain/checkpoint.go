@@ -95,10 +95,15 @@ func loadCheckpoint(e *Engine, dir string) (*State, error) {
 	if err != nil {
 		return nil, err
 	}
+	return st, attachCheckpoint(e, path)
+}
+
+// attachCheckpoint hands the variables of the checkpoint folder path to e.
+func attachCheckpoint(e *Engine, path string) error {
 	if _, err := checkpoints.Build(e.Ctx).Dir(path).Done(); err != nil {
-		return nil, fmt.Errorf("checkpoint %s is unreadable: %w (delete it, or rerun with --restart)", path, err)
+		return fmt.Errorf("checkpoint %s is unreadable: %w (delete it, or rerun with --restart)", path, err)
 	}
-	return st, nil
+	return nil
 }
 
 func readState(dir string) (*State, error) {

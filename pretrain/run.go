@@ -140,15 +140,15 @@ func (r *runner) engineOptions(seed int64) EngineOptions {
 // start resumes from the last checkpoint or draws fresh weights.
 func (r *runner) start() error {
 	last := filepath.Join(r.dir, LastCheckpoint)
-	if _, ok := checkpointPath(last); ok {
-		st, err := readState(mustPath(last))
+	if path, ok := checkpointPath(last); ok {
+		st, err := readState(path) // first: the engine needs the seed its weights were drawn with
 		if err != nil {
 			return err
 		}
 		if r.e, err = NewEngine(r.be, r.engineOptions(st.InitSeed)); err != nil {
 			return err
 		}
-		if _, err := loadCheckpoint(r.e, last); err != nil {
+		if err := attachCheckpoint(r.e, path); err != nil {
 			return err
 		}
 		r.st = st
@@ -162,8 +162,6 @@ func (r *runner) start() error {
 	r.st = &State{InitSeed: seed}
 	return nil
 }
-
-func mustPath(dir string) string { p, _ := checkpointPath(dir); return p }
 
 // liveInit draws initial weights, redrawing (with derived seeds) while the
 // untrained model outputs zero for every pixel of a sample batch: with
@@ -211,7 +209,7 @@ func (r *runner) loadBest() error {
 	if err != nil {
 		return err
 	}
-	if _, err := loadCheckpoint(e, p); err != nil {
+	if err := attachCheckpoint(e, p); err != nil {
 		return err
 	}
 	// Build a graph so the lazily loaded variables exist.

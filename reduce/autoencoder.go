@@ -28,33 +28,31 @@ func (a *Autoencoder) Fit(*mat.Dense) error { return nil }
 
 // Transform encodes rows of 784 pixels in batches.
 func (a *Autoencoder) Transform(x *mat.Dense) (*mat.Dense, error) {
-	n, d := x.Dims()
-	if d != data.Pixels {
+	if _, d := x.Dims(); d != data.Pixels {
 		return nil, fmt.Errorf("autoencoder: rows of %d values, want %d pixels (28x28)", d, data.Pixels)
 	}
 	return a.batched(x, model.CodeSize, func(rows []float32, m int) (*tensors.Tensor, error) {
 		return a.Engine.Encode(tensors.FromFlatDataAndDimensions(rows, m, data.Rows, data.Cols, 1))
-	}, n)
+	})
 }
 
 // Inverse decodes codes back to pixels.
 func (a *Autoencoder) Inverse(codes *mat.Dense) (*mat.Dense, error) {
-	n, d := codes.Dims()
-	if d != model.CodeSize {
+	if _, d := codes.Dims(); d != model.CodeSize {
 		return nil, fmt.Errorf("autoencoder: codes of %d values, want %d", d, model.CodeSize)
 	}
 	return a.batched(codes, data.Pixels, func(rows []float32, m int) (*tensors.Tensor, error) {
 		return a.Engine.Decode(tensors.FromFlatDataAndDimensions(rows, m, model.CodeSize))
-	}, n)
+	})
 }
 
 // batched runs f over row batches of x and gathers outCols values per row.
-func (a *Autoencoder) batched(x *mat.Dense, outCols int, f func([]float32, int) (*tensors.Tensor, error), n int) (*mat.Dense, error) {
+func (a *Autoencoder) batched(x *mat.Dense, outCols int, f func([]float32, int) (*tensors.Tensor, error)) (*mat.Dense, error) {
 	batch := a.Batch
 	if batch <= 0 {
 		batch = 500
 	}
-	_, d := x.Dims()
+	n, d := x.Dims()
 	out := mat.NewDense(n, outCols, nil)
 	buf := make([]float32, 0, batch*d)
 	for from := 0; from < n; from += batch {
