@@ -1,0 +1,260 @@
+package gemm
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+)
+
+const (
+	mr = 6   // rows of the micro-kernel's tile
+	nr = 16  // columns of the micro-kernel's tile
+	kc = 256 // contraction block: a kc x nr panel of B stays in L1
+	mc = 72  // row block: an mc x kc block of A stays in L2
+)
+
+// Matrix is a row-major float32 matrix view: element (i, j) is
+// Data[i*Stride+j], or Data[j*Stride+i] when Trans is set (the view is the
+// transpose of the stored matrix).
+type Matrix struct {
+	Data   []float32
+	Rows   int
+	Cols   int
+	Stride int
+	Trans  bool
+}
+
+func (m Matrix) at(i, j int) float32 {
+	if m.Trans {
+		return m.Data[j*m.Stride+i]
+	}
+	return m.Data[i*m.Stride+j]
+}
+
+func (m Matrix) check(name string) {
+	rows, cols := m.Rows, m.Cols
+	if m.Trans {
+		rows, cols = cols, rows
+	}
+	if rows < 0 || cols < 0 || (rows > 0 && cols > 0 && (m.Stride < cols || len(m.Data) < (rows-1)*m.Stride+cols)) {
+		panic(fmt.Sprintf("gemm: %s is %dx%d (stored %dx%d, stride %d) over %d values", name, m.Rows, m.Cols, rows, cols, m.Stride, len(m.Data)))
+	}
+}
+
+// Mul sets c = a·b. c is m x n with row stride ldc; a is m x k, b is k x n.
+// It panics if the shapes disagree (a programmer error).
+func Mul(c []float32, ldc int, a, b Matrix) {
+	a.check("a")
+	b.check("b")
+	m, k, n := a.Rows, a.Cols, b.Cols
+	if b.Rows != k {
+		panic(fmt.Sprintf("gemm: a is %dx%d but b is %dx%d", a.Rows, a.Cols, b.Rows, b.Cols))
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	if ldc < n || len(c) < (m-1)*ldc+n {
+		panic(fmt.Sprintf("gemm: c has %d values with stride %d for %dx%d", len(c), ldc, m, n))
+	}
+	if k == 0 {
+		for i := range m {
+			clear(c[i*ldc : i*ldc+n])
+		}
+		return
+	}
+	workers := runtime.GOMAXPROCS(0)
+	flops := 2 * m * n * k
+	if workers < 2 || flops < 1<<18 {
+		mulRange(c, ldc, a, b, 0, m, 0, k, false)
+		return
+	}
+	rowPanels := (m + mr - 1) / mr
+	if rowPanels >= 2*workers {
+		parallel(workers, func(w int) {
+			lo, hi := share(rowPanels, workers, w)
+			mulRange(c, ldc, a, b, lo*mr, min(hi*mr, m), 0, k, false)
+		})
+		return
+	}
+	// Few rows: split the contraction, sum the partial products.
+	parts := min(workers, (k+kc-1)/kc)
+	if parts < 2 {
+		mulRange(c, ldc, a, b, 0, m, 0, k, false)
+		return
+	}
+	partial := make([][]float32, parts)
+	parallel(parts, func(w int) {
+		lo, hi := share(k, parts, w)
+		if w == 0 {
+			mulRange(c, ldc, a, b, 0, m, lo, hi, false)
+			return
+		}
+		partial[w] = make([]float32, m*n)
+		mulRange(partial[w], n, a, b, 0, m, lo, hi, false)
+	})
+	for _, p := range partial[1:] {
+		for i := range m {
+			row := c[i*ldc : i*ldc+n]
+			for j, v := range p[i*n : i*n+n] {
+				row[j] += v
+			}
+		}
+	}
+}
+
+// share returns worker w's half-open part of n items split in parts.
+func share(n, parts, w int) (lo, hi int) {
+	return n * w / parts, n * (w + 1) / parts
+}
+
+func parallel(n int, f func(w int)) {
+	var wg sync.WaitGroup
+	for w := 1; w < n; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(w)
+		}()
+	}
+	f(0)
+	wg.Wait()
+}
+
+// mulRange computes rows [m0, m1) of c over the contraction [k0, k1): it
+// overwrites c when accumulate is false.
+func mulRange(c []float32, ldc int, a, b Matrix, m0, m1, k0, k1 int, accumulate bool) {
+	n := b.Cols
+	npan := (n + nr - 1) / nr
+	bp := getPanel(kc * npan * nr)
+	ap := getPanel(kc * ((mc + mr - 1) / mr) * mr)
+	defer putPanel(bp)
+	defer putPanel(ap)
+	var tile [mr * nr]float32
+	for kb := k0; kb < k1; kb += kc {
+		kn := min(kc, k1-kb)
+		acc := accumulate || kb > k0
+		packB(*bp, b, kb, kn)
+		for ib := m0; ib < m1; ib += mc {
+			mn := min(mc, m1-ib)
+			packA(*ap, a, ib, mn, kb, kn)
+			for jp := range npan {
+				j := jp * nr
+				bpan := (*bp)[jp*kn*nr:]
+				for ip := 0; ip*mr < mn; ip++ {
+					i := ib + ip*mr
+					apan := (*ap)[ip*kn*mr:]
+					rows, cols := min(mr, m1-i), min(nr, n-j)
+					if rows == mr && cols == nr {
+						kernel(kn, apan, bpan, c[i*ldc+j:], ldc, acc)
+						continue
+					}
+					kernel(kn, apan, bpan, tile[:], nr, false)
+					for r := range rows {
+						dst := c[(i+r)*ldc+j : (i+r)*ldc+j+cols]
+						src := tile[r*nr : r*nr+cols]
+						if acc {
+							for q, v := range src {
+								dst[q] += v
+							}
+						} else {
+							copy(dst, src)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// packB copies b[kb:kb+kn, :] into column panels of nr: panel p holds, for
+// each k, the nr values b[k, p*nr : p*nr+nr] (zero past the last column).
+func packB(dst []float32, b Matrix, kb, kn int) {
+	n := b.Cols
+	for jp := 0; jp*nr < n; jp++ {
+		j0 := jp * nr
+		cols := min(nr, n-j0)
+		p := dst[jp*kn*nr : (jp+1)*kn*nr]
+		for kk := range kn {
+			row := p[kk*nr : kk*nr+nr]
+			if !b.Trans {
+				src := b.Data[(kb+kk)*b.Stride+j0:]
+				copy(row[:cols], src[:cols])
+			} else {
+				for q := range cols {
+					row[q] = b.Data[(j0+q)*b.Stride+kb+kk]
+				}
+			}
+			clear(row[cols:])
+		}
+	}
+}
+
+// packA copies a[ib:ib+mn, kb:kb+kn] into row panels of mr: panel p holds,
+// for each k, the mr values a[p*mr : p*mr+mr, k] (zero past the last row).
+func packA(dst []float32, a Matrix, ib, mn, kb, kn int) {
+	for ip := 0; ip*mr < mn; ip++ {
+		i0 := ib + ip*mr
+		rows := min(mr, ib+mn-i0)
+		p := dst[ip*kn*mr : (ip+1)*kn*mr]
+		if a.Trans {
+			for kk := range kn {
+				src := a.Data[(kb+kk)*a.Stride+i0:]
+				col := p[kk*mr : kk*mr+mr]
+				copy(col[:rows], src[:rows])
+				clear(col[rows:])
+			}
+			continue
+		}
+		for r := range mr {
+			if r >= rows {
+				for kk := range kn {
+					p[kk*mr+r] = 0
+				}
+				continue
+			}
+			src := a.Data[(i0+r)*a.Stride+kb : (i0+r)*a.Stride+kb+kn]
+			for kk, v := range src {
+				p[kk*mr+r] = v
+			}
+		}
+	}
+}
+
+var panels sync.Pool
+
+func getPanel(n int) *[]float32 {
+	if p, ok := panels.Get().(*[]float32); ok && cap(*p) >= n {
+		*p = (*p)[:n]
+		return p
+	}
+	s := make([]float32, n)
+	return &s
+}
+
+func putPanel(p *[]float32) { panels.Put(p) }
+
+// kernelGo is the plain-Go micro-kernel: c[0:mr, 0:nr] (row stride ldc) is
+// set to, or with acc increased by, the product of the packed panels.
+func kernelGo(kn int, a, b, c []float32, ldc int, acc bool) {
+	var t [mr * nr]float32
+	for kk := range kn {
+		av := a[kk*mr : kk*mr+mr]
+		bv := b[kk*nr : kk*nr+nr]
+		for r, x := range av {
+			tr := t[r*nr : r*nr+nr]
+			for q, y := range bv {
+				tr[q] += x * y
+			}
+		}
+	}
+	for r := range mr {
+		dst := c[r*ldc : r*ldc+nr]
+		if acc {
+			for q, v := range t[r*nr : r*nr+nr] {
+				dst[q] += v
+			}
+		} else {
+			copy(dst, t[r*nr:r*nr+nr])
+		}
+	}
+}

@@ -1,0 +1,158 @@
+package gemm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+)
+
+func randMatrix(r *rand.Rand, rows, cols, pad int, trans bool) Matrix {
+	sr, sc := rows, cols
+	if trans {
+		sr, sc = cols, rows
+	}
+	stride := sc + pad
+	data := make([]float32, max(0, (sr-1)*stride+sc))
+	for i := range data {
+		data[i] = float32(r.NormFloat64())
+	}
+	return Matrix{Data: data, Rows: rows, Cols: cols, Stride: stride, Trans: trans}
+}
+
+// reference is the textbook triple loop in float64, with the bound
+// sum_k |a_ik||b_kj| on its rounding error in float32.
+func reference(a, b Matrix) (c, bound []float64) {
+	m, k, n := a.Rows, a.Cols, b.Cols
+	c, bound = make([]float64, m*n), make([]float64, m*n)
+	for i := range m {
+		for j := range n {
+			for l := range k {
+				x, y := float64(a.at(i, l)), float64(b.at(l, j))
+				c[i*n+j] += x * y
+				bound[i*n+j] += math.Abs(x * y)
+			}
+		}
+	}
+	return c, bound
+}
+
+// TestMul compares Mul with the float64 triple loop. Tolerance: float32
+// accumulation over k terms errs by at most about k*eps*sum|a||b|; 4e-6 per
+// term of the bound (over 30x eps32 in total for k <= 300 and far under it
+// elsewhere in practice) fails any indexing mistake, which errs by O(|c|).
+func TestMul(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	cases := []struct{ m, k, n int }{
+		{1, 1, 1}, {6, 1, 16}, {5, 7, 3}, {7, 9, 17}, {13, 300, 33}, {100, 9, 16},
+		{64, 257, 31}, {150, 520, 40}, {9, 5000, 16}, {3, 2000, 4}, {200, 32, 144},
+	}
+	for _, cs := range cases {
+		for _, ta := range []bool{false, true} {
+			for _, tb := range []bool{false, true} {
+				name := fmt.Sprintf("%dx%dx%d/ta=%v/tb=%v", cs.m, cs.k, cs.n, ta, tb)
+				t.Run(name, func(t *testing.T) {
+					a := randMatrix(r, cs.m, cs.k, 3, ta)
+					b := randMatrix(r, cs.k, cs.n, 1, tb)
+					ldc := cs.n + 2
+					c := make([]float32, (cs.m-1)*ldc+cs.n)
+					for i := range c {
+						c[i] = float32(math.NaN()) // must all be overwritten
+					}
+					Mul(c, ldc, a, b)
+					want, bound := reference(a, b)
+					for i := range cs.m {
+						for j := range cs.n {
+							got := float64(c[i*ldc+j])
+							if d := math.Abs(got - want[i*cs.n+j]); !(d <= 4e-6*float64(cs.k)*bound[i*cs.n+j]+1e-30) {
+								t.Fatalf("c[%d,%d] = %g, want %g (bound %g)", i, j, got, want[i*cs.n+j], bound[i*cs.n+j])
+							}
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestKernelsAgree runs the plain-Go and (where available) the assembly
+// micro-kernels on the same panels, overwriting and accumulating.
+func TestKernelsAgree(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, kn := range []int{1, 2, 17, 256} {
+		a := make([]float32, kn*mr)
+		b := make([]float32, kn*nr)
+		for i := range a {
+			a[i] = float32(r.NormFloat64())
+		}
+		for i := range b {
+			b[i] = float32(r.NormFloat64())
+		}
+		const ldc = nr + 5
+		base := make([]float32, (mr-1)*ldc+nr)
+		for i := range base {
+			base[i] = float32(r.NormFloat64())
+		}
+		for _, acc := range []bool{false, true} {
+			want := append([]float32(nil), base...)
+			got := append([]float32(nil), base...)
+			kernelGo(kn, a, b, want, ldc, acc)
+			kernel(kn, a, b, got, ldc, acc)
+			for i := range want {
+				exact := float64(base[i])
+				if !acc {
+					exact = 0
+				}
+				for kk := range kn {
+					if i%ldc < nr {
+						exact += float64(a[kk*mr+i/ldc]) * float64(b[kk*nr+i%ldc])
+					}
+				}
+				if i%ldc >= nr {
+					exact = float64(base[i]) // padding between rows is untouched
+				}
+				for name, v := range map[string]float32{"go": want[i], "kernel": got[i]} {
+					if math.Abs(float64(v)-exact) > 1e-4*float64(kn) {
+						t.Fatalf("kn=%d acc=%v %s[%d] = %g, want %g", kn, acc, name, i, v, exact)
+					}
+				}
+			}
+		}
+	}
+	t.Logf("assembly micro-kernel: %v", Accelerated)
+}
+
+// The products of one training step of the seed model at batch 128
+// (im2col convolutions forward, and the two gradient products of each).
+var stepShapes = []struct {
+	name    string
+	m, k, n int
+	ta, tb  bool
+}{
+	{"conv1-fwd", 100352, 9, 16, false, false},
+	{"conv1-dW", 9, 100352, 16, true, false},
+	{"conv2-fwd", 25088, 144, 32, false, false},
+	{"conv2-dX", 25088, 32, 144, false, true},
+	{"conv2-dW", 144, 25088, 32, true, false},
+	{"conv3-fwd", 6272, 288, 64, false, false},
+	{"conv3-dW", 288, 6272, 64, true, false},
+	{"deconv1-fwd", 1152, 64, 288, false, false},
+}
+
+func BenchmarkStepShapes(b *testing.B) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, s := range stepShapes {
+		b.Run(s.name, func(b *testing.B) {
+			x := randMatrix(r, s.m, s.k, 0, s.ta)
+			y := randMatrix(r, s.k, s.n, 0, s.tb)
+			c := make([]float32, s.m*s.n)
+			b.ResetTimer()
+			for range b.N {
+				Mul(c, s.n, x, y)
+			}
+			b.ReportMetric(2*float64(s.m*s.k*s.n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "cores")
+		})
+	}
+}
