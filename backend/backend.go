@@ -21,6 +21,10 @@ func init() {
 // Backend is simplego's backend with the missing operations filled in.
 type Backend struct {
 	*simplego.Backend
+	// products: float32 matrix products run on hourglass's kernel
+	// (internal/gemm) between simplego stages; off with the config option
+	// products=simplego.
+	products bool
 }
 
 // Builder embeds simplego's Builder; the methods defined in this package
@@ -42,16 +46,34 @@ var _ backends.Builder = (*Builder)(nil)
 // slot, and it measured no slower than the bounded pool.
 const DefaultGoConfig = "parallelism=-1"
 
+// newGo creates the backend from a configuration: simplego's options
+// (comma separated) plus hourglass's own products=gemm (the default) or
+// products=simplego.
 func newGo(config string) (backends.Backend, error) {
 	if config == "" {
 		config = DefaultGoConfig
 	}
-	b, err := quietly(func() (backends.Backend, error) { return simplego.New(config) })
+	products := true
+	var rest []string
+	for _, opt := range strings.Split(config, ",") {
+		switch opt {
+		case "products=gemm":
+			products = true
+		case "products=simplego":
+			products = false
+		default:
+			if strings.HasPrefix(opt, "products=") {
+				return nil, fmt.Errorf("backend option %q: use products=gemm (hourglass's kernel) or products=simplego", opt)
+			}
+			rest = append(rest, opt)
+		}
+	}
+	b, err := quietly(func() (backends.Backend, error) { return simplego.New(strings.Join(rest, ",")) })
 	if err != nil {
 		return nil, err
 	}
 	InstallGradients()
-	return &Backend{Backend: b.(*simplego.Backend)}, nil
+	return &Backend{Backend: b.(*simplego.Backend), products: products}, nil
 }
 
 var stdoutMu sync.Mutex
@@ -79,8 +101,15 @@ func (b *Backend) Name() string { return "hourglass pure Go (simplego + filled o
 // String is the backend's configuration name.
 func (b *Backend) String() string { return Name }
 
-// Builder returns a Builder that fills in simplego's missing operations.
+// Builder returns a builder that fills in simplego's missing operations
+// and runs float32 matrix products on hourglass's kernel (see staged.go).
 func (b *Backend) Builder(name string) backends.Builder {
+	return newStagedBuilder(b, name)
+}
+
+// filledBuilder returns a plain simplego builder with the missing
+// operations filled in: one stage of the staged builder.
+func (b *Backend) filledBuilder(name string) *Builder {
 	return &Builder{Builder: b.Backend.Builder(name).(*simplego.Builder)}
 }
 

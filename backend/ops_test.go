@@ -39,7 +39,7 @@ func runOp(t *testing.T, build func(b *Builder, in []backends.Op) (backends.Op, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := be.Builder(t.Name()).(*Builder)
+	b := be.(*Backend).filledBuilder(t.Name())
 	var params []backends.Op
 	var bufs []backends.Buffer
 	for i, in := range inputs {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
@@ -337,4 +338,97 @@ func TestModelGradients(t *testing.T) {
 	checkGradients(t, "autoencoder MSE", be, ctx, x, func(ctx *context.Context, x *Node) *Node {
 		return Loss(x, Autoencoder(ctx, x))
 	}, 12)
+}
+
+// TestModelGradientsFloat32 covers the float32 path training takes, where
+// the pure-Go backend runs matrix products on hourglass's own kernel
+// (internal/gemm) rather than simplego's: the gradients of the whole model
+// in float32 must match the float64 gradients (themselves checked against
+// finite differences above) at the same weights, to 1e-4 of each tensor's
+// largest entry (float32 rounding over sums of up to ~25,000 terms).
+func TestModelGradientsFloat32(t *testing.T) {
+	be := goBackend(t)
+	r := rand.New(rand.NewPCG(5, 5))
+	x := newArr(r, 4, 28, 28, 1)
+	x32 := make([]float32, len(x.data))
+	for i := range x.data {
+		x.data[i] = (x.data[i] + 1) / 2
+		x32[i] = float32(x.data[i])
+	}
+	loss := func(ctx *context.Context, x *Node) *Node { return Loss(x, Autoencoder(ctx, x)) }
+	grads := func(ctx *context.Context, xt *tensors.Tensor) map[string][]float64 {
+		context.MustNewExec(be, ctx.Checked(false), loss).MustExec(xt) // creates the variables if new
+		var vars []*context.Variable
+		for v := range ctx.IterVariables() {
+			if v.Trainable {
+				vars = append(vars, v)
+			}
+		}
+		g := context.MustNewExec(be, ctx.Reuse(), func(ctx *context.Context, x *Node) []*Node {
+			var wrt []*Node
+			for _, v := range vars {
+				wrt = append(wrt, v.ValueGraph(x.Graph()))
+			}
+			return Gradient(loss(ctx, x), wrt...)
+		}).MustExec(xt)
+		out := map[string][]float64{}
+		for i, v := range vars {
+			out[v.ScopeAndName()] = flat64(g[i])
+		}
+		return out
+	}
+	ctx64 := context.New()
+	ctx64.SetRNGStateFromSeed(6)
+	want := grads(ctx64, x.tensor())
+	// The float32 model gets the float64 model's weights.
+	ctx32 := context.New()
+	ctx32.SetRNGStateFromSeed(6)
+	context.MustNewExec(be, ctx32, loss).MustExec(tensors.FromFlatDataAndDimensions(x32, x.d...))
+	for v := range ctx32.IterVariables() {
+		if !v.Trainable {
+			continue
+		}
+		w64 := ctx64.GetVariableByScopeAndName(v.Scope(), v.Name())
+		if w64 == nil {
+			t.Fatalf("variable %s missing from the float64 model", v.ScopeAndName())
+		}
+		src := tensors.MustCopyFlatData[float64](w64.MustValue())
+		w32 := make([]float32, len(src))
+		for i, s := range src {
+			w32[i] = float32(s)
+		}
+		v.MustSetValue(tensors.FromFlatDataAndDimensions(w32, w64.MustValue().Shape().Dimensions...))
+	}
+	got := grads(ctx32, tensors.FromFlatDataAndDimensions(x32, x.d...))
+	if len(got) != len(want) || len(got) != 12 {
+		t.Fatalf("%d float32 and %d float64 gradients, want 12 each", len(got), len(want))
+	}
+	for name, w := range want {
+		g := got[name]
+		scale := 0.0
+		for _, v := range w {
+			scale = math.Max(scale, math.Abs(v))
+		}
+		if scale == 0 {
+			t.Errorf("%s: float64 gradient is all zero, the comparison would prove nothing", name)
+		}
+		for i := range w {
+			if math.Abs(g[i]-w[i]) > 1e-4*scale {
+				t.Fatalf("%s[%d]: float32 %.8g, float64 %.8g (scale %.3g)", name, i, g[i], w[i], scale)
+			}
+		}
+	}
+}
+
+// flat64 returns a float32 or float64 tensor's values as float64.
+func flat64(t *tensors.Tensor) []float64 {
+	if t.DType() == dtypes.Float64 {
+		return tensors.MustCopyFlatData[float64](t)
+	}
+	f := tensors.MustCopyFlatData[float32](t)
+	out := make([]float64, len(f))
+	for i, v := range f {
+		out[i] = float64(v)
+	}
+	return out
 }

@@ -1,0 +1,297 @@
+package backend
+
+//go:generate go run ./internal/genops
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
+
+	"github.com/hourglass-ml/hourglass/internal/gemm"
+)
+
+// The staged builder runs float32 matrix products with hourglass's own
+// kernel (package internal/gemm) instead of simplego's, through public API
+// only: simplego executes graphs with its own unexported table of kernels,
+// so a graph is cut into stages at every such product. Each stage is an
+// ordinary simplego graph (with the filled-in operations of Builder); the
+// products run between stages on the stages' buffers. A value one stage
+// reads from another becomes an output of the first and a parameter of the
+// second. The methods for all other operations, generated into
+// staged_ops_gen.go, only move operands into the current stage.
+
+// value is an operation's result as the staged builder hands it out.
+type value struct {
+	b     *stagedBuilder
+	id    int
+	shape shapes.Shape
+}
+
+// origin says where a value is computed: in a stage (as op), as an input
+// of the whole graph, or by a product step.
+type origin struct {
+	stage int // index in stages, or -1
+	op    backends.Op
+	input int // index of the graph's parameter, or -1
+	prod  int // index in prods, or -1
+}
+
+type stage struct {
+	idx      int
+	b        *Builder
+	params   []int // value ids, in parameter order
+	imported map[int]backends.Op
+	exported map[int]bool // value ids read by later steps
+	exports  []int        // the live ones, in output order (set by Compile)
+	exec     backends.Executable
+}
+
+// product is C = op(A)·op(B) on rank-2 float32 operands.
+type product struct {
+	lhs, rhs, out int // value ids
+	m, k, n       int
+	lhsT, rhsT    bool // operand stored transposed (contracting axis 0 of lhs, 1 of rhs)
+}
+
+type step struct {
+	stage *stage
+	prod  *product
+}
+
+type stagedBuilder struct {
+	backend     *Backend
+	name        string
+	origins     []origin
+	shapes      []shapes.Shape
+	inputs      []int // value ids of the graph's parameters
+	inputNames  []string
+	stages      []*stage
+	prods       []*product
+	steps       []step
+	cur         *stage
+	compiled    bool
+	useProducts bool
+}
+
+var _ backends.Builder = (*stagedBuilder)(nil)
+
+func newStagedBuilder(b *Backend, name string) *stagedBuilder {
+	return &stagedBuilder{backend: b, name: name, useProducts: b.products && gemm.Accelerated}
+}
+
+// stage returns the stage new operations go to, opening one if the last
+// step was a product.
+func (b *stagedBuilder) stage() *stage {
+	if b.cur == nil {
+		inner := b.backend.filledBuilder(fmt.Sprintf("%s#%d", b.name, len(b.stages)))
+		b.cur = &stage{idx: len(b.stages), b: inner, imported: map[int]backends.Op{}, exported: map[int]bool{}}
+		b.stages = append(b.stages, b.cur)
+		b.steps = append(b.steps, step{stage: b.cur})
+	}
+	return b.cur
+}
+
+func (b *stagedBuilder) newValue(o origin, shape shapes.Shape) *value {
+	b.origins = append(b.origins, o)
+	b.shapes = append(b.shapes, shape)
+	return &value{b: b, id: len(b.origins) - 1, shape: shape}
+}
+
+// wrap registers op, computed in stage s.
+func (b *stagedBuilder) wrap(s *stage, op backends.Op) backends.Op {
+	shape, err := s.b.OpShape(op)
+	if err != nil {
+		panic(fmt.Sprintf("hourglass-go: shape of an operation just built: %v", err)) // cannot happen
+	}
+	return b.newValue(origin{stage: s.idx, op: op, input: -1, prod: -1}, shape)
+}
+
+func (b *stagedBuilder) wraps(s *stage, ops []backends.Op) []backends.Op {
+	out := make([]backends.Op, len(ops))
+	for i, op := range ops {
+		out[i] = b.wrap(s, op)
+	}
+	return out
+}
+
+func (b *stagedBuilder) value(op backends.Op) (*value, error) {
+	v, ok := op.(*value)
+	if !ok || v == nil || v.b != b {
+		return nil, fmt.Errorf("hourglass-go: operand %v was not built by builder %q", op, b.name)
+	}
+	if b.compiled {
+		return nil, fmt.Errorf("hourglass-go: builder %q is already compiled", b.name)
+	}
+	return v, nil
+}
+
+// local returns op as an operation of stage s, making it a parameter of s
+// (and an output of the stage computing it) when it is computed elsewhere.
+func (b *stagedBuilder) local(s *stage, op backends.Op) (backends.Op, error) {
+	v, err := b.value(op)
+	if err != nil {
+		return nil, err
+	}
+	o := b.origins[v.id]
+	if o.stage == s.idx {
+		return o.op, nil
+	}
+	if p, ok := s.imported[v.id]; ok {
+		return p, nil
+	}
+	p, err := s.b.Parameter(fmt.Sprintf("v%d", v.id), v.shape, nil)
+	if err != nil {
+		return nil, err
+	}
+	s.imported[v.id] = p
+	s.params = append(s.params, v.id)
+	if o.stage >= 0 {
+		b.stages[o.stage].exported[v.id] = true
+	}
+	return p, nil
+}
+
+func (b *stagedBuilder) locals(s *stage, ops []backends.Op) ([]backends.Op, error) {
+	out := make([]backends.Op, len(ops))
+	for i, op := range ops {
+		var err error
+		if out[i], err = b.local(s, op); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Name returns the builder's name.
+func (b *stagedBuilder) Name() string { return b.name }
+
+// OpShape returns the shape of an operation's result.
+func (b *stagedBuilder) OpShape(op backends.Op) (shapes.Shape, error) {
+	v, ok := op.(*value)
+	if !ok || v == nil || v.b != b {
+		return shapes.Shape{}, fmt.Errorf("hourglass-go: operand %v was not built by builder %q", op, b.name)
+	}
+	return v.shape, nil
+}
+
+// Parameter declares an input of the graph.
+func (b *stagedBuilder) Parameter(name string, shape shapes.Shape, _ *backends.ShardingSpec) (backends.Op, error) {
+	if b.compiled {
+		return nil, fmt.Errorf("hourglass-go: builder %q is already compiled", b.name)
+	}
+	if !shape.Ok() {
+		return nil, fmt.Errorf("hourglass-go: parameter %q has an invalid shape", name)
+	}
+	v := b.newValue(origin{stage: -1, input: len(b.inputs), prod: -1}, shape)
+	b.inputs = append(b.inputs, v.id)
+	b.inputNames = append(b.inputNames, name)
+	return v, nil
+}
+
+// Constant adds a constant to the current stage.
+func (b *stagedBuilder) Constant(flat any, dims ...int) (backends.Op, error) {
+	s := b.stage()
+	op, err := s.b.Constant(flat, dims...)
+	if err != nil {
+		return nil, err
+	}
+	return b.wrap(s, op), nil
+}
+
+var errDistributed = errors.New("hourglass-go runs on one device: distributed execution is not supported")
+
+// DistributedSPMD is not supported.
+func (b *stagedBuilder) DistributedSPMD(int) error { return errDistributed }
+
+// DistributedAutoSharding is not supported.
+func (b *stagedBuilder) DistributedAutoSharding(...backends.Mesh) error { return errDistributed }
+
+// DeviceAssignment accepts device 0 only.
+func (b *stagedBuilder) DeviceAssignment(devices ...backends.DeviceNum) error {
+	for _, d := range devices {
+		if d != 0 {
+			return errDistributed
+		}
+	}
+	return nil
+}
+
+// Dot sends matrix x matrix products to DotGeneral.
+func (b *stagedBuilder) Dot(lhs, rhs backends.Op) (backends.Op, error) {
+	l, err := b.value(lhs)
+	if err != nil {
+		return nil, err
+	}
+	r, err := b.value(rhs)
+	if err != nil {
+		return nil, err
+	}
+	if l.shape.Rank() == 2 && r.shape.Rank() == 2 {
+		return b.DotGeneral(lhs, []int{1}, nil, rhs, []int{0}, nil)
+	}
+	s := b.stage()
+	ll, err := b.local(s, lhs)
+	if err != nil {
+		return nil, err
+	}
+	rl, err := b.local(s, rhs)
+	if err != nil {
+		return nil, err
+	}
+	op, err := s.b.Dot(ll, rl)
+	if err != nil {
+		return nil, err
+	}
+	return b.wrap(s, op), nil
+}
+
+// DotGeneral runs plain float32 matrix products (rank 2, one contracting
+// axis each, no batch axes) as a product step; other products go to the
+// current stage.
+func (b *stagedBuilder) DotGeneral(lhs backends.Op, lhsContracting, lhsBatch []int, rhs backends.Op, rhsContracting, rhsBatch []int) (backends.Op, error) {
+	l, err := b.value(lhs)
+	if err != nil {
+		return nil, err
+	}
+	r, err := b.value(rhs)
+	if err != nil {
+		return nil, err
+	}
+	if b.useProducts && l.shape.DType == dtypes.Float32 && r.shape.DType == dtypes.Float32 &&
+		l.shape.Rank() == 2 && r.shape.Rank() == 2 && len(lhsBatch) == 0 && len(rhsBatch) == 0 &&
+		len(lhsContracting) == 1 && len(rhsContracting) == 1 {
+		lc, rc := lhsContracting[0], rhsContracting[0]
+		if (lc == 0 || lc == 1) && (rc == 0 || rc == 1) && l.shape.Dimensions[lc] == r.shape.Dimensions[rc] {
+			p := &product{lhs: l.id, rhs: r.id, lhsT: lc == 0, rhsT: rc == 1,
+				m: l.shape.Dimensions[1-lc], k: l.shape.Dimensions[lc], n: r.shape.Dimensions[1-rc]}
+			v := b.newValue(origin{stage: -1, input: -1, prod: len(b.prods)}, shapes.Make(dtypes.Float32, p.m, p.n))
+			p.out = v.id
+			b.prods = append(b.prods, p)
+			b.steps = append(b.steps, step{prod: p})
+			for _, id := range []int{l.id, r.id} {
+				if o := b.origins[id]; o.stage >= 0 {
+					b.stages[o.stage].exported[id] = true
+				}
+			}
+			b.cur = nil
+			return v, nil
+		}
+	}
+	s := b.stage()
+	ll, err := b.local(s, lhs)
+	if err != nil {
+		return nil, err
+	}
+	rl, err := b.local(s, rhs)
+	if err != nil {
+		return nil, err
+	}
+	op, err := s.b.DotGeneral(ll, lhsContracting, lhsBatch, rl, rhsContracting, rhsBatch)
+	if err != nil {
+		return nil, err
+	}
+	return b.wrap(s, op), nil
+}

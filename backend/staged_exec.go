@@ -1,0 +1,233 @@
+package backend
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
+
+	"github.com/hourglass-ml/hourglass/internal/gemm"
+)
+
+// Compile compiles every stage that computes something the outputs need
+// and returns an executable running stages and products in order.
+func (b *stagedBuilder) Compile(outputs []backends.Op, _ []*backends.ShardingSpec) (backends.Executable, error) {
+	if b.compiled {
+		return nil, fmt.Errorf("hourglass-go: builder %q is already compiled", b.name)
+	}
+	final := b.stage()
+	outs, err := b.locals(final, outputs)
+	if err != nil {
+		return nil, err
+	}
+	b.compiled = true
+	live := b.liveSteps(final)
+	e := &stagedExec{b: b, lastUse: make([]int, len(b.origins))}
+	for _, op := range outputs {
+		e.outShapes = append(e.outShapes, op.(*value).shape)
+	}
+	for i := range e.lastUse {
+		e.lastUse[i] = -1
+	}
+	for _, st := range live {
+		if s := st.stage; s != nil {
+			ops := outs
+			if s != final {
+				ops = make([]backends.Op, len(s.exports))
+				for j, id := range s.exports {
+					ops[j] = b.origins[id].op
+				}
+			}
+			if s.exec, err = s.b.Compile(ops, nil); err != nil {
+				e.Finalize()
+				return nil, fmt.Errorf("hourglass-go: compiling stage %d of %q: %w", s.idx, b.name, err)
+			}
+		}
+		for _, id := range st.reads() {
+			e.lastUse[id] = len(e.steps)
+		}
+		e.steps = append(e.steps, st)
+	}
+	return e, nil
+}
+
+// reads lists the value ids a step takes from other steps or the inputs.
+func (st step) reads() []int {
+	if st.stage != nil {
+		return st.stage.params
+	}
+	return []int{st.prod.lhs, st.prod.rhs}
+}
+
+// liveSteps walks the steps backwards from the final stage and keeps those
+// whose results are read later; it sets each kept stage's exports.
+func (b *stagedBuilder) liveSteps(final *stage) []step {
+	needed := map[int]bool{}
+	for _, id := range final.params {
+		needed[id] = true
+	}
+	live := []step{b.steps[len(b.steps)-1]}
+	for i := len(b.steps) - 2; i >= 0; i-- {
+		st := b.steps[i]
+		if p := st.prod; p != nil {
+			if needed[p.out] {
+				needed[p.lhs], needed[p.rhs] = true, true
+				live = append(live, st)
+			}
+			continue
+		}
+		s := st.stage
+		s.exports = s.exports[:0]
+		for id := range s.exported {
+			if needed[id] {
+				s.exports = append(s.exports, id)
+			}
+		}
+		if len(s.exports) == 0 {
+			continue
+		}
+		slices.Sort(s.exports)
+		for _, id := range s.params {
+			needed[id] = true
+		}
+		live = append(live, st)
+	}
+	slices.Reverse(live)
+	return live
+}
+
+type stagedExec struct {
+	b         *stagedBuilder
+	steps     []step
+	lastUse   []int // per value id: the last step reading it, or -1
+	outShapes []shapes.Shape
+}
+
+var _ backends.Executable = (*stagedExec)(nil)
+
+// Finalize releases the stages' executables.
+func (e *stagedExec) Finalize() {
+	for _, st := range e.steps {
+		if st.stage != nil && st.stage.exec != nil {
+			st.stage.exec.Finalize()
+			st.stage.exec = nil
+		}
+	}
+}
+
+// Inputs returns the graph's parameters.
+func (e *stagedExec) Inputs() ([]string, []shapes.Shape) {
+	sh := make([]shapes.Shape, len(e.b.inputs))
+	for i, id := range e.b.inputs {
+		sh[i] = e.b.shapes[id]
+	}
+	return slices.Clone(e.b.inputNames), sh
+}
+
+// Outputs returns the shapes of the graph's outputs.
+func (e *stagedExec) Outputs() []shapes.Shape { return slices.Clone(e.outShapes) }
+
+// Execute runs the steps in order. Values are released after their last
+// reader: donated to the stage that reads them last, or finalized after the
+// product that does.
+func (e *stagedExec) Execute(inputs []backends.Buffer, donate []bool, dev backends.DeviceNum) ([]backends.Buffer, error) {
+	if len(inputs) != len(e.b.inputs) {
+		return nil, fmt.Errorf("hourglass-go: %q takes %d inputs, got %d", e.b.name, len(e.b.inputs), len(inputs))
+	}
+	be := e.b.backend
+	vals := make([]backends.Buffer, len(e.b.origins))
+	owned := make([]bool, len(e.b.origins))
+	for i, id := range e.b.inputs {
+		vals[id] = inputs[i]
+		owned[id] = i < len(donate) && donate[i]
+	}
+	release := func() {
+		for id, buf := range vals {
+			if buf != nil && owned[id] {
+				_ = be.BufferFinalize(buf)
+				vals[id] = nil
+			}
+		}
+	}
+	defer release()
+	for si, st := range e.steps {
+		if p := st.prod; p != nil {
+			out, err := e.product(p, vals, dev)
+			if err != nil {
+				return nil, err
+			}
+			vals[p.out], owned[p.out] = out, true
+			for _, id := range st.reads() {
+				if e.lastUse[id] == si && owned[id] && vals[id] != nil {
+					_ = be.BufferFinalize(vals[id])
+					vals[id] = nil
+				}
+			}
+			continue
+		}
+		s := st.stage
+		in := make([]backends.Buffer, len(s.params))
+		don := make([]bool, len(s.params))
+		for j, id := range s.params {
+			in[j] = vals[id]
+			if e.lastUse[id] == si && owned[id] {
+				don[j] = true
+				vals[id], owned[id] = nil, false // the stage owns it now
+			}
+		}
+		out, err := s.exec.Execute(in, don, dev)
+		if err != nil {
+			return nil, fmt.Errorf("hourglass-go: stage %d of %q: %w", s.idx, e.b.name, err)
+		}
+		if si == len(e.steps)-1 {
+			return out, nil
+		}
+		for j, id := range s.exports {
+			vals[id], owned[id] = out[j], true
+		}
+	}
+	return nil, fmt.Errorf("hourglass-go: %q has no final stage", e.b.name) // cannot happen
+}
+
+// product runs one matrix product step into a new buffer.
+func (e *stagedExec) product(p *product, vals []backends.Buffer, dev backends.DeviceNum) (backends.Buffer, error) {
+	be := e.b.backend
+	lhs, err := floats(be, vals[p.lhs])
+	if err != nil {
+		return nil, err
+	}
+	rhs, err := floats(be, vals[p.rhs])
+	if err != nil {
+		return nil, err
+	}
+	buf, flat, err := be.NewSharedBuffer(dev, shapes.Make(e.b.shapes[p.out].DType, p.m, p.n))
+	if err != nil {
+		return nil, err
+	}
+	a := gemm.Matrix{Data: lhs, Rows: p.m, Cols: p.k, Stride: p.k}
+	if p.lhsT {
+		a.Stride, a.Trans = p.m, true
+	}
+	b := gemm.Matrix{Data: rhs, Rows: p.k, Cols: p.n, Stride: p.n}
+	if p.rhsT {
+		b.Stride, b.Trans = p.k, true
+	}
+	gemm.Mul(flat.([]float32), p.n, a, b)
+	return buf, nil
+}
+
+func floats(be *Backend, buf backends.Buffer) ([]float32, error) {
+	if buf == nil {
+		return nil, fmt.Errorf("hourglass-go: a product's operand was released early (bug)")
+	}
+	flat, err := be.BufferData(buf)
+	if err != nil {
+		return nil, err
+	}
+	f, ok := flat.([]float32)
+	if !ok {
+		return nil, fmt.Errorf("hourglass-go: a product's operand holds %T, not []float32", flat)
+	}
+	return f, nil
+}
