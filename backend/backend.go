@@ -123,6 +123,10 @@ func (b *Backend) Capabilities() backends.Capabilities {
 	return c
 }
 
+// NewGo creates a new, unshared pure-Go backend from a configuration:
+// simplego's options plus products=gemm|simplego (see newGo).
+func NewGo(config string) (backends.Backend, error) { return newGo(config) }
+
 // XLAAvailable reports whether this binary was built with the xla tag.
 var XLAAvailable = false
 

@@ -28,13 +28,14 @@ type Options struct {
 	Images        *data.Set // batches are cut from it in order
 	DataName      string    // "random" or "real", for the report
 	Stock         bool      // time the unimproved GoMLX path
+	Variant       string    // name in the report; default "hourglass" or "stock"
 	Seed          int64
 	Log           io.Writer // progress lines; nil discards
 }
 
 // Result is one timed variant.
 type Result struct {
-	Variant            string  `json:"variant"` // "hourglass" or "stock"
+	Variant            string  `json:"variant"` // "hourglass", "simplego-products" or "stock"
 	Backend            string  `json:"backend"`
 	Data               string  `json:"data"`
 	BatchSize          int     `json:"batch_size"`
@@ -68,6 +69,9 @@ func Run(o Options) (Result, error) {
 		Cores: runtime.NumCPU(), Steps: o.Steps}
 	if o.Stock {
 		r.Variant = "stock"
+	}
+	if o.Variant != "" {
+		r.Variant = o.Variant
 	}
 	nb := o.Images.Len() / o.Batch
 	batch := func(i int) *data.Set { i %= nb; return o.Images.Slice(i*o.Batch, (i+1)*o.Batch) }
@@ -134,9 +138,9 @@ func WriteTable(w io.Writer, rs []Result) {
 	}
 	fmt.Fprintf(w, "backend %s, batch %d, %d cores, %s data, %d timed steps\n",
 		rs[0].Backend, rs[0].BatchSize, rs[0].Cores, rs[0].Data, rs[0].Steps)
-	fmt.Fprintf(w, "%-10s %12s %14s %15s %13s\n", "variant", "ms/step", "train img/s", "encode img/s", "peak RSS MiB")
+	fmt.Fprintf(w, "%-18s %12s %14s %15s %13s\n", "variant", "ms/step", "train img/s", "encode img/s", "peak RSS MiB")
 	for _, r := range rs {
-		fmt.Fprintf(w, "%-10s %12.1f %14.1f %15.1f %13.0f\n", r.Variant, r.MsPerStep, r.TrainImagesPerSec, r.EncodeImagesPerSec, r.PeakRSSMiB)
+		fmt.Fprintf(w, "%-18s %12.1f %14.1f %15.1f %13.0f\n", r.Variant, r.MsPerStep, r.TrainImagesPerSec, r.EncodeImagesPerSec, r.PeakRSSMiB)
 	}
 	for _, r := range rs[1:] {
 		fmt.Fprintf(w, "training step: %s is %.2fx faster than %s\n", rs[0].Variant, r.MsPerStep/rs[0].MsPerStep, r.Variant)

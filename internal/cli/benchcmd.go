@@ -16,7 +16,7 @@ func NewBenchCommand(g *globalFlags) *cobra.Command {
 	var (
 		steps, warmup, batch, encode int
 		source                       string
-		stock, asJSON                bool
+		stock, products, asJSON      bool
 	)
 	c := &cobra.Command{
 		Use:   "bench",
@@ -26,7 +26,10 @@ compile the graphs) and encodes --encode batches, then prints milliseconds per
 training step, training and encoding images per second, and peak memory.
 --stock also times the unimproved GoMLX path (layers.Convolution, MaxPool and
 GoMLX's own product gradients, with only the missing operations filled in) in
-the same run and prints the ratio. The batch size defaults to
+the same run and prints the ratio; --simplego-products times hourglass's model
+with simplego's own matrix products instead of hourglass's kernel (backend
+option products=simplego). Both comparison variants run on a backend with
+simplego's products. The batch size defaults to
 pretrain.batch_size, the backend to the config's backend.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -60,13 +63,25 @@ pretrain.batch_size, the backend to the config's backend.`,
 			}
 			o := bench.Options{Backend: be, BackendName: cfg.Backend, Batch: batch, Steps: steps, Warmup: warmup,
 				EncodeBatches: encode, Images: images, DataName: source, Seed: cfg.Seed, Log: g.progressOut(cmd)}
-			var results []bench.Result
-			variants := []bool{false}
-			if stock {
-				variants = append(variants, true)
+			type variant struct {
+				name  string
+				stock bool
 			}
-			for _, st := range variants {
-				o.Stock = st
+			variants := []variant{{"hourglass", false}}
+			if products {
+				variants = append(variants, variant{"simplego-products", false})
+			}
+			if stock {
+				variants = append(variants, variant{"stock", true})
+			}
+			var results []bench.Result
+			for i, v := range variants {
+				o.Variant, o.Stock = v.name, v.stock
+				if i > 0 && backend.IsPureGo(be) {
+					if o.Backend, err = backend.NewGo(backend.DefaultGoConfig + ",products=simplego"); err != nil {
+						return err
+					}
+				}
 				r, err := bench.Run(o)
 				if err != nil {
 					return err
@@ -89,6 +104,7 @@ pretrain.batch_size, the backend to the config's backend.`,
 	f.IntVar(&encode, "encode", 10, "timed encoder batches")
 	f.StringVar(&source, "data", "random", "images to use: random (synthetic) or real (Fashion-MNIST training split)")
 	f.BoolVar(&stock, "stock", false, "also time the unimproved GoMLX path and print the ratio")
+	f.BoolVar(&products, "simplego-products", false, "also time the model with simplego's matrix products instead of hourglass's kernel")
 	f.BoolVar(&asJSON, "json", false, "print JSON instead of a table")
 	return c
 }

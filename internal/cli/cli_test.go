@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -181,12 +182,13 @@ func TestModelSummaryCLI(t *testing.T) {
 }
 
 func TestBenchCLIJSON(t *testing.T) {
-	out, err := run(t, nil, "bench", "--quiet", "--json", "--steps", "2", "--warmup", "1", "--batch", "16", "--encode", "2", "--stock")
+	out, err := run(t, nil, "bench", "--quiet", "--json", "--steps", "2", "--warmup", "1", "--batch", "16", "--encode", "2", "--stock", "--simplego-products")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var rs []struct {
 		Variant   string  `json:"variant"`
+		FirstLoss float64 `json:"first_loss"`
 		MsPerStep float64 `json:"ms_per_step"`
 		Encode    float64 `json:"encode_images_per_sec"`
 		BatchSize int     `json:"batch_size"`
@@ -194,8 +196,13 @@ func TestBenchCLIJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rs); err != nil {
 		t.Fatalf("bench --json printed no JSON: %v\n%s", err, out)
 	}
-	if len(rs) != 2 || rs[0].Variant != "hourglass" || rs[1].Variant != "stock" {
+	if len(rs) != 3 || rs[0].Variant != "hourglass" || rs[1].Variant != "simplego-products" || rs[2].Variant != "stock" {
 		t.Fatalf("variants %+v", rs)
+	}
+	// Same model, seed and batches: the two product kernels agree on the
+	// first loss to float32 rounding (1e-5 relative).
+	if d := math.Abs(rs[0].FirstLoss - rs[1].FirstLoss); d > 1e-5*rs[1].FirstLoss {
+		t.Errorf("first loss %v with hourglass's products, %v with simplego's", rs[0].FirstLoss, rs[1].FirstLoss)
 	}
 	for _, r := range rs {
 		if r.MsPerStep <= 0 || r.Encode <= 0 || r.BatchSize != 16 {
