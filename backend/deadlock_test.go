@@ -44,15 +44,18 @@ func manyProducts(t *testing.T, be backends.Backend, timeout time.Duration) bool
 
 // TestNoWorkerPoolDeadlock: on simplego's default bounded pool this graph
 // never finishes (measured: still running after 20s, with 0% CPU); with
-// DefaultGoConfig it takes about a second.
+// DefaultGoConfig it takes about a second. Run with simplego's products
+// (where the deadlock lives) and with hourglass's.
 func TestNoWorkerPoolDeadlock(t *testing.T) {
-	be, err := New("go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < 3; i++ {
-		if !manyProducts(t, be, 60*time.Second) {
-			t.Fatal("16 independent products did not finish in 60s: the worker pool deadlocked")
+	for _, config := range []string{DefaultGoConfig + ",products=simplego", DefaultGoConfig} {
+		be, err := NewGo(config)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 3; i++ {
+			if !manyProducts(t, be, 60*time.Second) {
+				t.Fatalf("%s: 16 independent products did not finish in 60s: the worker pool deadlocked", config)
+			}
 		}
 	}
 }
