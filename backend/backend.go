@@ -8,6 +8,8 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/backends/simplego"
+
+	"github.com/hourglass-ml/hourglass/internal/gemm"
 )
 
 // Name is the registered name of the wrapped pure-Go backend (usable in
@@ -159,8 +161,24 @@ func New(name string) (backends.Backend, error) {
 	return actual.(backends.Backend), nil
 }
 
-// IsPureGo reports whether b executes with simplego's kernels, where the
-// model uses im2col convolutions instead of ConvGeneral.
+// PrefersIm2col reports whether the model should build convolutions as
+// im2col matrix products rather than ConvGeneral on b: on simplego, whose
+// ConvGeneral is a plain loop, and on hourglass-go when its own kernels are
+// off (products=simplego, or no AVX2/FMA). hourglass-go with its kernels
+// runs ConvGeneral itself (conv.go), faster than im2col built from graph
+// operations; XLA has its own.
+func PrefersIm2col(b backends.Backend) bool {
+	switch x := b.(type) {
+	case *Backend:
+		return !x.products || !gemm.Accelerated
+	case *simplego.Backend:
+		return true
+	}
+	return false
+}
+
+// IsPureGo reports whether b executes with simplego's kernels (wrapped or
+// not).
 func IsPureGo(b backends.Backend) bool {
 	switch b.(type) {
 	case *Backend, *simplego.Backend:

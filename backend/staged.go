@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/backends/shapeinference"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 
@@ -36,7 +37,7 @@ type origin struct {
 	stage int // index in stages, or -1
 	op    backends.Op
 	input int // index of the graph's parameter, or -1
-	prod  int // index in prods, or -1
+	prod  int // index in prods, or -1 (also convs, see step)
 }
 
 type stage struct {
@@ -59,6 +60,7 @@ type product struct {
 type step struct {
 	stage *stage
 	prod  *product
+	conv  *convolution
 }
 
 type stagedBuilder struct {
@@ -70,6 +72,7 @@ type stagedBuilder struct {
 	inputNames  []string
 	stages      []*stage
 	prods       []*product
+	convs       []*convolution
 	steps       []step
 	cur         *stage
 	compiled    bool
@@ -219,6 +222,20 @@ func (b *stagedBuilder) DeviceAssignment(devices ...backends.DeviceNum) error {
 	return nil
 }
 
+// kernelStep appends a step run by hourglass's kernels (a product or a
+// convolution) reading the given values, and returns its result.
+func (b *stagedBuilder) kernelStep(st step, shape shapes.Shape, reads ...int) *value {
+	v := b.newValue(origin{stage: -1, input: -1, prod: len(b.steps)}, shape)
+	b.steps = append(b.steps, st)
+	for _, id := range reads {
+		if o := b.origins[id]; o.stage >= 0 {
+			b.stages[o.stage].exported[id] = true
+		}
+	}
+	b.cur = nil
+	return v
+}
+
 // Dot sends matrix x matrix products to DotGeneral.
 func (b *stagedBuilder) Dot(lhs, rhs backends.Op) (backends.Op, error) {
 	l, err := b.value(lhs)
@@ -267,16 +284,9 @@ func (b *stagedBuilder) DotGeneral(lhs backends.Op, lhsContracting, lhsBatch []i
 		if (lc == 0 || lc == 1) && (rc == 0 || rc == 1) && l.shape.Dimensions[lc] == r.shape.Dimensions[rc] {
 			p := &product{lhs: l.id, rhs: r.id, lhsT: lc == 0, rhsT: rc == 1,
 				m: l.shape.Dimensions[1-lc], k: l.shape.Dimensions[lc], n: r.shape.Dimensions[1-rc]}
-			v := b.newValue(origin{stage: -1, input: -1, prod: len(b.prods)}, shapes.Make(dtypes.Float32, p.m, p.n))
+			v := b.kernelStep(step{prod: p}, shapes.Make(dtypes.Float32, p.m, p.n), l.id, r.id)
 			p.out = v.id
 			b.prods = append(b.prods, p)
-			b.steps = append(b.steps, step{prod: p})
-			for _, id := range []int{l.id, r.id} {
-				if o := b.origins[id]; o.stage >= 0 {
-					b.stages[o.stage].exported[id] = true
-				}
-			}
-			b.cur = nil
 			return v, nil
 		}
 	}
@@ -290,6 +300,53 @@ func (b *stagedBuilder) DotGeneral(lhs backends.Op, lhsContracting, lhsBatch []i
 		return nil, err
 	}
 	op, err := s.b.DotGeneral(ll, lhsContracting, lhsBatch, rl, rhsContracting, rhsBatch)
+	if err != nil {
+		return nil, err
+	}
+	return b.wrap(s, op), nil
+}
+
+// ConvGeneral runs float32 convolutions with one channel group and one
+// batch group as a convolution step (see conv.go); others go to the
+// current stage.
+func (b *stagedBuilder) ConvGeneral(input, kernel backends.Op, axes backends.ConvolveAxesConfig,
+	strides []int, paddings [][2]int, inputDilations, kernelDilations []int,
+	channelGroupCount, batchGroupCount int) (backends.Op, error) {
+	in, err := b.value(input)
+	if err != nil {
+		return nil, err
+	}
+	k, err := b.value(kernel)
+	if err != nil {
+		return nil, err
+	}
+	n := len(axes.InputSpatial)
+	if b.useProducts && in.shape.DType == dtypes.Float32 && k.shape.DType == dtypes.Float32 &&
+		channelGroupCount <= 1 && batchGroupCount <= 1 && len(paddings) <= n {
+		c := &convolution{in: in.id, kernel: k.id, inShape: in.shape, kShape: k.shape, axes: axes.Clone(),
+			strides: ones(strides, n), inDil: ones(inputDilations, n), kDil: ones(kernelDilations, n),
+			pads: make([][2]int, n)}
+		copy(c.pads, paddings)
+		out, err := shapeinference.ConvGeneralOp(in.shape, k.shape, axes, c.strides, c.pads, c.inDil, c.kDil, 1, 1)
+		if err != nil {
+			return nil, err
+		}
+		c.outShape = out
+		v := b.kernelStep(step{conv: c}, out, in.id, k.id)
+		c.out = v.id
+		b.convs = append(b.convs, c)
+		return v, nil
+	}
+	s := b.stage()
+	il, err := b.local(s, input)
+	if err != nil {
+		return nil, err
+	}
+	kl, err := b.local(s, kernel)
+	if err != nil {
+		return nil, err
+	}
+	op, err := s.b.ConvGeneral(il, kl, axes, strides, paddings, inputDilations, kernelDilations, channelGroupCount, batchGroupCount)
 	if err != nil {
 		return nil, err
 	}

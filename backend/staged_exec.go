@@ -39,7 +39,16 @@ func (b *stagedBuilder) Compile(outputs []backends.Op, _ []*backends.ShardingSpe
 					ops[j] = b.origins[id].op
 				}
 			}
-			if s.exec, err = s.b.Compile(ops, nil); err != nil {
+			// simplego sizes its execution tables by the newest node among
+			// the outputs, and indexes them by every parameter: a parameter
+			// made after that node (one whose reader turned out dead)
+			// would fall outside. A constant made last is an output that
+			// keeps every node inside; Execute drops it.
+			sentinel, err := s.b.Constant([]float32{0})
+			if err != nil {
+				return nil, err
+			}
+			if s.exec, err = s.b.Compile(append(slices.Clone(ops), sentinel), nil); err != nil {
 				e.Finalize()
 				return nil, fmt.Errorf("hourglass-go: compiling stage %d of %q: %w", s.idx, b.name, err)
 			}
@@ -57,7 +66,18 @@ func (st step) reads() []int {
 	if st.stage != nil {
 		return st.stage.params
 	}
+	if st.conv != nil {
+		return []int{st.conv.in, st.conv.kernel}
+	}
 	return []int{st.prod.lhs, st.prod.rhs}
+}
+
+// result is the value id a kernel step computes.
+func (st step) result() int {
+	if st.conv != nil {
+		return st.conv.out
+	}
+	return st.prod.out
 }
 
 // liveSteps walks the steps backwards from the final stage and keeps those
@@ -70,9 +90,11 @@ func (b *stagedBuilder) liveSteps(final *stage) []step {
 	live := []step{b.steps[len(b.steps)-1]}
 	for i := len(b.steps) - 2; i >= 0; i-- {
 		st := b.steps[i]
-		if p := st.prod; p != nil {
-			if needed[p.out] {
-				needed[p.lhs], needed[p.rhs] = true, true
+		if st.stage == nil {
+			if needed[st.result()] {
+				for _, id := range st.reads() {
+					needed[id] = true
+				}
 				live = append(live, st)
 			}
 			continue
@@ -152,12 +174,12 @@ func (e *stagedExec) Execute(inputs []backends.Buffer, donate []bool, dev backen
 	}
 	defer release()
 	for si, st := range e.steps {
-		if p := st.prod; p != nil {
-			out, err := e.product(p, vals, dev)
+		if st.stage == nil {
+			out, err := e.kernel(st, vals, dev)
 			if err != nil {
 				return nil, err
 			}
-			vals[p.out], owned[p.out] = out, true
+			vals[st.result()], owned[st.result()] = out, true
 			for _, id := range st.reads() {
 				if e.lastUse[id] == si && owned[id] && vals[id] != nil {
 					_ = be.BufferFinalize(vals[id])
@@ -180,6 +202,8 @@ func (e *stagedExec) Execute(inputs []backends.Buffer, donate []bool, dev backen
 		if err != nil {
 			return nil, fmt.Errorf("hourglass-go: stage %d of %q: %w", s.idx, e.b.name, err)
 		}
+		_ = be.BufferFinalize(out[len(out)-1]) // the sentinel
+		out = out[:len(out)-1]
 		if si == len(e.steps)-1 {
 			return out, nil
 		}
@@ -190,21 +214,27 @@ func (e *stagedExec) Execute(inputs []backends.Buffer, donate []bool, dev backen
 	return nil, fmt.Errorf("hourglass-go: %q has no final stage", e.b.name) // cannot happen
 }
 
-// product runs one matrix product step into a new buffer.
-func (e *stagedExec) product(p *product, vals []backends.Buffer, dev backends.DeviceNum) (backends.Buffer, error) {
+// kernel runs a product or convolution step into a new buffer.
+func (e *stagedExec) kernel(st step, vals []backends.Buffer, dev backends.DeviceNum) (backends.Buffer, error) {
 	be := e.b.backend
-	lhs, err := floats(be, vals[p.lhs])
+	reads := st.reads()
+	lhs, err := floats(be, vals[reads[0]])
 	if err != nil {
 		return nil, err
 	}
-	rhs, err := floats(be, vals[p.rhs])
+	rhs, err := floats(be, vals[reads[1]])
 	if err != nil {
 		return nil, err
 	}
-	buf, flat, err := be.NewSharedBuffer(dev, shapes.Make(e.b.shapes[p.out].DType, p.m, p.n))
+	buf, flat, err := be.NewSharedBuffer(dev, e.b.shapes[st.result()])
 	if err != nil {
 		return nil, err
 	}
+	if c := st.conv; c != nil {
+		c.run(lhs, rhs, flat.([]float32))
+		return buf, nil
+	}
+	p := st.prod
 	a := gemm.Matrix{Data: lhs, Rows: p.m, Cols: p.k, Stride: p.k}
 	if p.lhsT {
 		a.Stride, a.Trans = p.m, true

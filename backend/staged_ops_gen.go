@@ -345,24 +345,6 @@ func (b *stagedBuilder) Conj(x backends.Op) (backends.Op, error) {
 	return b.wrap(s, r0), nil
 }
 
-// ConvGeneral forwards to the current stage's builder.
-func (b *stagedBuilder) ConvGeneral(input backends.Op, kernel backends.Op, axes backends.ConvolveAxesConfig, strides []int, paddings [][2]int, inputDilations []int, kernelDilations []int, channelGroupCount int, batchGroupCount int) (backends.Op, error) {
-	s := b.stage()
-	input_, err := b.local(s, input)
-	if err != nil {
-		return nil, err
-	}
-	kernel_, err := b.local(s, kernel)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.ConvGeneral(input_, kernel_, axes, strides, paddings, inputDilations, kernelDilations, channelGroupCount, batchGroupCount)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
-}
-
 // ConvertDType forwards to the current stage's builder.
 func (b *stagedBuilder) ConvertDType(x backends.Op, dtype dtypes.DType) (backends.Op, error) {
 	s := b.stage()

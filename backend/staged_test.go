@@ -256,3 +256,28 @@ func TestBackendConfig(t *testing.T) {
 		t.Error("products=simplego left hourglass's kernel on")
 	}
 }
+
+// TestStagedDeadImport: a stage that imports a value only a dead operation
+// reads, after the operations it does need (simplego indexes its tables by
+// every parameter but sizes them by the outputs; it used to panic).
+func TestStagedDeadImport(t *testing.T) {
+	if !gemm.Accelerated {
+		t.Skip("no AVX2/FMA: no product steps, so no stages")
+	}
+	r := rand.New(rand.NewPCG(13, 14))
+	x := randTensor(r, 8, 8)
+	outs, _ := stagedRun(t, "", func(b *stagedBuilder, in []backends.Op) []backends.Op {
+		m := must(t)
+		y := m(b.Dot(in[0], in[0])) // product step
+		a := m(b.Neg(in[0]))        // stage 2 needs this
+		_ = m(b.Neg(y))             // imports y into stage 2, never read
+		z := m(b.Dot(a, a))         // ends stage 2
+		return []backends.Op{z}
+	}, x)
+	want, _, n := matmul(x, x, false, false)
+	for i := range want {
+		if math.Abs(float64(outs[0].data[i])-want[i]) > 1e-4 {
+			t.Fatalf("[%d,%d] = %v, want %v", i/n, i%n, outs[0].data[i], want[i])
+		}
+	}
+}

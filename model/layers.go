@@ -41,8 +41,8 @@ func param(ctx *context.Context, g *Graph, dtype dtypes.DType, name string, boun
 const ParamStepScale = "hourglass_step_scale"
 
 // ParamConvForm is the context parameter choosing how convolutions run:
-// "auto" (im2col on the pure-Go backend, ConvGeneral elsewhere), "im2col"
-// or "convgeneral".
+// "auto" (im2col where backend.PrefersIm2col, ConvGeneral elsewhere),
+// "im2col" or "convgeneral".
 const ParamConvForm = "hourglass_conv_form"
 
 // useIm2col reports whether convolutions should be im2col matrix products
@@ -54,7 +54,7 @@ func useIm2col(ctx *context.Context, g *Graph) bool {
 	case "convgeneral":
 		return false
 	}
-	return backend.IsPureGo(g.Backend())
+	return backend.PrefersIm2col(g.Backend())
 }
 
 // ParamStock, when true in the context, builds the unimproved GoMLX path

@@ -121,34 +121,50 @@ func parallel(n int, f func(w int)) {
 }
 
 // mulRange computes rows [m0, m1) of c over the contraction [k0, k1): it
-// overwrites c when accumulate is false.
+// overwrites c when accumulate is false. Full 6-row tiles of a are read in
+// place by the micro-kernel; only a last, partial tile is packed (zero
+// padded).
 func mulRange(c []float32, ldc int, a, b Matrix, m0, m1, k0, k1 int, accumulate bool) {
 	n := b.Cols
 	npan := (n + nr - 1) / nr
 	bp := getPanel(kc * npan * nr)
-	ap := getPanel(kc * ((mc + mr - 1) / mr) * mr)
+	ap := getPanel(kc * mr)
 	defer putPanel(bp)
 	defer putPanel(ap)
 	var tile [mr * nr]float32
+	full := m0 + (m1-m0)/mr*mr // rows in full tiles
 	for kb := k0; kb < k1; kb += kc {
 		kn := min(kc, k1-kb)
 		acc := accumulate || kb > k0
 		packB(*bp, b, kb, kn)
+		if full < m1 {
+			packA(*ap, a, full, m1-full, kb, kn)
+		}
 		for ib := m0; ib < m1; ib += mc {
-			mn := min(mc, m1-ib)
-			packA(*ap, a, ib, mn, kb, kn)
+			iEnd := min(ib+mc, m1)
 			for jp := range npan {
 				j := jp * nr
 				bpan := (*bp)[jp*kn*nr:]
-				for ip := 0; ip*mr < mn; ip++ {
-					i := ib + ip*mr
-					apan := (*ap)[ip*kn*mr:]
-					rows, cols := min(mr, m1-i), min(nr, n-j)
-					if rows == mr && cols == nr {
-						kernel(kn, apan, bpan, c[i*ldc+j:], ldc, acc)
+				cols := min(nr, n-j)
+				for i := ib; i < iEnd; i += mr {
+					if i < full && cols == nr {
+						if a.Trans {
+							kernelStrided(kn, a.Data[kb*a.Stride+i:], 1, a.Stride, bpan, c[i*ldc+j:], ldc, acc)
+						} else {
+							kernelStrided(kn, a.Data[i*a.Stride+kb:], a.Stride, 1, bpan, c[i*ldc+j:], ldc, acc)
+						}
 						continue
 					}
-					kernel(kn, apan, bpan, tile[:], nr, false)
+					if i < full {
+						if a.Trans {
+							kernelStrided(kn, a.Data[kb*a.Stride+i:], 1, a.Stride, bpan, tile[:], nr, false)
+						} else {
+							kernelStrided(kn, a.Data[i*a.Stride+kb:], a.Stride, 1, bpan, tile[:], nr, false)
+						}
+					} else {
+						kernel(kn, *ap, bpan, tile[:], nr, false)
+					}
+					rows := min(mr, m1-i)
 					for r := range rows {
 						dst := c[(i+r)*ldc+j : (i+r)*ldc+j+cols]
 						src := tile[r*nr : r*nr+cols]
@@ -232,6 +248,32 @@ func getPanel(n int) *[]float32 {
 }
 
 func putPanel(p *[]float32) { panels.Put(p) }
+
+// kernelStridedGo is kernelGo reading a in place: element (r, k) at
+// a[r*rs + k*ks].
+func kernelStridedGo(kn int, a []float32, rs, ks int, b, c []float32, ldc int, acc bool) {
+	var t [mr * nr]float32
+	for kk := range kn {
+		bv := b[kk*nr : kk*nr+nr]
+		for r := range mr {
+			x := a[r*rs+kk*ks]
+			tr := t[r*nr : r*nr+nr]
+			for q, y := range bv {
+				tr[q] += x * y
+			}
+		}
+	}
+	for r := range mr {
+		dst := c[r*ldc : r*ldc+nr]
+		if acc {
+			for q, v := range t[r*nr : r*nr+nr] {
+				dst[q] += v
+			}
+		} else {
+			copy(dst, t[r*nr:r*nr+nr])
+		}
+	}
+}
 
 // kernelGo is the plain-Go micro-kernel: c[0:mr, 0:nr] (row stride ldc) is
 // set to, or with acc increased by, the product of the packed panels.

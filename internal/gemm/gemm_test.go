@@ -99,6 +99,16 @@ func TestKernelsAgree(t *testing.T) {
 			got := append([]float32(nil), base...)
 			kernelGo(kn, a, b, want, ldc, acc)
 			kernel(kn, a, b, got, ldc, acc)
+			// The in-place kernels on the packed layout (rs 1, ks mr).
+			gotS := append([]float32(nil), base...)
+			wantS := append([]float32(nil), base...)
+			kernelStrided(kn, a, 1, mr, b, gotS, ldc, acc)
+			kernelStridedGo(kn, a, 1, mr, b, wantS, ldc, acc)
+			for i := range gotS {
+				if math.Abs(float64(gotS[i]-want[i])) > 1e-4*float64(kn) || math.Abs(float64(wantS[i]-want[i])) > 1e-4*float64(kn) {
+					t.Fatalf("kn=%d acc=%v strided kernels [%d] = %g / %g, packed %g", kn, acc, i, gotS[i], wantS[i], want[i])
+				}
+			}
 			for i := range want {
 				exact := float64(base[i])
 				if !acc {

@@ -25,3 +25,21 @@ func kernel(kn int, a, b, c []float32, ldc int, acc bool) {
 	}
 	kernel6x16(kn, &a[0], &b[0], &c[0], ldc, f)
 }
+
+//go:noescape
+func kernel6x16s(kn int, a *float32, rs, ks int, b, c *float32, ldc int, acc int)
+
+func kernelStrided(kn int, a []float32, rs, ks int, b, c []float32, ldc int, acc bool) {
+	if !Accelerated {
+		kernelStridedGo(kn, a, rs, ks, b, c, ldc, acc)
+		return
+	}
+	_ = a[(mr-1)*rs+(kn-1)*ks]
+	_ = b[kn*nr-1]
+	_ = c[(mr-1)*ldc+nr-1]
+	f := 0
+	if acc {
+		f = 1
+	}
+	kernel6x16s(kn, &a[0], rs, ks, &b[0], &c[0], ldc, f)
+}

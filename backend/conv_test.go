@@ -1,0 +1,88 @@
+package backend
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gomlx/gomlx/backends"
+
+	"github.com/hourglass-ml/hourglass/internal/gemm"
+)
+
+// TestConvolutionStep compares the convolution step with simplego's own
+// ConvGeneral (the same graph on a products=simplego backend) over layouts
+// and settings: NHWC and NCHW, the swapped axes GoMLX uses for a kernel's
+// gradient, strides, paddings (negative too), kernel and input dilations,
+// one and three spatial axes. Tolerance 1e-4 absolute on sums of a few
+// hundred products of values in [-1, 1] (float32, different order).
+func TestConvolutionStep(t *testing.T) {
+	if !gemm.Accelerated {
+		t.Skip("no AVX2/FMA: convolutions stay with simplego")
+	}
+	nhwc := backends.ConvolveAxesConfig{InputBatch: 0, InputChannels: 3, InputSpatial: []int{1, 2},
+		KernelInputChannels: 2, KernelOutputChannels: 3, KernelSpatial: []int{0, 1},
+		OutputBatch: 0, OutputChannels: 3, OutputSpatial: []int{1, 2}}
+	nchw := backends.ConvolveAxesConfig{InputBatch: 0, InputChannels: 1, InputSpatial: []int{2, 3},
+		KernelInputChannels: 1, KernelOutputChannels: 0, KernelSpatial: []int{2, 3},
+		OutputBatch: 0, OutputChannels: 1, OutputSpatial: []int{2, 3}}
+	// GoMLX's gradient with respect to an NHWC convolution's kernel.
+	kgrad := backends.ConvolveAxesConfig{InputBatch: 3, InputChannels: 0, InputSpatial: []int{1, 2},
+		KernelInputChannels: 0, KernelOutputChannels: 3, KernelSpatial: []int{1, 2},
+		OutputBatch: 2, OutputChannels: 3, OutputSpatial: []int{0, 1}}
+	oneD := backends.ConvolveAxesConfig{InputBatch: 0, InputChannels: 2, InputSpatial: []int{1},
+		KernelInputChannels: 1, KernelOutputChannels: 2, KernelSpatial: []int{0},
+		OutputBatch: 0, OutputChannels: 2, OutputSpatial: []int{1}}
+	threeD := backends.ConvolveAxesConfig{InputBatch: 0, InputChannels: 4, InputSpatial: []int{1, 2, 3},
+		KernelInputChannels: 3, KernelOutputChannels: 4, KernelSpatial: []int{0, 1, 2},
+		OutputBatch: 0, OutputChannels: 4, OutputSpatial: []int{1, 2, 3}}
+	cases := []struct {
+		name        string
+		in, k       []int
+		axes        backends.ConvolveAxesConfig
+		strides     []int
+		pads        [][2]int
+		inDil, kDil []int
+	}{
+		{"nhwc same 3x3", []int{3, 7, 6, 4}, []int{3, 3, 4, 5}, nhwc, nil, [][2]int{{1, 1}, {1, 1}}, nil, nil},
+		{"nhwc one channel", []int{2, 9, 9, 1}, []int{3, 3, 1, 16}, nhwc, nil, [][2]int{{1, 1}, {1, 1}}, nil, nil},
+		{"nhwc stride 2", []int{2, 9, 8, 3}, []int{3, 2, 3, 4}, nhwc, []int{2, 3}, [][2]int{{0, 1}, {2, 0}}, nil, nil},
+		{"nhwc negative pad", []int{2, 8, 8, 2}, []int{3, 3, 2, 3}, nhwc, nil, [][2]int{{-1, 1}, {1, -2}}, nil, nil},
+		{"nhwc kernel dilation", []int{2, 9, 9, 2}, []int{3, 3, 2, 3}, nhwc, nil, [][2]int{{2, 2}, {0, 0}}, nil, []int{2, 3}},
+		{"nhwc input dilation", []int{2, 4, 5, 3}, []int{3, 3, 3, 2}, nhwc, nil, [][2]int{{2, 2}, {1, 2}}, []int{2, 3}, nil},
+		{"nchw", []int{2, 3, 6, 7}, []int{4, 3, 3, 2}, nchw, []int{1, 2}, [][2]int{{1, 1}, {0, 1}}, nil, nil},
+		{"kernel gradient", []int{4, 7, 7, 3}, []int{4, 7, 7, 5}, kgrad, nil, [][2]int{{1, 1}, {1, 1}}, nil, nil},
+		{"1-D", []int{3, 11, 2}, []int{4, 2, 3}, oneD, []int{2}, [][2]int{{1, 2}}, nil, []int{2}},
+		{"3-D", []int{2, 4, 5, 3, 2}, []int{2, 3, 2, 2, 3}, threeD, nil, [][2]int{{0, 1}, {1, 1}, {0, 0}}, nil, nil},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(uint64(i), 99))
+			x, k := randTensor(r, tc.in...), randTensor(r, tc.k...)
+			build := func(b *stagedBuilder, in []backends.Op) []backends.Op {
+				return []backends.Op{must(t)(b.ConvGeneral(in[0], in[1], tc.axes, tc.strides, tc.pads, tc.inDil, tc.kDil, 1, 1))}
+			}
+			got, b := stagedRun(t, "", build, x, k)
+			if len(b.convs) != 1 {
+				t.Fatalf("%d convolution steps, want 1", len(b.convs))
+			}
+			want, _ := stagedRun(t, "products=simplego", build, x, k)
+			if fmt.Sprint(got[0].dims) != fmt.Sprint(want[0].dims) {
+				t.Fatalf("dims %v, simplego %v", got[0].dims, want[0].dims)
+			}
+			nonzero := 0
+			for j := range want[0].data {
+				if math.Abs(float64(got[0].data[j]-want[0].data[j])) > 1e-4 {
+					t.Fatalf("[%d] = %v, simplego %v", j, got[0].data[j], want[0].data[j])
+				}
+				if want[0].data[j] != 0 {
+					nonzero++
+				}
+			}
+			if nonzero == 0 {
+				t.Fatal("the output is all zeros: the comparison proves nothing")
+			}
+		})
+	}
+}
