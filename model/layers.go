@@ -81,7 +81,13 @@ func Conv2D(ctx *context.Context, x *Node, filters, k int) *Node {
 	w := param(ctx, g, x.DType(), "weights", bound, k, k, cin, filters)
 	b := param(ctx, g, x.DType(), "biases", bound, filters)
 	lo := (k - 1) / 2
-	y := convValid(ctx, padZeros(x, lo, k-1-lo), w)
+	var y *Node
+	if k%2 == 1 && !useIm2col(ctx, g) {
+		// ConvGeneral pads by itself (see convValid for even kernels).
+		y = Convolve(x, w).PaddingPerDim([][2]int{{lo, k - 1 - lo}, {lo, k - 1 - lo}}).Done()
+	} else {
+		y = convValid(ctx, padZeros(x, lo, k-1-lo), w)
+	}
 	return addBias(y, b)
 }
 
