@@ -125,11 +125,11 @@ func getScratch(n int) *[]float32 {
 }
 
 // run computes the convolution of x with k into out (all row-major in
-// their shapes' layouts).
+// their shapes' layouts). The patch matrix is never built whole: each core
+// gathers a block of it that stays in cache and multiplies it at once.
 func (c *convolution) run(x, k, out []float32) {
 	c.once.Do(func() { c.geo = c.geometry() })
-	g := c.geo
-	m := g.batch * g.outPos
+	g := &c.geo
 	// Rows of the product are (b, o...) when the output is laid out
 	// [b, o..., oc], or (o..., b) when it is [o..., b, oc]; anything else
 	// is computed in the first order and scattered.
@@ -139,86 +139,147 @@ func (c *convolution) run(x, k, out []float32) {
 		bFirst = bFirst && a.OutputSpatial[d] == d+1
 		bLast = bLast && a.OutputSpatial[d] == d
 	}
-	patches := getScratch(m * g.kc)
-	defer scratch.Put(patches)
-	var pm gemm.Matrix
 	if g.cSt != 1 && g.bSt == 1 && bLast {
-		// Batch contiguous (a kernel gradient in NHWC): build the patches
-		// transposed, [(k..., ic), (o..., b)], copying runs along b.
-		c.gatherBatchInner(&g, x, *patches)
-		pm = gemm.Matrix{Data: *patches, Rows: m, Cols: g.kc, Stride: m, Trans: true}
-	} else {
-		c.gatherChannelsInner(&g, x, *patches)
-		pm = gemm.Matrix{Data: *patches, Rows: m, Cols: g.kc, Stride: g.kc}
-		bLast = false
-	}
-	km := c.kernelMatrix(&g, k)
-	if bFirst || bLast {
-		gemm.Mul(out, g.cout, pm, km)
+		c.runBatchInner(g, x, k, out)
 		return
 	}
-	tmp := getScratch(m * g.cout)
+	if bFirst {
+		c.runRows(g, x, k, out)
+		return
+	}
+	tmp := getScratch(g.batch * g.outPos * g.cout)
 	defer scratch.Put(tmp)
-	gemm.Mul(*tmp, g.cout, pm, km)
-	c.scatter(&g, *tmp, out)
+	c.runRows(g, x, k, *tmp)
+	c.scatter(g, *tmp, out)
 }
 
-// gatherChannelsInner fills p [(b, o...), (k..., ic)] row by row, copying
-// runs along ic when channels are contiguous in the input.
-func (c *convolution) gatherChannelsInner(g *convGeometry, x, p []float32) {
-	rows := g.batch * g.outPos
-	parallelRows(rows, func(r0, r1 int) {
-		for row := r0; row < r1; row++ {
-			b, opos := row/g.outPos, row%g.outPos
-			base := b * g.bSt
-			dst := p[row*g.kc : (row+1)*g.kc]
-			for kidx, o := range g.off[opos*g.kPos : (opos+1)*g.kPos] {
-				seg := dst[kidx*g.cin : (kidx+1)*g.cin]
-				switch {
-				case o < 0:
-					clear(seg)
-				case g.cin == 1:
-					seg[0] = x[base+o]
-				case g.cSt == 1 && g.cin >= 8:
-					copy(seg, x[base+o:base+o+g.cin])
-				default:
-					for ic := range seg {
-						seg[ic] = x[base+o+ic*g.cSt]
-					}
-				}
-			}
-		}
-	})
-}
-
-// gatherBatchInner fills p [(k..., ic), (o..., b)] (b contiguous in the
-// input), copying runs along b.
-func (c *convolution) gatherBatchInner(g *convGeometry, x, p []float32) {
+// runRows computes dst [(b, o...), oc]: blocks of patch rows
+// [(b, o...), (k..., ic)] gathered and multiplied by the kernel matrix,
+// blocks split across the cores.
+func (c *convolution) runRows(g *convGeometry, x, k, dst []float32) {
+	km := c.kernelMatrix(g, k, false)
 	m := g.batch * g.outPos
-	parallelRows(g.outPos, func(o0, o1 int) {
-		for opos := o0; opos < o1; opos++ {
-			for kidx, o := range g.off[opos*g.kPos : (opos+1)*g.kPos] {
-				for ic := range g.cin {
-					dst := p[(kidx*g.cin+ic)*m+opos*g.batch : (kidx*g.cin+ic)*m+(opos+1)*g.batch]
-					if o < 0 {
-						clear(dst)
-					} else {
-						src := o + ic*g.cSt
-						copy(dst, x[src:src+g.batch])
-					}
-				}
-			}
+	rb := max(6, 32768/g.kc/6*6) // ~128 KiB of patches a block
+	workers := runtime.GOMAXPROCS(0)
+	rb = max(6, min(rb, (m+4*workers-1)/(4*workers)/6*6+6))
+	nb := (m + rb - 1) / rb
+	parallelRows(nb, func(b0, b1 int) {
+		buf := getScratch(rb * g.kc)
+		defer scratch.Put(buf)
+		for blk := b0; blk < b1; blk++ {
+			r0, r1 := blk*rb, min(m, (blk+1)*rb)
+			p := (*buf)[:(r1-r0)*g.kc]
+			c.gatherRows(g, x, p, r0, r1)
+			gemm.Serial(dst[r0*g.cout:r1*g.cout], g.cout, gemm.Matrix{Data: p, Rows: r1 - r0, Cols: g.kc, Stride: g.kc}, km, false)
 		}
 	})
 }
 
-// kernelMatrix returns the kernel as a [(k..., ic), oc] matrix: the kernel
-// itself when stored so, else a copy.
-func (c *convolution) kernelMatrix(g *convGeometry, k []float32) gemm.Matrix {
+// gatherRows fills p with patch rows [r0, r1): row (b, o...), column
+// kidx*cin + ic.
+func (c *convolution) gatherRows(g *convGeometry, x, p []float32, r0, r1 int) {
+	for row := r0; row < r1; row++ {
+		b, opos := row/g.outPos, row%g.outPos
+		base := b * g.bSt
+		dst := p[(row-r0)*g.kc : (row-r0+1)*g.kc]
+		for kidx, o := range g.off[opos*g.kPos : (opos+1)*g.kPos] {
+			seg := dst[kidx*g.cin : (kidx+1)*g.cin]
+			switch {
+			case o < 0:
+				clear(seg)
+			case g.cin == 1:
+				seg[0] = x[base+o]
+			case g.cSt == 1 && g.cin >= 8:
+				copy(seg, x[base+o:base+o+g.cin])
+			default:
+				for ic := range seg {
+					seg[ic] = x[base+o+ic*g.cSt]
+				}
+			}
+		}
+	}
+}
+
+// runBatchInner computes out [(o..., b), oc] when the batch axis is the
+// contiguous one (GoMLX's kernel gradient of an NHWC convolution): a small
+// result over a long contraction. The contraction is cut in blocks of
+// transposed patches [(ic, k...) or (k..., ic), (o..., b)], copied in runs
+// along b; each core sums its blocks' products, then the partial sums are
+// added.
+func (c *convolution) runBatchInner(g *convGeometry, x, k, out []float32) {
 	a := c.axes
-	inOrder := a.KernelInputChannels == g.nsp && a.KernelOutputChannels == g.nsp+1
+	icFirst := a.KernelInputChannels == 0 && a.KernelOutputChannels == g.nsp+1
 	for d := range g.nsp {
-		inOrder = inOrder && a.KernelSpatial[d] == d
+		icFirst = icFirst && a.KernelSpatial[d] == d+1
+	}
+	km := c.kernelMatrix(g, k, icFirst)
+	m := g.outPos * g.batch
+	const kb = 256
+	nb := (g.kc + kb - 1) / kb
+	workers := max(1, min(runtime.GOMAXPROCS(0), nb))
+	partial := make([][]float32, workers)
+	parallelN(workers, func(w int) {
+		dst := out
+		if w > 0 {
+			partial[w] = make([]float32, m*g.cout)
+			dst = partial[w]
+		}
+		buf := getScratch(kb * m)
+		defer scratch.Put(buf)
+		b0, b1 := nb*w/workers, nb*(w+1)/workers
+		if b0 == b1 {
+			clear(dst)
+		}
+		for blk := b0; blk < b1; blk++ {
+			k0, k1 := blk*kb, min(g.kc, (blk+1)*kb)
+			p := (*buf)[:(k1-k0)*m]
+			for kr := k0; kr < k1; kr++ {
+				ic, kidx := kr%g.cin, kr/g.cin
+				if icFirst {
+					ic, kidx = kr/g.kPos, kr%g.kPos
+				}
+				row := p[(kr-k0)*m : (kr-k0+1)*m]
+				src := ic * g.cSt
+				for opos := range g.outPos {
+					seg := row[opos*g.batch : (opos+1)*g.batch]
+					o := g.off[opos*g.kPos+kidx]
+					switch {
+					case o < 0:
+						clear(seg)
+					case g.batch == 1:
+						seg[0] = x[src+o]
+					default:
+						copy(seg, x[src+o:src+o+g.batch])
+					}
+				}
+			}
+			kmb := gemm.Matrix{Data: km.Data[k0*g.cout : k1*g.cout], Rows: k1 - k0, Cols: g.cout, Stride: g.cout}
+			gemm.Serial(dst, g.cout, gemm.Matrix{Data: p, Rows: m, Cols: k1 - k0, Stride: m, Trans: true}, kmb, blk > b0)
+		}
+	})
+	for _, p := range partial[1:] {
+		for i, v := range p {
+			out[i] += v
+		}
+	}
+}
+
+// kernelMatrix returns the kernel as a matrix [(k..., ic), oc], or
+// [(ic, k...), oc] when icFirst: the kernel itself when stored so, else a
+// copy.
+func (c *convolution) kernelMatrix(g *convGeometry, k []float32, icFirst bool) gemm.Matrix {
+	a := c.axes
+	inOrder := a.KernelOutputChannels == g.nsp+1
+	if icFirst {
+		inOrder = inOrder && a.KernelInputChannels == 0
+		for d := range g.nsp {
+			inOrder = inOrder && a.KernelSpatial[d] == d+1
+		}
+	} else {
+		inOrder = inOrder && a.KernelInputChannels == g.nsp
+		for d := range g.nsp {
+			inOrder = inOrder && a.KernelSpatial[d] == d
+		}
 	}
 	if inOrder {
 		return gemm.Matrix{Data: k, Rows: g.kc, Cols: g.cout, Stride: g.cout}
@@ -226,6 +287,7 @@ func (c *convolution) kernelMatrix(g *convGeometry, k []float32) gemm.Matrix {
 	st := rowMajorStrides(c.kShape.Dimensions)
 	km := make([]float32, g.kc*g.cout)
 	ks := make([]int, g.nsp)
+	ocSt := st[a.KernelOutputChannels]
 	for kidx := range g.kPos {
 		r, base := kidx, 0
 		for d := g.nsp - 1; d >= 0; d-- {
@@ -234,9 +296,12 @@ func (c *convolution) kernelMatrix(g *convGeometry, k []float32) gemm.Matrix {
 			base += ks[d] * st[a.KernelSpatial[d]]
 		}
 		for ic := range g.cin {
-			row := km[(kidx*g.cin+ic)*g.cout : (kidx*g.cin+ic+1)*g.cout]
+			ri := kidx*g.cin + ic
+			if icFirst {
+				ri = ic*g.kPos + kidx
+			}
+			row := km[ri*g.cout : (ri+1)*g.cout]
 			src := base + ic*st[a.KernelInputChannels]
-			ocSt := st[a.KernelOutputChannels]
 			if ocSt == 1 {
 				copy(row, k[src:src+g.cout])
 				continue
@@ -268,9 +333,23 @@ func (c *convolution) scatter(g *convGeometry, tmp, out []float32) {
 	}
 }
 
+// parallelN runs f(0..n-1) on n goroutines (the caller's included).
+func parallelN(n int, f func(w int)) {
+	var wg sync.WaitGroup
+	for w := 1; w < n; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(w)
+		}()
+	}
+	f(0)
+	wg.Wait()
+}
+
 // parallelRows splits [0, n) over the cores when n is large enough.
 func parallelRows(n int, f func(lo, hi int)) {
-	workers := min(runtime.GOMAXPROCS(0), n/8)
+	workers := min(runtime.GOMAXPROCS(0), n)
 	if workers < 2 {
 		f(0, n)
 		return

@@ -31,6 +31,9 @@ func TestConvolutionStep(t *testing.T) {
 	kgrad := backends.ConvolveAxesConfig{InputBatch: 3, InputChannels: 0, InputSpatial: []int{1, 2},
 		KernelInputChannels: 0, KernelOutputChannels: 3, KernelSpatial: []int{1, 2},
 		OutputBatch: 2, OutputChannels: 3, OutputSpatial: []int{0, 1}}
+	// The same with the kernel (the output gradient) stored [oc, k..., ic].
+	kgrad2 := kgrad
+	kgrad2.KernelOutputChannels, kgrad2.KernelInputChannels = 0, 3
 	oneD := backends.ConvolveAxesConfig{InputBatch: 0, InputChannels: 2, InputSpatial: []int{1},
 		KernelInputChannels: 1, KernelOutputChannels: 2, KernelSpatial: []int{0},
 		OutputBatch: 0, OutputChannels: 2, OutputSpatial: []int{1}}
@@ -53,6 +56,9 @@ func TestConvolutionStep(t *testing.T) {
 		{"nhwc input dilation", []int{2, 4, 5, 3}, []int{3, 3, 3, 2}, nhwc, nil, [][2]int{{2, 2}, {1, 2}}, []int{2, 3}, nil},
 		{"nchw", []int{2, 3, 6, 7}, []int{4, 3, 3, 2}, nchw, []int{1, 2}, [][2]int{{1, 1}, {0, 1}}, nil, nil},
 		{"kernel gradient", []int{4, 7, 7, 3}, []int{4, 7, 7, 5}, kgrad, nil, [][2]int{{1, 1}, {1, 1}}, nil, nil},
+		{"kernel gradient, long contraction", []int{16, 12, 12, 2}, []int{16, 10, 10, 3}, kgrad, nil, nil, nil, nil},
+		{"kernel gradient, kernel copied", []int{16, 12, 12, 2}, []int{3, 10, 10, 16}, kgrad2, nil, nil, nil, nil},
+		{"kernel gradient, one channel", []int{8, 9, 9, 1}, []int{8, 9, 9, 4}, kgrad, nil, [][2]int{{1, 1}, {1, 1}}, nil, nil},
 		{"1-D", []int{3, 11, 2}, []int{4, 2, 3}, oneD, []int{2}, [][2]int{{1, 2}}, nil, []int{2}},
 		{"3-D", []int{2, 4, 5, 3, 2}, []int{2, 3, 2, 2, 3}, threeD, nil, [][2]int{{0, 1}, {1, 1}, {0, 0}}, nil, nil},
 	}

@@ -300,3 +300,30 @@ func kernelGo(kn int, a, b, c []float32, ldc int, acc bool) {
 		}
 	}
 }
+
+// Serial sets c = a·b, or adds a·b to c when accumulate is set, on the
+// calling goroutine only: for callers that split work across cores
+// themselves.
+func Serial(c []float32, ldc int, a, b Matrix, accumulate bool) {
+	a.check("a")
+	b.check("b")
+	if b.Rows != a.Cols {
+		panic(fmt.Sprintf("gemm: a is %dx%d but b is %dx%d", a.Rows, a.Cols, b.Rows, b.Cols))
+	}
+	m, n := a.Rows, b.Cols
+	if m == 0 || n == 0 {
+		return
+	}
+	if ldc < n || len(c) < (m-1)*ldc+n {
+		panic(fmt.Sprintf("gemm: c has %d values with stride %d for %dx%d", len(c), ldc, m, n))
+	}
+	if a.Cols == 0 {
+		if !accumulate {
+			for i := range m {
+				clear(c[i*ldc : i*ldc+n])
+			}
+		}
+		return
+	}
+	mulRange(c, ldc, a, b, 0, m, 0, a.Cols, accumulate)
+}

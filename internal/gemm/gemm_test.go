@@ -62,6 +62,16 @@ func TestMul(t *testing.T) {
 					}
 					Mul(c, ldc, a, b)
 					want, bound := reference(a, b)
+					// Serial, accumulating onto a copy of the result: 2x.
+					c2 := append([]float32(nil), c...)
+					Serial(c2, ldc, a, b, true)
+					for i := range cs.m {
+						for j := range cs.n {
+							if d := math.Abs(float64(c2[i*ldc+j]) - 2*want[i*cs.n+j]); !(d <= 8e-6*float64(cs.k)*bound[i*cs.n+j]+1e-30) {
+								t.Fatalf("Serial accumulate c[%d,%d] = %g, want %g", i, j, c2[i*ldc+j], 2*want[i*cs.n+j])
+							}
+						}
+					}
 					for i := range cs.m {
 						for j := range cs.n {
 							got := float64(c[i*ldc+j])
