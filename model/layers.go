@@ -8,6 +8,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/context/initializers"
+	"github.com/gomlx/gomlx/pkg/ml/layers/activations"
 
 	"github.com/hourglass-ml/hourglass/backend"
 )
@@ -75,20 +76,33 @@ func matmul(ctx *context.Context, a, b *Node) *Node {
 // padding, plus bias: x [B, H, W, Cin] -> [B, H, W, filters]. Variables in
 // ctx: weights [k, k, Cin, filters], biases [filters].
 func Conv2D(ctx *context.Context, x *Node, filters, k int) *Node {
+	y, b := conv2DNoBias(ctx, x, filters, k)
+	return addBias(y, b)
+}
+
+// conv2DNoBias is Conv2D without adding the bias, which it returns.
+func conv2DNoBias(ctx *context.Context, x *Node, filters, k int) (y, bias *Node) {
 	g := x.Graph()
 	cin := x.Shape().Dimensions[3]
 	bound := 1 / math.Sqrt(float64(cin*k*k))
 	w := param(ctx, g, x.DType(), "weights", bound, k, k, cin, filters)
 	b := param(ctx, g, x.DType(), "biases", bound, filters)
 	lo := (k - 1) / 2
-	var y *Node
 	if k%2 == 1 && !useIm2col(ctx, g) {
 		// ConvGeneral pads by itself (see convValid for even kernels).
-		y = Convolve(x, w).PaddingPerDim([][2]int{{lo, k - 1 - lo}, {lo, k - 1 - lo}}).Done()
-	} else {
-		y = convValid(ctx, padZeros(x, lo, k-1-lo), w)
+		return Convolve(x, w).PaddingPerDim([][2]int{{lo, k - 1 - lo}, {lo, k - 1 - lo}}).Done(), b
 	}
-	return addBias(y, b)
+	return convValid(ctx, padZeros(x, lo, k-1-lo), w), b
+}
+
+// ConvBlock is one encoder block: Conv2D (3x3, same) + ReLU + MaxPool2,
+// [B, H, W, Cin] -> [B, H/2, W/2, filters]. It adds the bias and applies
+// ReLU after pooling, on a quarter of the values: the same function, since
+// max(a+b, c+b) = max(a, c)+b exactly in floating point (rounding is
+// monotonic) and ReLU, being monotonic, commutes with max.
+func ConvBlock(ctx *context.Context, x *Node, filters int) *Node {
+	y, b := conv2DNoBias(ctx, x, filters, 3)
+	return activations.Relu(addBias(MaxPool2(y), b))
 }
 
 // convValid is an unpadded stride-1 convolution: x [B, H, W, Cin],

@@ -170,6 +170,16 @@ func layerCases() []layerCase {
 		{"maxpool 6x5", []int{1, 6, 5, 2},
 			func(_ *context.Context, x *Node) *Node { return MaxPool2(x) },
 			func(in arr, _ map[string]arr) arr { return refMaxPool2(in) }},
+		{"conv block (conv 3x3 + ReLU + pool), 7x7 -> 3x3", []int{2, 7, 7, 3},
+			func(ctx *context.Context, x *Node) *Node { return ConvBlock(ctx, x, 4) },
+			func(in arr, v map[string]arr) arr {
+				// The paper's order: conv (with bias), ReLU, then pool.
+				y := refConv2DSame(in, v["weights"], v["biases"])
+				for i, val := range y.data {
+					y.data[i] = math.Max(val, 0)
+				}
+				return refMaxPool2(y)
+			}},
 		{"deconv k3 s2 (3->7)", []int{2, 3, 3, 4}, deconv(3, 3, 2, 0, 0), refDeconv(2, 0, 0)},
 		{"deconv k2 s2 (7->14)", []int{2, 7, 7, 3}, deconv(2, 2, 2, 0, 0), refDeconv(2, 0, 0)},
 		{"deconv k3 s2 p1 op1", []int{1, 4, 5, 2}, deconv(3, 3, 2, 1, 1), refDeconv(2, 1, 1)},

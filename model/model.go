@@ -21,17 +21,17 @@ const (
 // (28 -> 14 -> 7 -> 3), flattened channel-major (64 x 3 x 3, as PyTorch's
 // NCHW flatten orders them). Variables live in ctx.In("encoder").
 //
-// ReLU is applied after pooling: max and ReLU commute (ReLU is monotonic),
-// so the result is the same and ReLU touches a quarter of the values.
+// Each block is a ConvBlock, which adds the bias and applies ReLU after
+// pooling (the same function, on a quarter of the values).
 func Encoder(ctx *context.Context, images *Node) *Node {
 	ctx = ctx.In(EncoderScope)
 	b := images.Shape().Dimensions[0]
 	images.AssertDims(b, ImageSize, ImageSize, 1)
-	x := activations.Relu(MaxPool2(Conv2D(ctx.In("conv1"), images, 16, 3)))
+	x := ConvBlock(ctx.In("conv1"), images, 16)
 	x.AssertDims(b, 14, 14, 16)
-	x = activations.Relu(MaxPool2(Conv2D(ctx.In("conv2"), x, 32, 3)))
+	x = ConvBlock(ctx.In("conv2"), x, 32)
 	x.AssertDims(b, 7, 7, 32)
-	x = activations.Relu(MaxPool2(Conv2D(ctx.In("conv3"), x, 64, 3)))
+	x = ConvBlock(ctx.In("conv3"), x, 64)
 	x.AssertDims(b, 3, 3, 64)
 	codes := Reshape(TransposeAllAxes(x, 0, 3, 1, 2), b, CodeSize)
 	return codes
