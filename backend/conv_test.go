@@ -92,3 +92,67 @@ func TestConvolutionStep(t *testing.T) {
 		})
 	}
 }
+
+// TestWindowSteps compares the max-pooling steps (ReduceWindow max and
+// SelectAndScatterMax) with simplego's ReduceWindow and the filled-in
+// SelectAndScatterMax (products=simplego), on values with many ties, with
+// overlapping windows, and with windows overlapping along the first axis
+// (which must not run in parallel). Exact equality: both pick the same
+// elements and add the same values in the same order per element, except
+// overlapping scatters, which are sums of at most a few values in [-1, 1]
+// (tolerance 1e-6).
+func TestWindowSteps(t *testing.T) {
+	if !gemm.Accelerated {
+		t.Skip("no AVX2/FMA: pooling stays with simplego")
+	}
+	cases := []struct {
+		name            string
+		in, win, stride []int
+	}{
+		{"2x2 pool NHWC", []int{3, 8, 8, 5}, []int{1, 2, 2, 1}, []int{1, 2, 2, 1}},
+		{"2x2 pool floor 7->3", []int{2, 7, 7, 4}, []int{1, 2, 2, 1}, []int{1, 2, 2, 1}},
+		{"3x3 stride 2 (overlapping)", []int{2, 9, 7, 3}, []int{1, 3, 3, 1}, []int{1, 2, 2, 1}},
+		{"first axis overlapping", []int{6, 5}, []int{3, 2}, []int{1, 1}},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(uint64(i), 7))
+			x := seq(tc.in...)
+			for j := range x.data {
+				x.data[j] = float32(r.IntN(4)) / 4 // ties
+			}
+			grid := make([]int, len(tc.in))
+			for d := range grid {
+				grid[d] = (tc.in[d]-tc.win[d])/tc.stride[d] + 1
+			}
+			src := randTensor(r, grid...)
+			build := func(b *stagedBuilder, in []backends.Op) []backends.Op {
+				m := must(t)
+				pooled := m(b.ReduceWindow(in[0], backends.ReduceOpMax, tc.win, tc.stride, nil, nil, nil))
+				grad := m(b.SelectAndScatterMax(in[0], in[1], tc.win, tc.stride, nil))
+				return []backends.Op{pooled, grad}
+			}
+			got, b := stagedRun(t, "", build, x, src)
+			wins := 0
+			for _, st := range b.steps {
+				if st.win != nil {
+					wins++
+				}
+			}
+			if wins != 2 {
+				t.Fatalf("%d window steps, want 2", wins)
+			}
+			want, _ := stagedRun(t, "products=simplego", build, x, src)
+			for k := range 2 {
+				if fmt.Sprint(got[k].dims) != fmt.Sprint(want[k].dims) {
+					t.Fatalf("output %d dims %v, simplego %v", k, got[k].dims, want[k].dims)
+				}
+				for j := range want[k].data {
+					if math.Abs(float64(got[k].data[j]-want[k].data[j])) > 1e-6 {
+						t.Fatalf("output %d [%d] = %v, simplego %v", k, j, got[k].data[j], want[k].data[j])
+					}
+				}
+			}
+		})
+	}
+}

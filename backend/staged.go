@@ -5,6 +5,7 @@ package backend
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/backends/shapeinference"
@@ -61,6 +62,7 @@ type step struct {
 	stage *stage
 	prod  *product
 	conv  *convolution
+	win   *window
 }
 
 type stagedBuilder struct {
@@ -351,4 +353,101 @@ func (b *stagedBuilder) ConvGeneral(input, kernel backends.Op, axes backends.Con
 		return nil, err
 	}
 	return b.wrap(s, op), nil
+}
+
+// ReduceWindow runs float32 max pooling without padding or dilations as a
+// window step (see window.go); others go to the current stage.
+func (b *stagedBuilder) ReduceWindow(x backends.Op, reductionType backends.ReduceOpType,
+	windowDimensions, strides, baseDilations, windowDilations []int, paddings [][2]int) (backends.Op, error) {
+	v, err := b.value(x)
+	if err != nil {
+		return nil, err
+	}
+	n := v.shape.Rank()
+	if b.useProducts && v.shape.DType == dtypes.Float32 && reductionType == backends.ReduceOpMax &&
+		len(windowDimensions) == n && n > 0 && allOnes(baseDilations) && allOnes(windowDilations) && noPadding(paddings) {
+		out, err := shapeinference.ReduceWindowOp(v.shape, windowDimensions, strides, baseDilations, windowDilations, paddings)
+		if err != nil {
+			return nil, err
+		}
+		w := &window{x: v.id, src: -1, xShape: v.shape, grid: out.Dimensions, dims: slices.Clone(windowDimensions),
+			strides: ones(strides, n)}
+		if len(strides) == 0 {
+			w.strides = slices.Clone(windowDimensions)
+		}
+		r := b.kernelStep(step{win: w}, out, v.id)
+		w.out = r.id
+		return r, nil
+	}
+	s := b.stage()
+	xl, err := b.local(s, x)
+	if err != nil {
+		return nil, err
+	}
+	op, err := s.b.ReduceWindow(xl, reductionType, windowDimensions, strides, baseDilations, windowDilations, paddings)
+	if err != nil {
+		return nil, err
+	}
+	return b.wrap(s, op), nil
+}
+
+// SelectAndScatterMax (max pooling's gradient) runs as a window step for
+// float32 without padding; others go to the current stage.
+func (b *stagedBuilder) SelectAndScatterMax(operand, source backends.Op, windowDimensions, windowStrides []int, paddings [][2]int) (backends.Op, error) {
+	x, err := b.value(operand)
+	if err != nil {
+		return nil, err
+	}
+	src, err := b.value(source)
+	if err != nil {
+		return nil, err
+	}
+	n := x.shape.Rank()
+	if b.useProducts && x.shape.DType == dtypes.Float32 && src.shape.DType == dtypes.Float32 &&
+		len(windowDimensions) == n && n > 0 && len(windowStrides) == n && noPadding(paddings) {
+		grid, err := shapeinference.ReduceWindowOp(x.shape, windowDimensions, windowStrides, nil, nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Equal(grid.Dimensions, src.shape.Dimensions) {
+			return nil, fmt.Errorf("SelectAndScatterMax: source %s does not match the %v windows of %s", src.shape, grid.Dimensions, x.shape)
+		}
+		w := &window{x: x.id, src: src.id, xShape: x.shape, grid: src.shape.Dimensions, dims: slices.Clone(windowDimensions),
+			strides: slices.Clone(windowStrides), scatter: true}
+		r := b.kernelStep(step{win: w}, x.shape, x.id, src.id)
+		w.out = r.id
+		return r, nil
+	}
+	s := b.stage()
+	xl, err := b.local(s, operand)
+	if err != nil {
+		return nil, err
+	}
+	sl, err := b.local(s, source)
+	if err != nil {
+		return nil, err
+	}
+	op, err := s.b.SelectAndScatterMax(xl, sl, windowDimensions, windowStrides, paddings)
+	if err != nil {
+		return nil, err
+	}
+	return b.wrap(s, op), nil
+}
+
+func allOnes(xs []int) bool {
+	for _, x := range xs {
+		if x != 1 {
+			return false
+		}
+	}
+	return true
+}
+
+func noPadding(p [][2]int) bool {
+	for _, q := range p {
+		if q != [2]int{} {
+			return false
+		}
+	}
+	return true
 }

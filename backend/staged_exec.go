@@ -69,6 +69,12 @@ func (st step) reads() []int {
 	if st.conv != nil {
 		return []int{st.conv.in, st.conv.kernel}
 	}
+	if w := st.win; w != nil {
+		if w.scatter {
+			return []int{w.x, w.src}
+		}
+		return []int{w.x}
+	}
 	return []int{st.prod.lhs, st.prod.rhs}
 }
 
@@ -76,6 +82,9 @@ func (st step) reads() []int {
 func (st step) result() int {
 	if st.conv != nil {
 		return st.conv.out
+	}
+	if st.win != nil {
+		return st.win.out
 	}
 	return st.prod.out
 }
@@ -222,9 +231,11 @@ func (e *stagedExec) kernel(st step, vals []backends.Buffer, dev backends.Device
 	if err != nil {
 		return nil, err
 	}
-	rhs, err := floats(be, vals[reads[1]])
-	if err != nil {
-		return nil, err
+	var rhs []float32
+	if len(reads) > 1 {
+		if rhs, err = floats(be, vals[reads[1]]); err != nil {
+			return nil, err
+		}
 	}
 	buf, flat, err := be.NewSharedBuffer(dev, e.b.shapes[st.result()])
 	if err != nil {
@@ -232,6 +243,10 @@ func (e *stagedExec) kernel(st step, vals []backends.Buffer, dev backends.Device
 	}
 	if c := st.conv; c != nil {
 		c.run(lhs, rhs, flat.([]float32))
+		return buf, nil
+	}
+	if w := st.win; w != nil {
+		w.run(lhs, rhs, flat.([]float32))
 		return buf, nil
 	}
 	p := st.prod

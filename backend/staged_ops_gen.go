@@ -1169,20 +1169,6 @@ func (b *stagedBuilder) ReduceSum(x backends.Op, axes ...int) (backends.Op, erro
 	return b.wrap(s, r0), nil
 }
 
-// ReduceWindow forwards to the current stage's builder.
-func (b *stagedBuilder) ReduceWindow(x backends.Op, reductionType backends.ReduceOpType, windowDimensions []int, strides []int, baseDilations []int, windowDilations []int, paddings [][2]int) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.ReduceWindow(x_, reductionType, windowDimensions, strides, baseDilations, windowDilations, paddings)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
-}
-
 // Rem forwards to the current stage's builder.
 func (b *stagedBuilder) Rem(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
 	s := b.stage()
@@ -1331,24 +1317,6 @@ func (b *stagedBuilder) ScatterSum(operand backends.Op, scatterIndices backends.
 		return nil, err
 	}
 	r0, err := s.b.ScatterSum(operand_, scatterIndices_, updates_, indexVectorAxis, updateWindowAxes, insertedWindowAxes, scatterAxesToOperandAxes, indicesAreSorted, uniqueIndices)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
-}
-
-// SelectAndScatterMax forwards to the current stage's builder.
-func (b *stagedBuilder) SelectAndScatterMax(operand backends.Op, source backends.Op, windowDimensions []int, windowStrides []int, paddings [][2]int) (backends.Op, error) {
-	s := b.stage()
-	operand_, err := b.local(s, operand)
-	if err != nil {
-		return nil, err
-	}
-	source_, err := b.local(s, source)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.SelectAndScatterMax(operand_, source_, windowDimensions, windowStrides, paddings)
 	if err != nil {
 		return nil, err
 	}

@@ -102,7 +102,7 @@ func conv2DNoBias(ctx *context.Context, x *Node, filters, k int) (y, bias *Node)
 // monotonic) and ReLU, being monotonic, commutes with max.
 func ConvBlock(ctx *context.Context, x *Node, filters int) *Node {
 	y, b := conv2DNoBias(ctx, x, filters, 3)
-	return activations.Relu(addBias(MaxPool2(y), b))
+	return activations.Relu(addBias(maxPool2(!useIm2col(ctx, x.Graph()), y), b))
 }
 
 // convValid is an unpadded stride-1 convolution: x [B, H, W, Cin],
@@ -144,8 +144,19 @@ func zerosLike(x *Node, axis, n int) *Node {
 }
 
 // MaxPool2 is 2x2 max pooling with stride 2 that drops an odd last row or
-// column (PyTorch's floor mode): [B, H, W, C] -> [B, H/2, W/2, C].
+// column (PyTorch's floor mode): [B, H, W, C] -> [B, H/2, W/2, C]. It is a
+// ReduceWindow (whose gradient is SelectAndScatterMax: the first maximum
+// of each window, as PyTorch) except where backend.PrefersIm2col, where it
+// is a reshape and ReduceMax (GoMLX's gradient of which goes to every tied
+// maximum).
 func MaxPool2(x *Node) *Node {
+	return maxPool2(!backend.PrefersIm2col(x.Graph().Backend()), x)
+}
+
+func maxPool2(window bool, x *Node) *Node {
+	if window {
+		return MaxPool(x).Window(2).Strides(2).NoPadding().Done()
+	}
 	dims := x.Shape().Dimensions
 	b, h, w, c := dims[0], dims[1]/2, dims[2]/2, dims[3]
 	if dims[1]%2 != 0 || dims[2]%2 != 0 {

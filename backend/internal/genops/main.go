@@ -22,7 +22,7 @@ import (
 )
 
 // handWritten are the operations staged.go implements itself.
-var handWritten = map[string]bool{"Dot": true, "DotGeneral": true, "ConvGeneral": true}
+var handWritten = map[string]bool{"Dot": true, "DotGeneral": true, "ConvGeneral": true, "ReduceWindow": true, "SelectAndScatterMax": true}
 
 func main() {
 	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}} {{.Version}}", "github.com/gomlx/gomlx").Output()
