@@ -6,6 +6,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/context/initializers"
 	"github.com/gomlx/gomlx/pkg/ml/layers/activations"
@@ -177,12 +178,47 @@ func ConvTranspose2D(ctx *context.Context, x *Node, filters, k, stride, padding,
 	w := param(ctx, g, x.DType(), "weights", bound, k, k, cin, filters)
 	b := param(ctx, g, x.DType(), "biases", bound, filters)
 	var y *Node
-	if k == stride && padding == 0 && outputPadding == 0 {
+	switch {
+	case k == stride && padding == 0 && outputPadding == 0:
 		y = depthToSpace(ctx, x, w)
-	} else {
+	case k%2 == 1 && padding <= k-1 && outputPadding == 0 && !useIm2col(ctx, g):
+		y = dilatedConv(x, w, stride, padding, outputPadding)
+	default:
 		y = col2im(ctx, x, w, stride, padding, outputPadding)
 	}
 	return addBias(y, b)
+}
+
+// dilatedConv computes a transposed convolution as an ordinary one:
+// the input dilated by the stride (zeros between pixels, built from graph
+// operations so it has a gradient; GoMLX defines none for ConvGeneral's
+// own input dilation), padded by k-1-p (plus the output padding at the
+// end) and correlated with the kernel flipped in space:
+//
+//	y[o] = sum over kh of x[(o+p-kh)/s] * w[kh]  (where s divides o+p-kh)
+//
+// which is out[s*i+kh-p] += x[i]*w[kh]. Backends that run ConvGeneral well
+// take it; its gradients are ordinary convolutions too. Odd kernels and no
+// output padding only: GoMLX's ConvGeneral gradient is off by one for even
+// kernels and fails on the uneven padding an output padding needs.
+func dilatedConv(x, w *Node, s, p, op int) *Node {
+	lo := w.Shape().Dimensions[0] - 1 - p
+	return Convolve(dilate(x, s), flipSpatial(w)).PaddingPerDim([][2]int{{lo, lo + op}, {lo, lo + op}}).Done()
+}
+
+// flipSpatial reverses the two spatial axes of a kernel [k, k, cin, cout]
+// as a product with the k²xk² anti-identity (exact: each output is one
+// input times 1 plus zeros). GoMLX defines no gradient for Reverse; this
+// has one, and it runs as a tiny matrix product.
+func flipSpatial(w *Node) *Node {
+	d := w.Shape().Dimensions
+	n := d[0] * d[1]
+	flip := make([]float64, n*n)
+	for i := range n {
+		flip[i*n+n-1-i] = 1
+	}
+	p := ConvertDType(Const(w.Graph(), tensors.FromFlatDataAndDimensions(flip, n, n)), w.DType())
+	return Reshape(Dot(p, Reshape(w, n, d[2]*d[3])), d...)
 }
 
 // depthToSpace is the transposed convolution whose kernel equals its stride:
