@@ -23,10 +23,10 @@ func init() {
 // Backend is simplego's backend with the missing operations filled in.
 type Backend struct {
 	*simplego.Backend
-	// products: float32 matrix products run on hourglass's kernel
-	// (internal/gemm) between simplego stages; off with the config option
-	// products=simplego.
-	products bool
+	// kernels: float32 matrix products, convolutions and max pooling run
+	// on hourglass's kernels (staged.go) between simplego stages; off with
+	// the config option kernels=simplego.
+	kernels bool
 }
 
 // Builder embeds simplego's Builder; the methods defined in this package
@@ -49,23 +49,23 @@ var _ backends.Builder = (*Builder)(nil)
 const DefaultGoConfig = "parallelism=-1"
 
 // newGo creates the backend from a configuration: simplego's options
-// (comma separated) plus hourglass's own products=gemm (the default) or
-// products=simplego.
+// (comma separated) plus hourglass's own kernels=hourglass (the default)
+// or kernels=simplego.
 func newGo(config string) (backends.Backend, error) {
 	if config == "" {
 		config = DefaultGoConfig
 	}
-	products := true
+	kernels := true
 	var rest []string
 	for _, opt := range strings.Split(config, ",") {
 		switch opt {
-		case "products=gemm":
-			products = true
-		case "products=simplego":
-			products = false
+		case "kernels=hourglass":
+			kernels = true
+		case "kernels=simplego":
+			kernels = false
 		default:
-			if strings.HasPrefix(opt, "products=") {
-				return nil, fmt.Errorf("backend option %q: use products=gemm (hourglass's kernel) or products=simplego", opt)
+			if strings.HasPrefix(opt, "kernels=") {
+				return nil, fmt.Errorf("backend option %q: use kernels=hourglass (the default) or kernels=simplego", opt)
 			}
 			rest = append(rest, opt)
 		}
@@ -75,7 +75,7 @@ func newGo(config string) (backends.Backend, error) {
 		return nil, err
 	}
 	InstallGradients()
-	return &Backend{Backend: b.(*simplego.Backend), products: products}, nil
+	return &Backend{Backend: b.(*simplego.Backend), kernels: kernels}, nil
 }
 
 var stdoutMu sync.Mutex
@@ -104,7 +104,8 @@ func (b *Backend) Name() string { return "hourglass pure Go (simplego + filled o
 func (b *Backend) String() string { return Name }
 
 // Builder returns a builder that fills in simplego's missing operations
-// and runs float32 matrix products on hourglass's kernel (see staged.go).
+// and runs float32 products, convolutions and pooling on hourglass's
+// kernels (see staged.go).
 func (b *Backend) Builder(name string) backends.Builder {
 	return newStagedBuilder(b, name)
 }
@@ -126,7 +127,7 @@ func (b *Backend) Capabilities() backends.Capabilities {
 }
 
 // NewGo creates a new, unshared pure-Go backend from a configuration:
-// simplego's options plus products=gemm|simplego (see newGo).
+// simplego's options plus kernels=hourglass|simplego (see newGo).
 func NewGo(config string) (backends.Backend, error) { return newGo(config) }
 
 // XLAAvailable reports whether this binary was built with the xla tag.
@@ -164,13 +165,13 @@ func New(name string) (backends.Backend, error) {
 // PrefersIm2col reports whether the model should build convolutions as
 // im2col matrix products rather than ConvGeneral on b: on simplego, whose
 // ConvGeneral is a plain loop, and on hourglass-go when its own kernels are
-// off (products=simplego, or no AVX2/FMA). hourglass-go with its kernels
+// off (kernels=simplego, or no AVX2/FMA). hourglass-go with its kernels
 // runs ConvGeneral itself (conv.go), faster than im2col built from graph
 // operations; XLA has its own.
 func PrefersIm2col(b backends.Backend) bool {
 	switch x := b.(type) {
 	case *Backend:
-		return !x.products || !gemm.Accelerated
+		return !x.kernels || !gemm.Accelerated
 	case *simplego.Backend:
 		return true
 	}

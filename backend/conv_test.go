@@ -12,7 +12,7 @@ import (
 )
 
 // TestConvolutionStep compares the convolution step with simplego's own
-// ConvGeneral (the same graph on a products=simplego backend) over layouts
+// ConvGeneral (the same graph on a kernels=simplego backend) over layouts
 // and settings: NHWC and NCHW, the swapped axes GoMLX uses for a kernel's
 // gradient, strides, paddings (negative too), kernel and input dilations,
 // one and three spatial axes. Tolerance 1e-4 absolute on sums of a few
@@ -73,7 +73,7 @@ func TestConvolutionStep(t *testing.T) {
 			if len(b.convs) != 1 {
 				t.Fatalf("%d convolution steps, want 1", len(b.convs))
 			}
-			want, _ := stagedRun(t, "products=simplego", build, x, k)
+			want, _ := stagedRun(t, "kernels=simplego", build, x, k)
 			if fmt.Sprint(got[0].dims) != fmt.Sprint(want[0].dims) {
 				t.Fatalf("dims %v, simplego %v", got[0].dims, want[0].dims)
 			}
@@ -95,7 +95,7 @@ func TestConvolutionStep(t *testing.T) {
 
 // TestWindowSteps compares the max-pooling steps (ReduceWindow max and
 // SelectAndScatterMax) with simplego's ReduceWindow and the filled-in
-// SelectAndScatterMax (products=simplego), on values with many ties, with
+// SelectAndScatterMax (kernels=simplego), on values with many ties, with
 // overlapping windows, and with windows overlapping along the first axis
 // (which must not run in parallel). Exact equality: both pick the same
 // elements and add the same values in the same order per element, except
@@ -142,7 +142,7 @@ func TestWindowSteps(t *testing.T) {
 			if wins != 2 {
 				t.Fatalf("%d window steps, want 2", wins)
 			}
-			want, _ := stagedRun(t, "products=simplego", build, x, src)
+			want, _ := stagedRun(t, "kernels=simplego", build, x, src)
 			for k := range 2 {
 				if fmt.Sprint(got[k].dims) != fmt.Sprint(want[k].dims) {
 					t.Fatalf("output %d dims %v, simplego %v", k, got[k].dims, want[k].dims)

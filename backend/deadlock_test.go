@@ -44,10 +44,10 @@ func manyProducts(t *testing.T, be backends.Backend, timeout time.Duration) bool
 
 // TestNoWorkerPoolDeadlock: on simplego's default bounded pool this graph
 // never finishes (measured: still running after 20s, with 0% CPU); with
-// DefaultGoConfig it takes about a second. Run with simplego's products
+// DefaultGoConfig it takes about a second. Run with simplego's kernels
 // (where the deadlock lives) and with hourglass's.
 func TestNoWorkerPoolDeadlock(t *testing.T) {
-	for _, config := range []string{DefaultGoConfig + ",products=simplego", DefaultGoConfig} {
+	for _, config := range []string{DefaultGoConfig + ",kernels=simplego", DefaultGoConfig} {
 		be, err := NewGo(config)
 		if err != nil {
 			t.Fatal(err)

@@ -11,12 +11,14 @@
 // [i, j, k] tensor) with two matrix products.
 //
 // The wrapper's builder also cuts each graph into stages at its float32
-// matrix products (staged.go): the stages run on simplego, the products in
-// between on hourglass's own kernel (internal/gemm: packed panels and an
-// AVX2/FMA micro-kernel in Go assembly, no cgo), 15-30x faster than
-// simplego's products. The backend option products=simplego (for example
-// GOMLX_BACKEND=hourglass-go:parallelism=-1,products=simplego) turns that
-// off, for comparisons.
+// matrix products, convolutions and max pooling (staged.go): the stages run
+// on simplego, those operations in between on hourglass's own kernels —
+// internal/gemm (an AVX2/FMA micro-kernel in Go assembly, no cgo) for
+// products, a blocked im2col gather plus gemm for ConvGeneral (conv.go),
+// plain loops for pooling and its gradient (window.go). The backend option
+// kernels=simplego (for example
+// GOMLX_BACKEND=hourglass-go:parallelism=-1,kernels=simplego) turns that off,
+// for comparisons; the model then builds convolutions as im2col products.
 //
 // `xla:cpu` and `xla:cuda` need hourglass built with `-tags xla`, so the
 // default build stays pure Go and never tries to download XLA's plugin.

@@ -15,15 +15,15 @@ import (
 	"github.com/hourglass-ml/hourglass/internal/gemm"
 )
 
-// The staged builder runs float32 matrix products with hourglass's own
-// kernel (package internal/gemm) instead of simplego's, through public API
-// only: simplego executes graphs with its own unexported table of kernels,
-// so a graph is cut into stages at every such product. Each stage is an
-// ordinary simplego graph (with the filled-in operations of Builder); the
-// products run between stages on the stages' buffers. A value one stage
-// reads from another becomes an output of the first and a parameter of the
-// second. The methods for all other operations, generated into
-// staged_ops_gen.go, only move operands into the current stage.
+// The staged builder runs float32 matrix products, convolutions and max
+// pooling (forward and gradient) with hourglass's own kernels, through
+// public API only: simplego executes graphs with its own unexported table
+// of kernels, so a graph is cut into stages at every such operation. Each
+// stage is an ordinary simplego graph (with the filled-in operations of
+// Builder); the kernel steps run between stages on the stages' buffers. A
+// value one stage reads from another becomes an output of the first and a
+// parameter of the second. The methods for all other operations, generated
+// into staged_ops_gen.go, only move operands into the current stage.
 
 // value is an operation's result as the staged builder hands it out.
 type value struct {
@@ -78,13 +78,13 @@ type stagedBuilder struct {
 	steps       []step
 	cur         *stage
 	compiled    bool
-	useProducts bool
+	useKernels  bool
 }
 
 var _ backends.Builder = (*stagedBuilder)(nil)
 
 func newStagedBuilder(b *Backend, name string) *stagedBuilder {
-	return &stagedBuilder{backend: b, name: name, useProducts: b.products && gemm.Accelerated}
+	return &stagedBuilder{backend: b, name: name, useKernels: b.kernels && gemm.Accelerated}
 }
 
 // stage returns the stage new operations go to, opening one if the last
@@ -279,7 +279,7 @@ func (b *stagedBuilder) DotGeneral(lhs backends.Op, lhsContracting, lhsBatch []i
 	if err != nil {
 		return nil, err
 	}
-	if b.useProducts && l.shape.DType == dtypes.Float32 && r.shape.DType == dtypes.Float32 &&
+	if b.useKernels && l.shape.DType == dtypes.Float32 && r.shape.DType == dtypes.Float32 &&
 		l.shape.Rank() == 2 && r.shape.Rank() == 2 && len(lhsBatch) == 0 && len(rhsBatch) == 0 &&
 		len(lhsContracting) == 1 && len(rhsContracting) == 1 {
 		lc, rc := lhsContracting[0], rhsContracting[0]
@@ -323,7 +323,7 @@ func (b *stagedBuilder) ConvGeneral(input, kernel backends.Op, axes backends.Con
 		return nil, err
 	}
 	n := len(axes.InputSpatial)
-	if b.useProducts && in.shape.DType == dtypes.Float32 && k.shape.DType == dtypes.Float32 &&
+	if b.useKernels && in.shape.DType == dtypes.Float32 && k.shape.DType == dtypes.Float32 &&
 		channelGroupCount <= 1 && batchGroupCount <= 1 && len(paddings) <= n {
 		c := &convolution{in: in.id, kernel: k.id, inShape: in.shape, kShape: k.shape, axes: axes.Clone(),
 			strides: ones(strides, n), inDil: ones(inputDilations, n), kDil: ones(kernelDilations, n),
@@ -364,7 +364,7 @@ func (b *stagedBuilder) ReduceWindow(x backends.Op, reductionType backends.Reduc
 		return nil, err
 	}
 	n := v.shape.Rank()
-	if b.useProducts && v.shape.DType == dtypes.Float32 && reductionType == backends.ReduceOpMax &&
+	if b.useKernels && v.shape.DType == dtypes.Float32 && reductionType == backends.ReduceOpMax &&
 		len(windowDimensions) == n && n > 0 && allOnes(baseDilations) && allOnes(windowDilations) && noPadding(paddings) {
 		out, err := shapeinference.ReduceWindowOp(v.shape, windowDimensions, strides, baseDilations, windowDilations, paddings)
 		if err != nil {
@@ -403,7 +403,7 @@ func (b *stagedBuilder) SelectAndScatterMax(operand, source backends.Op, windowD
 		return nil, err
 	}
 	n := x.shape.Rank()
-	if b.useProducts && x.shape.DType == dtypes.Float32 && src.shape.DType == dtypes.Float32 &&
+	if b.useKernels && x.shape.DType == dtypes.Float32 && src.shape.DType == dtypes.Float32 &&
 		len(windowDimensions) == n && n > 0 && len(windowStrides) == n && noPadding(paddings) {
 		grid, err := shapeinference.ReduceWindowOp(x.shape, windowDimensions, windowStrides, nil, nil, nil)
 		if err != nil {

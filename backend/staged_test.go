@@ -175,7 +175,7 @@ func TestStagedGraph(t *testing.T) {
 
 // TestStagedProductsAllOrientations checks each operand orientation of a
 // product step against the float64 loop, on sizes that exercise partial
-// tiles, and against simplego's own product (products=simplego).
+// tiles, and against simplego's own product (kernels=simplego).
 func TestStagedProductsAllOrientations(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
 	for _, ta := range []bool{false, true} {
@@ -192,7 +192,7 @@ func TestStagedProductsAllOrientations(t *testing.T) {
 				return []backends.Op{must(t)(b.DotGeneral(in[0], []int{lc}, nil, in[1], []int{rc}, nil))}
 			}
 			got, _ := stagedRun(t, "", build, a, bb)
-			ref, _ := stagedRun(t, "products=simplego", build, a, bb)
+			ref, _ := stagedRun(t, "kernels=simplego", build, a, bb)
 			want, m, n := matmul(a, bb, ta, tb)
 			if got[0].dims[0] != m || got[0].dims[1] != n {
 				t.Fatalf("dims %v, want [%d %d]", got[0].dims, m, n)
@@ -242,18 +242,18 @@ func TestStagedForeignOperand(t *testing.T) {
 	}
 }
 
-// TestBackendConfig: products=... is hourglass's option; a bad value is
+// TestBackendConfig: kernels=... is hourglass's option; a bad value is
 // named.
 func TestBackendConfig(t *testing.T) {
-	if _, err := newGo("parallelism=-1,products=fast"); err == nil || !strings.Contains(err.Error(), "products=fast") {
-		t.Errorf("got %v, want an error naming products=fast", err)
+	if _, err := newGo("parallelism=-1,kernels=fast"); err == nil || !strings.Contains(err.Error(), "kernels=fast") {
+		t.Errorf("got %v, want an error naming kernels=fast", err)
 	}
-	be, err := newGo("parallelism=-1,products=simplego")
+	be, err := newGo("parallelism=-1,kernels=simplego")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if be.(*Backend).products {
-		t.Error("products=simplego left hourglass's kernel on")
+	if be.(*Backend).kernels {
+		t.Error("kernels=simplego left hourglass's kernels on")
 	}
 }
 

@@ -35,7 +35,7 @@ type Options struct {
 
 // Result is one timed variant.
 type Result struct {
-	Variant            string  `json:"variant"` // "hourglass", "simplego-products" or "stock"
+	Variant            string  `json:"variant"` // "hourglass", "simplego-kernels" or "stock"
 	Backend            string  `json:"backend"`
 	Data               string  `json:"data"`
 	BatchSize          int     `json:"batch_size"`

@@ -16,7 +16,7 @@ func NewBenchCommand(g *globalFlags) *cobra.Command {
 	var (
 		steps, warmup, batch, encode int
 		source                       string
-		stock, products, asJSON      bool
+		stock, simple, asJSON        bool
 	)
 	c := &cobra.Command{
 		Use:   "bench",
@@ -26,10 +26,11 @@ compile the graphs) and encodes --encode batches, then prints milliseconds per
 training step, training and encoding images per second, and peak memory.
 --stock also times the unimproved GoMLX path (layers.Convolution, MaxPool and
 GoMLX's own product gradients, with only the missing operations filled in) in
-the same run and prints the ratio; --simplego-products times hourglass's model
-with simplego's own matrix products instead of hourglass's kernel (backend
-option products=simplego). Both comparison variants run on a backend with
-simplego's products. The batch size defaults to
+the same run and prints the ratio; --simplego-kernels times hourglass's model
+with simplego's own kernels instead of hourglass's (backend option
+kernels=simplego: im2col convolutions built from graph operations, simplego's
+matrix products). Both comparison variants run on a backend with simplego's
+kernels. The batch size defaults to
 pretrain.batch_size, the backend to the config's backend.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -68,8 +69,8 @@ pretrain.batch_size, the backend to the config's backend.`,
 				stock bool
 			}
 			variants := []variant{{"hourglass", false}}
-			if products {
-				variants = append(variants, variant{"simplego-products", false})
+			if simple {
+				variants = append(variants, variant{"simplego-kernels", false})
 			}
 			if stock {
 				variants = append(variants, variant{"stock", true})
@@ -78,7 +79,7 @@ pretrain.batch_size, the backend to the config's backend.`,
 			for i, v := range variants {
 				o.Variant, o.Stock = v.name, v.stock
 				if i > 0 && backend.IsPureGo(be) {
-					if o.Backend, err = backend.NewGo(backend.DefaultGoConfig + ",products=simplego"); err != nil {
+					if o.Backend, err = backend.NewGo(backend.DefaultGoConfig + ",kernels=simplego"); err != nil {
 						return err
 					}
 				}
@@ -104,7 +105,7 @@ pretrain.batch_size, the backend to the config's backend.`,
 	f.IntVar(&encode, "encode", 10, "timed encoder batches")
 	f.StringVar(&source, "data", "random", "images to use: random (synthetic) or real (Fashion-MNIST training split)")
 	f.BoolVar(&stock, "stock", false, "also time the unimproved GoMLX path and print the ratio")
-	f.BoolVar(&products, "simplego-products", false, "also time the model with simplego's matrix products instead of hourglass's kernel")
+	f.BoolVar(&simple, "simplego-kernels", false, "also time the model on simplego's own kernels instead of hourglass's")
 	f.BoolVar(&asJSON, "json", false, "print JSON instead of a table")
 	return c
 }

@@ -182,7 +182,7 @@ func TestModelSummaryCLI(t *testing.T) {
 }
 
 func TestBenchCLIJSON(t *testing.T) {
-	out, err := run(t, nil, "bench", "--quiet", "--json", "--steps", "2", "--warmup", "1", "--batch", "16", "--encode", "2", "--stock", "--simplego-products")
+	out, err := run(t, nil, "bench", "--quiet", "--json", "--steps", "2", "--warmup", "1", "--batch", "16", "--encode", "2", "--stock", "--simplego-kernels")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,13 +196,13 @@ func TestBenchCLIJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rs); err != nil {
 		t.Fatalf("bench --json printed no JSON: %v\n%s", err, out)
 	}
-	if len(rs) != 3 || rs[0].Variant != "hourglass" || rs[1].Variant != "simplego-products" || rs[2].Variant != "stock" {
+	if len(rs) != 3 || rs[0].Variant != "hourglass" || rs[1].Variant != "simplego-kernels" || rs[2].Variant != "stock" {
 		t.Fatalf("variants %+v", rs)
 	}
 	// Same model, seed and batches: the two product kernels agree on the
 	// first loss to float32 rounding (1e-5 relative).
 	if d := math.Abs(rs[0].FirstLoss - rs[1].FirstLoss); d > 1e-5*rs[1].FirstLoss {
-		t.Errorf("first loss %v with hourglass's products, %v with simplego's", rs[0].FirstLoss, rs[1].FirstLoss)
+		t.Errorf("first loss %v with hourglass's kernels, %v with simplego's", rs[0].FirstLoss, rs[1].FirstLoss)
 	}
 	for _, r := range rs {
 		if r.MsPerStep <= 0 || r.Encode <= 0 || r.BatchSize != 16 {
