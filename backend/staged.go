@@ -66,19 +66,19 @@ type step struct {
 }
 
 type stagedBuilder struct {
-	backend     *Backend
-	name        string
-	origins     []origin
-	shapes      []shapes.Shape
-	inputs      []int // value ids of the graph's parameters
-	inputNames  []string
-	stages      []*stage
-	prods       []*product
-	convs       []*convolution
-	steps       []step
-	cur         *stage
-	compiled    bool
-	useKernels  bool
+	backend    *Backend
+	name       string
+	origins    []origin
+	shapes     []shapes.Shape
+	inputs     []int // value ids of the graph's parameters
+	inputNames []string
+	stages     []*stage
+	prods      []*product
+	convs      []*convolution
+	steps      []step
+	cur        *stage
+	compiled   bool
+	useKernels bool
 }
 
 var _ backends.Builder = (*stagedBuilder)(nil)
