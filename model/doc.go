@@ -4,12 +4,17 @@
 //	Encoder(ctx, images [B, 28, 28, 1]) -> codes [B, 576]   (64 x 3 x 3, channel-major)
 //	Decoder(ctx, codes [B, 576]) -> images [B, 28, 28, 1]
 //
-// and its layers: Conv2D (3x3 "same"), MaxPool2 (2x2, floor), and
-// ConvTranspose2D (kernel, stride, padding, output padding). Tensors are
-// channels-last (NHWC). Every layer is built from operations every GoMLX
-// backend has and can differentiate (Dot, Slice, Concatenate, Reshape,
-// Transpose, ReduceMax); on the pure-Go backend convolutions run as im2col
-// (shifted slices concatenated, one matrix product), on XLA as ConvGeneral.
+// and its layers: Conv2D (3x3 "same"), MaxPool2 (2x2, floor), ConvBlock
+// (an encoder block) and ConvTranspose2D (kernel, stride, padding, output
+// padding). Tensors are channels-last (NHWC). Every layer is built from
+// operations every GoMLX backend has and can differentiate, in one of two
+// forms chosen per backend (backend.PrefersIm2col, or the context parameter
+// ParamConvForm): ConvGeneral, ReduceWindow pooling and transposed
+// convolutions as convolutions of the dilated input, where the backend runs
+// those well (hourglass's pure-Go backend with its kernels, XLA); or im2col
+// (shifted slices concatenated, one matrix product), reshape + ReduceMax
+// pooling and col2im transposed convolutions on plain simplego. Both forms
+// compute the same function and are tested against the same references.
 //
 // Weights are initialised as PyTorch initialises Conv2d and ConvTranspose2d
 // (uniform in +-1/sqrt(fan_in)), so training matches the reference runs.
