@@ -1,8 +1,12 @@
 package backend
 
 import (
+	"bytes"
 	"math"
 	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -279,5 +283,30 @@ func TestStagedDeadImport(t *testing.T) {
 		if math.Abs(float64(outs[0].data[i])-want[i]) > 1e-4 {
 			t.Fatalf("[%d,%d] = %v, want %v", i/n, i%n, outs[0].data[i], want[i])
 		}
+	}
+}
+
+// TestGeneratedOpsUpToDate regenerates staged_ops_gen.go from the GoMLX
+// version in go.mod and compares: run `go generate ./backend` after
+// upgrading GoMLX.
+func TestGeneratedOpsUpToDate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the generator with go run")
+	}
+	out := filepath.Join(t.TempDir(), "ops.go")
+	cmd := exec.Command("go", "run", "./internal/genops", "-o", out)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go run ./internal/genops: %v\n%s", err, msg)
+	}
+	want, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile("staged_ops_gen.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Error("staged_ops_gen.go is stale: run `go generate ./backend`")
 	}
 }

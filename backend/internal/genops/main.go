@@ -8,6 +8,7 @@ package main
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"go/ast"
 	"go/format"
@@ -25,6 +26,8 @@ import (
 var handWritten = map[string]bool{"Dot": true, "DotGeneral": true, "ConvGeneral": true, "ReduceWindow": true, "SelectAndScatterMax": true}
 
 func main() {
+	dst := flag.String("o", "staged_ops_gen.go", "file to write")
+	flag.Parse()
 	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}} {{.Version}}", "github.com/gomlx/gomlx").Output()
 	if err != nil {
 		log.Fatalf("locating github.com/gomlx/gomlx: %v", err)
@@ -42,7 +45,7 @@ func main() {
 	if err != nil {
 		log.Fatalf("formatting: %v\n%s", err, buf.String())
 	}
-	if err := os.WriteFile("staged_ops_gen.go", src, 0o644); err != nil {
+	if err := os.WriteFile(*dst, src, 0o644); err != nil {
 		log.Fatal(err)
 	}
 }
