@@ -310,3 +310,65 @@ func TestGeneratedOpsUpToDate(t *testing.T) {
 		t.Error("staged_ops_gen.go is stale: run `go generate ./backend`")
 	}
 }
+
+// TestStagedRandomGraphs builds random graphs over 8x8 matrices — products
+// (plain and transposed), element-wise operations, values read many steps
+// later, inputs among the outputs — and runs each with hourglass's kernels
+// (many stages) and with simplego's (one stage): the outputs must agree
+// (tanh after every product keeps values in [-1, 1]; tolerance 1e-5).
+// stagedRun also runs each graph a second time donating its inputs.
+func TestStagedRandomGraphs(t *testing.T) {
+	if !gemm.Accelerated {
+		t.Skip("no AVX2/FMA: no kernel steps, one stage")
+	}
+	for seed := range 40 {
+		r := rand.New(rand.NewPCG(uint64(seed), 77))
+		nOps := 5 + r.IntN(20)
+		ops := make([][3]int, nOps) // kind, operand picks
+		for i := range ops {
+			ops[i] = [3]int{r.IntN(7), r.IntN(1 << 20), r.IntN(1 << 20)}
+		}
+		nOut := 1 + r.IntN(4)
+		outPicks := r.Perm(3 + nOps)[:nOut]
+		build := func(b *stagedBuilder, in []backends.Op) []backends.Op {
+			m := must(t)
+			vals := append([]backends.Op(nil), in...)
+			for _, op := range ops {
+				x, y := vals[op[1]%len(vals)], vals[op[2]%len(vals)]
+				var v backends.Op
+				switch op[0] {
+				case 0:
+					v = m(b.Tanh(m(b.Dot(x, y))))
+				case 1:
+					v = m(b.Tanh(m(b.DotGeneral(x, []int{0}, nil, y, []int{1}, nil))))
+				case 2:
+					v = m(b.Add(x, y))
+				case 3:
+					v = m(b.Mul(x, y))
+				case 4:
+					v = m(b.Max(x, m(b.Neg(y))))
+				case 5:
+					v = m(b.Transpose(x, 1, 0))
+				default:
+					v = m(b.Tanh(m(b.Sub(x, y))))
+				}
+				vals = append(vals, v)
+			}
+			var outs []backends.Op
+			for _, p := range outPicks {
+				outs = append(outs, vals[p])
+			}
+			return outs
+		}
+		x, y, z := randTensor(r, 8, 8), randTensor(r, 8, 8), randTensor(r, 8, 8)
+		got, _ := stagedRun(t, "", build, x, y, z)
+		want, _ := stagedRun(t, "kernels=simplego", build, x, y, z)
+		for k := range want {
+			for j := range want[k].data {
+				if d := math.Abs(float64(got[k].data[j] - want[k].data[j])); !(d <= 1e-5*max(1, math.Abs(float64(want[k].data[j])))) {
+					t.Fatalf("seed %d: output %d [%d] = %v, one stage %v", seed, k, j, got[k].data[j], want[k].data[j])
+				}
+			}
+		}
+	}
+}
