@@ -1,13 +1,13 @@
 package backend
 
 import (
-	"runtime"
 	"sync"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 
 	"github.com/hourglass-ml/hourglass/internal/gemm"
+	"github.com/hourglass-ml/hourglass/internal/parallel"
 )
 
 // convolution is a float32 ConvGeneral (one channel group, one batch group,
@@ -160,10 +160,10 @@ func (c *convolution) runRows(g *convGeometry, x, k, dst []float32) {
 	km := c.kernelMatrix(g, k, false)
 	m := g.batch * g.outPos
 	rb := max(6, 32768/g.kc/6*6) // ~128 KiB of patches a block
-	workers := runtime.GOMAXPROCS(0)
+	workers := parallel.Workers()
 	rb = max(6, min(rb, (m+4*workers-1)/(4*workers)/6*6+6))
 	nb := (m + rb - 1) / rb
-	parallelRows(nb, func(b0, b1 int) {
+	parallel.Range(nb, workers, func(b0, b1 int) {
 		buf := getScratch(rb * g.kc)
 		defer scratch.Put(buf)
 		for blk := b0; blk < b1; blk++ {
@@ -216,9 +216,9 @@ func (c *convolution) runBatchInner(g *convGeometry, x, k, out []float32) {
 	m := g.outPos * g.batch
 	const kb = 256
 	nb := (g.kc + kb - 1) / kb
-	workers := max(1, min(runtime.GOMAXPROCS(0), nb))
+	workers := max(1, min(parallel.Workers(), nb))
 	partial := make([][]float32, workers)
-	parallelN(workers, func(w int) {
+	parallel.Do(workers, func(w int) {
 		dst := out
 		if w > 0 {
 			partial[w] = make([]float32, m*g.cout)
@@ -331,37 +331,4 @@ func (c *convolution) scatter(g *convGeometry, tmp, out []float32) {
 			out[base+oc*st[a.OutputChannels]] = v
 		}
 	}
-}
-
-// parallelN runs f(0..n-1) on n goroutines (the caller's included).
-func parallelN(n int, f func(w int)) {
-	var wg sync.WaitGroup
-	for w := 1; w < n; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f(w)
-		}()
-	}
-	f(0)
-	wg.Wait()
-}
-
-// parallelRows splits [0, n) over the cores when n is large enough.
-func parallelRows(n int, f func(lo, hi int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	if workers < 2 {
-		f(0, n)
-		return
-	}
-	var wg sync.WaitGroup
-	for w := 1; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f(n*w/workers, n*(w+1)/workers)
-		}()
-	}
-	f(0, n/workers)
-	wg.Wait()
 }

@@ -1,10 +1,11 @@
 package backend
 
 import (
-	"runtime"
 	"sync"
 
 	"github.com/gomlx/gomlx/pkg/core/shapes"
+
+	"github.com/hourglass-ml/hourglass/internal/parallel"
 )
 
 // window is a float32 max pooling step (ReduceWindow with the max
@@ -42,29 +43,6 @@ func (w *window) setup() {
 	}
 }
 
-// parallelFirstAxis splits the first grid axis across the cores; scatters
-// only when windows along it cannot share elements.
-func (w *window) parallelFirstAxis(n int, f func(lo, hi int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	if w.scatter && len(w.dims) > 1 && w.dims[0] > w.strides[0] {
-		workers = 1
-	}
-	if workers < 2 {
-		f(0, n)
-		return
-	}
-	var wg sync.WaitGroup
-	for k := 1; k < workers; k++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f(n*k/workers, n*(k+1)/workers)
-		}()
-	}
-	f(0, n/workers)
-	wg.Wait()
-}
-
 // run computes the step: x and (for SelectAndScatter) src in, out out.
 // The grid is walked a row (all axes but the last) at a time; along the
 // last axis (channels, in NHWC pooling) the windows are next to each other.
@@ -84,7 +62,11 @@ func (w *window) run(x, src, out []float32) {
 	if w.scatter {
 		clear(out)
 	}
-	w.parallelFirstAxis(grid[0], func(lo, hi int) {
+	workers := parallel.Workers()
+	if w.scatter && len(w.dims) > 1 && w.dims[0] > w.strides[0] {
+		workers = 1 // windows overlap along the first axis: scatters would race
+	}
+	parallel.Range(grid[0], workers, func(lo, hi int) {
 		idx := make([]int, last)
 		for g0 := lo; g0 < hi; g0++ {
 			clear(idx)

@@ -2,8 +2,9 @@ package gemm
 
 import (
 	"fmt"
-	"runtime"
 	"sync"
+
+	"github.com/hourglass-ml/hourglass/internal/parallel"
 )
 
 const (
@@ -62,7 +63,7 @@ func Mul(c []float32, ldc int, a, b Matrix) {
 		}
 		return
 	}
-	workers := runtime.GOMAXPROCS(0)
+	workers := parallel.Workers()
 	flops := 2 * m * n * k
 	if workers < 2 || flops < 1<<18 {
 		mulRange(c, ldc, a, b, 0, m, 0, k, false)
@@ -70,8 +71,7 @@ func Mul(c []float32, ldc int, a, b Matrix) {
 	}
 	rowPanels := (m + mr - 1) / mr
 	if rowPanels >= 2*workers {
-		parallel(workers, func(w int) {
-			lo, hi := share(rowPanels, workers, w)
+		parallel.Range(rowPanels, workers, func(lo, hi int) {
 			mulRange(c, ldc, a, b, lo*mr, min(hi*mr, m), 0, k, false)
 		})
 		return
@@ -83,8 +83,8 @@ func Mul(c []float32, ldc int, a, b Matrix) {
 		return
 	}
 	partial := make([][]float32, parts)
-	parallel(parts, func(w int) {
-		lo, hi := share(k, parts, w)
+	parallel.Do(parts, func(w int) {
+		lo, hi := k*w/parts, k*(w+1)/parts
 		if w == 0 {
 			mulRange(c, ldc, a, b, 0, m, lo, hi, false)
 			return
@@ -100,24 +100,6 @@ func Mul(c []float32, ldc int, a, b Matrix) {
 			}
 		}
 	}
-}
-
-// share returns worker w's half-open part of n items split in parts.
-func share(n, parts, w int) (lo, hi int) {
-	return n * w / parts, n * (w + 1) / parts
-}
-
-func parallel(n int, f func(w int)) {
-	var wg sync.WaitGroup
-	for w := 1; w < n; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f(w)
-		}()
-	}
-	f(0)
-	wg.Wait()
 }
 
 // mulRange computes rows [m0, m1) of c over the contraction [k0, k1): it
@@ -162,7 +144,7 @@ func mulRange(c []float32, ldc int, a, b Matrix, m0, m1, k0, k1 int, accumulate 
 							kernelStrided(kn, a.Data[i*a.Stride+kb:], a.Stride, 1, bpan, tile[:], nr, false)
 						}
 					} else {
-						kernel(kn, *ap, bpan, tile[:], nr, false)
+						kernelStrided(kn, *ap, 1, mr, bpan, tile[:], nr, false)
 					}
 					rows := min(mr, m1-i)
 					for r := range rows {
@@ -249,40 +231,16 @@ func getPanel(n int) *[]float32 {
 
 func putPanel(p *[]float32) { panels.Put(p) }
 
-// kernelStridedGo is kernelGo reading a in place: element (r, k) at
-// a[r*rs + k*ks].
+// kernelStridedGo is the plain-Go micro-kernel: c[0:mr, 0:nr] (row stride
+// ldc) is set to, or with acc increased by, the product of the mr x kn
+// block of a whose element (r, k) is a[r*rs + k*ks] (packed panels: rs 1,
+// ks mr) and the packed kn x nr panel b.
 func kernelStridedGo(kn int, a []float32, rs, ks int, b, c []float32, ldc int, acc bool) {
 	var t [mr * nr]float32
 	for kk := range kn {
 		bv := b[kk*nr : kk*nr+nr]
 		for r := range mr {
 			x := a[r*rs+kk*ks]
-			tr := t[r*nr : r*nr+nr]
-			for q, y := range bv {
-				tr[q] += x * y
-			}
-		}
-	}
-	for r := range mr {
-		dst := c[r*ldc : r*ldc+nr]
-		if acc {
-			for q, v := range t[r*nr : r*nr+nr] {
-				dst[q] += v
-			}
-		} else {
-			copy(dst, t[r*nr:r*nr+nr])
-		}
-	}
-}
-
-// kernelGo is the plain-Go micro-kernel: c[0:mr, 0:nr] (row stride ldc) is
-// set to, or with acc increased by, the product of the packed panels.
-func kernelGo(kn int, a, b, c []float32, ldc int, acc bool) {
-	var t [mr * nr]float32
-	for kk := range kn {
-		av := a[kk*mr : kk*mr+mr]
-		bv := b[kk*nr : kk*nr+nr]
-		for r, x := range av {
 			tr := t[r*nr : r*nr+nr]
 			for q, y := range bv {
 				tr[q] += x * y

@@ -8,25 +8,6 @@ import "golang.org/x/sys/cpu"
 var Accelerated = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 //go:noescape
-func kernel6x16(kn int, a, b, c *float32, ldc int, acc int)
-
-func kernel(kn int, a, b, c []float32, ldc int, acc bool) {
-	if !Accelerated {
-		kernelGo(kn, a, b, c, ldc, acc)
-		return
-	}
-	// Bounds the assembly relies on.
-	_ = a[kn*mr-1]
-	_ = b[kn*nr-1]
-	_ = c[(mr-1)*ldc+nr-1]
-	f := 0
-	if acc {
-		f = 1
-	}
-	kernel6x16(kn, &a[0], &b[0], &c[0], ldc, f)
-}
-
-//go:noescape
 func kernel6x16s(kn int, a *float32, rs, ks int, b, c *float32, ldc int, acc int)
 
 func kernelStrided(kn int, a []float32, rs, ks int, b, c []float32, ldc int, acc bool) {

@@ -6,10 +6,6 @@ package gemm
 // this build.
 var Accelerated = false
 
-func kernel(kn int, a, b, c []float32, ldc int, acc bool) {
-	kernelGo(kn, a, b, c, ldc, acc)
-}
-
 func kernelStrided(kn int, a []float32, rs, ks int, b, c []float32, ldc int, acc bool) {
 	kernelStridedGo(kn, a, rs, ks, b, c, ldc, acc)
 }
