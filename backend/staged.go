@@ -170,6 +170,21 @@ func (b *stagedBuilder) locals(s *stage, ops []backends.Op) ([]backends.Op, erro
 	return out, nil
 }
 
+// forward builds an operation in the current stage from ops moved into it,
+// and registers its result.
+func (b *stagedBuilder) forward(build func(s *stage, in []backends.Op) (backends.Op, error), ops ...backends.Op) (backends.Op, error) {
+	s := b.stage()
+	in, err := b.locals(s, ops)
+	if err != nil {
+		return nil, err
+	}
+	op, err := build(s, in)
+	if err != nil {
+		return nil, err
+	}
+	return b.wrap(s, op), nil
+}
+
 // Name returns the builder's name.
 func (b *stagedBuilder) Name() string { return b.name }
 
@@ -198,12 +213,7 @@ func (b *stagedBuilder) Parameter(name string, shape shapes.Shape, _ *backends.S
 
 // Constant adds a constant to the current stage.
 func (b *stagedBuilder) Constant(flat any, dims ...int) (backends.Op, error) {
-	s := b.stage()
-	op, err := s.b.Constant(flat, dims...)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, op), nil
+	return b.forward(func(s *stage, _ []backends.Op) (backends.Op, error) { return s.b.Constant(flat, dims...) })
 }
 
 var errDistributed = errors.New("hourglass-go runs on one device: distributed execution is not supported")
@@ -251,20 +261,7 @@ func (b *stagedBuilder) Dot(lhs, rhs backends.Op) (backends.Op, error) {
 	if l.shape.Rank() == 2 && r.shape.Rank() == 2 {
 		return b.DotGeneral(lhs, []int{1}, nil, rhs, []int{0}, nil)
 	}
-	s := b.stage()
-	ll, err := b.local(s, lhs)
-	if err != nil {
-		return nil, err
-	}
-	rl, err := b.local(s, rhs)
-	if err != nil {
-		return nil, err
-	}
-	op, err := s.b.Dot(ll, rl)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, op), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Dot(in[0], in[1]) }, lhs, rhs)
 }
 
 // DotGeneral runs plain float32 matrix products (rank 2, one contracting
@@ -292,20 +289,9 @@ func (b *stagedBuilder) DotGeneral(lhs backends.Op, lhsContracting, lhsBatch []i
 			return v, nil
 		}
 	}
-	s := b.stage()
-	ll, err := b.local(s, lhs)
-	if err != nil {
-		return nil, err
-	}
-	rl, err := b.local(s, rhs)
-	if err != nil {
-		return nil, err
-	}
-	op, err := s.b.DotGeneral(ll, lhsContracting, lhsBatch, rl, rhsContracting, rhsBatch)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, op), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) {
+		return s.b.DotGeneral(in[0], lhsContracting, lhsBatch, in[1], rhsContracting, rhsBatch)
+	}, lhs, rhs)
 }
 
 // ConvGeneral runs float32 convolutions with one channel group and one
@@ -339,20 +325,9 @@ func (b *stagedBuilder) ConvGeneral(input, kernel backends.Op, axes backends.Con
 		b.convs = append(b.convs, c)
 		return v, nil
 	}
-	s := b.stage()
-	il, err := b.local(s, input)
-	if err != nil {
-		return nil, err
-	}
-	kl, err := b.local(s, kernel)
-	if err != nil {
-		return nil, err
-	}
-	op, err := s.b.ConvGeneral(il, kl, axes, strides, paddings, inputDilations, kernelDilations, channelGroupCount, batchGroupCount)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, op), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) {
+		return s.b.ConvGeneral(in[0], in[1], axes, strides, paddings, inputDilations, kernelDilations, channelGroupCount, batchGroupCount)
+	}, input, kernel)
 }
 
 // ReduceWindow runs float32 max pooling without padding or dilations as a
@@ -379,16 +354,9 @@ func (b *stagedBuilder) ReduceWindow(x backends.Op, reductionType backends.Reduc
 		w.out = r.id
 		return r, nil
 	}
-	s := b.stage()
-	xl, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	op, err := s.b.ReduceWindow(xl, reductionType, windowDimensions, strides, baseDilations, windowDilations, paddings)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, op), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) {
+		return s.b.ReduceWindow(in[0], reductionType, windowDimensions, strides, baseDilations, windowDilations, paddings)
+	}, x)
 }
 
 // SelectAndScatterMax (max pooling's gradient) runs as a window step for
@@ -418,20 +386,9 @@ func (b *stagedBuilder) SelectAndScatterMax(operand, source backends.Op, windowD
 		w.out = r.id
 		return r, nil
 	}
-	s := b.stage()
-	xl, err := b.local(s, operand)
-	if err != nil {
-		return nil, err
-	}
-	sl, err := b.local(s, source)
-	if err != nil {
-		return nil, err
-	}
-	op, err := s.b.SelectAndScatterMax(xl, sl, windowDimensions, windowStrides, paddings)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, op), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) {
+		return s.b.SelectAndScatterMax(in[0], in[1], windowDimensions, windowStrides, paddings)
+	}, operand, source)
 }
 
 func allOnes(xs []int) bool {
