@@ -32,13 +32,11 @@ type value struct {
 	shape shapes.Shape
 }
 
-// origin says where a value is computed: in a stage (as op), as an input
-// of the whole graph, or by a product step.
+// origin says where a value is computed: in a stage (as op), or, with
+// stage -1, as an input of the graph or by a kernel step.
 type origin struct {
-	stage int // index in stages, or -1
+	stage int
 	op    backends.Op
-	input int // index of the graph's parameter, or -1
-	prod  int // index in prods, or -1 (also convs, see step)
 }
 
 type stage struct {
@@ -73,8 +71,6 @@ type stagedBuilder struct {
 	inputs     []int // value ids of the graph's parameters
 	inputNames []string
 	stages     []*stage
-	prods      []*product
-	convs      []*convolution
 	steps      []step
 	cur        *stage
 	compiled   bool
@@ -111,7 +107,7 @@ func (b *stagedBuilder) wrap(s *stage, op backends.Op) backends.Op {
 	if err != nil {
 		panic(fmt.Sprintf("hourglass-go: shape of an operation just built: %v", err)) // cannot happen
 	}
-	return b.newValue(origin{stage: s.idx, op: op, input: -1, prod: -1}, shape)
+	return b.newValue(origin{stage: s.idx, op: op}, shape)
 }
 
 func (b *stagedBuilder) wraps(s *stage, ops []backends.Op) []backends.Op {
@@ -205,7 +201,7 @@ func (b *stagedBuilder) Parameter(name string, shape shapes.Shape, _ *backends.S
 	if !shape.Ok() {
 		return nil, fmt.Errorf("hourglass-go: parameter %q has an invalid shape", name)
 	}
-	v := b.newValue(origin{stage: -1, input: len(b.inputs), prod: -1}, shape)
+	v := b.newValue(origin{stage: -1}, shape)
 	b.inputs = append(b.inputs, v.id)
 	b.inputNames = append(b.inputNames, name)
 	return v, nil
@@ -237,7 +233,7 @@ func (b *stagedBuilder) DeviceAssignment(devices ...backends.DeviceNum) error {
 // kernelStep appends a step run by hourglass's kernels (a product or a
 // convolution) reading the given values, and returns its result.
 func (b *stagedBuilder) kernelStep(st step, shape shapes.Shape, reads ...int) *value {
-	v := b.newValue(origin{stage: -1, input: -1, prod: len(b.steps)}, shape)
+	v := b.newValue(origin{stage: -1}, shape)
 	b.steps = append(b.steps, st)
 	for _, id := range reads {
 		if o := b.origins[id]; o.stage >= 0 {
@@ -285,7 +281,6 @@ func (b *stagedBuilder) DotGeneral(lhs backends.Op, lhsContracting, lhsBatch []i
 				m: l.shape.Dimensions[1-lc], k: l.shape.Dimensions[lc], n: r.shape.Dimensions[1-rc]}
 			v := b.kernelStep(step{prod: p}, shapes.Make(dtypes.Float32, p.m, p.n), l.id, r.id)
 			p.out = v.id
-			b.prods = append(b.prods, p)
 			return v, nil
 		}
 	}
@@ -322,7 +317,6 @@ func (b *stagedBuilder) ConvGeneral(input, kernel backends.Op, axes backends.Con
 		c.outShape = out
 		v := b.kernelStep(step{conv: c}, out, in.id, k.id)
 		c.out = v.id
-		b.convs = append(b.convs, c)
 		return v, nil
 	}
 	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) {
