@@ -45,10 +45,10 @@ func (b *stagedBuilder) Compile(outputs []backends.Op, _ []*backends.ShardingSpe
 			// would fall outside. A constant made last is an output that
 			// keeps every node inside; Execute drops it.
 			sentinel, err := s.b.Constant([]float32{0})
-			if err != nil {
-				return nil, err
+			if err == nil {
+				s.exec, err = s.b.Compile(append(slices.Clone(ops), sentinel), nil)
 			}
-			if s.exec, err = s.b.Compile(append(slices.Clone(ops), sentinel), nil); err != nil {
+			if err != nil {
 				e.Finalize()
 				return nil, fmt.Errorf("hourglass-go: compiling stage %d of %q: %w", s.idx, b.name, err)
 			}
