@@ -13,78 +13,26 @@ var _ shapes.Shape
 
 // Abs forwards to the current stage's builder.
 func (b *stagedBuilder) Abs(x backends.Op) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Abs(x_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Abs(in[0]) }, x)
 }
 
 // Add forwards to the current stage's builder.
 func (b *stagedBuilder) Add(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	s := b.stage()
-	lhs_, err := b.local(s, lhs)
-	if err != nil {
-		return nil, err
-	}
-	rhs_, err := b.local(s, rhs)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Add(lhs_, rhs_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Add(in[0], in[1]) }, lhs, rhs)
 }
 
 // ArgMinMax forwards to the current stage's builder.
 func (b *stagedBuilder) ArgMinMax(x backends.Op, axis int, outputDType dtypes.DType, isMin bool) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.ArgMinMax(x_, axis, outputDType, isMin)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) {
+		return s.b.ArgMinMax(in[0], axis, outputDType, isMin)
+	}, x)
 }
 
 // BatchNormForInference forwards to the current stage's builder.
 func (b *stagedBuilder) BatchNormForInference(operand backends.Op, scale backends.Op, offset backends.Op, mean backends.Op, variance backends.Op, epsilon float32, featureAxis int) (backends.Op, error) {
-	s := b.stage()
-	operand_, err := b.local(s, operand)
-	if err != nil {
-		return nil, err
-	}
-	scale_, err := b.local(s, scale)
-	if err != nil {
-		return nil, err
-	}
-	offset_, err := b.local(s, offset)
-	if err != nil {
-		return nil, err
-	}
-	mean_, err := b.local(s, mean)
-	if err != nil {
-		return nil, err
-	}
-	variance_, err := b.local(s, variance)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.BatchNormForInference(operand_, scale_, offset_, mean_, variance_, epsilon, featureAxis)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) {
+		return s.b.BatchNormForInference(in[0], in[1], in[2], in[3], in[4], epsilon, featureAxis)
+	}, operand, scale, offset, mean, variance)
 }
 
 // BatchNormForTraining forwards to the current stage's builder.
@@ -141,180 +89,59 @@ func (b *stagedBuilder) BatchNormGradient(operand backends.Op, scale backends.Op
 
 // Bitcast forwards to the current stage's builder.
 func (b *stagedBuilder) Bitcast(x backends.Op, targetDType dtypes.DType) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Bitcast(x_, targetDType)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Bitcast(in[0], targetDType) }, x)
 }
 
 // BitCount forwards to the current stage's builder.
 func (b *stagedBuilder) BitCount(operand backends.Op) (backends.Op, error) {
-	s := b.stage()
-	operand_, err := b.local(s, operand)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.BitCount(operand_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.BitCount(in[0]) }, operand)
 }
 
 // BitwiseAnd forwards to the current stage's builder.
 func (b *stagedBuilder) BitwiseAnd(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	s := b.stage()
-	lhs_, err := b.local(s, lhs)
-	if err != nil {
-		return nil, err
-	}
-	rhs_, err := b.local(s, rhs)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.BitwiseAnd(lhs_, rhs_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.BitwiseAnd(in[0], in[1]) }, lhs, rhs)
 }
 
 // BitwiseNot forwards to the current stage's builder.
 func (b *stagedBuilder) BitwiseNot(x backends.Op) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.BitwiseNot(x_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.BitwiseNot(in[0]) }, x)
 }
 
 // BitwiseOr forwards to the current stage's builder.
 func (b *stagedBuilder) BitwiseOr(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	s := b.stage()
-	lhs_, err := b.local(s, lhs)
-	if err != nil {
-		return nil, err
-	}
-	rhs_, err := b.local(s, rhs)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.BitwiseOr(lhs_, rhs_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.BitwiseOr(in[0], in[1]) }, lhs, rhs)
 }
 
 // BitwiseXor forwards to the current stage's builder.
 func (b *stagedBuilder) BitwiseXor(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	s := b.stage()
-	lhs_, err := b.local(s, lhs)
-	if err != nil {
-		return nil, err
-	}
-	rhs_, err := b.local(s, rhs)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.BitwiseXor(lhs_, rhs_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.BitwiseXor(in[0], in[1]) }, lhs, rhs)
 }
 
 // BroadcastInDim forwards to the current stage's builder.
 func (b *stagedBuilder) BroadcastInDim(x backends.Op, outputShape shapes.Shape, broadcastAxes []int) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.BroadcastInDim(x_, outputShape, broadcastAxes)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) {
+		return s.b.BroadcastInDim(in[0], outputShape, broadcastAxes)
+	}, x)
 }
 
 // Ceil forwards to the current stage's builder.
 func (b *stagedBuilder) Ceil(x backends.Op) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Ceil(x_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Ceil(in[0]) }, x)
 }
 
 // Clamp forwards to the current stage's builder.
 func (b *stagedBuilder) Clamp(min backends.Op, x backends.Op, max backends.Op) (backends.Op, error) {
-	s := b.stage()
-	min_, err := b.local(s, min)
-	if err != nil {
-		return nil, err
-	}
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	max_, err := b.local(s, max)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Clamp(min_, x_, max_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Clamp(in[0], in[1], in[2]) }, min, x, max)
 }
 
 // Clz forwards to the current stage's builder.
 func (b *stagedBuilder) Clz(x backends.Op) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Clz(x_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Clz(in[0]) }, x)
 }
 
 // Complex forwards to the current stage's builder.
 func (b *stagedBuilder) Complex(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	s := b.stage()
-	lhs_, err := b.local(s, lhs)
-	if err != nil {
-		return nil, err
-	}
-	rhs_, err := b.local(s, rhs)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Complex(lhs_, rhs_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Complex(in[0], in[1]) }, lhs, rhs)
 }
 
 // Concatenate forwards to the current stage's builder.
@@ -333,62 +160,22 @@ func (b *stagedBuilder) Concatenate(axis int, operands ...backends.Op) (backends
 
 // Conj forwards to the current stage's builder.
 func (b *stagedBuilder) Conj(x backends.Op) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Conj(x_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Conj(in[0]) }, x)
 }
 
 // ConvertDType forwards to the current stage's builder.
 func (b *stagedBuilder) ConvertDType(x backends.Op, dtype dtypes.DType) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.ConvertDType(x_, dtype)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.ConvertDType(in[0], dtype) }, x)
 }
 
 // Cos forwards to the current stage's builder.
 func (b *stagedBuilder) Cos(x backends.Op) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Cos(x_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Cos(in[0]) }, x)
 }
 
 // Div forwards to the current stage's builder.
 func (b *stagedBuilder) Div(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	s := b.stage()
-	lhs_, err := b.local(s, lhs)
-	if err != nil {
-		return nil, err
-	}
-	rhs_, err := b.local(s, rhs)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Div(lhs_, rhs_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Div(in[0], in[1]) }, lhs, rhs)
 }
 
 // DynamicSlice forwards to the current stage's builder.
@@ -433,786 +220,256 @@ func (b *stagedBuilder) DynamicUpdateSlice(operand backends.Op, update backends.
 
 // Equal forwards to the current stage's builder.
 func (b *stagedBuilder) Equal(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	s := b.stage()
-	lhs_, err := b.local(s, lhs)
-	if err != nil {
-		return nil, err
-	}
-	rhs_, err := b.local(s, rhs)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Equal(lhs_, rhs_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Equal(in[0], in[1]) }, lhs, rhs)
 }
 
 // EqualTotalOrder forwards to the current stage's builder.
 func (b *stagedBuilder) EqualTotalOrder(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	s := b.stage()
-	lhs_, err := b.local(s, lhs)
-	if err != nil {
-		return nil, err
-	}
-	rhs_, err := b.local(s, rhs)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.EqualTotalOrder(lhs_, rhs_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.EqualTotalOrder(in[0], in[1]) }, lhs, rhs)
 }
 
 // Erf forwards to the current stage's builder.
 func (b *stagedBuilder) Erf(x backends.Op) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Erf(x_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Erf(in[0]) }, x)
 }
 
 // Exp forwards to the current stage's builder.
 func (b *stagedBuilder) Exp(x backends.Op) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Exp(x_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Exp(in[0]) }, x)
 }
 
 // Expm1 forwards to the current stage's builder.
 func (b *stagedBuilder) Expm1(x backends.Op) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Expm1(x_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Expm1(in[0]) }, x)
 }
 
 // FFT forwards to the current stage's builder.
 func (b *stagedBuilder) FFT(operand backends.Op, fftType backends.FFTType, fftLength []int) (backends.Op, error) {
-	s := b.stage()
-	operand_, err := b.local(s, operand)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.FFT(operand_, fftType, fftLength)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.FFT(in[0], fftType, fftLength) }, operand)
 }
 
 // Floor forwards to the current stage's builder.
 func (b *stagedBuilder) Floor(x backends.Op) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Floor(x_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Floor(in[0]) }, x)
 }
 
 // Gather forwards to the current stage's builder.
 func (b *stagedBuilder) Gather(operand backends.Op, startIndices backends.Op, indexVectorAxis int, offsetOutputAxes []int, collapsedSliceAxes []int, startIndexMap []int, sliceSizes []int, indicesAreSorted bool) (backends.Op, error) {
-	s := b.stage()
-	operand_, err := b.local(s, operand)
-	if err != nil {
-		return nil, err
-	}
-	startIndices_, err := b.local(s, startIndices)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Gather(operand_, startIndices_, indexVectorAxis, offsetOutputAxes, collapsedSliceAxes, startIndexMap, sliceSizes, indicesAreSorted)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) {
+		return s.b.Gather(in[0], in[1], indexVectorAxis, offsetOutputAxes, collapsedSliceAxes, startIndexMap, sliceSizes, indicesAreSorted)
+	}, operand, startIndices)
 }
 
 // GreaterOrEqual forwards to the current stage's builder.
 func (b *stagedBuilder) GreaterOrEqual(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	s := b.stage()
-	lhs_, err := b.local(s, lhs)
-	if err != nil {
-		return nil, err
-	}
-	rhs_, err := b.local(s, rhs)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.GreaterOrEqual(lhs_, rhs_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.GreaterOrEqual(in[0], in[1]) }, lhs, rhs)
 }
 
 // GreaterOrEqualTotalOrder forwards to the current stage's builder.
 func (b *stagedBuilder) GreaterOrEqualTotalOrder(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	s := b.stage()
-	lhs_, err := b.local(s, lhs)
-	if err != nil {
-		return nil, err
-	}
-	rhs_, err := b.local(s, rhs)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.GreaterOrEqualTotalOrder(lhs_, rhs_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) {
+		return s.b.GreaterOrEqualTotalOrder(in[0], in[1])
+	}, lhs, rhs)
 }
 
 // GreaterThan forwards to the current stage's builder.
 func (b *stagedBuilder) GreaterThan(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	s := b.stage()
-	lhs_, err := b.local(s, lhs)
-	if err != nil {
-		return nil, err
-	}
-	rhs_, err := b.local(s, rhs)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.GreaterThan(lhs_, rhs_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.GreaterThan(in[0], in[1]) }, lhs, rhs)
 }
 
 // GreaterThanTotalOrder forwards to the current stage's builder.
 func (b *stagedBuilder) GreaterThanTotalOrder(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	s := b.stage()
-	lhs_, err := b.local(s, lhs)
-	if err != nil {
-		return nil, err
-	}
-	rhs_, err := b.local(s, rhs)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.GreaterThanTotalOrder(lhs_, rhs_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.GreaterThanTotalOrder(in[0], in[1]) }, lhs, rhs)
 }
 
 // Identity forwards to the current stage's builder.
 func (b *stagedBuilder) Identity(x backends.Op) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Identity(x_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Identity(in[0]) }, x)
 }
 
 // Imag forwards to the current stage's builder.
 func (b *stagedBuilder) Imag(x backends.Op) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Imag(x_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Imag(in[0]) }, x)
 }
 
 // Iota forwards to the current stage's builder.
 func (b *stagedBuilder) Iota(shape shapes.Shape, iotaAxis int) (backends.Op, error) {
-	s := b.stage()
-	r0, err := s.b.Iota(shape, iotaAxis)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Iota(shape, iotaAxis) })
 }
 
 // IsFinite forwards to the current stage's builder.
 func (b *stagedBuilder) IsFinite(x backends.Op) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.IsFinite(x_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.IsFinite(in[0]) }, x)
 }
 
 // IsNaN forwards to the current stage's builder.
 func (b *stagedBuilder) IsNaN(x backends.Op) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.IsNaN(x_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.IsNaN(in[0]) }, x)
 }
 
 // LessOrEqual forwards to the current stage's builder.
 func (b *stagedBuilder) LessOrEqual(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	s := b.stage()
-	lhs_, err := b.local(s, lhs)
-	if err != nil {
-		return nil, err
-	}
-	rhs_, err := b.local(s, rhs)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.LessOrEqual(lhs_, rhs_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.LessOrEqual(in[0], in[1]) }, lhs, rhs)
 }
 
 // LessOrEqualTotalOrder forwards to the current stage's builder.
 func (b *stagedBuilder) LessOrEqualTotalOrder(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	s := b.stage()
-	lhs_, err := b.local(s, lhs)
-	if err != nil {
-		return nil, err
-	}
-	rhs_, err := b.local(s, rhs)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.LessOrEqualTotalOrder(lhs_, rhs_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.LessOrEqualTotalOrder(in[0], in[1]) }, lhs, rhs)
 }
 
 // LessThan forwards to the current stage's builder.
 func (b *stagedBuilder) LessThan(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	s := b.stage()
-	lhs_, err := b.local(s, lhs)
-	if err != nil {
-		return nil, err
-	}
-	rhs_, err := b.local(s, rhs)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.LessThan(lhs_, rhs_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.LessThan(in[0], in[1]) }, lhs, rhs)
 }
 
 // LessThanTotalOrder forwards to the current stage's builder.
 func (b *stagedBuilder) LessThanTotalOrder(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	s := b.stage()
-	lhs_, err := b.local(s, lhs)
-	if err != nil {
-		return nil, err
-	}
-	rhs_, err := b.local(s, rhs)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.LessThanTotalOrder(lhs_, rhs_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.LessThanTotalOrder(in[0], in[1]) }, lhs, rhs)
 }
 
 // Log forwards to the current stage's builder.
 func (b *stagedBuilder) Log(x backends.Op) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Log(x_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Log(in[0]) }, x)
 }
 
 // Log1p forwards to the current stage's builder.
 func (b *stagedBuilder) Log1p(x backends.Op) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Log1p(x_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Log1p(in[0]) }, x)
 }
 
 // LogicalAnd forwards to the current stage's builder.
 func (b *stagedBuilder) LogicalAnd(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	s := b.stage()
-	lhs_, err := b.local(s, lhs)
-	if err != nil {
-		return nil, err
-	}
-	rhs_, err := b.local(s, rhs)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.LogicalAnd(lhs_, rhs_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.LogicalAnd(in[0], in[1]) }, lhs, rhs)
 }
 
 // LogicalNot forwards to the current stage's builder.
 func (b *stagedBuilder) LogicalNot(x backends.Op) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.LogicalNot(x_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.LogicalNot(in[0]) }, x)
 }
 
 // LogicalOr forwards to the current stage's builder.
 func (b *stagedBuilder) LogicalOr(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	s := b.stage()
-	lhs_, err := b.local(s, lhs)
-	if err != nil {
-		return nil, err
-	}
-	rhs_, err := b.local(s, rhs)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.LogicalOr(lhs_, rhs_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.LogicalOr(in[0], in[1]) }, lhs, rhs)
 }
 
 // LogicalXor forwards to the current stage's builder.
 func (b *stagedBuilder) LogicalXor(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	s := b.stage()
-	lhs_, err := b.local(s, lhs)
-	if err != nil {
-		return nil, err
-	}
-	rhs_, err := b.local(s, rhs)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.LogicalXor(lhs_, rhs_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.LogicalXor(in[0], in[1]) }, lhs, rhs)
 }
 
 // Logistic forwards to the current stage's builder.
 func (b *stagedBuilder) Logistic(x backends.Op) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Logistic(x_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Logistic(in[0]) }, x)
 }
 
 // Max forwards to the current stage's builder.
 func (b *stagedBuilder) Max(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	s := b.stage()
-	lhs_, err := b.local(s, lhs)
-	if err != nil {
-		return nil, err
-	}
-	rhs_, err := b.local(s, rhs)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Max(lhs_, rhs_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Max(in[0], in[1]) }, lhs, rhs)
 }
 
 // Min forwards to the current stage's builder.
 func (b *stagedBuilder) Min(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	s := b.stage()
-	lhs_, err := b.local(s, lhs)
-	if err != nil {
-		return nil, err
-	}
-	rhs_, err := b.local(s, rhs)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Min(lhs_, rhs_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Min(in[0], in[1]) }, lhs, rhs)
 }
 
 // Mul forwards to the current stage's builder.
 func (b *stagedBuilder) Mul(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	s := b.stage()
-	lhs_, err := b.local(s, lhs)
-	if err != nil {
-		return nil, err
-	}
-	rhs_, err := b.local(s, rhs)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Mul(lhs_, rhs_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Mul(in[0], in[1]) }, lhs, rhs)
 }
 
 // Neg forwards to the current stage's builder.
 func (b *stagedBuilder) Neg(x backends.Op) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Neg(x_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Neg(in[0]) }, x)
 }
 
 // NotEqual forwards to the current stage's builder.
 func (b *stagedBuilder) NotEqual(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	s := b.stage()
-	lhs_, err := b.local(s, lhs)
-	if err != nil {
-		return nil, err
-	}
-	rhs_, err := b.local(s, rhs)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.NotEqual(lhs_, rhs_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.NotEqual(in[0], in[1]) }, lhs, rhs)
 }
 
 // NotEqualTotalOrder forwards to the current stage's builder.
 func (b *stagedBuilder) NotEqualTotalOrder(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	s := b.stage()
-	lhs_, err := b.local(s, lhs)
-	if err != nil {
-		return nil, err
-	}
-	rhs_, err := b.local(s, rhs)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.NotEqualTotalOrder(lhs_, rhs_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.NotEqualTotalOrder(in[0], in[1]) }, lhs, rhs)
 }
 
 // Pad forwards to the current stage's builder.
 func (b *stagedBuilder) Pad(x backends.Op, fillValue backends.Op, axesConfig ...backends.PadAxis) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	fillValue_, err := b.local(s, fillValue)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Pad(x_, fillValue_, axesConfig...)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Pad(in[0], in[1], axesConfig...) }, x, fillValue)
 }
 
 // Pow forwards to the current stage's builder.
 func (b *stagedBuilder) Pow(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	s := b.stage()
-	lhs_, err := b.local(s, lhs)
-	if err != nil {
-		return nil, err
-	}
-	rhs_, err := b.local(s, rhs)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Pow(lhs_, rhs_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Pow(in[0], in[1]) }, lhs, rhs)
 }
 
 // Real forwards to the current stage's builder.
 func (b *stagedBuilder) Real(x backends.Op) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Real(x_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Real(in[0]) }, x)
 }
 
 // ReduceBitwiseAnd forwards to the current stage's builder.
 func (b *stagedBuilder) ReduceBitwiseAnd(x backends.Op, axes ...int) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.ReduceBitwiseAnd(x_, axes...)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.ReduceBitwiseAnd(in[0], axes...) }, x)
 }
 
 // ReduceBitwiseOr forwards to the current stage's builder.
 func (b *stagedBuilder) ReduceBitwiseOr(x backends.Op, axes ...int) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.ReduceBitwiseOr(x_, axes...)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.ReduceBitwiseOr(in[0], axes...) }, x)
 }
 
 // ReduceBitwiseXor forwards to the current stage's builder.
 func (b *stagedBuilder) ReduceBitwiseXor(x backends.Op, axes ...int) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.ReduceBitwiseXor(x_, axes...)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.ReduceBitwiseXor(in[0], axes...) }, x)
 }
 
 // ReduceLogicalAnd forwards to the current stage's builder.
 func (b *stagedBuilder) ReduceLogicalAnd(x backends.Op, axes ...int) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.ReduceLogicalAnd(x_, axes...)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.ReduceLogicalAnd(in[0], axes...) }, x)
 }
 
 // ReduceLogicalOr forwards to the current stage's builder.
 func (b *stagedBuilder) ReduceLogicalOr(x backends.Op, axes ...int) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.ReduceLogicalOr(x_, axes...)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.ReduceLogicalOr(in[0], axes...) }, x)
 }
 
 // ReduceLogicalXor forwards to the current stage's builder.
 func (b *stagedBuilder) ReduceLogicalXor(x backends.Op, axes ...int) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.ReduceLogicalXor(x_, axes...)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.ReduceLogicalXor(in[0], axes...) }, x)
 }
 
 // ReduceMax forwards to the current stage's builder.
 func (b *stagedBuilder) ReduceMax(x backends.Op, axes ...int) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.ReduceMax(x_, axes...)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.ReduceMax(in[0], axes...) }, x)
 }
 
 // ReduceMin forwards to the current stage's builder.
 func (b *stagedBuilder) ReduceMin(x backends.Op, axes ...int) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.ReduceMin(x_, axes...)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.ReduceMin(in[0], axes...) }, x)
 }
 
 // ReduceProduct forwards to the current stage's builder.
 func (b *stagedBuilder) ReduceProduct(x backends.Op, axes ...int) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.ReduceProduct(x_, axes...)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.ReduceProduct(in[0], axes...) }, x)
 }
 
 // ReduceSum forwards to the current stage's builder.
 func (b *stagedBuilder) ReduceSum(x backends.Op, axes ...int) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.ReduceSum(x_, axes...)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.ReduceSum(in[0], axes...) }, x)
 }
 
 // Rem forwards to the current stage's builder.
 func (b *stagedBuilder) Rem(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	s := b.stage()
-	lhs_, err := b.local(s, lhs)
-	if err != nil {
-		return nil, err
-	}
-	rhs_, err := b.local(s, rhs)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Rem(lhs_, rhs_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Rem(in[0], in[1]) }, lhs, rhs)
 }
 
 // Reshape forwards to the current stage's builder.
 func (b *stagedBuilder) Reshape(x backends.Op, dimensions ...int) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Reshape(x_, dimensions...)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Reshape(in[0], dimensions...) }, x)
 }
 
 // Reverse forwards to the current stage's builder.
 func (b *stagedBuilder) Reverse(x backends.Op, axes ...int) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Reverse(x_, axes...)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Reverse(in[0], axes...) }, x)
 }
 
 // RNGBitGenerator forwards to the current stage's builder.
@@ -1231,292 +488,97 @@ func (b *stagedBuilder) RNGBitGenerator(state backends.Op, shape shapes.Shape) (
 
 // Round forwards to the current stage's builder.
 func (b *stagedBuilder) Round(x backends.Op) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Round(x_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Round(in[0]) }, x)
 }
 
 // Rsqrt forwards to the current stage's builder.
 func (b *stagedBuilder) Rsqrt(x backends.Op) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Rsqrt(x_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Rsqrt(in[0]) }, x)
 }
 
 // ScatterMax forwards to the current stage's builder.
 func (b *stagedBuilder) ScatterMax(operand backends.Op, scatterIndices backends.Op, updates backends.Op, indexVectorAxis int, updateWindowAxes []int, insertedWindowAxes []int, scatterAxesToOperandAxes []int, indicesAreSorted bool, uniqueIndices bool) (backends.Op, error) {
-	s := b.stage()
-	operand_, err := b.local(s, operand)
-	if err != nil {
-		return nil, err
-	}
-	scatterIndices_, err := b.local(s, scatterIndices)
-	if err != nil {
-		return nil, err
-	}
-	updates_, err := b.local(s, updates)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.ScatterMax(operand_, scatterIndices_, updates_, indexVectorAxis, updateWindowAxes, insertedWindowAxes, scatterAxesToOperandAxes, indicesAreSorted, uniqueIndices)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) {
+		return s.b.ScatterMax(in[0], in[1], in[2], indexVectorAxis, updateWindowAxes, insertedWindowAxes, scatterAxesToOperandAxes, indicesAreSorted, uniqueIndices)
+	}, operand, scatterIndices, updates)
 }
 
 // ScatterMin forwards to the current stage's builder.
 func (b *stagedBuilder) ScatterMin(operand backends.Op, scatterIndices backends.Op, updates backends.Op, indexVectorAxis int, updateWindowAxes []int, insertedWindowAxes []int, scatterAxesToOperandAxes []int, indicesAreSorted bool, uniqueIndices bool) (backends.Op, error) {
-	s := b.stage()
-	operand_, err := b.local(s, operand)
-	if err != nil {
-		return nil, err
-	}
-	scatterIndices_, err := b.local(s, scatterIndices)
-	if err != nil {
-		return nil, err
-	}
-	updates_, err := b.local(s, updates)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.ScatterMin(operand_, scatterIndices_, updates_, indexVectorAxis, updateWindowAxes, insertedWindowAxes, scatterAxesToOperandAxes, indicesAreSorted, uniqueIndices)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) {
+		return s.b.ScatterMin(in[0], in[1], in[2], indexVectorAxis, updateWindowAxes, insertedWindowAxes, scatterAxesToOperandAxes, indicesAreSorted, uniqueIndices)
+	}, operand, scatterIndices, updates)
 }
 
 // ScatterSum forwards to the current stage's builder.
 func (b *stagedBuilder) ScatterSum(operand backends.Op, scatterIndices backends.Op, updates backends.Op, indexVectorAxis int, updateWindowAxes []int, insertedWindowAxes []int, scatterAxesToOperandAxes []int, indicesAreSorted bool, uniqueIndices bool) (backends.Op, error) {
-	s := b.stage()
-	operand_, err := b.local(s, operand)
-	if err != nil {
-		return nil, err
-	}
-	scatterIndices_, err := b.local(s, scatterIndices)
-	if err != nil {
-		return nil, err
-	}
-	updates_, err := b.local(s, updates)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.ScatterSum(operand_, scatterIndices_, updates_, indexVectorAxis, updateWindowAxes, insertedWindowAxes, scatterAxesToOperandAxes, indicesAreSorted, uniqueIndices)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) {
+		return s.b.ScatterSum(in[0], in[1], in[2], indexVectorAxis, updateWindowAxes, insertedWindowAxes, scatterAxesToOperandAxes, indicesAreSorted, uniqueIndices)
+	}, operand, scatterIndices, updates)
 }
 
 // SelectAndScatterMin forwards to the current stage's builder.
 func (b *stagedBuilder) SelectAndScatterMin(operand backends.Op, source backends.Op, windowDimensions []int, windowStrides []int, paddings [][2]int) (backends.Op, error) {
-	s := b.stage()
-	operand_, err := b.local(s, operand)
-	if err != nil {
-		return nil, err
-	}
-	source_, err := b.local(s, source)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.SelectAndScatterMin(operand_, source_, windowDimensions, windowStrides, paddings)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) {
+		return s.b.SelectAndScatterMin(in[0], in[1], windowDimensions, windowStrides, paddings)
+	}, operand, source)
 }
 
 // ShiftLeft forwards to the current stage's builder.
 func (b *stagedBuilder) ShiftLeft(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	s := b.stage()
-	lhs_, err := b.local(s, lhs)
-	if err != nil {
-		return nil, err
-	}
-	rhs_, err := b.local(s, rhs)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.ShiftLeft(lhs_, rhs_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.ShiftLeft(in[0], in[1]) }, lhs, rhs)
 }
 
 // ShiftRightArithmetic forwards to the current stage's builder.
 func (b *stagedBuilder) ShiftRightArithmetic(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	s := b.stage()
-	lhs_, err := b.local(s, lhs)
-	if err != nil {
-		return nil, err
-	}
-	rhs_, err := b.local(s, rhs)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.ShiftRightArithmetic(lhs_, rhs_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.ShiftRightArithmetic(in[0], in[1]) }, lhs, rhs)
 }
 
 // ShiftRightLogical forwards to the current stage's builder.
 func (b *stagedBuilder) ShiftRightLogical(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	s := b.stage()
-	lhs_, err := b.local(s, lhs)
-	if err != nil {
-		return nil, err
-	}
-	rhs_, err := b.local(s, rhs)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.ShiftRightLogical(lhs_, rhs_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.ShiftRightLogical(in[0], in[1]) }, lhs, rhs)
 }
 
 // Sign forwards to the current stage's builder.
 func (b *stagedBuilder) Sign(x backends.Op) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Sign(x_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Sign(in[0]) }, x)
 }
 
 // Sin forwards to the current stage's builder.
 func (b *stagedBuilder) Sin(x backends.Op) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Sin(x_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Sin(in[0]) }, x)
 }
 
 // Slice forwards to the current stage's builder.
 func (b *stagedBuilder) Slice(x backends.Op, starts []int, limits []int, strides []int) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Slice(x_, starts, limits, strides)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) {
+		return s.b.Slice(in[0], starts, limits, strides)
+	}, x)
 }
 
 // Sqrt forwards to the current stage's builder.
 func (b *stagedBuilder) Sqrt(x backends.Op) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Sqrt(x_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Sqrt(in[0]) }, x)
 }
 
 // Sub forwards to the current stage's builder.
 func (b *stagedBuilder) Sub(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	s := b.stage()
-	lhs_, err := b.local(s, lhs)
-	if err != nil {
-		return nil, err
-	}
-	rhs_, err := b.local(s, rhs)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Sub(lhs_, rhs_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Sub(in[0], in[1]) }, lhs, rhs)
 }
 
 // Tanh forwards to the current stage's builder.
 func (b *stagedBuilder) Tanh(x backends.Op) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Tanh(x_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Tanh(in[0]) }, x)
 }
 
 // Transpose forwards to the current stage's builder.
 func (b *stagedBuilder) Transpose(x backends.Op, permutation ...int) (backends.Op, error) {
-	s := b.stage()
-	x_, err := b.local(s, x)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Transpose(x_, permutation...)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Transpose(in[0], permutation...) }, x)
 }
 
 // Where forwards to the current stage's builder.
 func (b *stagedBuilder) Where(condition backends.Op, onTrue backends.Op, onFalse backends.Op) (backends.Op, error) {
-	s := b.stage()
-	condition_, err := b.local(s, condition)
-	if err != nil {
-		return nil, err
-	}
-	onTrue_, err := b.local(s, onTrue)
-	if err != nil {
-		return nil, err
-	}
-	onFalse_, err := b.local(s, onFalse)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Where(condition_, onTrue_, onFalse_)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
+	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Where(in[0], in[1], in[2]) }, condition, onTrue, onFalse)
 }
 
 // AllReduce forwards to the current stage's builder.

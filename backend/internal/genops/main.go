@@ -95,6 +95,20 @@ func typeString(fset *token.FileSet, e ast.Expr) string {
 	return b.String()
 }
 
+// short reports whether a method fits b.forward: one Op result and no
+// slices of operands.
+func short(params []param, results []string) bool {
+	if len(results) != 2 || results[0] != "op" {
+		return false
+	}
+	for _, p := range params {
+		if p.kind == "ops" || p.kind == "variadicOps" {
+			return false
+		}
+	}
+	return true
+}
+
 type param struct {
 	name, typ string
 	kind      string // "op", "ops", "variadicOps", "variadic", ""
@@ -150,6 +164,23 @@ func emitMethod(buf *bytes.Buffer, fset *token.FileSet, name string, ft *ast.Fun
 	}
 	fmt.Fprintf(buf, "// %s forwards to the current stage's builder.\n", name)
 	fmt.Fprintf(buf, "func (b *stagedBuilder) %s(%s) (%s) {\n", name, strings.Join(sig, ", "), strings.Join(resTypes, ", "))
+	if short(params, results) {
+		// One result: the shared forward helper moves the operands.
+		var ops []string
+		for _, p := range params {
+			if p.kind == "op" {
+				args = append(args, fmt.Sprintf("in[%d]", len(ops)))
+				ops = append(ops, p.name)
+			} else if p.kind == "variadic" {
+				args = append(args, p.name+"...")
+			} else {
+				args = append(args, p.name)
+			}
+		}
+		fmt.Fprintf(buf, "return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.%s(%s) }%s)\n}\n\n",
+			name, strings.Join(args, ", "), strings.Join(append([]string{""}, ops...), ", "))
+		return
+	}
 	fmt.Fprintf(buf, "s := b.stage()\n")
 	fail := "return " + strings.Join(append(zero, "err"), ", ")
 	for _, p := range params {
