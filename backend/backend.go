@@ -178,6 +178,19 @@ func PrefersIm2col(b backends.Backend) bool {
 	return false
 }
 
+// Kernels describes what runs b's heavy operations: "hourglass
+// (AVX2/FMA)" on hourglass-go with its kernels, "simplego" on simplego
+// (wrapped or not), "" on other backends.
+func Kernels(b backends.Backend) string {
+	switch {
+	case !IsPureGo(b):
+		return ""
+	case PrefersIm2col(b):
+		return "simplego"
+	}
+	return "hourglass (AVX2/FMA)"
+}
+
 // IsPureGo reports whether b executes with simplego's kernels (wrapped or
 // not).
 func IsPureGo(b backends.Backend) bool {

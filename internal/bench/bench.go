@@ -14,6 +14,7 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 
+	"github.com/hourglass-ml/hourglass/backend"
 	"github.com/hourglass-ml/hourglass/data"
 	"github.com/hourglass-ml/hourglass/pretrain"
 )
@@ -37,6 +38,7 @@ type Options struct {
 type Result struct {
 	Variant            string  `json:"variant"` // "hourglass", "simplego-kernels" or "stock"
 	Backend            string  `json:"backend"`
+	Kernels            string  `json:"kernels,omitempty"` // what ran the heavy operations (backend.Kernels)
 	Data               string  `json:"data"`
 	BatchSize          int     `json:"batch_size"`
 	Cores              int     `json:"cores"`
@@ -65,7 +67,7 @@ func Run(o Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	r := Result{Variant: "hourglass", Backend: o.BackendName, Data: o.DataName, BatchSize: o.Batch,
+	r := Result{Variant: "hourglass", Backend: o.BackendName, Kernels: backend.Kernels(o.Backend), Data: o.DataName, BatchSize: o.Batch,
 		Cores: runtime.NumCPU(), Steps: o.Steps}
 	if o.Stock {
 		r.Variant = "stock"
@@ -138,9 +140,9 @@ func WriteTable(w io.Writer, rs []Result) {
 	}
 	fmt.Fprintf(w, "backend %s, batch %d, %d cores, %s data, %d timed steps\n",
 		rs[0].Backend, rs[0].BatchSize, rs[0].Cores, rs[0].Data, rs[0].Steps)
-	fmt.Fprintf(w, "%-18s %12s %14s %15s %13s\n", "variant", "ms/step", "train img/s", "encode img/s", "peak RSS MiB")
+	fmt.Fprintf(w, "%-18s %12s %14s %15s %13s  %s\n", "variant", "ms/step", "train img/s", "encode img/s", "peak RSS MiB", "kernels")
 	for _, r := range rs {
-		fmt.Fprintf(w, "%-18s %12.1f %14.1f %15.1f %13.0f\n", r.Variant, r.MsPerStep, r.TrainImagesPerSec, r.EncodeImagesPerSec, r.PeakRSSMiB)
+		fmt.Fprintf(w, "%-18s %12.1f %14.1f %15.1f %13.0f  %s\n", r.Variant, r.MsPerStep, r.TrainImagesPerSec, r.EncodeImagesPerSec, r.PeakRSSMiB, r.Kernels)
 	}
 	for _, r := range rs[1:] {
 		fmt.Fprintf(w, "training step: %s is %.2fx faster than %s\n", rs[0].Variant, r.MsPerStep/rs[0].MsPerStep, r.Variant)

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/hourglass-ml/hourglass/data"
+	"github.com/hourglass-ml/hourglass/internal/gemm"
 )
 
 // run executes the command line args with the given environment and
@@ -189,6 +190,7 @@ func TestBenchCLIJSON(t *testing.T) {
 	var rs []struct {
 		Variant   string  `json:"variant"`
 		FirstLoss float64 `json:"first_loss"`
+		Kernels   string  `json:"kernels"`
 		MsPerStep float64 `json:"ms_per_step"`
 		Encode    float64 `json:"encode_images_per_sec"`
 		BatchSize int     `json:"batch_size"`
@@ -198,6 +200,13 @@ func TestBenchCLIJSON(t *testing.T) {
 	}
 	if len(rs) != 3 || rs[0].Variant != "hourglass" || rs[1].Variant != "simplego-kernels" || rs[2].Variant != "stock" {
 		t.Fatalf("variants %+v", rs)
+	}
+	want := "simplego"
+	if gemm.Accelerated {
+		want = "hourglass (AVX2/FMA)"
+	}
+	if rs[0].Kernels != want || rs[1].Kernels != "simplego" || rs[2].Kernels != "simplego" {
+		t.Errorf("kernels %q, %q, %q; want %q, simplego, simplego", rs[0].Kernels, rs[1].Kernels, rs[2].Kernels, want)
 	}
 	// Same model, seed and batches: the two product kernels agree on the
 	// first loss to float32 rounding (1e-5 relative).
