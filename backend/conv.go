@@ -113,17 +113,6 @@ func (g *convGeometry) offsets(opos int, off []int, os, ks []int) {
 	}
 }
 
-var scratch sync.Pool
-
-func getScratch(n int) *[]float32 {
-	if p, ok := scratch.Get().(*[]float32); ok && cap(*p) >= n {
-		*p = (*p)[:n]
-		return p
-	}
-	s := make([]float32, n)
-	return &s
-}
-
 // run computes the convolution of x with k into out (all row-major in
 // their shapes' layouts). The patch matrix is never built whole: each core
 // gathers a block of it that stays in cache and multiplies it at once.
@@ -147,8 +136,8 @@ func (c *convolution) run(x, k, out []float32) {
 		c.runRows(g, x, k, out)
 		return
 	}
-	tmp := getScratch(g.batch * g.outPos * g.cout)
-	defer scratch.Put(tmp)
+	tmp := gemm.Scratch(g.batch * g.outPos * g.cout)
+	defer gemm.Release(tmp)
 	c.runRows(g, x, k, *tmp)
 	c.scatter(g, *tmp, out)
 }
@@ -164,8 +153,8 @@ func (c *convolution) runRows(g *convGeometry, x, k, dst []float32) {
 	rb = max(6, min(rb, (m+4*workers-1)/(4*workers)/6*6+6))
 	nb := (m + rb - 1) / rb
 	parallel.Range(nb, workers, func(b0, b1 int) {
-		buf := getScratch(rb * g.kc)
-		defer scratch.Put(buf)
+		buf := gemm.Scratch(rb * g.kc)
+		defer gemm.Release(buf)
 		for blk := b0; blk < b1; blk++ {
 			r0, r1 := blk*rb, min(m, (blk+1)*rb)
 			p := (*buf)[:(r1-r0)*g.kc]
@@ -224,8 +213,8 @@ func (c *convolution) runBatchInner(g *convGeometry, x, k, out []float32) {
 			partial[w] = make([]float32, m*g.cout)
 			dst = partial[w]
 		}
-		buf := getScratch(kb * m)
-		defer scratch.Put(buf)
+		buf := gemm.Scratch(kb * m)
+		defer gemm.Release(buf)
 		b0, b1 := nb*w/workers, nb*(w+1)/workers
 		if b0 == b1 {
 			clear(dst)

@@ -109,10 +109,10 @@ func Mul(c []float32, ldc int, a, b Matrix) {
 func mulRange(c []float32, ldc int, a, b Matrix, m0, m1, k0, k1 int, accumulate bool) {
 	n := b.Cols
 	npan := (n + nr - 1) / nr
-	bp := getPanel(kc * npan * nr)
-	ap := getPanel(kc * mr)
-	defer putPanel(bp)
-	defer putPanel(ap)
+	bp := Scratch(kc * npan * nr)
+	ap := Scratch(kc * mr)
+	defer Release(bp)
+	defer Release(ap)
 	var tile [mr * nr]float32
 	full := m0 + (m1-m0)/mr*mr // rows in full tiles
 	for kb := k0; kb < k1; kb += kc {
@@ -218,10 +218,12 @@ func packA(dst []float32, a Matrix, ib, mn, kb, kn int) {
 	}
 }
 
-var panels sync.Pool
+var scratch sync.Pool
 
-func getPanel(n int) *[]float32 {
-	if p, ok := panels.Get().(*[]float32); ok && cap(*p) >= n {
+// Scratch returns a float32 buffer of length n, reused from earlier
+// Release calls where one is large enough; its contents are arbitrary.
+func Scratch(n int) *[]float32 {
+	if p, ok := scratch.Get().(*[]float32); ok && cap(*p) >= n {
 		*p = (*p)[:n]
 		return p
 	}
@@ -229,7 +231,8 @@ func getPanel(n int) *[]float32 {
 	return &s
 }
 
-func putPanel(p *[]float32) { panels.Put(p) }
+// Release hands a Scratch buffer back for reuse.
+func Release(p *[]float32) { scratch.Put(p) }
 
 // kernelStridedGo is the plain-Go micro-kernel: c[0:mr, 0:nr] (row stride
 // ldc) is set to, or with acc increased by, the product of the mr x kn
