@@ -129,6 +129,16 @@ func (b *stagedBuilder) value(op backends.Op) (*value, error) {
 	return v, nil
 }
 
+// pair is value for two operands.
+func (b *stagedBuilder) pair(x, y backends.Op) (*value, *value, error) {
+	vx, err := b.value(x)
+	if err != nil {
+		return nil, nil, err
+	}
+	vy, err := b.value(y)
+	return vx, vy, err
+}
+
 // local returns op as an operation of stage s, making it a parameter of s
 // (and an output of the stage computing it) when it is computed elsewhere.
 func (b *stagedBuilder) local(s *stage, op backends.Op) (backends.Op, error) {
@@ -246,11 +256,7 @@ func (b *stagedBuilder) kernelStep(st step, shape shapes.Shape, reads ...int) *v
 
 // Dot sends matrix x matrix products to DotGeneral.
 func (b *stagedBuilder) Dot(lhs, rhs backends.Op) (backends.Op, error) {
-	l, err := b.value(lhs)
-	if err != nil {
-		return nil, err
-	}
-	r, err := b.value(rhs)
+	l, r, err := b.pair(lhs, rhs)
 	if err != nil {
 		return nil, err
 	}
@@ -264,11 +270,7 @@ func (b *stagedBuilder) Dot(lhs, rhs backends.Op) (backends.Op, error) {
 // axis each, no batch axes) as a product step; other products go to the
 // current stage.
 func (b *stagedBuilder) DotGeneral(lhs backends.Op, lhsContracting, lhsBatch []int, rhs backends.Op, rhsContracting, rhsBatch []int) (backends.Op, error) {
-	l, err := b.value(lhs)
-	if err != nil {
-		return nil, err
-	}
-	r, err := b.value(rhs)
+	l, r, err := b.pair(lhs, rhs)
 	if err != nil {
 		return nil, err
 	}
@@ -295,11 +297,7 @@ func (b *stagedBuilder) DotGeneral(lhs backends.Op, lhsContracting, lhsBatch []i
 func (b *stagedBuilder) ConvGeneral(input, kernel backends.Op, axes backends.ConvolveAxesConfig,
 	strides []int, paddings [][2]int, inputDilations, kernelDilations []int,
 	channelGroupCount, batchGroupCount int) (backends.Op, error) {
-	in, err := b.value(input)
-	if err != nil {
-		return nil, err
-	}
-	k, err := b.value(kernel)
+	in, k, err := b.pair(input, kernel)
 	if err != nil {
 		return nil, err
 	}
@@ -356,11 +354,7 @@ func (b *stagedBuilder) ReduceWindow(x backends.Op, reductionType backends.Reduc
 // SelectAndScatterMax (max pooling's gradient) runs as a window step for
 // float32 without padding; others go to the current stage.
 func (b *stagedBuilder) SelectAndScatterMax(operand, source backends.Op, windowDimensions, windowStrides []int, paddings [][2]int) (backends.Op, error) {
-	x, err := b.value(operand)
-	if err != nil {
-		return nil, err
-	}
-	src, err := b.value(source)
+	x, src, err := b.pair(operand, source)
 	if err != nil {
 		return nil, err
 	}
