@@ -16,10 +16,13 @@ setup:
 build:
 	$(GO) build -o $(BIN) ./cmd/hourglass
 
-## test: the whole test suite (needs the dataset: run `make setup` once)
+## test: the whole test suite, then again with the plain-Go micro-kernel
+## (-tags purego), as machines without AVX2/FMA run it (needs the dataset:
+## run `make setup` once)
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
+	$(GO) test -count=1 -timeout 30m -tags purego ./...
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./...

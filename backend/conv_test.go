@@ -7,8 +7,6 @@ import (
 	"testing"
 
 	"github.com/gomlx/gomlx/backends"
-
-	"github.com/hourglass-ml/hourglass/internal/gemm"
 )
 
 // TestConvolutionStep compares the convolution step with simplego's own
@@ -18,9 +16,6 @@ import (
 // one and three spatial axes. Tolerance 1e-4 absolute on sums of a few
 // hundred products of values in [-1, 1] (float32, different order).
 func TestConvolutionStep(t *testing.T) {
-	if !gemm.Accelerated {
-		t.Skip("no AVX2/FMA: convolutions stay with simplego")
-	}
 	nhwc := backends.ConvolveAxesConfig{InputBatch: 0, InputChannels: 3, InputSpatial: []int{1, 2},
 		KernelInputChannels: 2, KernelOutputChannels: 3, KernelSpatial: []int{0, 1},
 		OutputBatch: 0, OutputChannels: 3, OutputSpatial: []int{1, 2}}
@@ -69,7 +64,7 @@ func TestConvolutionStep(t *testing.T) {
 			build := func(b *stagedBuilder, in []backends.Op) []backends.Op {
 				return []backends.Op{must(t)(b.ConvGeneral(in[0], in[1], tc.axes, tc.strides, tc.pads, tc.inDil, tc.kDil, 1, 1))}
 			}
-			got, b := stagedRun(t, "", build, x, k)
+			got, b := stagedRun(t, "kernels=hourglass", build, x, k)
 			if n := b.countSteps(func(st step) bool { return st.conv != nil }); n != 1 {
 				t.Fatalf("%d convolution steps, want 1", n)
 			}
@@ -102,9 +97,6 @@ func TestConvolutionStep(t *testing.T) {
 // overlapping scatters, which are sums of at most a few values in [-1, 1]
 // (tolerance 1e-6).
 func TestWindowSteps(t *testing.T) {
-	if !gemm.Accelerated {
-		t.Skip("no AVX2/FMA: pooling stays with simplego")
-	}
 	cases := []struct {
 		name            string
 		in, win, stride []int
@@ -132,7 +124,7 @@ func TestWindowSteps(t *testing.T) {
 				grad := m(b.SelectAndScatterMax(in[0], in[1], tc.win, tc.stride, nil))
 				return []backends.Op{pooled, grad}
 			}
-			got, b := stagedRun(t, "", build, x, src)
+			got, b := stagedRun(t, "kernels=hourglass", build, x, src)
 			if wins := b.countSteps(func(st step) bool { return st.win != nil }); wins != 2 {
 				t.Fatalf("%d window steps, want 2", wins)
 			}

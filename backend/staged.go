@@ -11,8 +11,6 @@ import (
 	"github.com/gomlx/gomlx/backends/shapeinference"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
-
-	"github.com/hourglass-ml/hourglass/internal/gemm"
 )
 
 // The staged builder runs float32 matrix products, convolutions and max
@@ -80,7 +78,7 @@ type stagedBuilder struct {
 var _ backends.Builder = (*stagedBuilder)(nil)
 
 func newStagedBuilder(b *Backend, name string) *stagedBuilder {
-	return &stagedBuilder{backend: b, name: name, useKernels: b.kernels && gemm.Accelerated}
+	return &stagedBuilder{backend: b, name: name, useKernels: b.kernels}
 }
 
 // stage returns the stage new operations go to, opening one if the last

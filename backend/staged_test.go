@@ -136,12 +136,9 @@ func must(t *testing.T) func(op backends.Op, err error) backends.Op {
 // Expected values come from plain-Go float64 loops; tolerance 1e-5 of the
 // sum of absolute terms (float32 accumulation).
 func TestStagedGraph(t *testing.T) {
-	if !gemm.Accelerated {
-		t.Skip("no AVX2/FMA: the staged builder leaves products to simplego (covered by the other tests)")
-	}
 	r := rand.New(rand.NewPCG(7, 8))
 	x, w, v := randTensor(r, 50, 20), randTensor(r, 20, 30), randTensor(r, 40, 30)
-	outs, b := stagedRun(t, "", func(b *stagedBuilder, in []backends.Op) []backends.Op {
+	outs, b := stagedRun(t, "kernels=hourglass", func(b *stagedBuilder, in []backends.Op) []backends.Op {
 		m := must(t)
 		y := m(b.Dot(in[0], in[1]))                                     // [50, 30]
 		z := m(b.Max(y, m(b.Constant([]float32{0}))))                   // ReLU, broadcast scalar
@@ -195,7 +192,7 @@ func TestStagedProductsAllOrientations(t *testing.T) {
 			build := func(b *stagedBuilder, in []backends.Op) []backends.Op {
 				return []backends.Op{must(t)(b.DotGeneral(in[0], []int{lc}, nil, in[1], []int{rc}, nil))}
 			}
-			got, _ := stagedRun(t, "", build, a, bb)
+			got, _ := stagedRun(t, "kernels=hourglass", build, a, bb)
 			ref, _ := stagedRun(t, "kernels=simplego", build, a, bb)
 			want, m, n := matmul(a, bb, ta, tb)
 			if got[0].dims[0] != m || got[0].dims[1] != n {
@@ -216,7 +213,7 @@ func TestStagedProductsAllOrientations(t *testing.T) {
 // TestStagedLeavesOtherProducts: float64 and batched products stay inside
 // a stage (simplego's kernels), so no product step is made.
 func TestStagedLeavesOtherProducts(t *testing.T) {
-	be, err := newGo("")
+	be, err := newGo("kernels=hourglass")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,18 +256,25 @@ func TestBackendConfig(t *testing.T) {
 	if be.(*Backend).kernels {
 		t.Error("kernels=simplego left hourglass's kernels on")
 	}
+	// kernels=hourglass turns them on whatever the CPU (with the plain-Go
+	// micro-kernel without AVX2/FMA); the default follows the CPU.
+	be, err = newGo("kernels=hourglass")
+	if err != nil || !be.(*Backend).kernels || PrefersIm2col(be) {
+		t.Errorf("kernels=hourglass: %v, kernels on %v", err, err == nil && be.(*Backend).kernels)
+	}
+	be, err = newGo("")
+	if err != nil || be.(*Backend).kernels != gemm.Accelerated {
+		t.Errorf("default: %v, kernels on %v with AVX2/FMA %v", err, err == nil && be.(*Backend).kernels, gemm.Accelerated)
+	}
 }
 
 // TestStagedDeadImport: a stage that imports a value only a dead operation
 // reads, after the operations it does need (simplego indexes its tables by
 // every parameter but sizes them by the outputs; it used to panic).
 func TestStagedDeadImport(t *testing.T) {
-	if !gemm.Accelerated {
-		t.Skip("no AVX2/FMA: no product steps, so no stages")
-	}
 	r := rand.New(rand.NewPCG(13, 14))
 	x := randTensor(r, 8, 8)
-	outs, _ := stagedRun(t, "", func(b *stagedBuilder, in []backends.Op) []backends.Op {
+	outs, _ := stagedRun(t, "kernels=hourglass", func(b *stagedBuilder, in []backends.Op) []backends.Op {
 		m := must(t)
 		y := m(b.Dot(in[0], in[0])) // product step
 		a := m(b.Neg(in[0]))        // stage 2 needs this
@@ -318,9 +322,6 @@ func TestGeneratedOpsUpToDate(t *testing.T) {
 // (tanh after every product keeps values in [-1, 1]; tolerance 1e-5).
 // stagedRun also runs each graph a second time donating its inputs.
 func TestStagedRandomGraphs(t *testing.T) {
-	if !gemm.Accelerated {
-		t.Skip("no AVX2/FMA: no kernel steps, one stage")
-	}
 	for seed := range 40 {
 		r := rand.New(rand.NewPCG(uint64(seed), 77))
 		nOps := 5 + r.IntN(20)
@@ -361,7 +362,7 @@ func TestStagedRandomGraphs(t *testing.T) {
 			return outs
 		}
 		x, y, z := randTensor(r, 8, 8), randTensor(r, 8, 8), randTensor(r, 8, 8)
-		got, _ := stagedRun(t, "", build, x, y, z)
+		got, _ := stagedRun(t, "kernels=hourglass", build, x, y, z)
 		want, _ := stagedRun(t, "kernels=simplego", build, x, y, z)
 		for k := range want {
 			for j := range want[k].data {

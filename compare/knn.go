@@ -14,6 +14,7 @@ import (
 
 	"github.com/hourglass-ml/hourglass/data"
 	"github.com/hourglass-ml/hourglass/internal/progress"
+	"github.com/hourglass-ml/hourglass/results"
 )
 
 // KNNPath names the golearn code path hourglass uses: dense float instances
@@ -24,19 +25,6 @@ const KNNPath = "golearn KNNClassifier, linear search, optimised euclidean (cgo)
 // TieNote explains the one way golearn's kNN differs from scikit-learn's.
 const TieNote = "golearn breaks a tied vote at random (Go map order), where scikit-learn takes the smallest label: " +
 	"on raw pixels 309 of the 10,000 test queries tie, which moves accuracy by up to about 0.2 points between runs and against scikit-learn."
-
-// KNNResult is what one representation scored.
-type KNNResult struct {
-	Representation string                          `json:"representation"`
-	Dim            int                             `json:"dim"`
-	K              int                             `json:"k"`
-	Queries        int                             `json:"queries"`
-	Neighbours     int                             `json:"neighbours"`
-	Accuracy       float64                         `json:"accuracy"`
-	PerClass       [data.Classes]float64           `json:"per_class_accuracy"`
-	Confusion      [data.Classes][data.Classes]int `json:"confusion"` // [true][predicted]
-	Seconds        float64                         `json:"seconds"`
-}
 
 // instances packs rows and labels into golearn DenseInstances: one float
 // attribute per column and a categorical class whose values are "0".."9"
@@ -80,7 +68,7 @@ func instances(x *mat.Dense, labels []int) (*base.DenseInstances, error) {
 // KNN classifies every query row by its k nearest training rows with
 // golearn, splitting the queries in chunks over all cores, and scores the
 // predictions against the query labels.
-func KNN(name string, train *mat.Dense, trainLabels []int, test *mat.Dense, testLabels []int, k int, log io.Writer) (*KNNResult, error) {
+func KNN(name string, train *mat.Dense, trainLabels []int, test *mat.Dense, testLabels []int, k int, log io.Writer) (*results.KNN, error) {
 	start := time.Now()
 	if log == nil {
 		log = io.Discard
@@ -166,8 +154,8 @@ func predictChunk(cls *knn.KNNClassifier, x *mat.Dense, labels []int, out []int)
 }
 
 // score computes accuracy, per-class accuracy and the confusion matrix.
-func score(pred, truth []int) *KNNResult {
-	r := &KNNResult{}
+func score(pred, truth []int) *results.KNN {
+	r := &results.KNN{}
 	var perClass [data.Classes]int
 	correct := 0
 	for i, p := range pred {

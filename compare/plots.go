@@ -2,7 +2,6 @@ package compare
 
 import (
 	"image/color"
-	"path/filepath"
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/plot"
@@ -12,15 +11,18 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/hourglass-ml/hourglass/data"
+	"github.com/hourglass-ml/hourglass/internal/codes"
+	"github.com/hourglass-ml/hourglass/internal/pca"
 	"github.com/hourglass-ml/hourglass/internal/plotfile"
-	"github.com/hourglass-ml/hourglass/reduce"
+	"github.com/hourglass-ml/hourglass/layout"
+	"github.com/hourglass-ml/hourglass/results"
 )
 
 // ClassNames are Fashion-MNIST's labels.
 var ClassNames = [data.Classes]string{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"}
 
 // writeAccuracyBars draws kNN accuracy per representation.
-func writeAccuracyBars(path string, rs []KNNResult) error {
+func writeAccuracyBars(path string, rs []results.KNN) error {
 	p := plot.New()
 	p.Title.Text = "kNN accuracy by representation"
 	p.Y.Label.Text = "test accuracy (%)"
@@ -76,39 +78,41 @@ func writeScatter(path, title string, s scatter) error {
 	return plotfile.Save(p, path, 7*vg.Inch, 5*vg.Inch)
 }
 
+// scatter is 2-D test codes with their labels, for a plot.
+type scatter struct {
+	x, y   []float64
+	labels []int
+}
+
 // scatterData takes 2-D views of the test codes: PCA's first two
 // components, and the autoencoder codes projected on their own first two
 // principal components (fitted on the training codes).
-func scatterData(rdir string, red *reduce.Result, labels []int, res *Results) error {
-	res.scatter = map[string]scatter{}
+func (r *report) scatterData(run layout.Run, red *results.Reduction, labels []int) error {
+	r.scatter = map[results.Kind]scatter{}
 	n := min(len(labels), 2000)
-	var pcaFile string
-	minDim := 1 << 30
-	for _, r := range red.Representations {
-		if r.Name != "autoencoder" && r.Dim >= 2 && r.Dim < minDim {
-			pcaFile, minDim = r.TestFile, r.Dim
+	var smallPCA *results.Representation
+	for i := range red.Representations {
+		if rep := &red.Representations[i]; rep.Kind == results.PCA && rep.Dim >= 2 && (smallPCA == nil || rep.Dim < smallPCA.Dim) {
+			smallPCA = rep
 		}
 	}
-	if pcaFile != "" {
-		m, err := reduce.ReadCodes(filepath.Join(rdir, pcaFile))
+	if smallPCA != nil {
+		m, err := codes.ReadCodes(run.Codes(layout.TestSplit, smallPCA.Rep.Name()))
 		if err != nil {
 			return err
 		}
-		res.scatter["pca"] = columns(m, n, labels)
+		r.scatter[results.PCA] = columns(m, n, labels)
 	}
-	for _, r := range red.Representations {
-		if r.Name != "autoencoder" {
-			continue
-		}
-		tr, err := reduce.ReadCodes(filepath.Join(rdir, r.TrainFile))
+	if ae := red.Find(results.Autoencoder); ae != nil {
+		tr, err := codes.ReadCodes(run.Codes(layout.TrainSplit, ae.Rep.Name()))
 		if err != nil {
 			return err
 		}
-		te, err := reduce.ReadCodes(filepath.Join(rdir, r.TestFile))
+		te, err := codes.ReadCodes(run.Codes(layout.TestSplit, ae.Rep.Name()))
 		if err != nil {
 			return err
 		}
-		p := reduce.NewPCA(2)
+		p := pca.New(2)
 		if err := p.Fit(tr); err != nil {
 			return err
 		}
@@ -116,7 +120,7 @@ func scatterData(rdir string, red *reduce.Result, labels []int, res *Results) er
 		if err != nil {
 			return err
 		}
-		res.scatter["autoencoder"] = columns(proj, n, labels)
+		r.scatter[results.Autoencoder] = columns(proj, n, labels)
 	}
 	return nil
 }

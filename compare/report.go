@@ -3,59 +3,60 @@ package compare
 import (
 	"fmt"
 	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/hourglass-ml/hourglass/internal/atomicfile"
+	"github.com/hourglass-ml/hourglass/layout"
+	"github.com/hourglass-ml/hourglass/results"
 )
 
-// Report file names in output_dir.
-const (
-	ReportMarkdown = "report.md"
-	ReportHTML     = "report.html"
-	ResultsJSON    = "results.json"
-	plotDir        = "report"
-)
+// report is a comparison being written: its numbers and the 2-D views of
+// the codes that only the plots need.
+type report struct {
+	*results.Comparison
+	scatter map[results.Kind]scatter
+}
 
-// writeReport draws the comparison plots and writes the three reports.
-func writeReport(dir string, res *Results) error {
-	if err := os.MkdirAll(filepath.Join(dir, plotDir), 0o755); err != nil {
+// scatterTitles are the scatter plots' titles.
+var scatterTitles = map[results.Kind]string{
+	results.PCA:         "Test images, first two PCA components",
+	results.Autoencoder: "Test autoencoder codes, first two principal components",
+}
+
+// write draws the comparison plots and writes the three reports.
+func (r *report) write(run layout.Run) error {
+	if err := os.MkdirAll(run.StageDir(layout.Compare), 0o755); err != nil {
 		return err
 	}
-	if err := writeAccuracyBars(filepath.Join(dir, plotDir, "knn_accuracy.png"), res.KNN); err != nil {
+	if err := writeAccuracyBars(run.ReportPlot("knn_accuracy"), r.KNN); err != nil {
 		return err
 	}
-	for name, s := range res.scatter {
-		title := map[string]string{"pca": "Test images, first two PCA components", "autoencoder": "Test autoencoder codes, first two principal components"}[name]
-		if err := writeScatter(filepath.Join(dir, plotDir, "scatter_"+name+".png"), title, s); err != nil {
+	for kind, s := range r.scatter {
+		if err := writeScatter(run.ReportPlot("scatter_"+string(kind)), scatterTitles[kind], s); err != nil {
 			return err
 		}
 	}
-	secs := sections(res, func(rel string) bool {
-		_, err := os.Stat(filepath.Join(dir, rel))
-		return err == nil
-	})
-	title := "hourglass report: " + res.Name
-	if err := atomicfile.WriteBytes(filepath.Join(dir, ReportMarkdown), []byte(renderMarkdown(title, secs))); err != nil {
+	secs := sections(r.Comparison, run, exists)
+	title := "hourglass report: " + r.Name
+	if err := atomicfile.WriteBytes(run.ReportMarkdown(), []byte(renderMarkdown(title, secs))); err != nil {
 		return err
 	}
-	page, err := renderHTML(title, dir, secs)
+	page, err := renderHTML(title, run.Root, secs)
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.WriteBytes(filepath.Join(dir, ReportHTML), []byte(page)); err != nil {
+	if err := atomicfile.WriteBytes(run.ReportHTML(), []byte(page)); err != nil {
 		return err
 	}
-	return atomicfile.WriteJSON(filepath.Join(dir, ResultsJSON), res)
+	return atomicfile.WriteJSON(run.ResultsJSON(), r.Comparison)
 }
 
 func pct(x float64) string { return fmt.Sprintf("%.2f%%", 100*x) }
 
 // sections lays the report out; exists says whether a figure file is there.
-func sections(r *Results, exists func(string) bool) []section {
+func sections(r *results.Comparison, run layout.Run, exists func(string) bool) []section {
 	fig := func(path, caption string) []block {
 		if exists(path) {
-			return []block{figure{path, caption}}
+			return []block{figure{run.Rel(path), caption}}
 		}
 		return nil
 	}
@@ -77,8 +78,8 @@ func sections(r *Results, exists func(string) bool) []section {
 	if p := r.Pretrain; p != nil {
 		b := []block{para(fmt.Sprintf("The autoencoder (%d parameters) trained %d epochs at batch %d, learning rate %g (%s schedule), in %.0fs: final train loss %.5f, validation loss %.5f (best %.5f at epoch %d), test MSE %.5f.",
 			p.Parameters, p.Epochs, p.BatchSize, p.LearningRate, p.Schedule, p.WallSeconds, p.FinalTrain, p.FinalVal, p.BestVal, p.BestEpoch, p.TestMSE))}
-		b = append(b, fig("pretrain/loss.png", "Train and validation loss per epoch")...)
-		b = append(b, fig("pretrain/reconstructions.png", "Test images (top) and their reconstructions (bottom)")...)
+		b = append(b, fig(run.LossPlot(), "Train and validation loss per epoch")...)
+		b = append(b, fig(run.Reconstructions(), "Test images (top) and their reconstructions (bottom)")...)
 		secs = append(secs, section{"Pretraining", b})
 	}
 
@@ -87,13 +88,13 @@ func sections(r *Results, exists func(string) bool) []section {
 		t := table{head: []string{"representation", "values per image", "explained variance", "test reconstruction MSE"}}
 		for _, rep := range red.Representations {
 			ev := "-"
-			if strings.HasPrefix(rep.Name, "pca-") && rep.Dim <= len(red.Cumulative) {
+			if rep.Kind == results.PCA && rep.Dim <= len(red.Cumulative) {
 				ev = pct(red.Cumulative[rep.Dim-1])
 			}
 			t.rows = append(t.rows, []string{rep.Name, fmt.Sprint(rep.Dim), ev, fmt.Sprintf("%.5f", rep.TestMSE)})
 		}
 		b = append(b, t)
-		b = append(b, fig("reduce/explained_variance.png", "PCA explained variance per component and cumulative")...)
+		b = append(b, fig(run.ExplainedVariancePlot(), "PCA explained variance per component and cumulative")...)
 		secs = append(secs, section{"Representations", b})
 	}
 
@@ -103,7 +104,7 @@ func sections(r *Results, exists func(string) bool) []section {
 		t.rows = append(t.rows, []string{k.Representation, fmt.Sprint(k.Dim), pct(k.Accuracy), fmt.Sprintf("%.1f", k.Seconds)})
 	}
 	kb = append(kb, t)
-	kb = append(kb, fig("report/knn_accuracy.png", "kNN test accuracy by representation")...)
+	kb = append(kb, fig(run.ReportPlot("knn_accuracy"), "kNN test accuracy by representation")...)
 	pc := table{head: append([]string{"class"}, names(r.KNN)...)}
 	for c, n := range ClassNames {
 		row := []string{n}
@@ -121,22 +122,16 @@ func sections(r *Results, exists func(string) bool) []section {
 	if f := r.Finetune; f != nil {
 		b := []block{}
 		ft := table{head: []string{"method", "labels per class", "runs", "test accuracy (mean ± std)"}}
-		for _, row := range f.Rows {
-			n := fmt.Sprint(row.LabelsPerClass)
-			if row.LabelsPerClass == 0 {
-				n = "all"
-			}
-			ft.rows = append(ft.rows, []string{row.Method, n, fmt.Sprint(row.Runs), fmt.Sprintf("%s ± %.2f", pct(row.MeanAccuracy), 100*row.StdAccuracy)})
+		for _, row := range f.Summary {
+			ft.rows = append(ft.rows, []string{string(row.Method), row.LabelsPerClass.String(), fmt.Sprint(row.Runs), fmt.Sprintf("%s ± %.2f", pct(row.MeanAccuracy), 100*row.StdAccuracy)})
 		}
 		b = append(b, ft)
-		if f.Plot != "" {
-			b = append(b, fig(f.Plot, "Test accuracy against labels per class")...)
-		}
+		b = append(b, fig(run.EfficiencyPlot(), "Test accuracy against labels per class")...)
 		secs = append(secs, section{"Transfer learning", b})
 	}
 
-	sb := fig("report/scatter_pca.png", "Test images on their first two PCA components, coloured by class")
-	sb = append(sb, fig("report/scatter_autoencoder.png", "Test autoencoder codes on their first two principal components, coloured by class")...)
+	sb := fig(run.ReportPlot("scatter_"+string(results.PCA)), "Test images on their first two PCA components, coloured by class")
+	sb = append(sb, fig(run.ReportPlot("scatter_"+string(results.Autoencoder)), "Test autoencoder codes on their first two principal components, coloured by class")...)
 	if len(sb) > 0 {
 		secs = append(secs, section{"Codes in two dimensions", sb})
 	}
@@ -149,7 +144,7 @@ func sections(r *Results, exists func(string) bool) []section {
 	return secs
 }
 
-func names(rs []KNNResult) []string {
+func names(rs []results.KNN) []string {
 	out := make([]string, len(rs))
 	for i, r := range rs {
 		out[i] = r.Representation
@@ -157,7 +152,7 @@ func names(rs []KNNResult) []string {
 	return out
 }
 
-func confusion(k KNNResult) table {
+func confusion(k results.KNN) table {
 	t := table{head: []string{"true \\ predicted"}}
 	for c := range ClassNames {
 		t.head = append(t.head, fmt.Sprint(c))

@@ -2,47 +2,49 @@ package compare
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hourglass-ml/hourglass/config"
 	"github.com/hourglass-ml/hourglass/internal/testutil"
-	"github.com/hourglass-ml/hourglass/pretrain"
+	"github.com/hourglass-ml/hourglass/layout"
 	"github.com/hourglass-ml/hourglass/reduce"
+	"github.com/hourglass-ml/hourglass/results"
+	"github.com/hourglass-ml/hourglass/stage"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // syntheticResults is a hand-made experiment: fixed numbers, so the
 // Markdown is fixed too.
-func syntheticResults() *Results {
+func syntheticResults() *results.Comparison {
 	c := config.Default()
 	c.Name = "synthetic"
-	k := func(name string, dim int, acc float64, secs float64) KNNResult {
-		r := KNNResult{Representation: name, Dim: dim, K: 5, Queries: 100, Neighbours: 1000, Accuracy: acc, Seconds: secs}
+	k := func(rep results.Rep, acc float64, secs float64) results.KNN {
+		r := results.KNN{Rep: rep, Representation: rep.Name(), K: 5, Queries: 100, Neighbours: 1000, Accuracy: acc, Seconds: secs}
 		for i := range r.PerClass {
 			r.PerClass[i] = acc
 			r.Confusion[i][i] = 10
 		}
 		return r
 	}
-	r := &Results{Name: "synthetic", Config: &c, Seed: 1, Backend: "go", Cores: 2, BLAS: "test BLAS", KNNPath: KNNPath,
+	r := &results.Comparison{Name: "synthetic", Config: &c, Seed: 1, Backend: "go", Cores: 2, BLAS: "test BLAS", KNNPath: KNNPath,
 		Versions: map[string]string{"gonum.org/v1/gonum": "v0.17.0"}, TrainImages: 1000, TestImages: 200, Queries: 100, TestSubset: 100, K: 5,
-		Pretrain: &pretrain.Summary{Epochs: 3, FinalTrain: 0.02, FinalVal: 0.021, BestVal: 0.021, BestEpoch: 3, TestMSE: 0.0205,
+		Pretrain: &results.Pretraining{Epochs: 3, FinalTrain: 0.02, FinalVal: 0.021, BestVal: 0.021, BestEpoch: 3, TestMSE: 0.0205,
 			WallSeconds: 60, Parameters: 43889, Backend: "go", BatchSize: 128, LearningRate: 0.001, Schedule: "constant"},
-		Reduce: &reduce.Result{TrainImages: 1000, TestImages: 200, PCAFitSeconds: 0.5, Cumulative: []float64{0.3, 0.5, 0.6, 0.65},
-			Representations: []reduce.Representation{{Name: "pca-2", Dim: 2, TestMSE: 0.04}, {Name: "pca-4", Dim: 4, TestMSE: 0.03}, {Name: "autoencoder", Dim: 576, TestMSE: 0.02}}},
-		KNN: []KNNResult{k("pixels", 784, 0.85, 10), k("pca-2", 2, 0.50, 1), k("pca-4", 4, 0.70, 1.5), k("autoencoder", 576, 0.82, 8)},
-		Finetune: &FinetuneResults{Rows: []FinetuneRow{{"frozen", 10, 3, 0.6, 0.02}, {"scratch", 10, 3, 0.5, 0.03}, {"unfrozen", 10, 3, 0.55, 0.02},
-			{"frozen", 0, 1, 0.8, 0}, {"scratch", 0, 1, 0.85, 0}, {"unfrozen", 0, 1, 0.9, 0}}},
+		Reduce: &results.Reduction{TrainImages: 1000, TestImages: 200, PCAFitSeconds: 0.5, Cumulative: []float64{0.3, 0.5, 0.6, 0.65},
+			Representations: []results.Representation{{Rep: results.PCARep(2), Name: "pca-2", TestMSE: 0.04}, {Rep: results.PCARep(4), Name: "pca-4", TestMSE: 0.03},
+				{Rep: results.AutoencoderRep(576), Name: "autoencoder", TestMSE: 0.02}}},
+		KNN: []results.KNN{k(results.PixelsRep(), 0.85, 10), k(results.PCARep(2), 0.50, 1), k(results.PCARep(4), 0.70, 1.5), k(results.AutoencoderRep(576), 0.82, 8)},
+		Finetune: &results.Transfer{Summary: []results.TransferRow{{Method: config.Frozen, LabelsPerClass: 10, Runs: 3, MeanAccuracy: 0.6, StdAccuracy: 0.02},
+			{Method: config.Scratch, LabelsPerClass: 10, Runs: 3, MeanAccuracy: 0.5, StdAccuracy: 0.03}, {Method: config.Unfrozen, LabelsPerClass: 10, Runs: 3, MeanAccuracy: 0.55, StdAccuracy: 0.02},
+			{Method: config.Frozen, LabelsPerClass: config.AllLabels, Runs: 1, MeanAccuracy: 0.8}, {Method: config.Scratch, LabelsPerClass: config.AllLabels, Runs: 1, MeanAccuracy: 0.85},
+			{Method: config.Unfrozen, LabelsPerClass: config.AllLabels, Runs: 1, MeanAccuracy: 0.9}}},
 	}
 	r.Conclusion = conclude(r)
 	return r
@@ -54,7 +56,7 @@ func syntheticResults() *Results {
 func TestReportGolden(t *testing.T) {
 	r := syntheticResults()
 	// Every figure "exists" so the layout shows them all.
-	got := renderMarkdown("hourglass report: synthetic", sections(r, func(string) bool { return true }))
+	got := renderMarkdown("hourglass report: synthetic", sections(r, layout.At("/out"), func(string) bool { return true }))
 	golden := filepath.Join("testdata", "report.golden.md")
 	if *update {
 		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
@@ -93,17 +95,17 @@ func TestConclusionFollowsNumbers(t *testing.T) {
 	}
 }
 
-// TestCompareRunAndBrowser runs the stage on a tiny real experiment and
-// opens report.html in headless Chromium, which must decode every image.
+// TestCompareRunAndBrowser runs the stage on a tiny real experiment (a
+// briefly trained model, no pretrain stage) and opens report.html in
+// headless Chromium, which must decode every image. The whole pipeline's
+// report is checked the same way in internal/pipeline.
 func TestCompareRunAndBrowser(t *testing.T) {
-	splits := testutil.TinySplits(t, 300, 64, 120)
-	cfg := testutil.TinyConfig(t)
+	cfg, splits := testutil.PretrainedExperiment(t, 300, 64, 120)
 	cfg.Compare.TestSubset = 100
-	testutil.Pretrained(t, cfg, splits)
-	if _, err := reduce.Run(context.Background(), cfg, reduce.Options{Splits: splits}); err != nil {
+	if _, err := reduce.Run(context.Background(), cfg, stage.Env{Splits: splits}); err != nil {
 		t.Fatal(err)
 	}
-	res, err := Run(context.Background(), cfg, Options{Splits: splits, Versions: map[string]string{"x": "1"}})
+	res, err := Run(context.Background(), cfg, stage.Env{Splits: splits, Versions: map[string]string{"x": "1"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,22 +118,26 @@ func TestCompareRunAndBrowser(t *testing.T) {
 			t.Errorf("%s: accuracy %v on %d queries", k.Representation, k.Accuracy, k.Queries)
 		}
 	}
-	var back Results
-	b, _ := os.ReadFile(filepath.Join(cfg.OutputDir, ResultsJSON))
-	if err := json.Unmarshal(b, &back); err != nil || len(back.KNN) != 4 || back.Config.Name != "tiny" {
-		t.Errorf("results.json: %v", err)
+	run := layout.At(cfg.OutputDir)
+	back, err := results.ReadComparison(run)
+	if err != nil || len(back.KNN) != 4 || back.Config.Name != "tiny" || back.KNN[1].Kind != results.PCA || back.KNN[1].Dim != 2 {
+		t.Errorf("results.json: %v %+v", err, back)
 	}
-	md, _ := os.ReadFile(filepath.Join(cfg.OutputDir, ReportMarkdown))
-	for _, want := range []string{"## Pretraining", "## kNN accuracy by representation", "## Conclusion", "report/knn_accuracy.png", "compare.test_subset = 100"} {
+	md, _ := os.ReadFile(run.ReportMarkdown())
+	for _, want := range []string{"## kNN accuracy by representation", "## Conclusion", "report/knn_accuracy.png", "compare.test_subset = 100"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("report.md lacks %q", want)
 		}
 	}
-	imgs := regexp.MustCompile(`<img `).FindAll(mustRead(t, filepath.Join(cfg.OutputDir, ReportHTML)), -1)
-	if len(imgs) < 6 {
-		t.Errorf("report.html has %d images, want at least 6", len(imgs))
+	if strings.Contains(string(md), "## Pretraining") {
+		t.Error("report.md has a pretraining section although the pretrain stage never ran")
 	}
-	loaded := browserImages(t, filepath.Join(cfg.OutputDir, ReportHTML))
+	// kNN bars, explained variance and two scatter plots.
+	imgs := regexp.MustCompile(`<img `).FindAll(mustRead(t, run.ReportHTML()), -1)
+	if len(imgs) != 4 {
+		t.Errorf("report.html has %d images, want 4", len(imgs))
+	}
+	loaded := testutil.BrowserImages(t, run.ReportHTML())
 	if want := fmt.Sprintf("%d/%d", len(imgs), len(imgs)); loaded != want {
 		t.Errorf("Chromium decoded %q images, want %s", loaded, want)
 	}
@@ -143,42 +149,4 @@ func mustRead(t *testing.T, p string) []byte {
 		t.Fatal(err)
 	}
 	return b
-}
-
-// browserImages loads the page in headless Chromium and returns the
-// data-images marker ("decoded/total") its script sets on load.
-func browserImages(t *testing.T, page string) string {
-	t.Helper()
-	bin := ""
-	for _, c := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(c); err == nil {
-			bin = p
-			break
-		}
-	}
-	if bin == "" {
-		t.Fatal("headless Chromium is needed for this test: apt-get install chromium (make setup does)")
-	}
-	abs, _ := filepath.Abs(page)
-	cmd := exec.Command(bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir="+t.TempDir(), "--virtual-time-budget=10000", "--dump-dom", "file://"+abs)
-	done := make(chan struct{})
-	var out []byte
-	var err error
-	go func() { out, err = cmd.Output(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(90 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("Chromium did not finish in 90s")
-	}
-	if err != nil {
-		t.Fatalf("chromium: %v", err)
-	}
-	m := regexp.MustCompile(`data-images="([0-9]+/[0-9]+)"`).FindSubmatch(out)
-	if m == nil {
-		t.Fatalf("the page never finished loading (no data-images marker); DOM starts %q", string(out[:min(len(out), 300)]))
-	}
-	return string(m[1])
 }

@@ -44,13 +44,13 @@ type Pretrain struct {
 type Finetune struct {
 	// LabelsPerClass lists the labelled-subset sizes; AllLabels (written
 	// "all" in YAML) means every training label.
-	LabelsPerClass []int   `mapstructure:"labels_per_class" yaml:"labels_per_class"`
-	Epochs         int     `mapstructure:"epochs" yaml:"epochs"`
-	Head           []int   `mapstructure:"head" yaml:"head"`
-	Dropout        float64 `mapstructure:"dropout" yaml:"dropout"`
-	Seeds          int     `mapstructure:"seeds" yaml:"seeds"`
-	LearningRate   float64 `mapstructure:"learning_rate" yaml:"learning_rate"`
-	BatchSize      int     `mapstructure:"batch_size" yaml:"batch_size"`
+	LabelsPerClass []LabelCount `mapstructure:"labels_per_class" yaml:"labels_per_class"`
+	Epochs         int          `mapstructure:"epochs" yaml:"epochs"`
+	Head           []int        `mapstructure:"head" yaml:"head"`
+	Dropout        float64      `mapstructure:"dropout" yaml:"dropout"`
+	Seeds          int          `mapstructure:"seeds" yaml:"seeds"`
+	LearningRate   float64      `mapstructure:"learning_rate" yaml:"learning_rate"`
+	BatchSize      int          `mapstructure:"batch_size" yaml:"batch_size"`
 	// Patience stops a run when validation accuracy has not improved for
 	// that many epochs (the best epoch's weights are kept); 0 = off.
 	Patience int `mapstructure:"patience" yaml:"patience"`
@@ -58,17 +58,11 @@ type Finetune struct {
 	// early stopping (at least one image per class).
 	HeldOut float64 `mapstructure:"held_out" yaml:"held_out"`
 	// Methods to compare: frozen, scratch, unfrozen.
-	Methods []string `mapstructure:"methods" yaml:"methods"`
+	Methods []Method `mapstructure:"methods" yaml:"methods"`
 	// EncoderStepScale is the unfrozen encoder's learning rate relative to
 	// the head's.
 	EncoderStepScale float64 `mapstructure:"encoder_step_scale" yaml:"encoder_step_scale"`
 }
-
-// FinetuneMethods lists the accepted finetune.methods.
-var FinetuneMethods = []string{"frozen", "scratch", "unfrozen"}
-
-// AllLabels in Finetune.LabelsPerClass stands for "every training label".
-const AllLabels = 0
 
 // Reduce configures dimensionality reduction.
 type Reduce struct {
@@ -101,7 +95,7 @@ func Default() Config {
 			Reconstructions: 10,
 		},
 		Finetune: Finetune{
-			LabelsPerClass:   []int{10, 100, 1000},
+			LabelsPerClass:   []LabelCount{10, 100, 1000},
 			Epochs:           30,
 			Head:             []int{128},
 			Dropout:          0.2,
@@ -110,7 +104,7 @@ func Default() Config {
 			BatchSize:        64,
 			Patience:         5,
 			HeldOut:          0.2,
-			Methods:          []string{"frozen", "scratch", "unfrozen"},
+			Methods:          []Method{Frozen, Scratch, Unfrozen},
 			EncoderStepScale: 0.1,
 		},
 		Reduce:  Reduce{PCADims: []int{576, 64, 16}},

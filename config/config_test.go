@@ -60,12 +60,14 @@ func TestListsFromEachSource(t *testing.T) {
 	cases := []struct {
 		name string
 		opts Options
-		want []int
+		want []LabelCount
 	}{
-		{"file", Options{File: writeYAML(t, "finetune:\n  labels_per_class: [5, all]\n")}, []int{5, AllLabels}},
-		{"env", Options{LookupEnv: env(map[string]string{"HOURGLASS_FINETUNE_LABELS_PER_CLASS": "10,20"})}, []int{10, 20}},
-		{"flag", Options{Sets: []string{"finetune.labels_per_class=[1, 2, 3]"}}, []int{1, 2, 3}},
-		{"flag scalar", Options{Sets: []string{"finetune.labels_per_class=50"}}, []int{50}},
+		{"file", Options{File: writeYAML(t, "finetune:\n  labels_per_class: [5, all]\n")}, []LabelCount{5, AllLabels}},
+		{"env", Options{LookupEnv: env(map[string]string{"HOURGLASS_FINETUNE_LABELS_PER_CLASS": "10,20"})}, []LabelCount{10, 20}},
+		{"env all", Options{LookupEnv: env(map[string]string{"HOURGLASS_FINETUNE_LABELS_PER_CLASS": "10,all"})}, []LabelCount{10, AllLabels}},
+		{"flag", Options{Sets: []string{"finetune.labels_per_class=[1, 2, 3]"}}, []LabelCount{1, 2, 3}},
+		{"flag all", Options{Sets: []string{"finetune.labels_per_class=[1, all]"}}, []LabelCount{1, AllLabels}},
+		{"flag scalar", Options{Sets: []string{"finetune.labels_per_class=50"}}, []LabelCount{50}},
 	}
 	for _, tc := range cases {
 		if tc.opts.LookupEnv == nil {
@@ -140,10 +142,26 @@ func TestValidateReportsAllProblems(t *testing.T) {
 	}
 }
 
+// TestAllOnlyForLabelCounts: "all" is a label count, never a number for
+// any other key (it once became 0 for every integer key).
+func TestAllOnlyForLabelCounts(t *testing.T) {
+	for _, set := range []string{"pretrain.patience=all", "compare.k=all", "data.validation=all", "finetune.head=[all]"} {
+		_, err := Load(Options{Sets: []string{set}, LookupEnv: env(nil)})
+		if err == nil {
+			t.Errorf("--set %s: no error", set)
+			continue
+		}
+		key, _, _ := strings.Cut(set, "=")
+		if !strings.Contains(err.Error(), key) || !strings.Contains(err.Error(), "all") {
+			t.Errorf("--set %s: error %q does not name the key and the value", set, err)
+		}
+	}
+}
+
 func TestYAMLRoundTrip(t *testing.T) {
 	c := Default()
 	c.Name = "round"
-	c.Finetune.LabelsPerClass = []int{10, AllLabels}
+	c.Finetune.LabelsPerClass = []LabelCount{10, AllLabels}
 	b, err := c.YAML()
 	if err != nil {
 		t.Fatal(err)

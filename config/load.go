@@ -195,6 +195,7 @@ func decoderOptions(c *mapstructure.DecoderConfig) {
 // strictHook converts strings (from the environment, or quoted YAML) to the
 // target kind and refuses lossy conversions, such as 2.5 for an integer.
 func strictHook(_ reflect.Type, t reflect.Type, data any) (any, error) {
+	data = plain(data)
 	if t.Kind() == reflect.Slice {
 		switch d := data.(type) {
 		case string:
@@ -209,6 +210,11 @@ func strictHook(_ reflect.Type, t reflect.Type, data any) (any, error) {
 				return d, nil
 			}
 			return []any{d}, nil
+		}
+	}
+	if t == reflect.TypeOf(AllLabels) {
+		if s, ok := data.(string); ok && strings.EqualFold(strings.TrimSpace(s), "all") {
+			return AllLabels, nil
 		}
 	}
 	switch t.Kind() {
@@ -228,6 +234,23 @@ func strictHook(_ reflect.Type, t reflect.Type, data any) (any, error) {
 	return data, nil
 }
 
+// plain turns values of named types (the defaults' LabelCount, Method)
+// into the built-in type of their kind.
+func plain(data any) any {
+	v := reflect.ValueOf(data)
+	switch v.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		if _, ok := data.(int); !ok {
+			return v.Int()
+		}
+	case reflect.String:
+		if _, ok := data.(string); !ok {
+			return v.String()
+		}
+	}
+	return data
+}
+
 func toInt(data any) (any, error) {
 	switch d := data.(type) {
 	case int, int64:
@@ -238,11 +261,7 @@ func toInt(data any) (any, error) {
 		}
 		return int64(d), nil
 	case string:
-		s := strings.TrimSpace(d)
-		if strings.EqualFold(s, "all") {
-			return AllLabels, nil
-		}
-		n, err := strconv.ParseInt(s, 10, 64)
+		n, err := strconv.ParseInt(strings.TrimSpace(d), 10, 64)
 		if err != nil {
 			return nil, fmt.Errorf("expected an integer, got %q", d)
 		}

@@ -130,7 +130,7 @@ func (f *Finetune) Validate() error {
 	}
 	for _, n := range f.LabelsPerClass {
 		if n < 0 || n > TrainImages/10 {
-			k.fail("labels_per_class", n, `integers from 1 to 6000, or "all"`)
+			k.fail("labels_per_class", int(n), `integers from 1 to 6000, or "all"`)
 		}
 	}
 	k.atLeast("epochs", f.Epochs, 1)
@@ -143,11 +143,15 @@ func (f *Finetune) Validate() error {
 	k.atLeast("batch_size", f.BatchSize, 1)
 	k.atLeast("patience", f.Patience, 0)
 	k.within("held_out", f.HeldOut, 0.01, 0.9, "a number in [0.01, 0.9)")
+	names := make([]string, len(Methods))
+	for i, m := range Methods {
+		names[i] = string(m)
+	}
 	if len(f.Methods) == 0 {
-		k.fail("methods", f.Methods, "a non-empty list of "+strings.Join(FinetuneMethods, ", "))
+		k.fail("methods", f.Methods, "a non-empty list of "+strings.Join(names, ", "))
 	}
 	for _, m := range f.Methods {
-		k.oneOf("methods", m, FinetuneMethods)
+		k.oneOf("methods", string(m), names)
 	}
 	k.within("encoder_step_scale", f.EncoderStepScale, 1e-6, 10, "a number in (0, 10)")
 	return k.err()

@@ -6,17 +6,15 @@ package encoder
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/gomlx/gomlx/backends"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
-	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
 
 	"github.com/hourglass-ml/hourglass/backend"
+	"github.com/hourglass-ml/hourglass/engine"
 	"github.com/hourglass-ml/hourglass/model"
 )
 
@@ -34,24 +32,18 @@ type Encoder struct {
 	exec    *context.Exec
 }
 
-// Load reads the encoder from a pretrain checkpoint folder: either the
-// checkpoint itself (<output_dir>/pretrain/checkpoint-last) or the
-// pretrain folder holding it.
-func Load(dir string) (*Encoder, error) {
-	if _, err := os.Stat(filepath.Join(dir, "checkpoint-last")); err == nil {
-		dir = filepath.Join(dir, "checkpoint-last")
-	}
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return nil, fmt.Errorf("encoder.Load(%q): not a folder; want a pretrain checkpoint folder such as runs/<name>/pretrain/checkpoint-last", dir)
-	}
-	ctx := context.New()
-	if _, err := checkpoints.Build(ctx).Dir(dir).Immediate().Done(); err != nil {
-		return nil, fmt.Errorf("encoder.Load(%q): %w", dir, err)
+// Load reads the encoder from a pretrained model: an experiment's output
+// folder (runs/<name>), its pretrain folder, or a checkpoint folder in it.
+func Load(path string) (*Encoder, error) {
+	vars, dir, err := engine.ReadVariables(path)
+	if err != nil {
+		return nil, fmt.Errorf("encoder.Load: %w", err)
 	}
 	e := &Encoder{weights: map[string]*tensors.Tensor{}, source: dir}
-	for v := range ctx.IterVariables() {
-		if strings.HasPrefix(v.Scope(), "/"+model.EncoderScope+"/") && !strings.HasSuffix(v.Name(), "_anchor") {
-			e.weights[v.ParameterName()] = v.MustValue()
+	for name, t := range vars {
+		scope, vname := context.VariableScopeAndNameFromParameterName(name)
+		if strings.HasPrefix(scope, "/"+model.EncoderScope+"/") && !strings.HasSuffix(vname, "_anchor") {
+			e.weights[name] = t
 		}
 	}
 	if err := e.check(); err != nil {
@@ -60,22 +52,20 @@ func Load(dir string) (*Encoder, error) {
 	return e, nil
 }
 
-// check verifies the loaded weights are the seed encoder's, shape by shape.
+// check verifies the loaded weights are the seed encoder's, shape by shape
+// against the variables the model creates.
 func (e *Encoder) check() error {
-	want := map[string][]int{
-		"conv1/weights": {3, 3, 1, 16}, "conv1/biases": {16},
-		"conv2/weights": {3, 3, 16, 32}, "conv2/biases": {32},
-		"conv3/weights": {3, 3, 32, 64}, "conv3/biases": {64},
+	want, err := model.EncoderShapes()
+	if err != nil {
+		return err
 	}
 	for name, dims := range want {
-		scope, vname := filepath.Split(name)
-		key := context.VariableParameterNameFromScopeAndName("/"+model.EncoderScope+"/"+strings.TrimSuffix(scope, "/"), vname)
-		t, ok := e.weights[key]
+		t, ok := e.weights[name]
 		if !ok {
-			return fmt.Errorf("no variable %s: not an hourglass autoencoder checkpoint (run `hourglass pretrain`)", key)
+			return fmt.Errorf("no variable %s: not an hourglass autoencoder checkpoint (run `hourglass pretrain`)", name)
 		}
 		if fmt.Sprint(t.Shape().Dimensions) != fmt.Sprint(dims) {
-			return fmt.Errorf("variable %s has shape %v, want %v", key, t.Shape().Dimensions, dims)
+			return fmt.Errorf("variable %s has shape %v, want %v", name, t.Shape().Dimensions, dims)
 		}
 	}
 	return nil

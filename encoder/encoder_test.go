@@ -1,7 +1,7 @@
 package encoder_test
 
 import (
-	"context"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -12,23 +12,34 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
 
 	"github.com/hourglass-ml/hourglass/backend"
-	"github.com/hourglass-ml/hourglass/config"
 	"github.com/hourglass-ml/hourglass/data"
 	"github.com/hourglass-ml/hourglass/encoder"
-	"github.com/hourglass-ml/hourglass/pretrain"
+	"github.com/hourglass-ml/hourglass/engine"
+	"github.com/hourglass-ml/hourglass/layout"
 )
 
-// makeCheckpoint trains one short epoch on synthetic images into outDir and
-// returns the pretrain folder.
+// makeCheckpoint trains an autoencoder for two steps on synthetic images
+// and saves it as outDir's model, as pretraining would, returning the
+// pretrain folder.
 func makeCheckpoint(outDir string) (string, error) {
-	c := config.Default()
-	c.OutputDir = outDir
-	c.Pretrain.Epochs, c.Pretrain.BatchSize, c.Pretrain.Reconstructions = 1, 32, 0
-	s := &data.Splits{Train: data.Synthetic(64, 1), Validation: data.Synthetic(16, 2), Test: data.Synthetic(16, 3)}
-	if _, err := pretrain.Run(context.Background(), &c, pretrain.Options{Splits: s}); err != nil {
+	be, err := backend.New("go")
+	if err != nil {
 		return "", err
 	}
-	return pretrain.Dir(&c), nil
+	e, err := engine.New(be, engine.DefaultOptions())
+	if err != nil {
+		return "", err
+	}
+	for i := 0; i < 2; i++ {
+		if _, err := e.TrainStep(engine.Images(data.Synthetic(32, int64(i)).Images)); err != nil {
+			return "", err
+		}
+	}
+	run := layout.At(outDir)
+	if err := engine.SaveModel(e, run.ModelCheckpoint()); err != nil {
+		return "", err
+	}
+	return run.StageDir(layout.Pretrain), nil
 }
 
 func pretrainTiny(t *testing.T) string {
@@ -51,11 +62,11 @@ func TestEncodeMatchesTrainingEngine(t *testing.T) {
 		t.Fatal(err)
 	}
 	be, _ := backend.New("go")
-	e, _ := pretrain.NewEngine(be, pretrain.DefaultEngineOptions())
-	if err := pretrain.LoadEngine(e, filepath.Join(dir, pretrain.LastCheckpoint)); err != nil {
+	e, _ := engine.New(be, engine.DefaultOptions())
+	if err := e.Load(dir); err != nil {
 		t.Fatal(err)
 	}
-	want, err := e.Encode(pretrain.Images(imgs))
+	want, err := e.Encode(engine.Images(imgs))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +79,7 @@ func TestEncodeMatchesTrainingEngine(t *testing.T) {
 }
 
 func TestLoadAndEncodeErrors(t *testing.T) {
-	if _, err := encoder.Load("/nonexistent"); err == nil || !strings.Contains(err.Error(), "checkpoint folder") {
+	if _, err := encoder.Load("/nonexistent"); err == nil || !strings.Contains(err.Error(), "not a folder") {
 		t.Errorf("missing folder: %v", err)
 	}
 	if _, err := encoder.Load(t.TempDir()); err == nil || !strings.Contains(err.Error(), "hourglass pretrain") {
@@ -83,6 +94,13 @@ func TestLoadAndEncodeErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := h.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := encoder.Load(other); err == nil || !strings.Contains(err.Error(), "no hourglass checkpoint") {
+		t.Errorf("a GoMLX checkpoint without hourglass's state record: %v", err)
+	}
+	// With a state record it looks like hourglass's: the shapes give it away.
+	if err := os.WriteFile(filepath.Join(other, layout.StateFile), []byte("{}"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := encoder.Load(other); err == nil || !strings.Contains(err.Error(), "shape") && !strings.Contains(err.Error(), "no variable") {

@@ -2,10 +2,10 @@ package finetune
 
 import (
 	"context"
+	"errors"
 	"image/png"
 	"math"
 	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -13,14 +13,15 @@ import (
 	"github.com/hourglass-ml/hourglass/config"
 	"github.com/hourglass-ml/hourglass/data"
 	"github.com/hourglass-ml/hourglass/encoder"
+	"github.com/hourglass-ml/hourglass/internal/hooks"
 	"github.com/hourglass-ml/hourglass/internal/testutil"
+	"github.com/hourglass-ml/hourglass/layout"
+	"github.com/hourglass-ml/hourglass/stage"
 )
 
 func tinyFinetune(t *testing.T) (*config.Config, *data.Splits) {
-	splits := testutil.TinySplits(t, 300, 64, 200)
-	cfg := testutil.TinyConfig(t)
-	testutil.Pretrained(t, cfg, splits)
-	cfg.Finetune.LabelsPerClass = []int{5}
+	cfg, splits := testutil.PretrainedExperiment(t, 300, 64, 200)
+	cfg.Finetune.LabelsPerClass = []config.LabelCount{5}
 	cfg.Finetune.Seeds = 1
 	cfg.Finetune.Epochs = 25
 	cfg.Finetune.Patience = 0
@@ -34,8 +35,7 @@ func tinyFinetune(t *testing.T) (*config.Config, *data.Splits) {
 // the same labelled subset.
 func TestMethodsAndFreezing(t *testing.T) {
 	cfg, splits := tinyFinetune(t)
-	ckpt, _ := checkpoint(cfg)
-	enc, err := encoder.Load(ckpt)
+	enc, err := encoder.Load(cfg.OutputDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,10 +45,11 @@ func TestMethodsAndFreezing(t *testing.T) {
 	}
 	got := map[string][]float32{}
 	var sizes []int
-	res, err := Run(context.Background(), cfg, Options{Splits: splits, OnRun: func(r *RunResult, w func(string, string) []float32) {
-		got[r.Method] = w("/encoder/conv2", "weights")
-		sizes = append(sizes, r.TrainImages, r.HeldOutImages)
+	ctx := hooks.With(context.Background(), &hooks.Hooks{Classifier: func(c hooks.Classifier) {
+		got[c.Method] = c.Weight("/encoder/conv2", "weights")
+		sizes = append(sizes, c.TrainImages, c.HeldOutImages)
 	}})
+	res, err := Run(ctx, cfg, stage.Env{Splits: splits})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,9 +86,9 @@ func TestMethodsAndFreezing(t *testing.T) {
 	if bestAcc < 0.3 {
 		t.Errorf("best test accuracy %.3f: no method learned", bestAcc)
 	}
-	dir := Dir(cfg)
-	for _, f := range []string{EfficiencyPlot, ConfusionPlot} {
-		fh, err := os.Open(filepath.Join(dir, f))
+	run := layout.At(cfg.OutputDir)
+	for _, f := range []string{run.EfficiencyPlot(), run.ConfusionPlot()} {
+		fh, err := os.Open(f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,39 +97,60 @@ func TestMethodsAndFreezing(t *testing.T) {
 		}
 		fh.Close()
 	}
-	md, _ := os.ReadFile(filepath.Join(dir, SummaryMarkdown))
+	md, _ := os.ReadFile(run.FinetuneSummary())
 	if !strings.Contains(string(md), "| frozen | 5 | 1 |") {
 		t.Errorf("summary.md:\n%s", md)
 	}
-	csv, _ := os.ReadFile(filepath.Join(dir, ResultsCSV))
+	csv, _ := os.ReadFile(run.FinetuneResultsCSV())
 	if n := strings.Count(string(csv), "\n"); n != 4 {
 		t.Errorf("results.csv has %d lines, want header + 3", n)
 	}
 }
 
+// TestResumeSkipsFinishedRuns interrupts finetune twice — between two
+// classifiers, then in the middle of one — and checks the resumed results
+// equal an uninterrupted run's, with only the unfinished work redone.
 func TestResumeSkipsFinishedRuns(t *testing.T) {
 	cfg, splits := tinyFinetune(t)
-	cfg.Finetune.Methods = []string{"frozen", "scratch"}
+	cfg.Finetune.Methods = []config.Method{config.Frozen, config.Scratch}
+	cfg.Finetune.Epochs = 4
+	whole, err := Run(context.Background(), cfg, stage.Env{Splits: splits})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg2 := *cfg
+	cfg2.OutputDir = t.TempDir()
+	testutil.Pretrained(t, &cfg2, splits)
+	// First session: cancelled as the first classifier finishes.
 	ctx, cancel := context.WithCancel(context.Background())
-	var first *RunResult
-	_, err := Run(ctx, cfg, Options{Splits: splits, OnRun: func(r *RunResult, _ func(string, string) []float32) {
-		c := *r
-		first = &c
-		cancel() // interrupt after the first classifier
-	}})
-	if err == nil || !strings.Contains(err.Error(), "run again to continue") {
+	_, err = Run(hooks.With(ctx, &hooks.Hooks{Classifier: func(hooks.Classifier) { cancel() }}), &cfg2, stage.Env{Splits: splits})
+	if !errors.Is(err, ErrInterrupted) || !strings.Contains(err.Error(), "run again to continue") {
 		t.Fatalf("err = %v, want an interruption", err)
 	}
+	// Second session: cancelled after 3 steps of the second classifier.
+	ctx, cancel = context.WithCancel(context.Background())
+	_, err = Run(hooks.With(ctx, &hooks.Hooks{Step: func(_ string, n int) {
+		if n == 3 {
+			cancel()
+		}
+	}}), &cfg2, stage.Env{Splits: splits})
+	if !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("second session: err = %v, want an interruption", err)
+	}
 	ran := 0
-	res, err := Run(context.Background(), cfg, Options{Splits: splits, OnRun: func(*RunResult, func(string, string) []float32) { ran++ }})
+	res, err := Run(hooks.With(context.Background(), &hooks.Hooks{Classifier: func(hooks.Classifier) { ran++ }}), &cfg2, stage.Env{Splits: splits})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ran != 1 || len(res.Runs) != 2 {
 		t.Errorf("resumed run trained %d classifiers (want 1) and reports %d (want 2)", ran, len(res.Runs))
 	}
-	if res.Runs[0].TestAccuracy != first.TestAccuracy || res.Runs[0].Method != first.Method {
-		t.Errorf("the first classifier's result changed: %+v vs %+v", res.Runs[0], first)
+	for i := range whole.Runs {
+		a, b := whole.Runs[i], res.Runs[i]
+		a.Seconds, b.Seconds = 0, 0
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("run %d: uninterrupted %+v\nresumed       %+v", i, a, b)
+		}
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/layers"
 	"github.com/gomlx/gomlx/pkg/ml/layers/activations"
 
+	"github.com/hourglass-ml/hourglass/config"
 	"github.com/hourglass-ml/hourglass/data"
 	"github.com/hourglass-ml/hourglass/encoder"
 	"github.com/hourglass-ml/hourglass/model"
@@ -47,22 +48,12 @@ func Head(ctx *context.Context, codes *Node, hidden []int, dropout float64) *Nod
 	return logits
 }
 
-// Method is one way of getting the encoder.
-type Method string
-
-// The three methods compared.
-const (
-	Frozen   Method = "frozen"
-	Scratch  Method = "scratch"
-	Unfrozen Method = "unfrozen"
-)
-
 // Classifier builds images [batch, 28, 28, 1] -> logits [batch, 10] for a
 // method. For frozen and unfrozen, enc's weights must already be installed
 // in ctx (encoder.Install).
-func Classifier(ctx *context.Context, images *Node, m Method, enc *encoder.Encoder, mode encoder.Mode, hidden []int, dropout float64) *Node {
+func Classifier(ctx *context.Context, images *Node, m config.Method, enc *encoder.Encoder, mode encoder.Mode, hidden []int, dropout float64) *Node {
 	var codes *Node
-	if m == Scratch {
+	if m == config.Scratch {
 		codes = model.Encoder(ctx, images)
 	} else {
 		codes = enc.Apply(ctx, images, mode)

@@ -12,8 +12,10 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/hourglass-ml/hourglass/config"
 	"github.com/hourglass-ml/hourglass/data"
 	"github.com/hourglass-ml/hourglass/internal/plotfile"
+	"github.com/hourglass-ml/hourglass/results"
 )
 
 // errPoints are points with vertical error bars.
@@ -25,15 +27,15 @@ type errPoints struct {
 // writeEfficiencyPlot draws test accuracy against labels per class (log
 // axis), one line per method, with +-1 std error bars. "all" is placed at
 // the training split's images per class.
-func writeEfficiencyPlot(path string, rows []Row, trainImages int) error {
+func writeEfficiencyPlot(path string, rows []results.TransferRow, trainImages int) error {
 	p := plot.New()
 	p.Title.Text = "Label efficiency"
 	p.X.Label.Text = "labels per class (log scale)"
 	p.Y.Label.Text = "test accuracy (%)"
 	p.X.Scale = plot.LogScale{}
 	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
-	byMethod := map[string][]Row{}
-	var methods []string
+	byMethod := map[config.Method][]results.TransferRow{}
+	var methods []config.Method
 	for _, r := range rows {
 		if _, ok := byMethod[r.Method]; !ok {
 			methods = append(methods, r.Method)
@@ -42,8 +44,8 @@ func writeEfficiencyPlot(path string, rows []Row, trainImages int) error {
 	}
 	for i, m := range methods {
 		rs := byMethod[m]
-		x := func(r Row) float64 {
-			if r.LabelsPerClass == 0 {
+		x := func(r results.TransferRow) float64 {
+			if r.LabelsPerClass == config.AllLabels {
 				return float64(trainImages) / data.Classes
 			}
 			return float64(r.LabelsPerClass)
@@ -66,7 +68,7 @@ func writeEfficiencyPlot(path string, rows []Row, trainImages int) error {
 		}
 		bars.Color = plotutil.Color(i)
 		p.Add(line, points, bars)
-		p.Legend.Add(m, line, points)
+		p.Legend.Add(string(m), line, points)
 	}
 	p.Legend.Left, p.Legend.Top = true, true
 	return plotfile.Save(p, path, 6*vg.Inch, 4*vg.Inch)
@@ -74,7 +76,7 @@ func writeEfficiencyPlot(path string, rows []Row, trainImages int) error {
 
 // confusionGrid adapts a confusion matrix to plotter.GridXYZ (rows drawn
 // top to bottom).
-type confusionGrid [data.Classes][data.Classes]int
+type confusionGrid results.Confusion
 
 func (g confusionGrid) Dims() (int, int)   { return data.Classes, data.Classes }
 func (g confusionGrid) X(c int) float64    { return float64(c) }
@@ -82,7 +84,7 @@ func (g confusionGrid) Y(r int) float64    { return float64(r) }
 func (g confusionGrid) Z(c, r int) float64 { return math.Log1p(float64(g[data.Classes-1-r][c])) }
 
 // writeConfusionPlot draws the confusion matrix as a heat map with counts.
-func writeConfusionPlot(path string, cm [data.Classes][data.Classes]int, title string) error {
+func writeConfusionPlot(path string, cm results.Confusion, title string) error {
 	p := plot.New()
 	p.Title.Text = "Confusion matrix, best classifier: " + title
 	p.X.Label.Text = "predicted class"

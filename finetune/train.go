@@ -1,6 +1,7 @@
 package finetune
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"sort"
@@ -10,7 +11,7 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
-	"github.com/gomlx/gomlx/pkg/ml/context"
+	gctx "github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/train"
 	"github.com/gomlx/gomlx/pkg/ml/train/losses"
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
@@ -18,28 +19,15 @@ import (
 	"github.com/hourglass-ml/hourglass/config"
 	"github.com/hourglass-ml/hourglass/data"
 	"github.com/hourglass-ml/hourglass/encoder"
+	"github.com/hourglass-ml/hourglass/engine"
+	"github.com/hourglass-ml/hourglass/layout"
+	"github.com/hourglass-ml/hourglass/results"
 )
-
-// RunResult is one trained classifier: a row of results.csv.
-type RunResult struct {
-	Method         string                          `json:"method"`
-	LabelsPerClass int                             `json:"labels_per_class"` // 0: all
-	Seed           int64                           `json:"seed"`
-	TrainImages    int                             `json:"train_images"`
-	HeldOutImages  int                             `json:"held_out_images"`
-	TestAccuracy   float64                         `json:"test_accuracy"`
-	MacroF1        float64                         `json:"macro_f1"`
-	Epochs         int                             `json:"epochs"`
-	BestEpoch      int                             `json:"best_epoch"`
-	HeldOutAcc     float64                         `json:"held_out_accuracy"`
-	Seconds        float64                         `json:"seconds"`
-	Confusion      [data.Classes][data.Classes]int `json:"confusion"` // [true][predicted]
-}
 
 // job is one classifier to train.
 type job struct {
-	method  Method
-	n       int
+	method  config.Method
+	n       config.LabelCount
 	seed    int64
 	train   *data.Set
 	heldOut *data.Set
@@ -68,13 +56,13 @@ func splitHeldOut(s *data.Set, share float64) (train, held *data.Set) {
 
 // trainer wraps one classifier's context, GoMLX trainer and predictor.
 type trainer struct {
-	ctx     *context.Context
+	ctx     *gctx.Context
 	tr      *train.Trainer
-	predict *context.Exec
+	predict *gctx.Exec
 }
 
 func newTrainer(be backends.Backend, cfg config.Finetune, j *job, enc *encoder.Encoder) (*trainer, error) {
-	ctx := context.New()
+	ctx := gctx.New()
 	// The same seed for every method: the head starts from the same weights
 	// and sees the same dropout masks, so methods differ only in the encoder.
 	if err := ctx.SetRNGStateFromSeed(j.seed * 1_000_003); err != nil {
@@ -82,28 +70,24 @@ func newTrainer(be backends.Backend, cfg config.Finetune, j *job, enc *encoder.E
 	}
 	mode := encoder.Frozen
 	switch j.method {
-	case Frozen:
+	case config.Frozen:
 		enc.Install(ctx, mode)
-	case Unfrozen:
+	case config.Unfrozen:
 		mode = encoder.Mode{Trainable: true, StepScale: cfg.EncoderStepScale}
 		enc.Install(ctx, mode)
 	}
-	modelFn := func(ctx *context.Context, images *Node) *Node {
+	modelFn := func(ctx *gctx.Context, images *Node) *Node {
 		return Classifier(ctx, images, j.method, enc, mode, cfg.Head, cfg.Dropout)
 	}
 	t := &trainer{ctx: ctx}
-	t.tr = train.NewTrainer(be, ctx.Checked(false), func(ctx *context.Context, _ any, in []*Node) []*Node {
+	t.tr = train.NewTrainer(be, ctx.Checked(false), func(ctx *gctx.Context, _ any, in []*Node) []*Node {
 		return []*Node{modelFn(ctx, in[0])}
 	}, losses.SparseCategoricalCrossEntropyLogits, optimizers.Adam().LearningRate(cfg.LearningRate).Done(), nil, nil)
 	var err error
-	t.predict, err = context.NewExec(be, ctx.Checked(false), func(ctx *context.Context, images *Node) *Node {
+	t.predict, err = gctx.NewExec(be, ctx.Checked(false), func(ctx *gctx.Context, images *Node) *Node {
 		return ArgMax(modelFn(ctx, images), -1)
 	})
 	return t, err
-}
-
-func images(s *data.Set) *tensors.Tensor {
-	return tensors.FromFlatDataAndDimensions(s.Images, s.Len(), data.Rows, data.Cols, 1)
 }
 
 func labels(s *data.Set) *tensors.Tensor {
@@ -119,7 +103,7 @@ func (t *trainer) predictAll(s *data.Set) ([]int, error) {
 	out := make([]int, 0, s.Len())
 	for from := 0; from < s.Len(); from += 1000 {
 		to := min(from+1000, s.Len())
-		res, err := t.predict.Exec(images(s.Slice(from, to)))
+		res, err := t.predict.Exec(engine.Images(s.Slice(from, to).Images))
 		if err != nil {
 			return nil, err
 		}
@@ -139,37 +123,17 @@ func (t *trainer) predictAll(s *data.Set) ([]int, error) {
 	return out, nil
 }
 
-// weights copies the trainable variables.
-func (t *trainer) weights() map[string]*tensors.Tensor {
-	out := map[string]*tensors.Tensor{}
-	for v := range t.ctx.IterVariables() {
-		if v.Trainable && v.HasValue() {
-			c, err := v.MustValue().Clone()
-			if err == nil {
-				out[v.ParameterName()] = c
-			}
-		}
+// weight returns a copy of one variable's values, or nil.
+func (t *trainer) weight(scope, name string) []float32 {
+	v := t.ctx.InspectVariable(scope, name)
+	if v == nil {
+		return nil
 	}
-	return out
-}
-
-func (t *trainer) setWeights(w map[string]*tensors.Tensor) error {
-	for v := range t.ctx.IterVariables() {
-		if val, ok := w[v.ParameterName()]; ok {
-			c, err := val.Clone()
-			if err != nil {
-				return err
-			}
-			if err := v.SetValue(c); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return tensors.MustCopyFlatData[float32](v.MustValue())
 }
 
 // describeVariables lists trainable and frozen variables, for the log.
-func describeVariables(ctx *context.Context) (trainable, frozen []string) {
+func describeVariables(ctx *gctx.Context) (trainable, frozen []string) {
 	for v := range ctx.IterVariables() {
 		// The model's own weights: not optimiser state, metrics or RNG.
 		if !strings.HasPrefix(v.Scope(), "/encoder/") && !strings.HasPrefix(v.Scope(), "/"+HeadScope+"/") {
@@ -188,45 +152,45 @@ func describeVariables(ctx *context.Context) (trainable, frozen []string) {
 }
 
 // runJob trains one classifier with early stopping on its held-out images
-// and scores it on the test set.
-func runJob(be backends.Backend, cfg config.Finetune, j *job, enc *encoder.Encoder, test *data.Set, log io.Writer, logVars bool) (*RunResult, *trainer, error) {
+// (engine.Loop: held-out accuracy, the best epoch's weights restored) and
+// scores it on the test set.
+func runJob(ctx context.Context, be backends.Backend, cfg config.Finetune, j *job, enc *encoder.Encoder, test *data.Set, log io.Writer, logVars bool) (*results.TransferRun, *trainer, error) {
 	start := time.Now()
 	t, err := newTrainer(be, cfg, j, enc)
 	if err != nil {
 		return nil, nil, err
 	}
-	r := &RunResult{Method: string(j.method), LabelsPerClass: j.n, Seed: j.seed, TrainImages: j.train.Len(), HeldOutImages: j.heldOut.Len()}
-	best := -1.0
-	var bestWeights map[string]*tensors.Tensor
+	r := &results.TransferRun{Method: j.method, LabelsPerClass: j.n, Seed: j.seed, TrainImages: j.train.Len(), HeldOutImages: j.heldOut.Len()}
+	var best engine.Weights
 	rng := data.NewRand(j.seed, 200)
-	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
-		perm := rng.Perm(j.train.Len())
-		for from := 0; from < len(perm); from += cfg.BatchSize {
-			b := j.train.Subset(perm[from:min(from+cfg.BatchSize, len(perm))])
-			if _, err := t.tr.TrainStep(nil, []*tensors.Tensor{images(b)}, []*tensors.Tensor{labels(b)}); err != nil {
-				return nil, nil, err
+	var perm []int
+	loop := &engine.Loop{
+		Name: layout.Finetune, Epochs: cfg.Epochs, Steps: (j.train.Len() + cfg.BatchSize - 1) / cfg.BatchSize,
+		Patience: cfg.Patience, Maximize: true,
+		StartEpoch: func(int, *engine.Progress) error { perm = rng.Perm(j.train.Len()); return nil },
+		Step: func(_, step int) error {
+			b := j.train.Subset(perm[step*cfg.BatchSize : min((step+1)*cfg.BatchSize, len(perm))])
+			_, err := t.tr.TrainStep(nil, []*tensors.Tensor{engine.Images(b.Images)}, []*tensors.Tensor{labels(b)})
+			return err
+		},
+		Score: func(epoch int) (float64, bool, error) {
+			if epoch == 0 && logVars {
+				tv, fv := describeVariables(t.ctx)
+				fmt.Fprintf(log, "%s: trainable: %s\n%s: frozen: %s\n", j.method, strings.Join(tv, ", "), j.method, orNone(fv))
 			}
-		}
-		if epoch == 1 && logVars {
-			tv, fv := describeVariables(t.ctx)
-			fmt.Fprintf(log, "%s: trainable: %s\n%s: frozen: %s\n", j.method, strings.Join(tv, ", "), j.method, orNone(fv))
-		}
-		pred, err := t.predictAll(j.heldOut)
-		if err != nil {
-			return nil, nil, err
-		}
-		acc := accuracy(pred, j.heldOut.Labels)
-		r.Epochs = epoch
-		if acc > best {
-			best, r.BestEpoch, bestWeights = acc, epoch, t.weights()
-		} else if cfg.Patience > 0 && epoch-r.BestEpoch >= cfg.Patience {
-			break
-		}
+			pred, err := t.predictAll(j.heldOut)
+			return accuracy(pred, j.heldOut.Labels), true, err
+		},
+		Improved: func(*engine.Progress) error { best = engine.Snapshot(t.ctx); return nil },
 	}
-	if err := t.setWeights(bestWeights); err != nil {
+	var p engine.Progress
+	if err := loop.Run(ctx, &p); err != nil {
 		return nil, nil, err
 	}
-	r.HeldOutAcc = best
+	r.Epochs, r.BestEpoch, r.HeldOutAcc = p.Epoch, p.BestEpoch, p.Best
+	if err := engine.Restore(t.ctx, best); err != nil {
+		return nil, nil, err
+	}
 	pred, err := t.predictAll(test)
 	if err != nil {
 		return nil, nil, err
@@ -256,8 +220,8 @@ func accuracy(pred, truth []int) float64 {
 
 // macroF1 is the unweighted mean of the per-class F1 scores (a class never
 // predicted nor present counts as 0), with the confusion matrix.
-func macroF1(pred, truth []int) (float64, [data.Classes][data.Classes]int) {
-	var cm [data.Classes][data.Classes]int
+func macroF1(pred, truth []int) (float64, results.Confusion) {
+	var cm results.Confusion
 	for i, p := range pred {
 		cm[truth[i]][p]++
 	}

@@ -1,6 +1,8 @@
 package model
 
 import (
+	"fmt"
+
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/layers/activations"
@@ -16,6 +18,17 @@ const (
 	DecoderScope = "decoder"
 )
 
+// The seed paper's architecture (table "Slika 3.1"), the one place it is
+// written: the encoder's convolution blocks (3x3 "same" convolution + ReLU
+// + 2x2 max pooling, by filters) and the decoder's transposed convolutions.
+var (
+	EncoderFilters = []int{16, 32, 64}
+	DecoderLayers  = []Deconv{{Filters: 32, Kernel: 3, Stride: 2}, {Filters: 16, Kernel: 2, Stride: 2}, {Filters: 1, Kernel: 2, Stride: 2}}
+)
+
+// Deconv is one transposed convolution of the decoder, followed by ReLU.
+type Deconv struct{ Filters, Kernel, Stride int }
+
 // Encoder maps images [B, 28, 28, 1] to codes [B, 576]: three blocks of
 // 3x3 "same" convolution (16, 32, 64 filters) + ReLU + 2x2 max-pooling
 // (28 -> 14 -> 7 -> 3), flattened channel-major (64 x 3 x 3, as PyTorch's
@@ -27,14 +40,15 @@ func Encoder(ctx *context.Context, images *Node) *Node {
 	ctx = ctx.In(EncoderScope)
 	b := images.Shape().Dimensions[0]
 	images.AssertDims(b, ImageSize, ImageSize, 1)
-	x := ConvBlock(ctx.In("conv1"), images, 16)
-	x.AssertDims(b, 14, 14, 16)
-	x = ConvBlock(ctx.In("conv2"), x, 32)
-	x.AssertDims(b, 7, 7, 32)
-	x = ConvBlock(ctx.In("conv3"), x, 64)
+	x, size := images, ImageSize
+	for i, filters := range EncoderFilters {
+		scope := ctx.In(fmt.Sprintf("conv%d", i+1))
+		x, size = ConvBlock(scope, x, filters), size/2
+		x.AssertDims(b, size, size, filters)
+		record(scope, x, fmt.Sprintf("Conv2d 3x3, %d, same + ReLU + MaxPool 2", filters))
+	}
 	x.AssertDims(b, 3, 3, 64)
-	codes := Reshape(TransposeAllAxes(x, 0, 3, 1, 2), b, CodeSize)
-	return codes
+	return Reshape(TransposeAllAxes(x, 0, 3, 1, 2), b, CodeSize)
 }
 
 // Decoder maps codes [B, 576] back to images [B, 28, 28, 1]: transposed
@@ -45,11 +59,14 @@ func Decoder(ctx *context.Context, codes *Node) *Node {
 	b := codes.Shape().Dimensions[0]
 	codes.AssertDims(b, CodeSize)
 	x := TransposeAllAxes(Reshape(codes, b, 64, 3, 3), 0, 2, 3, 1)
-	x = activations.Relu(ConvTranspose2D(ctx.In("deconv1"), x, 32, 3, 2, 0, 0))
-	x.AssertDims(b, 7, 7, 32)
-	x = activations.Relu(ConvTranspose2D(ctx.In("deconv2"), x, 16, 2, 2, 0, 0))
-	x.AssertDims(b, 14, 14, 16)
-	x = activations.Relu(ConvTranspose2D(ctx.In("deconv3"), x, 1, 2, 2, 0, 0))
+	size := 3
+	for i, l := range DecoderLayers {
+		scope := ctx.In(fmt.Sprintf("deconv%d", i+1))
+		x = activations.Relu(ConvTranspose2D(scope, x, l.Filters, l.Kernel, l.Stride, 0, 0))
+		size = (size-1)*l.Stride + l.Kernel
+		x.AssertDims(b, size, size, l.Filters)
+		record(scope, x, fmt.Sprintf("ConvTranspose2d %dx%d, stride %d, %d + ReLU", l.Kernel, l.Kernel, l.Stride, l.Filters))
+	}
 	x.AssertDims(b, ImageSize, ImageSize, 1)
 	return x
 }

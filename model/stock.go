@@ -1,6 +1,8 @@
 package model
 
 import (
+	"fmt"
+
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/layers"
@@ -17,8 +19,8 @@ import (
 func StockAutoencoder(ctx *context.Context, images *Node) *Node {
 	ctx.SetParam(ParamStock, true)
 	x := images
-	for i, filters := range []int{16, 32, 64} {
-		x = layers.Convolution(ctx.In(EncoderScope).In([]string{"conv1", "conv2", "conv3"}[i]), x).
+	for i, filters := range EncoderFilters {
+		x = layers.Convolution(ctx.In(EncoderScope).In(fmt.Sprintf("conv%d", i+1)), x).
 			Filters(filters).KernelSize(3).PadSame().Done()
 		x = MaxPool(activations.Relu(x)).Window(2).Done()
 	}

@@ -4,31 +4,79 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+
+	"github.com/hourglass-ml/hourglass/backend"
 )
 
 // Layer is one row of the model summary.
 type Layer struct {
-	Name   string
+	Scope  string // the layer's variable scope, e.g. "/encoder/conv1"
+	Name   string // what the layer is, as the paper's table writes it
 	Output string // channels x height x width, as the paper writes it
-	Params int
+	Params int    // values in the variables created in Scope
 }
 
-// Summary lists the seed model's layers as the paper's table "Slika 3.1"
-// does. The counts are computed from the layer shapes, the same shapes
-// Encoder and Decoder create variables with.
-func Summary() []Layer {
-	conv := func(cin, cout, k int) int { return k*k*cin*cout + cout }
-	return []Layer{
-		{"Conv2d 3x3, 16, same + ReLU + MaxPool 2", "16x14x14", conv(1, 16, 3)},
-		{"Conv2d 3x3, 32, same + ReLU + MaxPool 2", "32x7x7", conv(16, 32, 3)},
-		{"Conv2d 3x3, 64, same + ReLU + MaxPool 2", "64x3x3", conv(32, 64, 3)},
-		{"ConvTranspose2d 3x3, stride 2, 32 + ReLU", "32x7x7", conv(64, 32, 3)},
-		{"ConvTranspose2d 2x2, stride 2, 16 + ReLU", "16x14x14", conv(32, 16, 2)},
-		{"ConvTranspose2d 2x2, stride 2, 1 + ReLU", "1x28x28", conv(16, 1, 2)},
+// paramTrace holds the *trace that record appends to while Summary builds
+// the model.
+const paramTrace = "hourglass_summary_trace"
+
+type trace struct{ layers []Layer }
+
+// record notes a layer's output shape when the model is built for Summary.
+func record(ctx *context.Context, x *Node, name string) {
+	t := context.GetParamOr[*trace](ctx, paramTrace, nil)
+	if t == nil {
+		return
 	}
+	d := x.Shape().Dimensions // NHWC
+	t.layers = append(t.layers, Layer{Scope: ctx.Scope(), Name: name, Output: fmt.Sprintf("%dx%dx%d", d[3], d[1], d[2])})
 }
 
-// TotalParams sums the parameters of Summary.
+// Summary builds the autoencoder's graph (without running it) and lists
+// its layers as the paper's table "Slika 3.1" does: output shapes from the
+// built graph, parameter counts from the variables the build created.
+func Summary() ([]Layer, error) {
+	be, err := backend.New("go")
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.New()
+	t := &trace{}
+	ctx.SetParam(paramTrace, t)
+	err = building(func() {
+		g := NewGraph(be, "summary")
+		Autoencoder(ctx, Parameter(g, "images", shapes.Make(dtypes.Float32, 1, ImageSize, ImageSize, 1)))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("building the model: %w", err)
+	}
+	perScope := map[string]int{}
+	for v := range ctx.IterVariables() {
+		if v.Trainable {
+			perScope[v.Scope()] += v.Shape().Size()
+		}
+	}
+	for i := range t.layers {
+		t.layers[i].Params = perScope[t.layers[i].Scope]
+	}
+	return t.layers, nil
+}
+
+// Parameters is the autoencoder's number of trainable values (43,889).
+func Parameters() int {
+	layers, err := Summary()
+	if err != nil {
+		panic(err) // the pure-Go backend is compiled in; building the seed model cannot fail
+	}
+	return TotalParams(layers)
+}
+
+// TotalParams sums the parameters of a summary.
 func TotalParams(layers []Layer) int {
 	n := 0
 	for _, l := range layers {
@@ -54,4 +102,40 @@ func thousands(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// EncoderShapes builds the encoder and returns the shape of each variable
+// it creates, by parameter name ("/encoder/conv1/weights" -> [3 3 1 16]):
+// what a checkpoint must hold to be this model's encoder.
+func EncoderShapes() (map[string][]int, error) {
+	be, err := backend.New("go")
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.New()
+	err = building(func() {
+		Encoder(ctx, Parameter(NewGraph(be, "shapes"), "images", shapes.Make(dtypes.Float32, 1, ImageSize, ImageSize, 1)))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("building the encoder: %w", err)
+	}
+	out := map[string][]int{}
+	for v := range ctx.IterVariables() {
+		if v.Trainable {
+			out[v.ParameterName()] = v.Shape().Dimensions
+		}
+	}
+	return out, nil
+}
+
+// building runs f, turning a panic of graph building (GoMLX reports build
+// errors by panicking) into an error.
+func building(f func()) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	f()
+	return nil
 }

@@ -1,5 +1,7 @@
-// Package pretrain trains the seed autoencoder without labels: per-pixel
-// MSE, Adam, minibatches, validation after every epoch, the test set at the
-// end. Engine is the model with its optimiser; Run (the `hourglass
-// pretrain` stage) drives it from an experiment configuration.
+// Package pretrain is the `hourglass pretrain` stage: it trains the seed
+// autoencoder without labels (per-pixel MSE, Adam, minibatches), validates
+// after every epoch, evaluates the test set at the end, and writes
+// checkpoints, curves, reconstructions and a summary (paths in layout).
+// The model runtime it drives is package engine; the epoch loop with early
+// stopping is engine.Loop.
 package pretrain

@@ -6,24 +6,13 @@ import (
 	"strconv"
 
 	"github.com/hourglass-ml/hourglass/internal/atomicfile"
+	"github.com/hourglass-ml/hourglass/results"
 )
 
-// EpochMetrics is one row of metrics.csv.
-type EpochMetrics struct {
-	Epoch        int     `json:"epoch"`
-	TrainLoss    float64 `json:"train_loss"`
-	ValLoss      float64 `json:"val_loss"`
-	Seconds      float64 `json:"seconds"`
-	LearningRate float64 `json:"learning_rate"`
-}
-
-// MetricsColumns are metrics.csv's header.
-var MetricsColumns = []string{"epoch", "train_loss", "val_loss", "seconds", "learning_rate"}
-
-func writeMetrics(csvPath, jsonPath string, h []EpochMetrics) error {
+func writeMetrics(csvPath, jsonPath string, h []results.EpochMetrics) error {
 	err := atomicfile.Write(csvPath, func(w io.Writer) error {
 		cw := csv.NewWriter(w)
-		cw.Write(MetricsColumns)
+		cw.Write(results.MetricsColumns)
 		for _, m := range h {
 			cw.Write([]string{strconv.Itoa(m.Epoch), ftoa(m.TrainLoss), ftoa(m.ValLoss), ftoa(m.Seconds), ftoa(m.LearningRate)})
 		}
@@ -37,25 +26,3 @@ func writeMetrics(csvPath, jsonPath string, h []EpochMetrics) error {
 }
 
 func ftoa(f float64) string { return strconv.FormatFloat(f, 'g', 8, 64) }
-
-// Summary is summary.json: what a run achieved.
-type Summary struct {
-	Epochs        int     `json:"epochs"`
-	FinalTrain    float64 `json:"final_train_loss"`
-	FinalVal      float64 `json:"final_val_loss"`
-	BestVal       float64 `json:"best_val_loss"`
-	BestEpoch     int     `json:"best_epoch"`
-	TestMSE       float64 `json:"test_mse"`
-	StoppedEarly  bool    `json:"stopped_early"`
-	WallSeconds   float64 `json:"wall_seconds"`
-	Parameters    int     `json:"parameters"`
-	Backend       string  `json:"backend"`
-	InitSeed      int64   `json:"init_seed"`
-	TrainImages   int     `json:"train_images"`
-	ValImages     int     `json:"validation_images"`
-	TestImages    int     `json:"test_images"`
-	BatchSize     int     `json:"batch_size"`
-	LearningRate  float64 `json:"learning_rate"`
-	Schedule      string  `json:"schedule"`
-	CheckpointDir string  `json:"checkpoint"`
-}

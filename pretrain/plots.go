@@ -14,11 +14,12 @@ import (
 	"github.com/hourglass-ml/hourglass/data"
 	"github.com/hourglass-ml/hourglass/internal/atomicfile"
 	"github.com/hourglass-ml/hourglass/internal/plotfile"
+	"github.com/hourglass-ml/hourglass/results"
 )
 
 // writeLossPlot draws train and validation loss per epoch (the paper's
 // Figure 3.2).
-func writeLossPlot(path string, h []EpochMetrics) error {
+func writeLossPlot(path string, h []results.EpochMetrics) error {
 	p := plot.New()
 	p.Title.Text = "Autoencoder loss (per-pixel MSE)"
 	p.X.Label.Text = "epoch"

@@ -4,95 +4,71 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"reflect"
 	"time"
 
-	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 
-	"github.com/hourglass-ml/hourglass/backend"
 	"github.com/hourglass-ml/hourglass/config"
 	"github.com/hourglass-ml/hourglass/data"
+	"github.com/hourglass-ml/hourglass/engine"
 	"github.com/hourglass-ml/hourglass/internal/atomicfile"
-	"github.com/hourglass-ml/hourglass/internal/outdir"
 	"github.com/hourglass-ml/hourglass/internal/progress"
+	"github.com/hourglass-ml/hourglass/layout"
 	"github.com/hourglass-ml/hourglass/model"
+	"github.com/hourglass-ml/hourglass/results"
+	"github.com/hourglass-ml/hourglass/stage"
 )
-
-// Options are how a run is driven, beside its configuration.
-type Options struct {
-	// Restart discards an existing checkpoint instead of resuming from it.
-	Restart bool
-	// Log receives progress: a bar on a terminal, plain lines otherwise.
-	// nil discards it.
-	Log io.Writer
-	// Splits, when set, is used instead of loading the data (tests).
-	Splits *data.Splits
-	// LookupEnv finds HOURGLASS_DATA; nil means the process environment.
-	LookupEnv func(string) (string, bool)
-	// StopAfterSteps, when > 0, stops (as an interrupt would) after that
-	// many steps of this session: tests use it to interrupt at a known point.
-	StopAfterSteps int
-}
 
 // ErrInterrupted is returned when ctx is cancelled (Ctrl-C, SIGTERM): the
 // run saved its state and can be resumed by running it again.
-var ErrInterrupted = errors.New("pretraining interrupted")
+var ErrInterrupted = engine.ErrInterrupted
 
 // ErrNotFinite is returned when the loss becomes NaN or infinite.
 var ErrNotFinite = errors.New("loss is not finite")
 
-// Dir is the stage's output folder for a configuration.
-func Dir(cfg *config.Config) string { return filepath.Join(cfg.OutputDir, "pretrain") }
+// State is where training stands; it is saved with every checkpoint.
+type State struct {
+	engine.Progress
+	InitSeed   int64                  `json:"init_seed"`   // seed the weights were drawn with
+	StepLosses float64                `json:"step_losses"` // sum of this epoch's step losses so far
+	StepImages int                    `json:"step_images"` // images in that sum
+	Seconds    float64                `json:"seconds"`     // training time before this session
+	History    []results.EpochMetrics `json:"history"`
+}
 
-// Run trains the autoencoder as cfg says and writes everything into
-// <output_dir>/pretrain. A previous run's checkpoint is resumed unless
-// o.Restart is set.
-func Run(ctx context.Context, cfg *config.Config, o Options) (*Summary, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	if o.Log == nil {
-		o.Log = io.Discard
-	}
-	dir := Dir(cfg)
-	lock, err := outdir.Open(dir)
-	if err != nil {
-		return nil, err
-	}
-	defer lock.Release()
-	if o.Restart {
-		for _, d := range []string{LastCheckpoint, BestCheckpoint} {
-			os.RemoveAll(filepath.Join(dir, d))
-			os.RemoveAll(filepath.Join(dir, d+".old"))
+// Run trains the autoencoder as cfg says and writes everything into the
+// pretrain folder. A previous run's checkpoint is resumed unless
+// env.Restart is set.
+func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Pretraining, error) {
+	p, err := stage.Prepare(layout.Pretrain, cfg, env, stage.Options{Backend: true, Check: func(string) error {
+		run := layout.At(cfg.OutputDir)
+		if env.Restart {
+			for _, d := range []string{run.LastCheckpoint(), run.BestCheckpoint()} {
+				os.RemoveAll(d)
+				os.RemoveAll(d + ".old")
+			}
 		}
-	}
-	if err := checkResumable(dir, cfg); err != nil {
-		return nil, err
-	}
-	splits, err := data.Use(o.Splits, cfg.Data, cfg.Seed, o.LookupEnv)
+		return checkResumable(run, cfg)
+	}})
 	if err != nil {
 		return nil, err
 	}
-	be, err := backend.New(cfg.Backend)
-	if err != nil {
-		return nil, err
-	}
-	if err := cfg.Save(filepath.Join(dir, "config.yaml")); err != nil {
-		return nil, err
-	}
-	r := &runner{cfg: cfg, o: o, dir: dir, splits: splits, be: be}
+	defer p.Release()
+	r := &runner{cfg: cfg, p: p}
 	if err := r.start(); err != nil {
 		return nil, err
 	}
 	return r.train(ctx)
 }
 
-// trainingKeys are the sections whose change makes a checkpoint
+// Stage is pretraining as a pipeline stage.
+var Stage = stage.Define(layout.Pretrain, nil,
+	func(cfg *config.Config) any { return cfg.Pretrain }, Run)
+
+// trainingKeys are the settings whose change makes a checkpoint
 // incompatible (epochs and patience may change to extend a run).
 func trainingKeys(c *config.Config) any {
 	p := c.Pretrain
@@ -105,11 +81,12 @@ func trainingKeys(c *config.Config) any {
 }
 
 // checkResumable refuses to resume a checkpoint made with other settings.
-func checkResumable(dir string, cfg *config.Config) error {
-	if _, ok := checkpointPath(filepath.Join(dir, LastCheckpoint)); !ok {
+func checkResumable(run layout.Run, cfg *config.Config) error {
+	if _, ok := layout.CheckpointPath(run.LastCheckpoint()); !ok {
 		return nil
 	}
-	prev, err := config.Load(config.Options{File: filepath.Join(dir, "config.yaml"), LookupEnv: func(string) (string, bool) { return "", false }})
+	dir := run.StageDir(layout.Pretrain)
+	prev, err := config.Load(config.Options{File: run.Config(layout.Pretrain), LookupEnv: func(string) (string, bool) { return "", false }})
 	if err != nil {
 		return fmt.Errorf("cannot resume %s: its config.yaml: %w (rerun with --restart to start over)", dir, err)
 	}
@@ -122,37 +99,34 @@ func checkResumable(dir string, cfg *config.Config) error {
 
 // runner holds one run's moving parts.
 type runner struct {
-	be     backends.Backend
-	cfg    *config.Config
-	o      Options
-	dir    string
-	splits *data.Splits
-	e      *Engine
-	st     *State
-	best   map[string]*tensors.Tensor // best weights, in memory
+	cfg  *config.Config
+	p    *stage.Prepared
+	e    *engine.Engine
+	st   *State
+	best engine.Weights // best weights, in memory
 }
 
-func (r *runner) engineOptions(seed int64) EngineOptions {
+func (r *runner) engineOptions(seed int64) engine.Options {
 	p := r.cfg.Pretrain
-	return EngineOptions{Seed: seed, LearningRate: p.LearningRate, Beta1: p.Beta1, Beta2: p.Beta2, Epsilon: p.Epsilon}
+	return engine.Options{Seed: seed, LearningRate: p.LearningRate, Beta1: p.Beta1, Beta2: p.Beta2, Epsilon: p.Epsilon}
 }
 
 // start resumes from the last checkpoint or draws fresh weights.
 func (r *runner) start() error {
-	last := filepath.Join(r.dir, LastCheckpoint)
-	if path, ok := checkpointPath(last); ok {
-		st, err := readState(path) // first: the engine needs the seed its weights were drawn with
-		if err != nil {
+	if path, ok := layout.CheckpointPath(r.p.Run.LastCheckpoint()); ok {
+		st := &State{}
+		if err := engine.ReadState(path, st); err != nil { // first: the engine needs the seed its weights were drawn with
 			return err
 		}
-		if r.e, err = NewEngine(r.be, r.engineOptions(st.InitSeed)); err != nil {
+		var err error
+		if r.e, err = engine.New(r.p.Backend, r.engineOptions(st.InitSeed)); err != nil {
 			return err
 		}
-		if err := attachCheckpoint(r.e, path); err != nil {
+		if err := engine.Attach(r.e.Ctx, path); err != nil {
 			return err
 		}
 		r.st = st
-		fmt.Fprintf(r.o.Log, "resuming %s at epoch %d, step %d\n", r.dir, st.Epoch+1, st.Step)
+		fmt.Fprintf(r.p.Log, "resuming %s at epoch %d, step %d\n", r.p.Dir, st.Epoch+1, st.Step)
 		return r.loadBest()
 	}
 	seed, err := r.liveInit()
@@ -168,10 +142,10 @@ func (r *runner) start() error {
 // PyTorch's initialisation the final ReLU starts dead for some seeds, and
 // then no gradient ever flows.
 func (r *runner) liveInit() (int64, error) {
-	sample := Images(r.splits.Train.Slice(0, min(64, r.splits.Train.Len())).Images)
+	sample := engine.Images(r.p.Splits.Train.Slice(0, min(64, r.p.Splits.Train.Len())).Images)
 	for try := int64(0); try < 20; try++ {
 		seed := r.cfg.Seed + try*1_000_003
-		e, err := NewEngine(r.be, r.engineOptions(seed))
+		e, err := engine.New(r.p.Backend, r.engineOptions(seed))
 		if err != nil {
 			return 0, err
 		}
@@ -182,7 +156,7 @@ func (r *runner) liveInit() (int64, error) {
 		if anyPositive(tensors.MustCopyFlatData[float32](out)) {
 			r.e = e
 			if try > 0 {
-				fmt.Fprintf(r.o.Log, "initialisation with seed %d had a dead output layer (all-zero reconstructions); using seed %d\n", r.cfg.Seed, seed)
+				fmt.Fprintf(r.p.Log, "initialisation with seed %d had a dead output layer (all-zero reconstructions); using seed %d\n", r.cfg.Seed, seed)
 			}
 			return seed, nil
 		}
@@ -201,19 +175,19 @@ func anyPositive(xs []float32) bool {
 
 // loadBest reads the best checkpoint's weights into memory, if any.
 func (r *runner) loadBest() error {
-	p, ok := checkpointPath(filepath.Join(r.dir, BestCheckpoint))
+	p, ok := layout.CheckpointPath(r.p.Run.BestCheckpoint())
 	if !ok {
 		return nil
 	}
-	e, err := NewEngine(r.be, r.engineOptions(r.st.InitSeed))
+	e, err := engine.New(r.p.Backend, r.engineOptions(r.st.InitSeed))
 	if err != nil {
 		return err
 	}
-	if err := attachCheckpoint(e, p); err != nil {
+	if err := engine.Attach(e.Ctx, p); err != nil {
 		return err
 	}
 	// Build a graph so the lazily loaded variables exist.
-	if _, err := e.Loss(Images(r.splits.Validation.Slice(0, 1).Images)); err != nil {
+	if _, err := e.Loss(engine.Images(r.p.Splits.Validation.Slice(0, 1).Images)); err != nil {
 		return err
 	}
 	r.best = e.Weights()
@@ -229,146 +203,144 @@ func (r *runner) learningRate(t, total int) float64 {
 	return lr
 }
 
-func (r *runner) train(ctx context.Context) (*Summary, error) {
+func (r *runner) train(ctx context.Context) (*results.Pretraining, error) {
 	p := r.cfg.Pretrain
-	train := r.splits.Train
+	train := r.p.Splits.Train
 	if train.Len() == 0 {
 		return nil, fmt.Errorf("the training split is empty")
 	}
 	steps := (train.Len() + p.BatchSize - 1) / p.BatchSize
-	total := p.Epochs * steps
-	sessionSteps := 0
-	for epoch := r.st.Epoch; epoch < p.Epochs && !r.st.StoppedEarly; epoch++ {
-		perm := data.NewRand(r.cfg.Seed, 100+uint64(epoch)).Perm(train.Len())
-		bar := progress.New(r.o.Log, fmt.Sprintf("epoch %d/%d", epoch+1, p.Epochs), int64(steps), " steps")
-		bar.Add(int64(r.st.Step))
-		epochStart := time.Now()
-		r0 := r.st.Step // steps of this epoch done before this session
-		lr := 0.0
-		for step := r.st.Step; step < steps; step++ {
-			if err := ctx.Err(); err != nil || (r.o.StopAfterSteps > 0 && sessionSteps >= r.o.StopAfterSteps) {
-				bar.Finish()
-				r.st.Seconds += time.Since(epochStart).Seconds() // this session's part of the epoch
-				return nil, r.interrupt(epoch, step)
-			}
-			lr = r.learningRate(epoch*steps+step, total)
+	var (
+		perm       []int
+		bar        *progress.Bar
+		epochStart time.Time
+		first, lr  = 0, 0.0
+	)
+	loop := &engine.Loop{
+		Name: layout.Pretrain, Epochs: p.Epochs, Steps: steps, Patience: p.Patience,
+		StartEpoch: func(epoch int, pr *engine.Progress) error {
+			perm = data.NewRand(r.cfg.Seed, 100+uint64(epoch)).Perm(train.Len())
+			bar = progress.New(r.p.Log, fmt.Sprintf("epoch %d/%d", epoch+1, p.Epochs), int64(steps), " steps")
+			bar.Add(int64(pr.Step))
+			epochStart, first = time.Now(), pr.Step
+			return nil
+		},
+		Step: func(epoch, step int) error {
+			lr = r.learningRate(epoch*steps+step, p.Epochs*steps)
 			if err := r.e.SetLearningRate(lr); err != nil {
-				return nil, err
+				return err
 			}
 			idx := perm[step*p.BatchSize : min((step+1)*p.BatchSize, train.Len())]
-			loss, err := r.e.TrainStep(Images(train.Subset(idx).Images))
+			loss, err := r.e.TrainStep(engine.Images(train.Subset(idx).Images))
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if math.IsNaN(loss) || math.IsInf(loss, 0) {
 				bar.Finish()
-				return nil, fmt.Errorf("%w: the loss became %v at epoch %d, step %d (learning rate %g); "+
+				return fmt.Errorf("%w: the loss became %v at epoch %d, step %d (learning rate %g); "+
 					"the last good checkpoint is kept in %s: try a lower pretrain.learning_rate, e.g. --set pretrain.learning_rate=%g, and --restart",
-					ErrNotFinite, loss, epoch+1, step+1, lr, filepath.Join(r.dir, LastCheckpoint), p.LearningRate/10)
+					ErrNotFinite, loss, epoch+1, step+1, lr, r.p.Run.LastCheckpoint(), p.LearningRate/10)
 			}
-			r.st.Step = step + 1
 			r.st.StepLosses += loss * float64(len(idx))
 			r.st.StepImages += len(idx)
-			sessionSteps++
 			el := time.Since(epochStart).Seconds()
-			bar.SetStatus(fmt.Sprintf("loss %.5f, %.0f img/s", loss, float64((step+1-r0)*p.BatchSize)/max(el, 1e-9)))
+			bar.SetStatus(fmt.Sprintf("loss %.5f, %.0f img/s", loss, float64((step+1-first)*p.BatchSize)/max(el, 1e-9)))
 			bar.Add(1)
-		}
-		bar.Finish()
-		val, err := r.e.MeanLoss(r.splits.Validation, 1000)
-		if err != nil {
-			return nil, err
-		}
-		m := EpochMetrics{Epoch: epoch + 1, TrainLoss: r.st.StepLosses / float64(max(r.st.StepImages, 1)), ValLoss: val,
-			Seconds: time.Since(epochStart).Seconds(), LearningRate: lr}
-		r.st.History = append(r.st.History, m)
-		r.st.Epoch, r.st.Step, r.st.StepLosses, r.st.StepImages = epoch+1, 0, 0, 0
-		fmt.Fprintf(r.o.Log, "epoch %d/%d: train loss %.5f, validation loss %.5f (%.0fs)\n", m.Epoch, p.Epochs, m.TrainLoss, m.ValLoss, m.Seconds)
-		if r.splits.Validation.Len() > 0 && (r.st.BestEpoch == 0 || val < r.st.BestVal) {
-			r.st.BestVal, r.st.BestEpoch = val, epoch+1
-			r.best = r.e.Weights()
-			if err := saveCheckpoint(r.e, filepath.Join(r.dir, BestCheckpoint), r.st); err != nil {
-				return nil, err
+			return nil
+		},
+		Score: func(epoch int) (float64, bool, error) {
+			bar.Finish()
+			val, err := r.e.MeanLoss(r.p.Splits.Validation, 1000)
+			if err != nil {
+				return 0, false, err
 			}
-		}
-		if shouldStop(epoch+1, r.st.BestEpoch, p.Patience) {
-			fmt.Fprintf(r.o.Log, "early stopping: validation loss has not improved for %d epochs (best %.5f at epoch %d)\n",
-				p.Patience, r.st.BestVal, r.st.BestEpoch)
-			r.st.StoppedEarly = true
-		}
-		r.st.Seconds += time.Since(epochStart).Seconds()
-		if err := r.saveEpoch(); err != nil {
-			return nil, err
-		}
+			m := results.EpochMetrics{Epoch: epoch + 1, TrainLoss: r.st.StepLosses / float64(max(r.st.StepImages, 1)), ValLoss: val,
+				Seconds: time.Since(epochStart).Seconds(), LearningRate: lr}
+			r.st.History = append(r.st.History, m)
+			r.st.StepLosses, r.st.StepImages = 0, 0
+			fmt.Fprintf(r.p.Log, "epoch %d/%d: train loss %.5f, validation loss %.5f (%.0fs)\n", m.Epoch, p.Epochs, m.TrainLoss, m.ValLoss, m.Seconds)
+			return val, r.p.Splits.Validation.Len() > 0, nil
+		},
+		Improved: func(pr *engine.Progress) error {
+			r.best = r.e.Weights()
+			r.st.Progress = *pr
+			return engine.SaveCheckpoint(r.e.Ctx, r.p.Run.BestCheckpoint(), r.st)
+		},
+		EndEpoch: func(pr *engine.Progress) error {
+			r.st.Progress = *pr
+			if pr.StoppedEarly {
+				fmt.Fprintf(r.p.Log, "early stopping: validation loss has not improved for %d epochs (best %.5f at epoch %d)\n",
+					p.Patience, pr.Best, pr.BestEpoch)
+			}
+			r.st.Seconds += time.Since(epochStart).Seconds()
+			return r.saveEpoch()
+		},
+		Interrupted: func(pr *engine.Progress) error {
+			bar.Finish()
+			r.st.Progress = *pr
+			r.st.Seconds += time.Since(epochStart).Seconds() // this session's part of the epoch
+			if err := engine.SaveCheckpoint(r.e.Ctx, r.p.Run.LastCheckpoint(), r.st); err != nil {
+				return fmt.Errorf("interrupted, and saving the checkpoint failed: %w", err)
+			}
+			return fmt.Errorf("pretraining %w at epoch %d, step %d; state saved in %s: run the same command again to resume",
+				ErrInterrupted, pr.Epoch+1, pr.Step, r.p.Run.LastCheckpoint())
+		},
 	}
+	pr := r.st.Progress
+	if err := loop.Run(ctx, &pr); err != nil {
+		return nil, err
+	}
+	r.st.Progress = pr
 	return r.finish()
-}
-
-// shouldStop says whether early stopping ends training after epoch (1-based):
-// patience epochs have passed without a new best validation loss.
-func shouldStop(epoch, bestEpoch, patience int) bool {
-	return patience > 0 && bestEpoch > 0 && epoch-bestEpoch >= patience
-}
-
-// interrupt saves the position and returns ErrInterrupted.
-func (r *runner) interrupt(epoch, step int) error {
-	r.st.Epoch, r.st.Step = epoch, step
-	if err := saveCheckpoint(r.e, filepath.Join(r.dir, LastCheckpoint), r.st); err != nil {
-		return fmt.Errorf("interrupted, and saving the checkpoint failed: %w", err)
-	}
-	return fmt.Errorf("%w at epoch %d, step %d; state saved in %s: run the same command again to resume",
-		ErrInterrupted, epoch+1, step, filepath.Join(r.dir, LastCheckpoint))
 }
 
 // saveEpoch writes the last checkpoint, metrics and loss plot.
 func (r *runner) saveEpoch() error {
-	if err := saveCheckpoint(r.e, filepath.Join(r.dir, LastCheckpoint), r.st); err != nil {
+	run := r.p.Run
+	if err := engine.SaveCheckpoint(r.e.Ctx, run.LastCheckpoint(), r.st); err != nil {
 		return err
 	}
-	if err := writeMetrics(filepath.Join(r.dir, "metrics.csv"), filepath.Join(r.dir, "metrics.json"), r.st.History); err != nil {
+	if err := writeMetrics(run.MetricsCSV(), run.MetricsJSON(), r.st.History); err != nil {
 		return err
 	}
-	return writeLossPlot(filepath.Join(r.dir, "loss.png"), r.st.History)
+	return writeLossPlot(run.LossPlot(), r.st.History)
 }
 
 // finish restores the best weights when early stopping is on, evaluates the
-// test set and writes the reconstructions and summary.
-func (r *runner) finish() (*Summary, error) {
-	p := r.cfg.Pretrain
+// test set and writes the reconstructions, the model checkpoint and the
+// summary.
+func (r *runner) finish() (*results.Pretraining, error) {
+	p, run := r.cfg.Pretrain, r.p.Run
 	if p.Patience > 0 && r.best != nil {
 		if err := r.e.SetWeights(r.best); err != nil {
 			return nil, err
 		}
 	}
-	test, err := r.e.MeanLoss(r.splits.Test, 1000)
+	test, err := r.e.MeanLoss(r.p.Splits.Test, 1000)
 	if err != nil {
 		return nil, err
 	}
-	if n := min(p.Reconstructions, r.splits.Test.Len()); n > 0 {
-		orig := r.splits.Test.Slice(0, n).Images
-		rec, err := r.e.Reconstruct(Images(orig))
+	if n := min(p.Reconstructions, r.p.Splits.Test.Len()); n > 0 {
+		orig := r.p.Splits.Test.Slice(0, n).Images
+		rec, err := r.e.Reconstruct(engine.Images(orig))
 		if err != nil {
 			return nil, err
 		}
-		if err := writeReconstructions(filepath.Join(r.dir, "reconstructions.png"), orig, tensors.MustCopyFlatData[float32](rec), n, 3); err != nil {
+		if err := writeReconstructions(run.Reconstructions(), orig, tensors.MustCopyFlatData[float32](rec), n, 3); err != nil {
 			return nil, err
 		}
 	}
 	h := r.st.History
-	s := &Summary{Epochs: len(h), BestVal: r.st.BestVal, BestEpoch: r.st.BestEpoch, TestMSE: test, StoppedEarly: r.st.StoppedEarly,
-		WallSeconds: r.st.Seconds, Parameters: model.TotalParams(model.Summary()), Backend: r.cfg.Backend, InitSeed: r.st.InitSeed,
-		TrainImages: r.splits.Train.Len(), ValImages: r.splits.Validation.Len(), TestImages: r.splits.Test.Len(),
-		BatchSize: p.BatchSize, LearningRate: p.LearningRate, Schedule: p.Schedule,
-		CheckpointDir: filepath.Join(r.dir, LastCheckpoint)}
+	s := &results.Pretraining{Epochs: len(h), BestVal: r.st.Best, BestEpoch: r.st.BestEpoch, TestMSE: test, StoppedEarly: r.st.StoppedEarly,
+		WallSeconds: r.st.Seconds, Parameters: model.Parameters(), Backend: r.cfg.Backend, InitSeed: r.st.InitSeed,
+		TrainImages: r.p.Splits.Train.Len(), ValImages: r.p.Splits.Validation.Len(), TestImages: r.p.Splits.Test.Len(),
+		BatchSize: p.BatchSize, LearningRate: p.LearningRate, Schedule: p.Schedule, CheckpointDir: run.ModelCheckpoint()}
 	if len(h) > 0 {
 		s.FinalTrain, s.FinalVal = h[len(h)-1].TrainLoss, h[len(h)-1].ValLoss
 	}
-	if p.Patience > 0 && r.best != nil {
-		s.CheckpointDir = filepath.Join(r.dir, BestCheckpoint)
-	}
-	if err := saveCheckpoint(r.e, filepath.Join(r.dir, LastCheckpoint), r.st); err != nil {
+	if err := engine.SaveCheckpoint(r.e.Ctx, run.ModelCheckpoint(), r.st); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(r.o.Log, "test MSE %.5f after %d epochs\n", test, len(h))
-	return s, atomicfile.WriteJSON(filepath.Join(r.dir, "summary.json"), s)
+	fmt.Fprintf(r.p.Log, "test MSE %.5f after %d epochs\n", test, len(h))
+	return s, atomicfile.WriteJSON(run.PretrainSummary(), s)
 }

@@ -3,7 +3,6 @@ package pretrain
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"image/png"
 	"math"
@@ -17,48 +16,61 @@ import (
 
 	"github.com/hourglass-ml/hourglass/config"
 	"github.com/hourglass-ml/hourglass/data"
+	"github.com/hourglass-ml/hourglass/engine"
+	"github.com/hourglass-ml/hourglass/internal/hooks"
 	"github.com/hourglass-ml/hourglass/internal/outdir"
+	"github.com/hourglass-ml/hourglass/internal/testutil"
+	"github.com/hourglass-ml/hourglass/layout"
+	"github.com/hourglass-ml/hourglass/results"
+	"github.com/hourglass-ml/hourglass/stage"
 )
 
 // smallSplits cuts a few hundred real images: enough to train a handful of
 // steps per epoch in seconds.
-func smallSplits(t *testing.T) *data.Splits {
-	s := realSplits(t, 0)
-	return &data.Splits{Train: s.Train.Slice(0, 192), Validation: s.Validation.Slice(0, 64), Test: s.Test.Slice(0, 64)}
-}
+func smallSplits(t *testing.T) *data.Splits { return testutil.TinySplits(t, 192, 64, 64) }
 
+// smallConfig trains 2 epochs of 6 steps (192 images, batch 32).
 func smallConfig(t *testing.T) *config.Config {
-	c := config.Default()
-	c.OutputDir = t.TempDir()
+	c := testutil.TinyConfig(t)
 	c.Pretrain.Epochs = 2
 	c.Pretrain.BatchSize = 32
-	c.Pretrain.Reconstructions = 4
-	return &c
+	return c
+}
+
+// stopAfter is a context that is cancelled, as Ctrl-C would, after n
+// pretraining steps.
+func stopAfter(n int) context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	return hooks.With(ctx, &hooks.Hooks{Step: func(loop string, steps int) {
+		if loop == "pretrain" && steps == n {
+			cancel()
+		}
+	}})
 }
 
 func TestRunWritesEverything(t *testing.T) {
 	cfg := smallConfig(t)
-	s, err := Run(context.Background(), cfg, Options{Splits: smallSplits(t)})
+	s, err := Run(context.Background(), cfg, stage.Env{Splits: smallSplits(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s.Epochs != 2 || s.Parameters != 43889 || !(s.TestMSE > 0 && s.TestMSE < 0.2) || s.BestEpoch == 0 {
 		t.Errorf("implausible summary %+v", s)
 	}
-	dir := Dir(cfg)
+	run := layout.At(cfg.OutputDir)
 	// metrics.csv: header plus one row per epoch.
-	f, err := os.Open(filepath.Join(dir, "metrics.csv"))
+	f, err := os.Open(run.MetricsCSV())
 	if err != nil {
 		t.Fatal(err)
 	}
 	rows, err := csv.NewReader(f).ReadAll()
 	f.Close()
-	if err != nil || len(rows) != 3 || !reflect.DeepEqual(rows[0], MetricsColumns) {
+	if err != nil || len(rows) != 3 || !reflect.DeepEqual(rows[0], results.MetricsColumns) {
 		t.Errorf("metrics.csv: %v rows %v", err, rows)
 	}
 	// PNGs decode with the expected sizes.
-	for name, want := range map[string][2]int{"loss.png": {576, 384}, "reconstructions.png": {4*(28*3+2) + 2, 2*(28*3+2) + 2}} {
-		f, err := os.Open(filepath.Join(dir, name))
+	for name, want := range map[string][2]int{run.LossPlot(): {576, 384}, run.Reconstructions(): {4*(28*3+2) + 2, 2*(28*3+2) + 2}} {
+		f, err := os.Open(name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,17 +83,17 @@ func TestRunWritesEverything(t *testing.T) {
 			t.Errorf("%s is %dx%d, want %dx%d", name, b.Dx(), b.Dy(), want[0], want[1])
 		}
 	}
-	var sum Summary
-	b, _ := os.ReadFile(filepath.Join(dir, "summary.json"))
-	if err := json.Unmarshal(b, &sum); err != nil || sum.TestMSE != s.TestMSE {
+	sum, err := results.ReadPretraining(run)
+	if err != nil || sum.TestMSE != s.TestMSE {
 		t.Errorf("summary.json: %v %+v", err, sum)
 	}
-	for _, name := range []string{"config.yaml", "metrics.json", LastCheckpoint + "/" + stateFile, BestCheckpoint + "/" + stateFile} {
-		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+	for _, name := range []string{run.Config(layout.Pretrain), run.MetricsJSON(), filepath.Join(run.LastCheckpoint(), layout.StateFile),
+		filepath.Join(run.BestCheckpoint(), layout.StateFile)} {
+		if _, err := os.Stat(name); err != nil {
 			t.Errorf("missing %s: %v", name, err)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, ".lock")); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(run.StageDir(layout.Pretrain), layout.LockFile)); !os.IsNotExist(err) {
 		t.Errorf("lock file left behind: %v", err)
 	}
 }
@@ -91,20 +103,20 @@ func TestRunWritesEverything(t *testing.T) {
 func TestResumeEqualsUninterrupted(t *testing.T) {
 	splits := smallSplits(t)
 	a := smallConfig(t)
-	sa, err := Run(context.Background(), a, Options{Splits: splits})
+	sa, err := Run(context.Background(), a, stage.Env{Splits: splits})
 	if err != nil {
 		t.Fatal(err)
 	}
 	b := smallConfig(t)
-	_, err = Run(context.Background(), b, Options{Splits: splits, StopAfterSteps: 4})
+	_, err = Run(stopAfter(4), b, stage.Env{Splits: splits})
 	if !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("first session: %v, want ErrInterrupted", err)
 	}
-	_, err = Run(context.Background(), b, Options{Splits: splits, StopAfterSteps: 3}) // into epoch 2
+	_, err = Run(stopAfter(3), b, stage.Env{Splits: splits}) // into epoch 2
 	if !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("second session: %v, want ErrInterrupted", err)
 	}
-	sb, err := Run(context.Background(), b, Options{Splits: splits})
+	sb, err := Run(context.Background(), b, stage.Env{Splits: splits})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +124,7 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 	if sa.TestMSE != sb.TestMSE || sa.FinalTrain != sb.FinalTrain || sa.FinalVal != sb.FinalVal {
 		t.Errorf("uninterrupted %+v\nresumed       %+v", sa, sb)
 	}
-	wa, wb := loadWeights(t, Dir(a)), loadWeights(t, Dir(b))
+	wa, wb := loadWeights(t, a.OutputDir), loadWeights(t, b.OutputDir)
 	for name, ta := range wa {
 		da, db := tensors.MustCopyFlatData[float32](ta), tensors.MustCopyFlatData[float32](wb[name])
 		for i := range da {
@@ -123,49 +135,46 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 	}
 }
 
-func loadWeights(t *testing.T, dir string) map[string]*tensors.Tensor {
+func loadWeights(t *testing.T, dir string) engine.Weights {
 	t.Helper()
-	e := newEngine(t, 99)
-	if err := LoadEngine(e, filepath.Join(dir, LastCheckpoint)); err != nil {
+	e := testutil.Engine(t, 99)
+	if err := e.Load(dir); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Loss(Images(data.Synthetic(1, 1).Images)); err != nil { // creates the variables
+	if _, err := e.Loss(engine.Images(data.Synthetic(1, 1).Images)); err != nil { // creates the variables
 		t.Fatal(err)
 	}
 	return e.Weights()
 }
 
-func TestCheckpointRoundTrip(t *testing.T) {
+// TestModelCheckpointHoldsBestWeights: with early stopping on, the model
+// checkpoint the later stages read holds the best epoch's weights, not the
+// last epoch's.
+func TestModelCheckpointHoldsBestWeights(t *testing.T) {
 	cfg := smallConfig(t)
-	cfg.Pretrain.Epochs = 1
-	if _, err := Run(context.Background(), cfg, Options{Splits: smallSplits(t)}); err != nil {
+	cfg.Pretrain.Epochs, cfg.Pretrain.Patience = 3, 5
+	cfg.Pretrain.LearningRate = 0.1 // large steps: the validation loss does not fall every epoch
+	splits := smallSplits(t)
+	s, err := Run(context.Background(), cfg, stage.Env{Splits: splits})
+	if err != nil {
 		t.Fatal(err)
 	}
-	x := Images(data.Synthetic(8, 2).Images)
-	// The engine that trained is gone; two fresh loads must encode alike,
-	// and differ from an untrained engine.
-	codes := func(e *Engine) []float32 {
-		c, err := e.Encode(x)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tensors.MustCopyFlatData[float32](c)
+	if s.BestEpoch == s.Epochs {
+		t.Fatalf("the best epoch is the last (%d): the test needs a run whose last epoch is not its best", s.BestEpoch)
 	}
-	e1, e2 := newEngine(t, 5), newEngine(t, 6)
-	for _, e := range []*Engine{e1, e2} {
-		if err := LoadEngine(e, filepath.Join(Dir(cfg), LastCheckpoint)); err != nil {
-			t.Fatal(err)
+	run := layout.At(cfg.OutputDir)
+	model, best := loadWeights(t, run.ModelCheckpoint()), loadWeights(t, run.BestCheckpoint())
+	for name, w := range best {
+		if !reflect.DeepEqual(tensors.MustCopyFlatData[float32](w), tensors.MustCopyFlatData[float32](model[name])) {
+			t.Fatalf("%s differs between the model checkpoint and checkpoint-best (best epoch %d of %d)", name, s.BestEpoch, s.Epochs)
 		}
 	}
-	c1, c2, c0 := codes(e1), codes(e2), codes(newEngine(t, 5))
-	if !reflect.DeepEqual(c1, c2) {
-		t.Error("two loads of one checkpoint encode differently")
+	e := testutil.Engine(t, 1)
+	if err := e.Load(cfg.OutputDir); err != nil {
+		t.Fatal(err)
 	}
-	if reflect.DeepEqual(c1, c0) {
-		t.Error("the loaded engine encodes like an untrained one")
-	}
-	if err := LoadEngine(newEngine(t, 1), t.TempDir()); err == nil || !strings.Contains(err.Error(), "no hourglass checkpoint") {
-		t.Errorf("loading an empty folder: %v", err)
+	if got, _ := e.MeanLoss(splits.Validation, 1000); got != s.BestVal {
+		t.Errorf("the model checkpoint's validation loss %v, the best epoch's %v", got, s.BestVal)
 	}
 }
 
@@ -175,7 +184,7 @@ func TestNaNStopsWithAdvice(t *testing.T) {
 	bad.Images[40*data.Pixels+3] = float32(math.NaN()) // image 40: in the second batch of 32
 	splits.Train = bad
 	cfg := smallConfig(t)
-	_, err := Run(context.Background(), cfg, Options{Splits: splits})
+	_, err := Run(context.Background(), cfg, stage.Env{Splits: splits})
 	if !errors.Is(err, ErrNotFinite) {
 		t.Fatalf("err = %v, want ErrNotFinite", err)
 	}
@@ -196,13 +205,14 @@ func seqInts(n int) []int {
 
 func TestSecondRunIsLockedOut(t *testing.T) {
 	cfg := smallConfig(t)
-	os.MkdirAll(Dir(cfg), 0o755)
-	l, err := outdir.Acquire(Dir(cfg))
+	dir := Stage.Dir(cfg)
+	os.MkdirAll(dir, 0o755)
+	l, err := outdir.Acquire(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Release()
-	_, err = Run(context.Background(), cfg, Options{Splits: smallSplits(t)})
+	_, err = Run(context.Background(), cfg, stage.Env{Splits: smallSplits(t)})
 	if !errors.Is(err, outdir.ErrLocked) {
 		t.Fatalf("err = %v, want ErrLocked", err)
 	}
@@ -211,15 +221,15 @@ func TestSecondRunIsLockedOut(t *testing.T) {
 func TestResumeRefusesOtherSettings(t *testing.T) {
 	splits := smallSplits(t)
 	cfg := smallConfig(t)
-	if _, err := Run(context.Background(), cfg, Options{Splits: splits, StopAfterSteps: 2}); !errors.Is(err, ErrInterrupted) {
+	if _, err := Run(stopAfter(2), cfg, stage.Env{Splits: splits}); !errors.Is(err, ErrInterrupted) {
 		t.Fatal(err)
 	}
 	cfg.Pretrain.LearningRate = 0.01
-	_, err := Run(context.Background(), cfg, Options{Splits: splits})
+	_, err := Run(context.Background(), cfg, stage.Env{Splits: splits})
 	if err == nil || !strings.Contains(err.Error(), "--restart") {
 		t.Fatalf("resuming with another learning rate: %v", err)
 	}
-	if _, err := Run(context.Background(), cfg, Options{Splits: splits, Restart: true}); err != nil {
+	if _, err := Run(context.Background(), cfg, stage.Env{Splits: splits, Restart: true}); err != nil {
 		t.Fatalf("--restart: %v", err)
 	}
 }

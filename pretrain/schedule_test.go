@@ -33,21 +33,3 @@ func TestLearningRate(t *testing.T) {
 		t.Errorf("constant lr = %v", got)
 	}
 }
-
-func TestShouldStop(t *testing.T) {
-	cases := []struct {
-		epoch, best, patience int
-		want                  bool
-	}{
-		{5, 5, 2, false}, // just improved
-		{6, 5, 2, false}, // one epoch without improvement
-		{7, 5, 2, true},  // two
-		{9, 5, 0, false}, // early stopping off
-		{1, 0, 1, false}, // no validation score yet
-	}
-	for _, tc := range cases {
-		if got := shouldStop(tc.epoch, tc.best, tc.patience); got != tc.want {
-			t.Errorf("shouldStop(epoch %d, best %d, patience %d) = %v", tc.epoch, tc.best, tc.patience, got)
-		}
-	}
-}

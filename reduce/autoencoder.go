@@ -7,21 +7,19 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/hourglass-ml/hourglass/data"
+	"github.com/hourglass-ml/hourglass/engine"
 	"github.com/hourglass-ml/hourglass/model"
-	"github.com/hourglass-ml/hourglass/pretrain"
+	"github.com/hourglass-ml/hourglass/results"
 )
 
 // Autoencoder is the pretrained encoder (and decoder) as a Reducer.
 type Autoencoder struct {
-	Engine *pretrain.Engine
+	Engine *engine.Engine
 	Batch  int // images per encoder call
 }
 
-// Name is "autoencoder".
-func (a *Autoencoder) Name() string { return "autoencoder" }
-
-// Dim is 576.
-func (a *Autoencoder) Dim() int { return model.CodeSize }
+// Rep is the autoencoder's 576-value code.
+func (a *Autoencoder) Rep() results.Rep { return results.AutoencoderRep(model.CodeSize) }
 
 // Fit does nothing: the encoder was trained by pretrain.
 func (a *Autoencoder) Fit(*mat.Dense) error { return nil }
@@ -76,14 +74,4 @@ func (a *Autoencoder) batched(x *mat.Dense, outCols int, f func([]float32, int) 
 		}
 	}
 	return out, nil
-}
-
-// Matrix copies a Set's pixels into a gonum matrix, one image per row.
-func Matrix(s *data.Set) *mat.Dense {
-	m := mat.NewDense(s.Len(), data.Pixels, nil)
-	raw := m.RawMatrix().Data
-	for i, v := range s.Images {
-		raw[i] = float64(v)
-	}
-	return m
 }

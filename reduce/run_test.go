@@ -2,6 +2,7 @@ package reduce
 
 import (
 	"context"
+	"github.com/hourglass-ml/hourglass/internal/codes"
 	"math"
 	"os"
 	"path/filepath"
@@ -9,21 +10,14 @@ import (
 	"testing"
 
 	"github.com/hourglass-ml/hourglass/config"
-	"github.com/hourglass-ml/hourglass/data"
 	"github.com/hourglass-ml/hourglass/internal/testutil"
+	"github.com/hourglass-ml/hourglass/layout"
+	"github.com/hourglass-ml/hourglass/stage"
 )
 
-// tinyExperiment pretrains one short epoch on a few hundred real images.
-func tinyExperiment(t *testing.T) (*config.Config, *data.Splits) {
-	splits := testutil.TinySplits(t, 256, 64, 100)
-	c := testutil.TinyConfig(t)
-	testutil.Pretrained(t, c, splits)
-	return c, splits
-}
-
 func TestReduceRun(t *testing.T) {
-	cfg, splits := tinyExperiment(t)
-	res, err := Run(context.Background(), cfg, Options{Splits: splits})
+	cfg, splits := testutil.PretrainedExperiment(t, 256, 64, 100)
+	res, err := Run(context.Background(), cfg, stage.Env{Splits: splits})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +30,7 @@ func TestReduceRun(t *testing.T) {
 			t.Errorf("%s: dim %d", r.Name, r.Dim)
 		}
 		for file, rows := range map[string]int{r.TrainFile: 256, r.TestFile: 100} {
-			m, err := ReadCodes(filepath.Join(Dir(cfg), file))
+			m, err := codes.ReadCodes(filepath.Join(cfg.OutputDir, file))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -54,12 +48,13 @@ func TestReduceRun(t *testing.T) {
 	if c := res.Cumulative[len(res.Cumulative)-1]; math.Abs(c-1) > 1e-9 {
 		t.Errorf("cumulative explained variance ends at %v, want 1", c)
 	}
-	labels, err := ReadLabels(filepath.Join(Dir(cfg), res.TestLabels))
+	labels, err := codes.ReadLabels(filepath.Join(cfg.OutputDir, res.TestLabels))
 	if err != nil || len(labels) != 100 || labels[0] != splits.Test.Labels[0] {
 		t.Errorf("test labels: %v %v", err, labels[:3])
 	}
-	for _, f := range []string{"explained_variance.png", "reduce.json", "config.yaml"} {
-		if _, err := os.Stat(filepath.Join(Dir(cfg), f)); err != nil {
+	run := layout.At(cfg.OutputDir)
+	for _, f := range []string{run.ExplainedVariancePlot(), run.ReduceJSON(), run.Config(layout.Reduce)} {
+		if _, err := os.Stat(f); err != nil {
 			t.Error(err)
 		}
 	}
@@ -68,7 +63,7 @@ func TestReduceRun(t *testing.T) {
 func TestReduceNeedsPretraining(t *testing.T) {
 	c := config.Default()
 	c.OutputDir = t.TempDir()
-	_, err := Run(context.Background(), &c, Options{})
+	_, err := Run(context.Background(), &c, stage.Env{})
 	if err == nil || !strings.Contains(err.Error(), "hourglass pretrain") {
 		t.Fatalf("err = %v, want advice to pretrain first", err)
 	}

@@ -16,7 +16,7 @@ import (
 
 	"github.com/hourglass-ml/hourglass/backend"
 	"github.com/hourglass-ml/hourglass/data"
-	"github.com/hourglass-ml/hourglass/pretrain"
+	"github.com/hourglass-ml/hourglass/engine"
 )
 
 // Options says what to time.
@@ -61,9 +61,9 @@ func Run(o Options) (Result, error) {
 		return Result{}, fmt.Errorf("bench: %d images, fewer than one batch of %d", o.Images.Len(), o.Batch)
 	}
 	resetPeakRSS()
-	eo := pretrain.DefaultEngineOptions()
+	eo := engine.DefaultOptions()
 	eo.Seed, eo.Stock = o.Seed, o.Stock
-	e, err := pretrain.NewEngine(o.Backend, eo)
+	e, err := engine.New(o.Backend, eo)
 	if err != nil {
 		return Result{}, err
 	}
@@ -78,13 +78,13 @@ func Run(o Options) (Result, error) {
 	nb := o.Images.Len() / o.Batch
 	batch := func(i int) *data.Set { i %= nb; return o.Images.Slice(i*o.Batch, (i+1)*o.Batch) }
 	for i := 0; i < o.Warmup; i++ {
-		if _, err := e.TrainStep(pretrain.Images(batch(i).Images)); err != nil {
+		if _, err := e.TrainStep(engine.Images(batch(i).Images)); err != nil {
 			return r, err
 		}
 	}
 	start := time.Now()
 	for i := 0; i < o.Steps; i++ {
-		l, err := e.TrainStep(pretrain.Images(batch(o.Warmup + i).Images))
+		l, err := e.TrainStep(engine.Images(batch(o.Warmup + i).Images))
 		if err != nil {
 			return r, err
 		}
@@ -97,12 +97,12 @@ func Run(o Options) (Result, error) {
 	el := time.Since(start)
 	r.MsPerStep = float64(el.Milliseconds()) / float64(max(o.Steps, 1))
 	r.TrainImagesPerSec = float64(o.Steps*o.Batch) / el.Seconds()
-	if _, err := e.Encode(pretrain.Images(batch(0).Images)); err != nil { // compile
+	if _, err := e.Encode(engine.Images(batch(0).Images)); err != nil { // compile
 		return r, err
 	}
 	start = time.Now()
 	for i := 0; i < o.EncodeBatches; i++ {
-		if _, err := e.Encode(pretrain.Images(batch(i).Images)); err != nil {
+		if _, err := e.Encode(engine.Images(batch(i).Images)); err != nil {
 			return r, err
 		}
 	}

@@ -28,20 +28,16 @@ confusion_best.png. Interrupted runs continue where they stopped.`,
 			if err != nil {
 				return err
 			}
-			res, err := finetune.Run(cmd.Context(), cfg, finetune.Options{Log: g.progressOut(cmd), LookupEnv: g.lookupEnv})
+			res, err := finetune.Run(cmd.Context(), cfg, g.env(cmd))
 			if err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "%-9s %16s %5s %22s\n", "method", "labels per class", "runs", "test accuracy")
 			for _, r := range res.Summary {
-				n := fmt.Sprint(r.LabelsPerClass)
-				if r.LabelsPerClass == 0 {
-					n = "all"
-				}
-				fmt.Fprintf(out, "%-9s %16s %5d %14.2f%% ± %.2f\n", r.Method, n, r.Runs, 100*r.MeanAccuracy, 100*r.StdAccuracy)
+				fmt.Fprintf(out, "%-9s %16s %5d %14.2f%% ± %.2f\n", r.Method, r.LabelsPerClass, r.Runs, 100*r.MeanAccuracy, 100*r.StdAccuracy)
 			}
-			fmt.Fprintf(out, "results in %s\n", finetune.Dir(cfg))
+			fmt.Fprintf(out, "results in %s\n", finetune.Stage.Dir(cfg))
 			return nil
 		},
 	}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -11,7 +10,7 @@ import (
 
 // NewPretrainCommand trains the autoencoder.
 func NewPretrainCommand(g *globalFlags) *cobra.Command {
-	var restart, resume bool
+	var restart bool
 	c := &cobra.Command{
 		Use:   "pretrain",
 		Short: "Train the autoencoder without labels (resumes an interrupted run)",
@@ -20,29 +19,27 @@ and Adam, evaluates the validation split after every epoch and the test set at
 the end, and writes into <output_dir>/pretrain: checkpoints (best and last),
 config.yaml, metrics.csv/json, loss.png, reconstructions.png and summary.json.
 
-Ctrl-C stops at the next step and saves; running the same command again (or
-with --resume) continues exactly where it stopped. --restart starts over.`,
+Ctrl-C stops at the next step and saves; running the same command again
+continues exactly where it stopped. --restart starts over.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if restart && resume {
-				return errors.New("--restart and --resume contradict each other: pick one")
-			}
 			cfg, err := g.load()
 			if err != nil {
 				return err
 			}
-			s, err := pretrain.Run(cmd.Context(), cfg, pretrain.Options{Restart: restart, Log: g.progressOut(cmd), LookupEnv: g.lookupEnv})
+			env := g.env(cmd)
+			env.Restart = restart
+			s, err := pretrain.Run(cmd.Context(), cfg, env)
 			if err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "pretrained %d epochs in %.0fs on backend %s\n", s.Epochs, s.WallSeconds, s.Backend)
 			fmt.Fprintf(out, "final train loss %.5f, validation loss %.5f (best %.5f at epoch %d)\n", s.FinalTrain, s.FinalVal, s.BestVal, s.BestEpoch)
-			fmt.Fprintf(out, "test MSE %.5f; outputs in %s\n", s.TestMSE, pretrain.Dir(cfg))
+			fmt.Fprintf(out, "test MSE %.5f; outputs in %s\n", s.TestMSE, pretrain.Stage.Dir(cfg))
 			return nil
 		},
 	}
 	c.Flags().BoolVar(&restart, "restart", false, "discard an existing checkpoint and start over")
-	c.Flags().BoolVar(&resume, "resume", false, "continue from the last checkpoint (the default when one exists)")
 	return c
 }

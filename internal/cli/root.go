@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hourglass-ml/hourglass/config"
+	"github.com/hourglass-ml/hourglass/stage"
 )
 
 // globalFlags are the flags every command takes.
@@ -56,6 +57,12 @@ with PCA through kNN accuracy. Experiments are YAML files (see configs/).`,
 // load builds the effective configuration from the flags.
 func (g *globalFlags) load() (*config.Config, error) {
 	return config.Load(config.Options{File: g.configFile, Sets: g.sets, LookupEnv: g.lookupEnv})
+}
+
+// env is what a stage run gets from the command line: progress output,
+// the environment and the versions for reports.
+func (g *globalFlags) env(cmd *cobra.Command) stage.Env {
+	return stage.Env{Log: g.progressOut(cmd), LookupEnv: g.lookupEnv, Versions: versions()}
 }
 
 // progressOut is where progress goes: stderr, or nowhere with --quiet.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hourglass-ml/hourglass/compare"
 	"github.com/hourglass-ml/hourglass/internal/pipeline"
+	"github.com/hourglass-ml/hourglass/layout"
 	"github.com/hourglass-ml/hourglass/reduce"
 )
 
@@ -37,7 +38,7 @@ It needs a pretrained autoencoder (hourglass pretrain).`,
 			if err != nil {
 				return err
 			}
-			res, err := reduce.Run(cmd.Context(), cfg, reduce.Options{Log: g.progressOut(cmd), LookupEnv: g.lookupEnv})
+			res, err := reduce.Run(cmd.Context(), cfg, g.env(cmd))
 			if err != nil {
 				return err
 			}
@@ -47,7 +48,7 @@ It needs a pretrained autoencoder (hourglass pretrain).`,
 			for _, r := range res.Representations {
 				fmt.Fprintf(out, "%-14s %6d %12.5f\n", r.Name, r.Dim, r.TestMSE)
 			}
-			fmt.Fprintf(out, "codes in %s\n", reduce.Dir(cfg))
+			fmt.Fprintf(out, "codes in %s\n", reduce.Stage.Dir(cfg))
 			return nil
 		},
 	}
@@ -64,7 +65,7 @@ func NewCompareCommand(g *globalFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			res, err := compare.Run(cmd.Context(), cfg, compare.Options{Log: g.progressOut(cmd), LookupEnv: g.lookupEnv, Versions: versions()})
+			res, err := compare.Run(cmd.Context(), cfg, g.env(cmd))
 			if err != nil {
 				return err
 			}
@@ -72,7 +73,8 @@ func NewCompareCommand(g *globalFlags) *cobra.Command {
 			for _, k := range res.KNN {
 				fmt.Fprintf(out, "%-14s %4d dims  accuracy %6.2f%%  (%.1fs)\n", k.Representation, k.Dim, 100*k.Accuracy, k.Seconds)
 			}
-			fmt.Fprintf(out, "report: %s/%s (and %s, %s)\n", cfg.OutputDir, compare.ReportHTML, compare.ReportMarkdown, compare.ResultsJSON)
+			run := layout.At(cfg.OutputDir)
+			fmt.Fprintf(out, "report: %s (and %s, %s)\n", run.ReportHTML(), run.ReportMarkdown(), run.ResultsJSON())
 			return nil
 		},
 	}
@@ -87,7 +89,10 @@ func NewRunCommand(g *globalFlags) *cobra.Command {
 		Long: `run executes the experiment's stages in order. A stage whose outputs were
 made from the same effective configuration and inputs is skipped, so an
 interrupted experiment (Ctrl-C) continues where it stopped when run again.
---force STAGE reruns a stage (and, since its outputs change, every later one).`,
+--force STAGE reruns a stage and every later stage that reads its outputs
+(--force pretrain starts pretraining over, so everything reruns; --force
+reduce reruns reduce and compare; --force finetune reruns finetune and
+compare; --force compare reruns compare only).`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
@@ -100,7 +105,7 @@ interrupted experiment (Ctrl-C) continues where it stopped when run again.
 			if err != nil {
 				return err
 			}
-			rs, err := pipeline.Run(cmd.Context(), cfg, pipeline.Options{Force: force, Log: g.progressOut(cmd), LookupEnv: g.lookupEnv, Versions: versions()})
+			rs, err := pipeline.Run(cmd.Context(), cfg, pipeline.Options{Force: force, Env: g.env(cmd)})
 			out := cmd.OutOrStdout()
 			for _, r := range rs {
 				if r.Skipped {
@@ -112,10 +117,10 @@ interrupted experiment (Ctrl-C) continues where it stopped when run again.
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(out, "report: %s/%s\n", cfg.OutputDir, compare.ReportHTML)
+			fmt.Fprintf(out, "report: %s\n", layout.At(cfg.OutputDir).ReportHTML())
 			return nil
 		},
 	}
-	c.Flags().StringArrayVar(&force, "force", nil, fmt.Sprintf("rerun a stage even if up to date (%v; repeatable)", pipeline.Stages))
+	c.Flags().StringArrayVar(&force, "force", nil, fmt.Sprintf("rerun a stage even if up to date, and every stage after it that reads its outputs; pretrain starts over (%v; repeatable)", pipeline.Names()))
 	return c
 }

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/hourglass-ml/hourglass/layout"
 )
 
 // MinFreeBytes is the free space a run wants before it starts.
@@ -44,10 +46,10 @@ type Lock struct{ path string }
 // ErrLocked means another live process holds the folder.
 var ErrLocked = errors.New("output folder is in use")
 
-// Acquire takes dir/.lock for this process. A lock left by a process that
+// Acquire takes the lock file in dir for this process. A lock left by a process that
 // no longer runs is taken over; one held by a live process is refused.
 func Acquire(dir string) (*Lock, error) {
-	path := filepath.Join(dir, ".lock")
+	path := filepath.Join(dir, layout.LockFile)
 	for attempt := 0; attempt < 2; attempt++ {
 		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 		if err == nil {

@@ -1,7 +1,8 @@
-// Package pipeline runs an experiment's stages in order (pretrain,
-// finetune, reduce, compare) into its output folder, skipping a stage whose
-// outputs were made from the same effective configuration and inputs, so
-// an interrupted experiment continues where it stopped.
+// Package pipeline runs an experiment's stages in order into its output
+// folder, skipping a stage whose outputs were made from the same settings
+// and upstream outputs, so an interrupted experiment continues where it
+// stopped. The stages are a list of stage.Stage values: adding one is one
+// entry here.
 package pipeline
 
 import (
@@ -21,71 +22,95 @@ import (
 	"github.com/hourglass-ml/hourglass/data"
 	"github.com/hourglass-ml/hourglass/finetune"
 	"github.com/hourglass-ml/hourglass/internal/atomicfile"
+	"github.com/hourglass-ml/hourglass/layout"
 	"github.com/hourglass-ml/hourglass/pretrain"
 	"github.com/hourglass-ml/hourglass/reduce"
+	"github.com/hourglass-ml/hourglass/stage"
 )
 
-// Stages in the order they run.
-var Stages = []string{"pretrain", "finetune", "reduce", "compare"}
+// Stages in the order they run; each comes after the stages it needs.
+var Stages = []stage.Stage{pretrain.Stage, finetune.Stage, reduce.Stage, compare.Stage}
+
+// Names are the stages' names, in order.
+func Names() []string {
+	out := make([]string, len(Stages))
+	for i, s := range Stages {
+		out[i] = s.Name()
+	}
+	return out
+}
 
 // Options drive a pipeline run.
 type Options struct {
-	Force     []string // stages to rerun even if up to date
-	Log       io.Writer
-	Splits    *data.Splits // instead of loading the data (tests)
-	LookupEnv func(string) (string, bool)
-	Versions  map[string]string
+	// Force lists stages to rerun even if up to date; pretrain starts over
+	// (its checkpoint is discarded). Every stage that reads a rerun
+	// stage's outputs reruns too.
+	Force []string
+	// Env is passed to every stage; when it carries no splits, the data
+	// are loaded once here and shared.
+	Env stage.Env
 }
 
-// Record is a finished stage's <output_dir>/<stage>/.done file.
+// Record is a finished stage's .done file.
 type Record struct {
 	Stage       string `json:"stage"`
 	Fingerprint string `json:"fingerprint"`
 	Finished    string `json:"finished"` // also makes every rerun a new input downstream
 }
 
-// StageResult says what happened to one stage.
-type StageResult struct {
+// Result says what happened to one stage.
+type Result struct {
 	Stage   string
 	Skipped bool
 	Seconds float64
 }
 
-// Run runs every stage that is not up to date.
-func Run(ctx context.Context, cfg *config.Config, o Options) ([]StageResult, error) {
-	if o.Log == nil {
-		o.Log = io.Discard
-	}
+// Run runs every stage that is not up to date, in order, and stops at the
+// first that fails.
+func Run(ctx context.Context, cfg *config.Config, o Options) ([]Result, error) {
 	for _, f := range o.Force {
-		if !slices.Contains(Stages, f) {
-			return nil, fmt.Errorf("--force %q: stages are %v", f, Stages)
+		if !slices.Contains(Names(), f) {
+			return nil, fmt.Errorf("--force %q: stages are %v", f, Names())
 		}
 	}
-	if o.Splits == nil {
-		s, err := data.Prepare(cfg.Data, cfg.Seed, o.LookupEnv)
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	env := o.Env
+	if env.Splits == nil {
+		s, err := data.Prepare(cfg.Data, cfg.Seed, env.LookupEnv)
 		if err != nil {
 			return nil, err
 		}
-		o.Splits = s
+		env.Splits = s
 	}
-	var out []StageResult
+	log := env.Log
+	if log == nil {
+		log = io.Discard
+	}
+	run := layout.At(cfg.OutputDir)
+	var out []Result
 	records := map[string]string{} // stage -> fingerprint+finish time, for its dependants
-	for _, stage := range Stages {
-		fp := fingerprint(stage, cfg, records)
-		done := filepath.Join(cfg.OutputDir, stage, ".done")
-		if rec, ok := readRecord(done); ok && rec.Fingerprint == fp && !slices.Contains(o.Force, stage) {
-			fmt.Fprintf(o.Log, "%s: up to date (finished %s), skipped\n", stage, rec.Finished)
-			out = append(out, StageResult{Stage: stage, Skipped: true})
-			records[stage] = fp + rec.Finished
+	for _, s := range Stages {
+		name := s.Name()
+		fp := fingerprint(s, cfg, records)
+		done := run.Done(name)
+		forced := slices.Contains(o.Force, name)
+		if rec, ok := readRecord(done); ok && rec.Fingerprint == fp && !forced {
+			fmt.Fprintf(log, "%s: up to date (finished %s), skipped\n", name, rec.Finished)
+			out = append(out, Result{Stage: name, Skipped: true})
+			records[name] = fp + rec.Finished
 			continue
 		}
 		os.Remove(done) // a rerun invalidates the old record first
-		fmt.Fprintf(o.Log, "%s: running\n", stage)
+		fmt.Fprintf(log, "%s: running\n", name)
 		start := time.Now()
-		if err := runStage(ctx, stage, cfg, o); err != nil {
-			return out, fmt.Errorf("%s: %w", stage, err)
+		senv := env
+		senv.Restart = forced
+		if err := s.Run(ctx, cfg, senv); err != nil {
+			return out, fmt.Errorf("%s: %w", name, err)
 		}
-		rec := Record{Stage: stage, Fingerprint: fp, Finished: time.Now().UTC().Format(time.RFC3339Nano)}
+		rec := Record{Stage: name, Fingerprint: fp, Finished: time.Now().UTC().Format(time.RFC3339Nano)}
 		b, _ := json.MarshalIndent(rec, "", "  ")
 		if err := os.MkdirAll(filepath.Dir(done), 0o755); err != nil {
 			return out, err
@@ -93,52 +118,18 @@ func Run(ctx context.Context, cfg *config.Config, o Options) ([]StageResult, err
 		if err := atomicfile.WriteBytes(done, b); err != nil {
 			return out, err
 		}
-		out = append(out, StageResult{Stage: stage, Seconds: time.Since(start).Seconds()})
-		records[stage] = fp + rec.Finished
+		out = append(out, Result{Stage: name, Seconds: time.Since(start).Seconds()})
+		records[name] = fp + rec.Finished
 	}
 	return out, nil
 }
 
-func runStage(ctx context.Context, stage string, cfg *config.Config, o Options) error {
-	var err error
-	switch stage {
-	case "pretrain":
-		_, err = pretrain.Run(ctx, cfg, pretrain.Options{Restart: slices.Contains(o.Force, "pretrain"), Log: o.Log, Splits: o.Splits})
-	case "finetune":
-		_, err = finetune.Run(ctx, cfg, finetune.Options{Log: o.Log, Splits: o.Splits})
-	case "reduce":
-		_, err = reduce.Run(ctx, cfg, reduce.Options{Log: o.Log, Splits: o.Splits})
-	case "compare":
-		_, err = compare.Run(ctx, cfg, compare.Options{Log: o.Log, Splits: o.Splits, Versions: o.Versions})
-	}
-	return err
-}
-
-// dependsOn lists the stages whose outputs each stage reads.
-var dependsOn = map[string][]string{
-	"pretrain": nil,
-	"finetune": {"pretrain"},
-	"reduce":   {"pretrain"},
-	"compare":  {"pretrain", "finetune", "reduce"},
-}
-
-// fingerprint hashes what a stage's outputs depend on: the configuration
-// keys it reads and the records of the stages it reads from.
-func fingerprint(stage string, cfg *config.Config, records map[string]string) string {
-	var parts []any
-	parts = append(parts, stage, cfg.Seed, cfg.Backend, cfg.Data)
-	for _, d := range dependsOn[stage] {
+// fingerprint hashes what a stage's outputs depend on: its settings and
+// the records of the stages it reads from.
+func fingerprint(s stage.Stage, cfg *config.Config, records map[string]string) string {
+	parts := []any{s.Name(), s.Settings(cfg)}
+	for _, d := range s.Needs() {
 		parts = append(parts, records[d])
-	}
-	switch stage {
-	case "pretrain":
-		parts = append(parts, cfg.Pretrain)
-	case "finetune":
-		parts = append(parts, cfg.Finetune)
-	case "reduce":
-		parts = append(parts, cfg.Reduce)
-	case "compare":
-		parts = append(parts, cfg.Compare, cfg.Name)
 	}
 	b, _ := json.Marshal(parts)
 	sum := sha256.Sum256(b)

@@ -1,31 +1,36 @@
-// Package testutil holds helpers the end-to-end tests share: the real
-// dataset (they fail, never skip, without it) and a tiny pretrained
-// experiment.
+// Package testutil holds helpers the tests share: the real dataset (tests
+// fail, never skip, without it), small cuts of it, a tiny configuration,
+// engines, and a briefly trained model saved where the later stages look
+// for it. It builds on the model runtime only, so every stage's tests,
+// pretrain's included, can use it.
 package testutil
 
 import (
-	"context"
 	"testing"
 
+	"github.com/hourglass-ml/hourglass/backend"
 	"github.com/hourglass-ml/hourglass/config"
 	"github.com/hourglass-ml/hourglass/data"
-	"github.com/hourglass-ml/hourglass/pretrain"
+	"github.com/hourglass-ml/hourglass/engine"
+	"github.com/hourglass-ml/hourglass/layout"
 )
 
 // RealSplits loads the real Fashion-MNIST with a 10,000-image validation
-// split.
-func RealSplits(t testing.TB) *data.Splits {
+// split and, when trainSubset > 0, a seeded sample of that many training
+// images.
+func RealSplits(t testing.TB, trainSubset int) *data.Splits {
 	t.Helper()
-	s, err := data.Prepare(config.Data{Validation: 10000}, 1, nil)
+	s, err := data.Prepare(config.Data{Validation: 10000, TrainSubset: trainSubset}, 1, nil)
 	if err != nil {
 		t.Fatalf("the real Fashion-MNIST is needed for this test (make setup installs it): %v", err)
 	}
 	return s
 }
 
-// TinySplits cuts a few hundred real images.
+// TinySplits cuts the first train, val and test images of the real data.
 func TinySplits(t testing.TB, train, val, test int) *data.Splits {
-	s := RealSplits(t)
+	t.Helper()
+	s := RealSplits(t, 0)
 	return &data.Splits{Location: s.Location, Train: s.Train.Slice(0, train), Validation: s.Validation.Slice(0, val), Test: s.Test.Slice(0, test)}
 }
 
@@ -40,10 +45,45 @@ func TinyConfig(t testing.TB) *config.Config {
 	return &c
 }
 
-// Pretrained runs pretrain on cfg and splits.
-func Pretrained(t testing.TB, cfg *config.Config, splits *data.Splits) {
+// Engine is an untrained autoencoder on the pure-Go backend.
+func Engine(t testing.TB, seed int64) *engine.Engine {
 	t.Helper()
-	if _, err := pretrain.Run(context.Background(), cfg, pretrain.Options{Splits: splits}); err != nil {
+	be, err := backend.New("go")
+	if err != nil {
 		t.Fatal(err)
 	}
+	o := engine.DefaultOptions()
+	o.Seed = seed
+	e, err := engine.New(be, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// Pretrained trains an autoencoder for one pass over splits.Train in
+// batches of cfg.Pretrain.BatchSize and saves it as the experiment's model
+// checkpoint, where finetune, reduce and the encoder package look for it.
+func Pretrained(t testing.TB, cfg *config.Config, splits *data.Splits) {
+	t.Helper()
+	e := Engine(t, cfg.Seed)
+	b := cfg.Pretrain.BatchSize
+	for from := 0; from+b <= splits.Train.Len(); from += b {
+		if _, err := e.TrainStep(engine.Images(splits.Train.Slice(from, from+b).Images)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := engine.SaveModel(e, layout.At(cfg.OutputDir).ModelCheckpoint()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// PretrainedExperiment is TinyConfig on TinySplits(train, val, test) with
+// a briefly trained model already saved (Pretrained).
+func PretrainedExperiment(t testing.TB, train, val, test int) (*config.Config, *data.Splits) {
+	t.Helper()
+	splits := TinySplits(t, train, val, test)
+	cfg := TinyConfig(t)
+	Pretrained(t, cfg, splits)
+	return cfg, splits
 }

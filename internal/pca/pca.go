@@ -1,4 +1,7 @@
-package reduce
+// Package pca is principal component analysis on gonum: centred, fitted
+// through one BLAS Syrk and a symmetric eigendecomposition, truncated to
+// any number of leading components without fitting again.
+package pca
 
 import (
 	"fmt"
@@ -21,14 +24,11 @@ type PCA struct {
 	variances  []float64  // all d eigenvalues of the covariance, descending
 }
 
-// NewPCA returns an unfitted PCA keeping k components.
-func NewPCA(k int) *PCA { return &PCA{K: k} }
+// New returns an unfitted PCA keeping k components.
+func New(k int) *PCA { return &PCA{K: k} }
 
-// Name is "pca-K".
+// Name is "pca-K", for messages.
 func (p *PCA) Name() string { return fmt.Sprintf("pca-%d", p.K) }
-
-// Dim is K.
-func (p *PCA) Dim() int { return p.K }
 
 // Fit centres x and diagonalises its covariance (divided by n-1, as
 // scikit-learn's explained_variance_ is).

@@ -1,4 +1,4 @@
-package pretrain
+package engine
 
 import (
 	"fmt"
@@ -16,8 +16,8 @@ import (
 	"github.com/hourglass-ml/hourglass/model"
 )
 
-// EngineOptions configures the autoencoder and its optimiser.
-type EngineOptions struct {
+// Options configures the autoencoder and its optimiser.
+type Options struct {
 	Seed         int64
 	LearningRate float64
 	Beta1, Beta2 float64
@@ -26,9 +26,9 @@ type EngineOptions struct {
 	Stock bool
 }
 
-// DefaultEngineOptions are the paper's: Adam with PyTorch's defaults.
-func DefaultEngineOptions() EngineOptions {
-	return EngineOptions{Seed: 1, LearningRate: 1e-3, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8}
+// DefaultOptions are the paper's: Adam with PyTorch's defaults.
+func DefaultOptions() Options {
+	return Options{Seed: 1, LearningRate: 1e-3, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8}
 }
 
 // Engine holds the autoencoder's variables and optimiser state in a GoMLX
@@ -43,8 +43,8 @@ type Engine struct {
 	recon   *context.Exec
 }
 
-// NewEngine creates an untrained autoencoder on be.
-func NewEngine(be backends.Backend, o EngineOptions) (*Engine, error) {
+// New creates an untrained autoencoder on be.
+func New(be backends.Backend, o Options) (*Engine, error) {
 	ctx := context.New()
 	if err := ctx.SetRNGStateFromSeed(o.Seed); err != nil {
 		return nil, err
@@ -135,29 +135,10 @@ func (e *Engine) SetLearningRate(lr float64) error {
 }
 
 // Weights copies the trainable variables (the model's weights).
-func (e *Engine) Weights() map[string]*tensors.Tensor {
-	out := map[string]*tensors.Tensor{}
-	for v := range e.Ctx.IterVariables() {
-		if v.Trainable && v.HasValue() {
-			t := v.MustValue()
-			out[v.ParameterName()] = tensors.FromFlatDataAndDimensions(tensors.MustCopyFlatData[float32](t), t.Shape().Dimensions...)
-		}
-	}
-	return out
-}
+func (e *Engine) Weights() Weights { return Snapshot(e.Ctx) }
 
 // SetWeights puts weights taken by Weights back.
-func (e *Engine) SetWeights(w map[string]*tensors.Tensor) error {
-	for v := range e.Ctx.IterVariables() {
-		if t, ok := w[v.ParameterName()]; ok {
-			c := tensors.FromFlatDataAndDimensions(tensors.MustCopyFlatData[float32](t), t.Shape().Dimensions...)
-			if err := v.SetValue(c); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
+func (e *Engine) SetWeights(w Weights) error { return Restore(e.Ctx, w) }
 
 // MeanLoss evaluates the mean per-pixel MSE over a whole set, batch by batch.
 func (e *Engine) MeanLoss(s *data.Set, batch int) (float64, error) {

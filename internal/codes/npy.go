@@ -1,4 +1,7 @@
-package reduce
+// Package codes holds what every representation shares: images and codes
+// as gonum matrices (one row each), their NumPy .npy files, and the
+// reconstruction error between two such matrices.
+package codes
 
 import (
 	"fmt"
@@ -8,6 +11,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors/numpy"
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/hourglass-ml/hourglass/data"
 	"github.com/hourglass-ml/hourglass/internal/atomicfile"
 )
 
@@ -74,4 +78,29 @@ func ReadLabels(path string) ([]int, error) {
 		out[i] = int(v)
 	}
 	return out, nil
+}
+
+// Matrix copies a Set's pixels into a gonum matrix, one image per row.
+func Matrix(s *data.Set) *mat.Dense {
+	m := mat.NewDense(s.Len(), data.Pixels, nil)
+	raw := m.RawMatrix().Data
+	for i, v := range s.Images {
+		raw[i] = float64(v)
+	}
+	return m
+}
+
+// MeanSquaredError is the mean squared difference of two same-shaped
+// matrices.
+func MeanSquaredError(a, b *mat.Dense) float64 {
+	rows, cols := a.Dims()
+	var sum float64
+	for i := 0; i < rows; i++ {
+		ra, rb := a.RawRowView(i), b.RawRowView(i)
+		for j := range ra {
+			d := ra[j] - rb[j]
+			sum += d * d
+		}
+	}
+	return sum / float64(rows*cols)
 }

@@ -1,11 +1,8 @@
-package reduce
+package pca
 
 import (
-	"bytes"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"gonum.org/v1/gonum/floats"
@@ -15,6 +12,7 @@ import (
 
 	"github.com/hourglass-ml/hourglass/config"
 	"github.com/hourglass-ml/hourglass/data"
+	"github.com/hourglass-ml/hourglass/internal/codes"
 )
 
 func randomMatrix(r *rand.Rand, n, d int) *mat.Dense {
@@ -52,7 +50,7 @@ func TestPCAKnownResult(t *testing.T) {
 		y := s*2 + w*1/math.Sqrt(5)
 		rows = append(rows, x, y)
 	}
-	p := NewPCA(2)
+	p := New(2)
 	if err := p.Fit(mat.NewDense(5, 2, rows)); err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +78,7 @@ func TestPCAKnownResult(t *testing.T) {
 func TestPCAAgainstGonumSVD(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	x := randomMatrix(r, 200, 12)
-	p := NewPCA(12)
+	p := New(12)
 	if err := p.Fit(x); err != nil {
 		t.Fatal(err)
 	}
@@ -108,14 +106,19 @@ func TestPCARoundTripAndErrorOrder(t *testing.T) {
 	x := randomMatrix(r, 100, 8)
 	prev := math.Inf(1)
 	for _, k := range []int{1, 3, 6, 8} {
-		p := NewPCA(k)
+		p := New(k)
 		if err := p.Fit(x); err != nil {
 			t.Fatal(err)
 		}
-		mse, err := ReconstructionMSE(p, x)
+		c, err := p.Transform(x)
 		if err != nil {
 			t.Fatal(err)
 		}
+		back, err := p.Inverse(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mse := codes.MeanSquaredError(x, back)
 		if !(mse < prev) && k < 8 {
 			t.Errorf("k=%d: MSE %v not below k smaller's %v", k, mse, prev)
 		}
@@ -131,10 +134,10 @@ func TestPCARoundTripAndErrorOrder(t *testing.T) {
 		}
 		prev = mse
 	}
-	if _, err := NewPCA(9).Transform(x); err == nil {
+	if _, err := New(9).Transform(x); err == nil {
 		t.Error("Transform before Fit: no error")
 	}
-	if err := NewPCA(9).Fit(x); err == nil {
+	if err := New(9).Fit(x); err == nil {
 		t.Error("9 components of 8 columns: no error")
 	}
 }
@@ -147,8 +150,8 @@ func TestExplainedVarianceRealData(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the real Fashion-MNIST is needed for this test: %v", err)
 	}
-	x := Matrix(s.Train.Slice(0, 2000))
-	p := NewPCA(50)
+	x := codes.Matrix(s.Train.Slice(0, 2000))
+	p := New(50)
 	if err := p.Fit(x); err != nil {
 		t.Fatal(err)
 	}
@@ -175,38 +178,5 @@ func TestExplainedVarianceRealData(t *testing.T) {
 	}
 	if c := floats.Sum(got[:50]); c < 0.8 || c > 0.95 {
 		t.Errorf("50 components explain %.3f of the variance; Fashion-MNIST's first 50 explain about 0.86", c)
-	}
-}
-
-func TestNpyRoundTrip(t *testing.T) {
-	dir := t.TempDir()
-	m := mat.NewDense(3, 2, []float64{1, -2.5, 3, 4, 0.125, 6})
-	p := filepath.Join(dir, "codes.npy")
-	if err := WriteCodes(p, m); err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := os.ReadFile(p)
-	// The header, as NumPy writes it: magic, version, dict with the dtype
-	// and shape.
-	if !bytes.HasPrefix(raw, []byte("\x93NUMPY")) || !bytes.Contains(raw, []byte("'descr': '<f4'")) || !bytes.Contains(raw, []byte("(3, 2)")) {
-		t.Errorf("header: %q", raw[:min(len(raw), 80)])
-	}
-	got, err := ReadCodes(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !mat.Equal(got, m) {
-		t.Errorf("read %v, wrote %v", mat.Formatted(got), mat.Formatted(m))
-	}
-	lp := filepath.Join(dir, "labels.npy")
-	if err := WriteLabels(lp, []int{3, 1, 9}); err != nil {
-		t.Fatal(err)
-	}
-	l, err := ReadLabels(lp)
-	if err != nil || len(l) != 3 || l[0] != 3 || l[2] != 9 {
-		t.Errorf("labels %v %v", l, err)
-	}
-	if _, err := ReadCodes(lp); err == nil {
-		t.Error("reading labels as codes: no error")
 	}
 }

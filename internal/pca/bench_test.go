@@ -1,6 +1,7 @@
-package reduce
+package pca
 
 import (
+	"github.com/hourglass-ml/hourglass/internal/codes"
 	"testing"
 
 	"github.com/hourglass-ml/hourglass/config"
@@ -14,10 +15,10 @@ func BenchmarkPCAFit(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	x := Matrix(s.Full)
+	x := codes.Matrix(s.Full)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if err := NewPCA(784).Fit(x); err != nil {
+		if err := New(784).Fit(x); err != nil {
 			b.Fatal(err)
 		}
 	}

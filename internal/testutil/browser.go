@@ -1,0 +1,47 @@
+package testutil
+
+import (
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+)
+
+// BrowserImages loads a report page in headless Chromium and returns the
+// data-images marker ("decoded/total") the page's script sets on load.
+func BrowserImages(t testing.TB, page string) string {
+	t.Helper()
+	bin := ""
+	for _, c := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(c); err == nil {
+			bin = p
+			break
+		}
+	}
+	if bin == "" {
+		t.Fatal("headless Chromium is needed for this test: apt-get install chromium (make setup does)")
+	}
+	abs, _ := filepath.Abs(page)
+	cmd := exec.Command(bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir="+t.TempDir(), "--virtual-time-budget=10000", "--dump-dom", "file://"+abs)
+	done := make(chan struct{})
+	var out []byte
+	var err error
+	go func() { out, err = cmd.Output(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(90 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("Chromium did not finish in 90s")
+	}
+	if err != nil {
+		t.Fatalf("chromium: %v", err)
+	}
+	m := regexp.MustCompile(`data-images="([0-9]+/[0-9]+)"`).FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("the page never finished loading (no data-images marker); DOM starts %q", string(out[:min(len(out), 300)]))
+	}
+	return string(m[1])
+}
