@@ -107,18 +107,31 @@ func Mul(c []float32, ldc int, a, b Matrix) {
 // place by the micro-kernel; only a last, partial tile is packed (zero
 // padded).
 func mulRange(c []float32, ldc int, a, b Matrix, m0, m1, k0, k1 int, accumulate bool) {
-	n := b.Cols
-	npan := (n + nr - 1) / nr
+	npan := (b.Cols + nr - 1) / nr
 	bp := Scratch(kc * npan * nr)
-	ap := Scratch(kc * mr)
 	defer Release(bp)
+	packed := -1 // the contraction block in bp
+	mulPanels(c, ldc, a, b.Cols, func(kb, kn, jp int) []float32 {
+		if kb != packed {
+			packB(*bp, b, kb, kn)
+			packed = kb
+		}
+		return (*bp)[jp*kn*nr:]
+	}, m0, m1, k0, k1, accumulate)
+}
+
+// mulPanels is mulRange with the n columns of b given as packed panels:
+// panel(kb, kn, jp) returns column panel jp of the contraction block
+// [kb, kb+kn).
+func mulPanels(c []float32, ldc int, a Matrix, n int, panel func(kb, kn, jp int) []float32, m0, m1, k0, k1 int, accumulate bool) {
+	npan := (n + nr - 1) / nr
+	ap := Scratch(kc * mr)
 	defer Release(ap)
 	var tile [mr * nr]float32
 	full := m0 + (m1-m0)/mr*mr // rows in full tiles
 	for kb := k0; kb < k1; kb += kc {
 		kn := min(kc, k1-kb)
 		acc := accumulate || kb > k0
-		packB(*bp, b, kb, kn)
 		if full < m1 {
 			packA(*ap, a, full, m1-full, kb, kn)
 		}
@@ -126,7 +139,7 @@ func mulRange(c []float32, ldc int, a, b Matrix, m0, m1, k0, k1 int, accumulate 
 			iEnd := min(ib+mc, m1)
 			for jp := range npan {
 				j := jp * nr
-				bpan := (*bp)[jp*kn*nr:]
+				bpan := panel(kb, kn, jp)
 				cols := min(nr, n-j)
 				for i := ib; i < iEnd; i += mr {
 					if i < full && cols == nr {
@@ -172,16 +185,25 @@ func packB(dst []float32, b Matrix, kb, kn int) {
 		j0 := jp * nr
 		cols := min(nr, n-j0)
 		p := dst[jp*kn*nr : (jp+1)*kn*nr]
-		for kk := range kn {
-			row := p[kk*nr : kk*nr+nr]
-			if !b.Trans {
-				src := b.Data[(kb+kk)*b.Stride+j0:]
-				copy(row[:cols], src[:cols])
-			} else {
-				for q := range cols {
-					row[q] = b.Data[(j0+q)*b.Stride+kb+kk]
+		if b.Trans { // stored rows are b's columns: read each once, in order
+			for q := range nr {
+				if q >= cols {
+					for kk := range kn {
+						p[kk*nr+q] = 0
+					}
+					continue
+				}
+				src := b.Data[(j0+q)*b.Stride+kb : (j0+q)*b.Stride+kb+kn]
+				for kk, v := range src {
+					p[kk*nr+q] = v
 				}
 			}
+			continue
+		}
+		for kk := range kn {
+			row := p[kk*nr : kk*nr+nr]
+			src := b.Data[(kb+kk)*b.Stride+j0:]
+			copy(row[:cols], src[:cols])
 			clear(row[cols:])
 		}
 	}
@@ -287,4 +309,54 @@ func Serial(c []float32, ldc int, a, b Matrix, accumulate bool) {
 		return
 	}
 	mulRange(c, ldc, a, b, 0, m, 0, a.Cols, accumulate)
+}
+
+// Packed is a k x n matrix packed once into the micro-kernel's column
+// panels, for many products that share it as their right operand (a
+// k-nearest-neighbour search multiplies every tile of queries by the same
+// training rows).
+type Packed struct {
+	data []float32
+	k, n int
+}
+
+// PanelWidth is the column granularity of Packed: MulPacked's column ranges
+// start at multiples of it.
+const PanelWidth = nr
+
+// Pack packs b.
+func Pack(b Matrix) *Packed {
+	b.check("b")
+	k, n := b.Rows, b.Cols
+	npan := (n + nr - 1) / nr
+	p := &Packed{data: make([]float32, k*npan*nr), k: k, n: n}
+	for kb := 0; kb < k; kb += kc {
+		packB(p.data[kb*npan*nr:], b, kb, min(kc, k-kb))
+	}
+	return p
+}
+
+// Rows and Cols are the packed matrix's size.
+func (p *Packed) Rows() int { return p.k }
+func (p *Packed) Cols() int { return p.n }
+
+// MulPacked sets c = a·b[:, j0:j1] (c is m x (j1-j0), row stride ldc) on
+// the calling goroutine. j0 must be a multiple of PanelWidth.
+func MulPacked(c []float32, ldc int, a Matrix, b *Packed, j0, j1 int) {
+	a.check("a")
+	if a.Cols != b.k || j0 < 0 || j0%nr != 0 || j1 < j0 || j1 > b.n {
+		panic(fmt.Sprintf("gemm: a is %dx%d, packed b is %dx%d, columns [%d, %d)", a.Rows, a.Cols, b.k, b.n, j0, j1))
+	}
+	m, n := a.Rows, j1-j0
+	if m == 0 || n == 0 || b.k == 0 {
+		return
+	}
+	if ldc < n || len(c) < (m-1)*ldc+n {
+		panic(fmt.Sprintf("gemm: c has %d values with stride %d for %dx%d", len(c), ldc, m, n))
+	}
+	npan := (b.n + nr - 1) / nr
+	jp0 := j0 / nr
+	mulPanels(c, ldc, a, n, func(kb, kn, jp int) []float32 {
+		return b.data[kb*npan*nr+(jp0+jp)*kn*nr:]
+	}, 0, m, 0, b.k, false)
 }

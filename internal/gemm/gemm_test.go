@@ -87,12 +87,26 @@ func TestMul(t *testing.T) {
 }
 
 // TestKernelsAgree runs the plain-Go and (where available) the assembly
-// micro-kernels on packed panels and on A read in place (row-major with
-// padding), overwriting and accumulating, against float64 sums. Tolerance
-// 1e-4 per term of values in N(0, 1).
+// micro-kernels — AVX2 and, where the CPU has it, AVX-512 — on packed
+// panels and on A read in place (row-major with padding), overwriting and
+// accumulating, against float64 sums. Tolerance 1e-4 per term of values in
+// N(0, 1). Odd and even kn: the AVX-512 kernel takes k two at a time.
 func TestKernelsAgree(t *testing.T) {
+	saved := AVX512
+	defer func() { AVX512 = saved }()
+	for _, wide := range []bool{false, true} {
+		if wide && !saved {
+			t.Log("no AVX-512 on this CPU: its kernel is not run")
+			continue
+		}
+		AVX512 = wide
+		kernelsAgree(t)
+	}
+}
+
+func kernelsAgree(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	for _, kn := range []int{1, 2, 17, 256} {
+	for _, kn := range []int{1, 2, 3, 17, 256} {
 		b := make([]float32, kn*nr)
 		for i := range b {
 			b[i] = float32(r.NormFloat64())
@@ -133,7 +147,7 @@ func TestKernelsAgree(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("assembly micro-kernel: %v", Accelerated)
+	t.Logf("assembly micro-kernel: %v, AVX-512: %v", Accelerated, AVX512)
 }
 
 // The products of one training step of the seed model at batch 128
@@ -167,5 +181,41 @@ func BenchmarkStepShapes(b *testing.B) {
 			b.ReportMetric(2*float64(s.m*s.k*s.n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "cores")
 		})
+	}
+}
+
+// TestMulPacked: products with a packed right operand, over column ranges
+// that start at panel edges and end anywhere, against the float64 triple
+// loop (tolerance as TestMul's: 1e-5 of the sum of absolute terms).
+func TestMulPacked(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	for _, sh := range [][3]int{{1, 1, 1}, {7, 300, 50}, {13, 5, 100}, {6, 513, 33}} {
+		m, k, n := sh[0], sh[1], sh[2]
+		for _, trans := range []bool{false, true} {
+			a := randMatrix(r, m, k, 3, false)
+			b := randMatrix(r, k, n, 5, trans)
+			p := Pack(b)
+			if p.Rows() != k || p.Cols() != n {
+				t.Fatalf("packed %dx%d, want %dx%d", p.Rows(), p.Cols(), k, n)
+			}
+			for _, cols := range [][2]int{{0, n}, {0, min(n, PanelWidth)}, {min(n/PanelWidth, 2) * PanelWidth, n}} {
+				j0, j1 := cols[0], cols[1]
+				c := make([]float32, m*(j1-j0))
+				MulPacked(c, j1-j0, a, p, j0, j1)
+				for i := range m {
+					for j := j0; j < j1; j++ {
+						var want, mag float64
+						for q := range k {
+							x := float64(a.at(i, q)) * float64(b.at(q, j))
+							want += x
+							mag += math.Abs(x)
+						}
+						if got := float64(c[i*(j1-j0)+j-j0]); math.Abs(got-want) > 1e-5*mag+1e-6 {
+							t.Fatalf("%v trans %v cols [%d,%d): c[%d,%d] = %v, want %v", sh, trans, j0, j1, i, j, got, want)
+						}
+					}
+				}
+			}
+		}
 	}
 }

@@ -4,11 +4,19 @@ package gemm
 
 import "golang.org/x/sys/cpu"
 
-// Accelerated reports whether the assembly micro-kernel runs (AVX2 + FMA).
+// Accelerated reports whether an assembly micro-kernel runs (AVX2 + FMA).
 var Accelerated = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// AVX512 reports whether the AVX-512 micro-kernel runs (AVX-512F, which
+// this CPU and its operating system support); tests and benchmarks switch
+// it off to run the AVX2 kernel on the same machine.
+var AVX512 = Accelerated && cpu.X86.HasAVX512F
 
 //go:noescape
 func kernel6x16s(kn int, a *float32, rs, ks int, b, c *float32, ldc int, acc int)
+
+//go:noescape
+func kernel6x16z(kn int, a *float32, rs, ks int, b, c *float32, ldc int, acc int)
 
 func kernelStrided(kn int, a []float32, rs, ks int, b, c []float32, ldc int, acc bool) {
 	if !Accelerated {
@@ -21,6 +29,10 @@ func kernelStrided(kn int, a []float32, rs, ks int, b, c []float32, ldc int, acc
 	f := 0
 	if acc {
 		f = 1
+	}
+	if AVX512 {
+		kernel6x16z(kn, &a[0], rs, ks, &b[0], &c[0], ldc, f)
+		return
 	}
 	kernel6x16s(kn, &a[0], rs, ks, &b[0], &c[0], ldc, f)
 }

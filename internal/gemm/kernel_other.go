@@ -9,3 +9,7 @@ var Accelerated = false
 func kernelStrided(kn int, a []float32, rs, ks int, b, c []float32, ldc int, acc bool) {
 	kernelStridedGo(kn, a, rs, ks, b, c, ldc, acc)
 }
+
+// AVX512 reports whether the AVX-512 micro-kernel runs; never in this
+// build.
+var AVX512 = false
