@@ -1,97 +1,186 @@
 package compare
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"math"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/sjwhitworth/golearn/base"
-	"github.com/sjwhitworth/golearn/knn"
-	"gonum.org/v1/gonum/mat"
+	"github.com/sjwhitworth/golearn/evaluation"
+	golearnknn "github.com/sjwhitworth/golearn/knn"
 
+	"github.com/hourglass-ml/hourglass/config"
 	"github.com/hourglass-ml/hourglass/data"
 	"github.com/hourglass-ml/hourglass/internal/progress"
+	"github.com/hourglass-ml/hourglass/knn"
 	"github.com/hourglass-ml/hourglass/results"
 )
 
-// KNNPath names the golearn code path hourglass uses: dense float instances
-// with the class in its own attribute group, which golearn's linear
-// euclidean search sends to its optimised C distance loop (cgo).
-const KNNPath = "golearn KNNClassifier, linear search, optimised euclidean (cgo) on DenseInstances"
+// The engines' descriptions, for the report.
+const (
+	ExactPath = "hourglass's exact search (squared distances screened in float32 on its matrix kernel with a proven error bound, " +
+		"candidates ranked by distances recomputed in float64; equal distances: lower training index; tied votes: smallest label, as scikit-learn)"
+	GolearnPath = "golearn KNNClassifier, linear search, optimised euclidean (cgo) on DenseInstances; tied votes broken at random (Go map order)"
+)
 
-// TieNote explains the one way golearn's kNN differs from scikit-learn's.
-const TieNote = "golearn breaks a tied vote at random (Go map order), where scikit-learn takes the smallest label: " +
-	"on raw pixels 309 of the 10,000 test queries tie, which moves accuracy by up to about 0.2 points between runs and against scikit-learn."
+// rows is a representation's vectors: n rows of d float32 values.
+type rows struct {
+	data []float32
+	n, d int
+}
 
-// instances packs rows and labels into golearn DenseInstances: one float
-// attribute per column and a categorical class whose values are "0".."9"
-// in order, so every set built here has the same layout.
-func instances(x *mat.Dense, labels []int) (*base.DenseInstances, error) {
-	n, d := x.Dims()
-	if len(labels) != n {
-		return nil, fmt.Errorf("kNN: %d rows but %d labels", n, len(labels))
+func (r rows) row(i int) []float32 { return r.data[i*r.d : (i+1)*r.d] }
+
+// slice keeps rows [0, n).
+func (r rows) slice(n int) rows { return rows{r.data[:n*r.d], n, r.d} }
+
+// exactKNN classifies every query with one exact search of the largest k
+// the configuration needs, and scores the headline k and the curve.
+func exactKNN(ctx context.Context, name string, train rows, trainLabels []int, test rows, testLabels []int, cfg config.Compare, log io.Writer) (*results.KNN, *knn.Neighbours, error) {
+	start := time.Now()
+	kmax := max(cfg.K, slices.Max(append([]int{1}, cfg.KCurve...)))
+	if cfg.GolearnCheck > 0 {
+		kmax = max(kmax, cfg.K+1) // the next neighbour tells a distance tie at the k-th
 	}
-	inst := base.NewDenseInstances()
-	specs := make([]base.AttributeSpec, d)
-	for j := range specs {
-		specs[j] = inst.AddAttribute(base.NewFloatAttribute("x" + strconv.Itoa(j)))
+	kmax = min(kmax, train.n)
+	if cfg.K > train.n {
+		return nil, nil, fmt.Errorf("kNN %s: compare.k = %d but only %d training rows", name, cfg.K, train.n)
 	}
+	ix, err := knn.NewIndex(train.data, train.n, train.d)
+	if err != nil {
+		return nil, nil, fmt.Errorf("kNN %s: %w", name, err)
+	}
+	bar := progress.New(log, "kNN "+name, int64(test.n), " queries")
+	var mu sync.Mutex
+	last := 0
+	nb, err := ix.Search(ctx, test.data, test.n, kmax, func(done int) {
+		mu.Lock()
+		defer mu.Unlock()
+		if done > last {
+			bar.Add(int64(done - last))
+			last = done
+		}
+	})
+	bar.Finish()
+	if err != nil {
+		return nil, nil, fmt.Errorf("kNN %s: %w", name, err)
+	}
+	w := knn.Weights(cfg.Weights)
+	pred, tied := knn.Predict(nb, cfg.K, trainLabels, data.Classes, w)
+	r, err := score(pred, testLabels)
+	if err != nil {
+		return nil, nil, err
+	}
+	r.Engine, r.Weights, r.TiedVotes = "exact", cfg.Weights, tied
+	for _, k := range cfg.KCurve {
+		if k > train.n {
+			continue
+		}
+		p, _ := knn.Predict(nb, k, trainLabels, data.Classes, w)
+		r.Curve = append(r.Curve, results.KPoint{K: k, Accuracy: accuracy(p, testLabels)})
+	}
+	r.Seconds = time.Since(start).Seconds()
+	return r, nb, nil
+}
+
+// golearnKNN classifies every query with golearn's own KNNClassifier.
+func golearnKNN(ctx context.Context, name string, train rows, trainLabels []int, test rows, testLabels []int, cfg config.Compare, log io.Writer) (*results.KNN, error) {
+	start := time.Now()
+	if cfg.K > train.n {
+		return nil, fmt.Errorf("kNN %s: compare.k = %d but only %d training rows", name, cfg.K, train.n)
+	}
+	cls, err := golearnClassifier(train, trainLabels, cfg.K)
+	if err != nil {
+		return nil, fmt.Errorf("kNN %s: %w", name, err)
+	}
+	idx := make([]int, test.n)
+	for i := range idx {
+		idx[i] = i
+	}
+	bar := progress.New(log, "kNN "+name+" (golearn)", int64(test.n), " queries")
+	pred, err := golearnPredict(ctx, cls, test, idx, bar)
+	bar.Finish()
+	if err != nil {
+		return nil, fmt.Errorf("kNN %s: %w", name, err)
+	}
+	r, err := score(pred, testLabels)
+	if err != nil {
+		return nil, err
+	}
+	r.Engine, r.Weights = "golearn", "uniform"
+	r.Seconds = time.Since(start).Seconds()
+	return r, nil
+}
+
+// classAttribute is the categorical class with values "0" .. "9" in
+// order, so that a label is its own system value.
+func classAttribute() *base.CategoricalAttribute {
 	class := base.NewCategoricalAttribute()
 	class.SetName("class")
 	for c := 0; c < data.Classes; c++ {
 		class.GetSysValFromString(strconv.Itoa(c))
 	}
+	return class
+}
+
+// instances packs rows (nil: none, labels only) and labels into golearn
+// DenseInstances: one float attribute per column and the class in its own
+// attribute group, the layout golearn's optimised euclidean path takes.
+func instances(x *rows, labels []int) (*base.DenseInstances, error) {
+	inst := base.NewDenseInstances()
+	var specs []base.AttributeSpec
+	if x != nil {
+		specs = make([]base.AttributeSpec, x.d)
+		for j := range specs {
+			specs[j] = inst.AddAttribute(base.NewFloatAttribute("x" + strconv.Itoa(j)))
+		}
+	}
+	class := classAttribute()
 	cspec := inst.AddAttribute(class)
 	if err := inst.AddClassAttribute(class); err != nil {
 		return nil, err
 	}
-	if err := inst.Extend(n); err != nil {
+	if err := inst.Extend(len(labels)); err != nil {
 		return nil, err
 	}
 	buf := make([]byte, 8)
-	for i := 0; i < n; i++ {
-		for j, v := range x.RawRowView(i) {
-			base.PackFloatToBytesInline(v, buf)
-			inst.Set(specs[j], i, buf)
+	for i, l := range labels {
+		if x != nil {
+			for j, v := range x.row(i) {
+				base.PackFloatToBytesInline(float64(v), buf)
+				inst.Set(specs[j], i, buf)
+			}
 		}
-		if labels[i] < 0 || labels[i] >= data.Classes {
-			return nil, fmt.Errorf("kNN: label %d at row %d outside 0-9", labels[i], i)
+		if l < 0 || l >= data.Classes {
+			return nil, fmt.Errorf("label %d at row %d outside 0-%d", l, i, data.Classes-1)
 		}
-		inst.Set(cspec, i, class.GetSysValFromString(strconv.Itoa(labels[i])))
+		inst.Set(cspec, i, class.GetSysValFromString(strconv.Itoa(l)))
 	}
 	return inst, nil
 }
 
-// KNN classifies every query row by its k nearest training rows with
-// golearn, splitting the queries in chunks over all cores, and scores the
-// predictions against the query labels.
-func KNN(name string, train *mat.Dense, trainLabels []int, test *mat.Dense, testLabels []int, k int, log io.Writer) (*results.KNN, error) {
-	start := time.Now()
-	if log == nil {
-		log = io.Discard
-	}
-	nTrain, d := train.Dims()
-	nTest, d2 := test.Dims()
-	if d != d2 {
-		return nil, fmt.Errorf("kNN %s: training rows have %d values, queries %d", name, d, d2)
-	}
-	if k < 1 || k > nTrain {
-		return nil, fmt.Errorf("kNN %s: k = %d with %d neighbours", name, k, nTrain)
-	}
-	trainInst, err := instances(train, trainLabels)
+// golearnClassifier fits golearn's KNNClassifier (euclidean, linear,
+// uniform votes) on the training rows.
+func golearnClassifier(train rows, labels []int, k int) (*golearnknn.KNNClassifier, error) {
+	inst, err := instances(&train, labels)
 	if err != nil {
 		return nil, err
 	}
-	cls := knn.NewKnnClassifier("euclidean", "linear", k)
-	if err := cls.Fit(trainInst); err != nil {
-		return nil, err
-	}
+	cls := golearnknn.NewKnnClassifier("euclidean", "linear", k)
+	return cls, cls.Fit(inst)
+}
+
+// golearnPredict classifies the queries idx with cls, in chunks over all
+// cores.
+func golearnPredict(ctx context.Context, cls *golearnknn.KNNClassifier, test rows, idx []int, bar *progress.Bar) ([]int, error) {
 	const chunk = 50
-	preds := make([]int, nTest)
-	bar := progress.New(log, "kNN "+name, int64(nTest), " queries")
+	preds := make([]int, len(idx))
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
@@ -103,43 +192,47 @@ func KNN(name string, train *mat.Dense, trainLabels []int, test *mat.Dense, test
 		go func() {
 			defer wg.Done()
 			for from := range next {
-				to := min(from+chunk, nTest)
-				err := predictChunk(cls, test.Slice(from, to, 0, d).(*mat.Dense), testLabels[from:to], preds[from:to])
-				if err != nil {
+				to := min(from+chunk, len(idx))
+				if err := predictChunk(cls, test, idx[from:to], preds[from:to]); err != nil {
 					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-					}
+					firstErr = cmpOr(firstErr, err)
 					mu.Unlock()
 				}
 				bar.Add(int64(to - from))
 			}
 		}()
 	}
-	for from := 0; from < nTest; from += chunk {
+	for from := 0; from < len(idx) && ctx.Err() == nil; from += chunk {
 		next <- from
 	}
 	close(next)
 	wg.Wait()
-	bar.Finish()
-	if firstErr != nil {
-		return nil, fmt.Errorf("kNN %s: %w", name, firstErr)
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
-	r := score(preds, testLabels)
-	r.Representation, r.Dim, r.K, r.Queries, r.Neighbours = name, d, k, nTest, nTrain
-	r.Seconds = time.Since(start).Seconds()
-	return r, nil
+	return preds, firstErr
 }
 
-func predictChunk(cls *knn.KNNClassifier, x *mat.Dense, labels []int, out []int) error {
-	q, err := instances(mat.DenseCopyOf(x), labels)
+func cmpOr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+func predictChunk(cls *golearnknn.KNNClassifier, test rows, idx []int, out []int) error {
+	q := rows{data: make([]float32, 0, len(idx)*test.d), n: len(idx), d: test.d}
+	for _, i := range idx {
+		q.data = append(q.data, test.row(i)...)
+	}
+	inst, err := instances(&q, make([]int, len(idx))) // the queries' labels are not read
 	if err != nil {
 		return err
 	}
-	if !base.CheckStrictlyCompatible(q, cls.TrainingData) {
+	if !base.CheckStrictlyCompatible(inst, cls.TrainingData) {
 		return fmt.Errorf("query and training instances differ in layout: golearn would leave its optimised path")
 	}
-	pred, err := cls.Predict(q)
+	pred, err := cls.Predict(inst)
 	if err != nil {
 		return err
 	}
@@ -153,23 +246,94 @@ func predictChunk(cls *knn.KNNClassifier, x *mat.Dense, labels []int, out []int)
 	return nil
 }
 
-// score computes accuracy, per-class accuracy and the confusion matrix.
-func score(pred, truth []int) *results.KNN {
-	r := &results.KNN{}
-	var perClass [data.Classes]int
-	correct := 0
+// golearnCheck classifies a sample of queries with golearn's
+// KNNClassifier and sorts every disagreement with the exact engine's
+// uniform vote at k: a tied vote (golearn breaks ties at random), a tie in
+// distance at the k-th neighbour (golearn may keep the other), or an
+// unexplained difference, which is an error.
+func golearnCheck(ctx context.Context, name string, train rows, trainLabels []int, test rows, nb *knn.Neighbours, k int, sample []int, log io.Writer) (*results.GolearnCheck, error) {
+	start := time.Now()
+	cls, err := golearnClassifier(train, trainLabels, k)
+	if err != nil {
+		return nil, fmt.Errorf("golearn cross-check of %s: %w", name, err)
+	}
+	bar := progress.New(log, "golearn check "+name, int64(len(sample)), " queries")
+	theirs, err := golearnPredict(ctx, cls, test, sample, bar)
+	bar.Finish()
+	if err != nil {
+		return nil, fmt.Errorf("golearn cross-check of %s: %w", name, err)
+	}
+	c := &results.GolearnCheck{Queries: len(sample)}
+	scores := make([]float64, data.Classes)
+	for s, q := range sample {
+		idx, dist := nb.Of(q)
+		ours, tied := knn.Vote(idx, dist, k, trainLabels, knn.Uniform, scores)
+		switch {
+		case theirs[s] == ours:
+			c.Agree++
+		case tied && scores[theirs[s]] == scores[ours]:
+			c.TiedVote++
+		case len(dist) > k && distanceTie(dist[k-1], dist[k]):
+			c.TiedDistance++
+		default:
+			c.Unexplained++
+			c.Problems = append(c.Problems, fmt.Sprintf("%s, test query %d: golearn says %d, the exact search %d; the vote did not tie and the %d-th and next neighbours are at %.9g and %.9g",
+				name, q, theirs[s], ours, k, dist[k-1], dist[min(k, len(dist)-1)]))
+		}
+	}
+	c.Seconds = time.Since(start).Seconds()
+	return c, nil
+}
+
+// distanceTie says whether two squared distances are equal up to the
+// rounding of a float64 sum of squares in another order (golearn's C loop
+// is compiled with -ffast-math): a relative 1e-9.
+func distanceTie(a, b float64) bool { return math.Abs(a-b) <= 1e-9*max(a, b, 1e-300) }
+
+// score computes accuracy, the confusion matrix and per-class precision,
+// recall and F1 with golearn's evaluation package.
+func score(pred, truth []int) (*results.KNN, error) {
+	ref, err := instances(nil, truth)
+	if err != nil {
+		return nil, err
+	}
+	gen, err := instances(nil, pred)
+	if err != nil {
+		return nil, err
+	}
+	cm, err := evaluation.GetConfusionMatrix(ref, gen)
+	if err != nil {
+		return nil, err
+	}
+	r := &results.KNN{Accuracy: evaluation.GetAccuracy(cm), Predictions: pred}
+	for t := range data.Classes {
+		tc := strconv.Itoa(t)
+		for p := range data.Classes {
+			r.Confusion[t][p] = cm[tc][strconv.Itoa(p)]
+		}
+		r.PerClass[t] = orZero(evaluation.GetRecall(tc, cm))
+		r.Precision[t] = orZero(evaluation.GetPrecision(tc, cm))
+		r.F1[t] = orZero(evaluation.GetF1Score(tc, cm))
+		r.MacroF1 += r.F1[t] / data.Classes
+	}
+	return r, nil
+}
+
+// orZero maps golearn's 0/0 (a class never predicted, or absent) to 0, as
+// scikit-learn's zero_division default does.
+func orZero(x float64) float64 {
+	if math.IsNaN(x) {
+		return 0
+	}
+	return x
+}
+
+func accuracy(pred, truth []int) float64 {
+	ok := 0
 	for i, p := range pred {
-		r.Confusion[truth[i]][p]++
-		perClass[truth[i]]++
 		if p == truth[i] {
-			correct++
+			ok++
 		}
 	}
-	r.Accuracy = float64(correct) / float64(max(len(pred), 1))
-	for c := range r.PerClass {
-		if perClass[c] > 0 {
-			r.PerClass[c] = float64(r.Confusion[c][c]) / float64(perClass[c])
-		}
-	}
-	return r
+	return float64(ok) / float64(max(len(pred), 1))
 }

@@ -2,45 +2,119 @@ package compare
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"os"
 	"testing"
 
-	"gonum.org/v1/gonum/mat"
+	"github.com/hourglass-ml/hourglass/config"
+	"github.com/hourglass-ml/hourglass/internal/testutil"
 )
 
-// TestKNNHandMade: three clusters on a line; each query's 3 nearest
-// neighbours, worked out by hand, decide its class.
-func TestKNNHandMade(t *testing.T) {
-	train := mat.NewDense(9, 2, []float64{
+// toy is three clusters on a line, and four queries whose 3 nearest
+// neighbours, worked out by hand, decide their class.
+func toy() (train rows, labels []int, test rows, truth []int) {
+	train = rows{[]float32{
 		0, 0, 0.1, 0, 0, 0.2, // class 0 near the origin
 		5, 5, 5.1, 5, 5, 5.2, // class 1 near (5, 5)
 		9, 0, 9.2, 0, 9, 0.1, // class 2 near (9, 0)
-	})
-	labels := []int{0, 0, 0, 1, 1, 1, 2, 2, 2}
-	test := mat.NewDense(4, 2, []float64{
+	}, 9, 2}
+	labels = []int{0, 0, 0, 1, 1, 1, 2, 2, 2}
+	test = rows{[]float32{
 		0.5, 0.5, // three nearest: the class-0 points -> 0
 		4, 4, // -> 1
 		8, 1, // -> 2
 		6, 3, // nearest (5,5) 2.24, (5.1,5) 2.19, (5,5.2) 2.41; (9,0) 4.24: -> 1
-	})
-	truth := []int{0, 1, 2, 2} // the last one is "really" 2, so kNN errs on it
-	var log bytes.Buffer
-	r, err := KNN("toy", train, labels, test, truth, 3, &log)
+	}, 4, 2}
+	truth = []int{0, 1, 2, 2} // the last one is "really" 2, so kNN errs on it
+	return
+}
+
+func toyConfig() config.Compare {
+	c := config.Default().Compare
+	c.K, c.KCurve, c.GolearnCheck = 3, []int{1, 3}, 4
+	return c
+}
+
+// TestKNNHandMade: both engines on the toy, scored by golearn's evaluation.
+func TestKNNHandMade(t *testing.T) {
+	train, labels, test, truth := toy()
+	cfg := toyConfig()
+	ex, nb, err := exactKNN(context.Background(), "toy", train, labels, test, truth, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Accuracy != 0.75 {
-		t.Errorf("accuracy %v, want 0.75", r.Accuracy)
+	gl, err := golearnKNN(context.Background(), "toy", train, labels, test, truth, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if r.Confusion[2][1] != 1 || r.Confusion[2][2] != 1 || r.Confusion[0][0] != 1 {
-		t.Errorf("confusion %v", r.Confusion)
+	for _, r := range []struct {
+		name string
+		acc  float64
+		cm   [3][3]int
+	}{{"exact", ex.Accuracy, [3][3]int{{ex.Confusion[0][0]}, {0, ex.Confusion[1][1]}, {0, ex.Confusion[2][1], ex.Confusion[2][2]}}},
+		{"golearn", gl.Accuracy, [3][3]int{{gl.Confusion[0][0]}, {0, gl.Confusion[1][1]}, {0, gl.Confusion[2][1], gl.Confusion[2][2]}}}} {
+		if r.acc != 0.75 || r.cm != [3][3]int{{1}, {0, 1}, {0, 1, 1}} {
+			t.Errorf("%s: accuracy %v, confusion %v; want 0.75 and one class-2 query taken for 1", r.name, r.acc, r.cm)
+		}
 	}
-	if r.PerClass[2] != 0.5 || r.PerClass[1] != 1 {
-		t.Errorf("per class %v", r.PerClass)
+	// Class 2: recall 1/2; class 1: precision 1/2 (one of its two
+	// predictions is wrong), F1 2/3; class 0 perfect.
+	if ex.PerClass[2] != 0.5 || ex.Precision[1] != 0.5 || ex.F1[0] != 1 || ex.F1[1] < 0.666 || ex.F1[1] > 0.667 {
+		t.Errorf("per class: recall %v precision %v F1 %v", ex.PerClass[:3], ex.Precision[:3], ex.F1[:3])
 	}
-	if r.Dim != 2 || r.Queries != 4 || r.Neighbours != 9 || r.K != 3 {
-		t.Errorf("result fields %+v", r)
+	// k = 1: the nearest of (6, 3) is (5.1, 5) -> 1; the curve says 3 of 4.
+	if len(ex.Curve) != 2 || ex.Curve[0].K != 1 || ex.Curve[0].Accuracy != 0.75 {
+		t.Errorf("curve %+v", ex.Curve)
+	}
+	check, err := golearnCheck(context.Background(), "toy", train, labels, test, nb, cfg.K, []int{0, 1, 2, 3}, nil)
+	if err != nil || check.Agree != 4 || check.Unexplained != 0 {
+		t.Errorf("golearn check on the toy: %+v %v", check, err)
+	}
+}
+
+// TestExactAgreesWithGolearnOnRealData: on 300 real test images against
+// 2,000 training images (pixels), golearn's own KNNClassifier classifies
+// every query as the exact engine does, except where its vote tied (which
+// it breaks at random) or two neighbours tie in distance at the k-th.
+func TestExactAgreesWithGolearnOnRealData(t *testing.T) {
+	s := testutil.TinySplits(t, 2000, 1, 300)
+	train, test := rows{s.Train.Images, 2000, 784}, rows{s.Test.Images, 300, 784}
+	cfg := config.Default().Compare
+	_, nb, err := exactKNN(context.Background(), "pixels", train, s.Train.Labels, test, s.Test.Labels, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := make([]int, 300)
+	for i := range all {
+		all[i] = i
+	}
+	c, err := golearnCheck(context.Background(), "pixels", train, s.Train.Labels, test, nb, cfg.K, all, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("golearn check: %+v", c)
+	if c.Unexplained != 0 || c.Agree+c.TiedVote+c.TiedDistance != 300 || c.Agree < 280 {
+		t.Errorf("golearn check %+v: want every difference explained by a tie, and most queries equal", c)
+	}
+}
+
+// TestGolearnCheckCatchesAWrongEngine: predictions that differ without a
+// tie are reported as unexplained (a broken engine would be caught).
+func TestGolearnCheckCatchesAWrongEngine(t *testing.T) {
+	train, labels, test, truth := toy()
+	_, nb, err := exactKNN(context.Background(), "toy", train, labels, test, truth, toyConfig(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Swap query 0's neighbours for query 2's: the "exact" answer for 0 is now 2.
+	copy(nb.Index[0:nb.K], nb.Index[2*nb.K:3*nb.K])
+	c, err := golearnCheck(context.Background(), "toy", train, labels, test, nb, 3, []int{0, 1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Unexplained != 1 || c.Agree != 1 || len(c.Problems) != 1 {
+		t.Errorf("check %+v: want query 0 unexplained", c)
 	}
 }
 
@@ -50,8 +124,8 @@ func TestKNNPrintsNothing(t *testing.T) {
 	old := os.Stdout
 	rd, wr, _ := os.Pipe()
 	os.Stdout = wr
-	train := mat.NewDense(4, 1, []float64{0, 1, 10, 11})
-	_, err := KNN("quiet", train, []int{0, 0, 1, 1}, mat.NewDense(2, 1, []float64{0.4, 10.6}), []int{0, 1}, 1, nil)
+	train, labels, test, truth := toy()
+	_, err := golearnKNN(context.Background(), "quiet", train, labels, test, truth, toyConfig(), nil)
 	wr.Close()
 	os.Stdout = old
 	out, _ := io.ReadAll(rd)
@@ -64,14 +138,18 @@ func TestKNNPrintsNothing(t *testing.T) {
 }
 
 func TestKNNErrors(t *testing.T) {
-	a := mat.NewDense(2, 2, nil)
-	if _, err := KNN("x", a, []int{0}, a, []int{0, 0}, 1, nil); err == nil {
-		t.Error("labels of the wrong length: no error")
-	}
-	if _, err := KNN("x", a, []int{0, 1}, mat.NewDense(1, 3, nil), []int{0}, 1, nil); err == nil {
-		t.Error("queries of another width: no error")
-	}
-	if _, err := KNN("x", a, []int{0, 1}, a, []int{0, 1}, 5, nil); err == nil {
+	train, labels, test, truth := toy()
+	cfg := toyConfig()
+	cfg.K = 10
+	var log bytes.Buffer
+	if _, _, err := exactKNN(context.Background(), "x", train, labels, test, truth, cfg, &log); err == nil {
 		t.Error("k larger than the training set: no error")
+	}
+	if _, err := golearnKNN(context.Background(), "x", train, labels, test, truth, cfg, &log); err == nil {
+		t.Error("golearn, k larger than the training set: no error")
+	}
+	cfg.K = 3
+	if _, _, err := exactKNN(context.Background(), "x", train, labels, rows{make([]float32, 3), 1, 3}, []int{0}, cfg, &log); err == nil {
+		t.Error("queries of another width: no error")
 	}
 }

@@ -48,6 +48,40 @@ func writeAccuracyBars(path string, rs []results.KNN) error {
 	return plotfile.Save(p, path, 6*vg.Inch, 4*vg.Inch)
 }
 
+// writeCurve draws accuracy against k, a line per representation with a
+// curve; nothing when none has one.
+func writeCurve(path string, rs []results.KNN) error {
+	p := plot.New()
+	p.Title.Text = "kNN accuracy against k"
+	p.X.Label.Text = "neighbours k (log scale)"
+	p.Y.Label.Text = "test accuracy (%)"
+	p.X.Scale = plot.LogScale{}
+	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+	drawn := 0
+	for i, r := range rs {
+		if len(r.Curve) == 0 {
+			continue
+		}
+		pts := make(plotter.XYs, len(r.Curve))
+		for j, c := range r.Curve {
+			pts[j] = plotter.XY{X: float64(c.K), Y: 100 * c.Accuracy}
+		}
+		line, points, err := plotter.NewLinePoints(pts)
+		if err != nil {
+			return err
+		}
+		line.Color, points.Color, points.Shape = plotutil.Color(i), plotutil.Color(i), plotutil.Shape(i)
+		p.Add(line, points)
+		p.Legend.Add(r.Representation, line, points)
+		drawn++
+	}
+	if drawn == 0 {
+		return nil
+	}
+	p.Legend.Top, p.Legend.Left = false, false
+	return plotfile.Save(p, path, 6*vg.Inch, 4*vg.Inch)
+}
+
 // writeScatter draws 2-D test codes coloured by class.
 func writeScatter(path, title string, s scatter) error {
 	p := plot.New()
@@ -104,15 +138,15 @@ func (r *report) scatterData(run layout.Run, red *results.Reduction, labels []in
 		r.scatter[results.PCA] = columns(m, n, labels)
 	}
 	if ae := red.Find(results.Autoencoder); ae != nil {
-		tr, err := codes.ReadCodes(run.Codes(layout.TrainSplit, ae.Rep.Name()))
+		tr, err := sampleRows(run.Codes(layout.TrainSplit, ae.Rep.Name()), 10000)
 		if err != nil {
 			return err
 		}
-		te, err := codes.ReadCodes(run.Codes(layout.TestSplit, ae.Rep.Name()))
+		te, err := sampleRows(run.Codes(layout.TestSplit, ae.Rep.Name()), n)
 		if err != nil {
 			return err
 		}
-		p := pca.New(2)
+		p := pca.New(2) // a view for the eye: fitted on at most 10,000 training codes
 		if err := p.Fit(tr); err != nil {
 			return err
 		}
@@ -123,6 +157,20 @@ func (r *report) scatterData(run layout.Run, red *results.Reduction, labels []in
 		r.scatter[results.Autoencoder] = columns(proj, n, labels)
 	}
 	return nil
+}
+
+// sampleRows reads the first n rows of a codes file as a float64 matrix.
+func sampleRows(path string, n int) (*mat.Dense, error) {
+	r, err := readRows(path, 0)
+	if err != nil {
+		return nil, err
+	}
+	n = min(n, r.n)
+	m := mat.NewDense(n, r.d, nil)
+	for i, v := range r.data[:n*r.d] {
+		m.RawMatrix().Data[i] = float64(v)
+	}
+	return m, nil
 }
 
 func columns(m *mat.Dense, n int, labels []int) scatter {

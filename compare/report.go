@@ -3,6 +3,8 @@ package compare
 import (
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/hourglass-ml/hourglass/internal/atomicfile"
 	"github.com/hourglass-ml/hourglass/layout"
@@ -28,6 +30,9 @@ func (r *report) write(run layout.Run) error {
 		return err
 	}
 	if err := writeAccuracyBars(run.ReportPlot("knn_accuracy"), r.KNN); err != nil {
+		return err
+	}
+	if err := writeCurve(run.ReportPlot("knn_curve"), r.KNN); err != nil {
 		return err
 	}
 	for kind, s := range r.scatter {
@@ -65,7 +70,7 @@ func sections(r *results.Comparison, run layout.Run, exists func(string) bool) [
 	setup := []block{para(fmt.Sprintf("Experiment %q, seed %d, GoMLX backend %q on %d cores; gonum BLAS: %s.", r.Name, r.Seed, r.Backend, r.Cores, r.BLAS)),
 		para(fmt.Sprintf("Neighbours and PCA fitted on %d training images; %d test images, of which %d are kNN queries%s.", r.TrainImages, r.TestImages, r.Queries,
 			map[bool]string{true: fmt.Sprintf(" (compare.test_subset = %d: a quick run, not the full protocol)", r.TestSubset), false: ""}[r.TestSubset > 0])),
-		para("kNN: " + r.KNNPath + fmt.Sprintf(", k = %d, euclidean, uniform votes. ", r.K) + TieNote)}
+		para(fmt.Sprintf("kNN: k = %d, euclidean distance, %s votes; engine: %s.", r.K, r.Weights, r.KNNPath))}
 	if len(r.Versions) > 0 {
 		t := table{head: []string{"library", "version"}}
 		for _, k := range sortedKeys(r.Versions) {
@@ -99,21 +104,30 @@ func sections(r *results.Comparison, run layout.Run, exists func(string) bool) [
 	}
 
 	kb := []block{}
-	t := table{head: []string{"representation", "dims", "accuracy", "kNN seconds"}}
+	t := table{head: []string{"representation", "dims", "accuracy", "macro-F1", "tied votes", "kNN seconds"}}
 	for _, k := range r.KNN {
-		t.rows = append(t.rows, []string{k.Representation, fmt.Sprint(k.Dim), pct(k.Accuracy), fmt.Sprintf("%.1f", k.Seconds)})
+		t.rows = append(t.rows, []string{k.Representation, fmt.Sprint(k.Dim), pct(k.Accuracy), fmt.Sprintf("%.3f", k.MacroF1),
+			fmt.Sprint(k.TiedVotes), fmt.Sprintf("%.1f", k.Seconds)})
 	}
 	kb = append(kb, t)
+	kb = append(kb, para(tieSentence(r)))
+	if c := checkSentence(r); c != "" {
+		kb = append(kb, para(c))
+	}
 	kb = append(kb, fig(run.ReportPlot("knn_accuracy"), "kNN test accuracy by representation")...)
+	if curve := curveTable(r.KNN); curve != nil {
+		kb = append(kb, para("Accuracy against the number of neighbours k (one search of the largest k serves every k):"), *curve)
+		kb = append(kb, fig(run.ReportPlot("knn_curve"), "kNN test accuracy against k, by representation")...)
+	}
 	pc := table{head: append([]string{"class"}, names(r.KNN)...)}
 	for c, n := range ClassNames {
 		row := []string{n}
 		for _, k := range r.KNN {
-			row = append(row, pct(k.PerClass[c]))
+			row = append(row, fmt.Sprintf("%s / %s / %.3f", pct(k.Precision[c]), pct(k.PerClass[c]), k.F1[c]))
 		}
 		pc.rows = append(pc.rows, row)
 	}
-	kb = append(kb, para("Accuracy per class:"), pc)
+	kb = append(kb, para("Per class, from golearn's evaluation package: precision / recall (the class's accuracy) / F1:"), pc)
 	for _, k := range r.KNN {
 		kb = append(kb, para(fmt.Sprintf("Confusion matrix, %s (rows: true class, columns: predicted):", k.Representation)), confusion(k))
 	}
@@ -178,4 +192,87 @@ func sortedKeys(m map[string]string) []string {
 		}
 	}
 	return ks
+}
+
+// tieSentence says how many votes tied in this run, and how they were
+// broken.
+func tieSentence(r *results.Comparison) string {
+	var parts []string
+	for _, k := range r.KNN {
+		parts = append(parts, fmt.Sprintf("%s %d", k.Representation, k.TiedVotes))
+	}
+	rule := "broken towards the smallest label, as scikit-learn does"
+	if r.Engine == "golearn" {
+		rule = "which golearn breaks at random (Go map order), so accuracy can move between runs"
+	}
+	return fmt.Sprintf("Queries whose %d neighbours' vote tied, of %d: %s; %s.", r.K, r.Queries, strings.Join(parts, ", "), rule)
+}
+
+// checkSentence reports golearn's cross-check of the exact engine.
+func checkSentence(r *results.Comparison) string {
+	var parts []string
+	problems := 0
+	var secs float64
+	for _, k := range r.KNN {
+		c := k.Check
+		if c == nil {
+			continue
+		}
+		s := fmt.Sprintf("%s %d of %d agree", k.Representation, c.Agree, c.Queries)
+		if c.TiedVote > 0 {
+			s += fmt.Sprintf(", %d differ at a tied vote", c.TiedVote)
+		}
+		if c.TiedDistance > 0 {
+			s += fmt.Sprintf(", %d at a tie in distance", c.TiedDistance)
+		}
+		if c.Unexplained > 0 {
+			s += fmt.Sprintf(", %d UNEXPLAINED", c.Unexplained)
+		}
+		parts = append(parts, s)
+		problems += c.Unexplained
+		secs += c.Seconds
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	out := fmt.Sprintf("Cross-check: golearn's own KNNClassifier (uniform votes) classified a sample of the queries: %s (%.1fs in all, apart from the search times above).",
+		strings.Join(parts, "; "), secs)
+	if problems > 0 {
+		out += fmt.Sprintf(" %d disagreements are neither tied votes nor ties in distance: an error, listed in results.json and the run's log.", problems)
+	} else {
+		out += " Every difference is one golearn breaks at random or a tie in distance."
+	}
+	return out
+}
+
+// curveTable is accuracy against k, a row per k, a column per
+// representation; nil when no representation has a curve.
+func curveTable(rs []results.KNN) *table {
+	var ks []int
+	for _, r := range rs {
+		for _, p := range r.Curve {
+			if !slices.Contains(ks, p.K) {
+				ks = append(ks, p.K)
+			}
+		}
+	}
+	if len(ks) == 0 {
+		return nil
+	}
+	slices.Sort(ks)
+	t := &table{head: append([]string{"k"}, names(rs)...)}
+	for _, k := range ks {
+		row := []string{fmt.Sprint(k)}
+		for _, r := range rs {
+			cell := "-"
+			for _, p := range r.Curve {
+				if p.K == k {
+					cell = pct(p.Accuracy)
+				}
+			}
+			row = append(row, cell)
+		}
+		t.rows = append(t.rows, row)
+	}
+	return t
 }

@@ -26,14 +26,17 @@ func syntheticResults() *results.Comparison {
 	c := config.Default()
 	c.Name = "synthetic"
 	k := func(rep results.Rep, acc float64, secs float64) results.KNN {
-		r := results.KNN{Rep: rep, Representation: rep.Name(), K: 5, Queries: 100, Neighbours: 1000, Accuracy: acc, Seconds: secs}
+		r := results.KNN{Rep: rep, Representation: rep.Name(), Engine: "exact", Weights: "uniform", K: 5, Queries: 100, Neighbours: 1000,
+			Accuracy: acc, Seconds: secs, TiedVotes: int(100 * acc / 10), MacroF1: acc,
+			Curve: []results.KPoint{{K: 1, Accuracy: acc - 0.02}, {K: 5, Accuracy: acc}},
+			Check: &results.GolearnCheck{Queries: 20, Agree: 19, TiedVote: 1, Seconds: 2}}
 		for i := range r.PerClass {
-			r.PerClass[i] = acc
+			r.PerClass[i], r.Precision[i], r.F1[i] = acc, acc, acc
 			r.Confusion[i][i] = 10
 		}
 		return r
 	}
-	r := &results.Comparison{Name: "synthetic", Config: &c, Seed: 1, Backend: "go", Cores: 2, BLAS: "test BLAS", KNNPath: KNNPath,
+	r := &results.Comparison{Name: "synthetic", Config: &c, Seed: 1, Backend: "go", Cores: 2, BLAS: "test BLAS", KNNPath: ExactPath, Engine: "exact", Weights: "uniform",
 		Versions: map[string]string{"gonum.org/v1/gonum": "v0.17.0"}, TrainImages: 1000, TestImages: 200, Queries: 100, TestSubset: 100, K: 5,
 		Pretrain: &results.Pretraining{Epochs: 3, FinalTrain: 0.02, FinalVal: 0.021, BestVal: 0.021, BestEpoch: 3, TestMSE: 0.0205,
 			WallSeconds: 60, Parameters: 43889, Backend: "go", BatchSize: 128, LearningRate: 0.001, Schedule: "constant"},
@@ -132,10 +135,10 @@ func TestCompareRunAndBrowser(t *testing.T) {
 	if strings.Contains(string(md), "## Pretraining") {
 		t.Error("report.md has a pretraining section although the pretrain stage never ran")
 	}
-	// kNN bars, explained variance and two scatter plots.
+	// kNN bars, the k curve, explained variance and two scatter plots.
 	imgs := regexp.MustCompile(`<img `).FindAll(mustRead(t, run.ReportHTML()), -1)
-	if len(imgs) != 4 {
-		t.Errorf("report.html has %d images, want 4", len(imgs))
+	if len(imgs) != 5 {
+		t.Errorf("report.html has %d images, want 5", len(imgs))
 	}
 	loaded := testutil.BrowserImages(t, run.ReportHTML())
 	if want := fmt.Sprintf("%d/%d", len(imgs), len(imgs)); loaded != want {

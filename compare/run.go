@@ -3,15 +3,16 @@ package compare
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
+	"slices"
 	"time"
-
-	"gonum.org/v1/gonum/mat"
 
 	"github.com/hourglass-ml/hourglass/config"
 	"github.com/hourglass-ml/hourglass/data"
 	"github.com/hourglass-ml/hourglass/internal/codes"
+	"github.com/hourglass-ml/hourglass/knn"
 	"github.com/hourglass-ml/hourglass/layout"
 	"github.com/hourglass-ml/hourglass/results"
 	"github.com/hourglass-ml/hourglass/stage"
@@ -42,7 +43,8 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Compa
 			run.StageDir(layout.Reduce), red.TrainImages, red.TestImages, train.Len(), splits.Test.Len())
 	}
 	res := &results.Comparison{Name: cfg.Name, Config: cfg, Seed: cfg.Seed, Backend: cfg.Backend, Cores: runtime.NumCPU(),
-		BLAS: red.BLAS, KNNPath: KNNPath, Versions: env.Versions, TrainImages: train.Len(), TestImages: splits.Test.Len(),
+		BLAS: red.BLAS, KNNPath: ExactPath, Engine: cfg.Compare.KNN, Weights: cfg.Compare.Weights,
+		Versions: env.Versions, TrainImages: train.Len(), TestImages: splits.Test.Len(),
 		Queries: nq, TestSubset: cfg.Compare.TestSubset, K: cfg.Compare.K, Reduce: red, Generated: time.Now().UTC().Format(time.RFC3339)}
 	if s, err := results.ReadPretraining(run); err == nil {
 		res.Pretrain = s
@@ -53,25 +55,20 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Compa
 	if t, err := results.ReadTransfer(run); err == nil && len(t.Summary) > 0 {
 		res.Finetune = t
 	}
+	if cfg.Compare.KNN == "golearn" {
+		res.KNNPath = GolearnPath
+	}
+	sample := checkSample(cfg, nq)
 	for _, rep := range representations(run, red, train, test) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		xtr, err := rep.train()
+		k, err := scoreRepresentation(ctx, rep, train.Labels, test.Labels, cfg.Compare, sample, p.Log)
 		if err != nil {
 			return nil, err
 		}
-		xte, err := rep.test()
-		if err != nil {
-			return nil, err
-		}
-		k, err := KNN(rep.Name(), xtr, train.Labels, xte, test.Labels, cfg.Compare.K, p.Log)
-		if err != nil {
-			return nil, err
-		}
-		k.Rep = rep.Rep
-		fmt.Fprintf(p.Log, "%s: kNN accuracy %.2f%% (%d dims, %.1fs)\n", k.Representation, 100*k.Accuracy, k.Dim, k.Seconds)
 		res.KNN = append(res.KNN, *k)
+		runtime.GC() // the representation's vectors and index are garbage now: keep the peak to one at a time
 	}
 	rep := &report{Comparison: res}
 	if err := rep.scatterData(run, red, test.Labels); err != nil {
@@ -85,35 +82,92 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Compa
 var Stage = stage.Define(layout.Compare, []string{layout.Pretrain, layout.Finetune, layout.Reduce},
 	func(cfg *config.Config) any { return []any{cfg.Compare, cfg.Name} }, Run)
 
-// source is one representation's training and query codes, loaded on
+// scoreRepresentation runs the configured engine on one representation
+// and, with the exact engine, golearn's cross-check on the sample.
+func scoreRepresentation(ctx context.Context, rep source, trainLabels, testLabels []int, cfg config.Compare, sample []int, log io.Writer) (*results.KNN, error) {
+	train, test, err := rep.load(len(trainLabels), len(testLabels))
+	if err != nil {
+		return nil, err
+	}
+	name := rep.Name()
+	var k *results.KNN
+	if cfg.KNN == "golearn" {
+		if k, err = golearnKNN(ctx, name, train, trainLabels, test, testLabels, cfg, log); err != nil {
+			return nil, err
+		}
+	} else {
+		var nb *knn.Neighbours
+		if k, nb, err = exactKNN(ctx, name, train, trainLabels, test, testLabels, cfg, log); err != nil {
+			return nil, err
+		}
+		if len(sample) > 0 {
+			if k.Check, err = golearnCheck(ctx, name, train, trainLabels, test, nb, cfg.K, sample, log); err != nil {
+				return nil, err
+			}
+			for _, p := range k.Check.Problems {
+				fmt.Fprintf(log, "ERROR: golearn cross-check: %s\n", p)
+			}
+		}
+	}
+	k.Rep, k.Representation, k.K, k.Queries, k.Neighbours = rep.Rep, name, cfg.K, test.n, train.n
+	fmt.Fprintf(log, "%s: kNN accuracy %.2f%% (%d dims, %s, %.1fs)\n", name, 100*k.Accuracy, k.Dim, k.Engine, k.Seconds)
+	if c := k.Check; c != nil {
+		fmt.Fprintf(log, "%s: golearn agrees on %d of %d queries (%d differ at a tied vote, %d at a distance tie, %d unexplained; %.1fs)\n",
+			name, c.Agree, c.Queries, c.TiedVote, c.TiedDistance, c.Unexplained, c.Seconds)
+	}
+	return k, nil
+}
+
+// checkSample is the seeded sample of queries golearn's classifier checks.
+func checkSample(cfg *config.Config, nq int) []int {
+	n := min(cfg.Compare.GolearnCheck, nq)
+	if cfg.Compare.KNN != "exact" || n == 0 {
+		return nil
+	}
+	s := data.NewRand(cfg.Seed, 500).Perm(nq)[:n]
+	slices.Sort(s)
+	return s
+}
+
+// source is one representation's training and query vectors, loaded on
 // demand: raw pixels first, then every code set reduce wrote, through one
 // code path.
 type source struct {
 	results.Rep
-	train, test func() (*mat.Dense, error)
+	load func(nTrain, nTest int) (train, test rows, err error)
 }
 
 func representations(run layout.Run, red *results.Reduction, train, test *data.Set) []source {
-	out := []source{{results.PixelsRep(), func() (*mat.Dense, error) { return codes.Matrix(train), nil },
-		func() (*mat.Dense, error) { return codes.Matrix(test), nil }}}
+	out := []source{{results.PixelsRep(), func(int, int) (rows, rows, error) {
+		return rows{train.Images, train.Len(), data.Pixels}, rows{test.Images, test.Len(), data.Pixels}, nil
+	}}}
 	for _, r := range red.Representations {
 		trainFile, testFile := run.Codes(layout.TrainSplit, r.Rep.Name()), run.Codes(layout.TestSplit, r.Rep.Name())
-		out = append(out, source{r.Rep, func() (*mat.Dense, error) { return codes.ReadCodes(trainFile) },
-			func() (*mat.Dense, error) { return firstRows(testFile, test.Len()) }})
+		out = append(out, source{r.Rep, func(nTrain, nTest int) (rows, rows, error) {
+			tr, err := readRows(trainFile, nTrain)
+			if err != nil {
+				return rows{}, rows{}, err
+			}
+			te, err := readRows(testFile, nTest)
+			return tr, te, err
+		}})
 	}
 	return out
 }
 
-func firstRows(path string, n int) (*mat.Dense, error) {
-	m, err := codes.ReadCodes(path)
+// readRows reads the first n rows of a codes file (0: all).
+func readRows(path string, n int) (rows, error) {
+	vals, r, c, err := codes.ReadFloat32(path)
 	if err != nil {
-		return nil, err
+		return rows{}, err
 	}
-	r, c := m.Dims()
+	if n == 0 {
+		n = r
+	}
 	if n > r {
-		return nil, fmt.Errorf("%s has %d rows, %d queries asked for", path, r, n)
+		return rows{}, fmt.Errorf("%s has %d rows, %d needed: run `hourglass reduce` again", path, r, n)
 	}
-	return mat.DenseCopyOf(m.Slice(0, n, 0, c)), nil
+	return rows{vals, r, c}.slice(n), nil
 }
 
 func exists(path string) bool {

@@ -71,9 +71,31 @@ type Reduce struct {
 
 // Compare configures the kNN comparison.
 type Compare struct {
-	K          int `mapstructure:"k" yaml:"k"`
+	// K is the headline number of neighbours.
+	K int `mapstructure:"k" yaml:"k"`
+	// KCurve lists further neighbour counts for the accuracy-against-k
+	// curve; one search of the largest serves them all.
+	KCurve []int `mapstructure:"k_curve" yaml:"k_curve"`
+	// Weights is how neighbours vote: uniform or distance (1/distance).
+	Weights string `mapstructure:"weights" yaml:"weights"`
+	// KNN is the engine: exact (hourglass's search) or golearn (golearn's
+	// KNNClassifier for every query).
+	KNN string `mapstructure:"knn" yaml:"knn"`
+	// GolearnCheck is how many queries per representation golearn's
+	// KNNClassifier classifies too, as a cross-check of the exact engine
+	// (0: none).
+	GolearnCheck int `mapstructure:"golearn_check" yaml:"golearn_check"`
+	// TestSubset, when > 0, uses only the first that many test images as
+	// queries.
 	TestSubset int `mapstructure:"test_subset" yaml:"test_subset"`
 }
+
+// KNNEngines and KNNWeights list the accepted compare.knn and
+// compare.weights.
+var (
+	KNNEngines = []string{"exact", "golearn"}
+	KNNWeights = []string{"uniform", "distance"}
+)
 
 // Default returns the defaults of every key: the paper's protocol, one seed,
 // the pure-Go backend.
@@ -108,6 +130,6 @@ func Default() Config {
 			EncoderStepScale: 0.1,
 		},
 		Reduce:  Reduce{PCADims: []int{576, 64, 16}},
-		Compare: Compare{K: 5},
+		Compare: Compare{K: 5, KCurve: []int{1, 3, 5, 10, 20, 50}, Weights: "uniform", KNN: "exact", GolearnCheck: 100},
 	}
 }

@@ -172,6 +172,12 @@ func (r *Reduce) Validate() error {
 func (c *Compare) Validate() error {
 	k := &checker{prefix: "compare."}
 	k.atLeast("k", c.K, 1)
+	for _, v := range c.KCurve {
+		k.atLeast("k_curve", v, 1)
+	}
+	k.oneOf("weights", c.Weights, KNNWeights)
+	k.oneOf("knn", c.KNN, KNNEngines)
+	k.atLeast("golearn_check", c.GolearnCheck, 0)
 	k.atLeast("test_subset", c.TestSubset, 0)
 	return k.err()
 }

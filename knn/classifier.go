@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/sjwhitworth/golearn/base"
 )
@@ -128,9 +130,11 @@ func classAttribute(g base.FixedDataGrid) (*base.CategoricalAttribute, error) {
 }
 
 // floatAttributes lists the non-class attributes, which must all be
-// FloatAttributes.
+// FloatAttributes, sorted by name (golearn lists them in map order; the
+// distance does not depend on the order of the columns).
 func floatAttributes(g base.FixedDataGrid) ([]base.Attribute, error) {
 	attrs := base.NonClassAttributes(g)
+	slices.SortFunc(attrs, func(a, b base.Attribute) int { return strings.Compare(a.GetName(), b.GetName()) })
 	if len(attrs) == 0 {
 		return nil, errors.New("knn: the data has no attributes besides the class")
 	}

@@ -13,11 +13,13 @@ import (
 )
 
 // Tile sizes: a tile of queries times a tile of training rows is one gemm
-// product whose result (queryTile x trainTile float32, 1 MiB) stays in L2
-// while it is scanned.
+// product whose result (up to queryTile x trainTile float32, 1 MiB) stays
+// in L2 while it is scanned. Large query tiles read the packed training
+// rows from memory fewer times (measured on 10,000 x 60,000 pixels: 1024
+// x 256 took 3.7 s, 256 x 1024 4.2 s).
 const (
-	queryTile = 256
-	trainTile = 1024
+	queryTile = 1024
+	trainTile = 256
 )
 
 // Index holds training rows for exact search. The screen works on the
@@ -42,29 +44,63 @@ func NewIndex(data []float32, n, d int) (*Index, error) {
 		return nil, fmt.Errorf("knn: %d values for %d rows of %d", len(data), n, d)
 	}
 	ix := &Index{data: data, n: n, d: d, mean: make([]float32, d), norms: make([]float32, n)}
-	sum := make([]float64, d)
-	for i := range n {
-		for j, v := range data[i*d : (i+1)*d] {
-			f := float64(v)
-			if math.IsNaN(f) || math.IsInf(f, 0) {
-				return nil, fmt.Errorf("knn: training row %d holds a NaN or infinite value (column %d)", i, j)
+	workers := min(parallel.Workers(), n)
+	part := func(w int) (int, int) { return n * w / workers, n * (w + 1) / workers }
+	// The column sums, a part of the rows on each core.
+	sums := make([][]float64, workers)
+	bad := make([]int, workers)
+	parallel.Do(workers, func(w int) {
+		sum := make([]float64, d)
+		bad[w] = -1
+		lo, hi := part(w)
+		for i := lo; i < hi && bad[w] < 0; i++ {
+			for j, v := range data[i*d : (i+1)*d] {
+				f := float64(v)
+				if math.IsNaN(f) || math.IsInf(f, 0) {
+					bad[w] = i
+				}
+				sum[j] += f
 			}
-			sum[j] += f
+		}
+		sums[w] = sum
+	})
+	for _, i := range bad {
+		if i >= 0 {
+			return nil, fmt.Errorf("knn: training row %d holds a NaN or infinite value", i)
 		}
 	}
-	for j, v := range sum {
-		ix.mean[j] = float32(v / float64(n))
+	for j := range d {
+		var s float64
+		for _, sum := range sums {
+			s += sum[j]
+		}
+		ix.mean[j] = float32(s / float64(n))
 	}
-	centred := make([]float32, n*d)
-	for i := range n {
-		row := centred[i*d : (i+1)*d]
-		ix.centre(row, data[i*d:(i+1)*d])
-		s := sqNorm(row)
-		ix.norms[i] = float32(s)
-		ix.maxNorm = max(ix.maxNorm, math.Sqrt(s))
-	}
-	ix.packed = gemm.Pack(gemm.Matrix{Data: centred, Rows: d, Cols: n, Stride: d, Trans: true})
+	// Pack the rows, then centre them in the packed buffer: no second copy.
+	ix.packed = gemm.Pack(gemm.Matrix{Data: data, Rows: d, Cols: n, Stride: d, Trans: true})
+	ix.packed.SubRows(ix.mean)
+	maxNorms := make([]float64, workers)
+	parallel.Do(workers, func(w int) {
+		lo, hi := part(w)
+		for i := lo; i < hi; i++ {
+			s := centredNorm(data[i*d:(i+1)*d], ix.mean) // the packed values' norm: the same float32 subtraction
+			ix.norms[i] = float32(s)
+			maxNorms[w] = max(maxNorms[w], math.Sqrt(s))
+		}
+	})
+	ix.maxNorm = slices.Max(maxNorms)
 	return ix, nil
+}
+
+// centredNorm is the squared norm of row less mean (float32 differences,
+// summed in float64).
+func centredNorm(row, mean []float32) float64 {
+	var s float64
+	for j, v := range row {
+		c := float64(v - mean[j])
+		s += c * c
+	}
+	return s
 }
 
 // centre writes row less the mean into dst.
@@ -111,18 +147,20 @@ func (ix *Index) Search(ctx context.Context, queries []float32, nq, k int, progr
 		return nil, fmt.Errorf("knn: %d query values for %d queries of %d values (the training rows have %d)", len(queries), nq, ix.d, ix.d)
 	}
 	nb := &Neighbours{K: k, Index: make([]int32, nq*k), Dist: make([]float64, nq*k)}
-	tiles := (nq + queryTile - 1) / queryTile
+	// Smaller query tiles when there are too few queries for every core.
+	qt := min(queryTile, max(64, (nq+parallel.Workers()-1)/parallel.Workers()))
+	tiles := (nq + qt - 1) / qt
 	var next, done atomic.Int64
 	var cands atomic.Int64
 	var failed atomic.Value
 	parallel.Do(min(parallel.Workers(), tiles), func(int) {
-		s := newScanner(ix, k)
+		s := newScanner(ix, k, qt)
 		for {
 			t := int(next.Add(1) - 1)
 			if t >= tiles || ctx.Err() != nil || failed.Load() != nil {
 				return
 			}
-			q0, q1 := t*queryTile, min((t+1)*queryTile, nq)
+			q0, q1 := t*qt, min((t+1)*qt, nq)
 			if err := s.tile(queries[q0*ix.d:q1*ix.d], q1-q0, nb, q0); err != nil {
 				failed.Store(err)
 				return
@@ -168,8 +206,8 @@ type cand struct {
 	j int32
 }
 
-func newScanner(ix *Index, k int) *scanner {
-	s := &scanner{ix: ix, k: k, c: make([]float32, queryTile*trainTile), centred: make([]float32, queryTile*ix.d), qs: make([]query, queryTile)}
+func newScanner(ix *Index, k, tile int) *scanner {
+	s := &scanner{ix: ix, k: k, c: make([]float32, tile*trainTile), centred: make([]float32, tile*ix.d), qs: make([]query, tile)}
 	for i := range s.qs {
 		s.qs[i].heap = make([]float32, 0, k)
 	}

@@ -8,14 +8,54 @@ import (
 // KNN is what one representation scored.
 type KNN struct {
 	Rep
-	Representation string                `json:"representation"` // Rep.Name()
-	K              int                   `json:"k"`
-	Queries        int                   `json:"queries"`
-	Neighbours     int                   `json:"neighbours"`
-	Accuracy       float64               `json:"accuracy"`
-	PerClass       [data.Classes]float64 `json:"per_class_accuracy"`
-	Confusion      Confusion             `json:"confusion"`
-	Seconds        float64               `json:"seconds"`
+	Representation string  `json:"representation"` // Rep.Name()
+	Engine         string  `json:"engine"`         // "exact" or "golearn"
+	Weights        string  `json:"weights"`        // "uniform" or "distance"
+	K              int     `json:"k"`
+	Queries        int     `json:"queries"`
+	Neighbours     int     `json:"neighbours"`
+	Accuracy       float64 `json:"accuracy"`
+	// TiedVotes counts the queries whose vote tied (exact engine: broken
+	// towards the smallest label).
+	TiedVotes int `json:"tied_votes"`
+	// Curve is accuracy against k (exact engine).
+	Curve []KPoint `json:"k_curve,omitempty"`
+	// From golearn's evaluation package, per class: recall is the per-class
+	// accuracy.
+	PerClass  [data.Classes]float64 `json:"per_class_accuracy"`
+	Precision [data.Classes]float64 `json:"per_class_precision"`
+	F1        [data.Classes]float64 `json:"per_class_f1"`
+	MacroF1   float64               `json:"macro_f1"`
+	Confusion Confusion             `json:"confusion"`
+	Seconds   float64               `json:"seconds"` // the search and the votes
+	// Check is golearn's KNNClassifier on a sample of the queries.
+	Check *GolearnCheck `json:"golearn_check,omitempty"`
+	// Predictions per query, for paired tests in the report.
+	Predictions []int `json:"predictions,omitempty"`
+}
+
+// KPoint is the accuracy with K neighbours.
+type KPoint struct {
+	K        int     `json:"k"`
+	Accuracy float64 `json:"accuracy"`
+}
+
+// GolearnCheck is how golearn's own KNNClassifier (uniform votes, k
+// neighbours) classified a sample of queries, against the exact engine.
+type GolearnCheck struct {
+	Queries int `json:"queries"`
+	Agree   int `json:"agree"`
+	// TiedVote: golearn differs where the vote tied, which golearn breaks
+	// at random (Go map order).
+	TiedVote int `json:"tied_vote"`
+	// TiedDistance: golearn differs where the k-th and the next neighbour
+	// are at the same distance (to float64 rounding), so golearn, which
+	// sorts with another rounding, may have taken the other.
+	TiedDistance int `json:"tied_distance"`
+	// Unexplained disagreements are errors: they are listed in Problems.
+	Unexplained int      `json:"unexplained"`
+	Problems    []string `json:"problems,omitempty"`
+	Seconds     float64  `json:"seconds"`
 }
 
 // Comparison is results.json: every number of the experiment, what the
@@ -29,6 +69,8 @@ type Comparison struct {
 	Cores           int               `json:"cores"`
 	BLAS            string            `json:"blas"`
 	KNNPath         string            `json:"knn_path"`
+	Engine          string            `json:"engine"`
+	Weights         string            `json:"weights"`
 	Versions        map[string]string `json:"versions"`
 	TrainImages     int               `json:"train_images"`
 	TestImages      int               `json:"test_images"`

@@ -7,8 +7,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hourglass-ml/hourglass/backend"
+	"github.com/hourglass-ml/hourglass/config"
 	"github.com/hourglass-ml/hourglass/data"
 	"github.com/hourglass-ml/hourglass/internal/bench"
+	"github.com/hourglass-ml/hourglass/internal/codes"
+	"github.com/hourglass-ml/hourglass/knn"
 )
 
 // NewBenchCommand times training and encoding.
@@ -107,5 +110,68 @@ pretrain.batch_size, the backend to the config's backend.`,
 	f.BoolVar(&stock, "stock", false, "also time the unimproved GoMLX path and print the ratio")
 	f.BoolVar(&simple, "simplego-kernels", false, "also time the model on simplego's own kernels instead of hourglass's")
 	f.BoolVar(&asJSON, "json", false, "print JSON instead of a table")
+	c.AddCommand(newBenchKNNCommand(g))
+	return c
+}
+
+// newBenchKNNCommand times the exact kNN search on raw pixels.
+func newBenchKNNCommand(g *globalFlags) *cobra.Command {
+	var (
+		queries, k int
+		weights    string
+		savePred   string
+		asJSON     bool
+	)
+	c := &cobra.Command{
+		Use:   "knn",
+		Short: "Time the exact kNN search: every test image among the 60,000 training images, raw pixels",
+		Long: `bench knn searches the --queries first test images among the whole
+training file (60,000 images, 784 raw pixels each) with hourglass's exact
+kNN, and prints the seconds (indexing and search), GFLOP/s beside the
+matrix kernel's own on the same shapes, accuracy and peak memory. Run
+scripts/peers/sklearn_pca_knn.py --dims "" --no-full-pca in the same
+minute to compare; --save-pred writes the predictions as .npy to compare
+query by query with its --save-pred.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := g.load()
+			if err != nil {
+				return err
+			}
+			w, err := knn.ParseWeights(weights)
+			if err != nil {
+				return err
+			}
+			s, err := data.Prepare(config.Data{Dir: cfg.Data.Dir}, cfg.Seed, g.lookupEnv)
+			if err != nil {
+				return err
+			}
+			if queries < 1 || queries > s.Test.Len() {
+				return fmt.Errorf("--queries %d: from 1 to %d", queries, s.Test.Len())
+			}
+			r, err := bench.KNN(bench.KNNOptions{Train: s.Full, Test: s.Test.Slice(0, queries), K: k, Weights: w})
+			if err != nil {
+				return err
+			}
+			if savePred != "" {
+				if err := codes.WriteLabels(savePred, r.Predictions); err != nil {
+					return err
+				}
+			}
+			if asJSON {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(r)
+			}
+			bench.WriteKNN(cmd.OutOrStdout(), r)
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.IntVar(&queries, "queries", 10000, "test images to classify")
+	f.IntVar(&k, "k", 5, "neighbours")
+	f.StringVar(&weights, "weights", "uniform", "uniform or distance")
+	f.StringVar(&savePred, "save-pred", "", "write the predictions to this .npy file")
+	f.BoolVar(&asJSON, "json", false, "print JSON")
 	return c
 }

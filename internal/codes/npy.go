@@ -4,8 +4,17 @@
 package codes
 
 import (
+	"bufio"
+	"encoding/binary"
 	"fmt"
 	"io"
+	"math"
+	"math/bits"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"unsafe"
 
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/core/tensors/numpy"
@@ -103,4 +112,79 @@ func MeanSquaredError(a, b *mat.Dense) float64 {
 		}
 	}
 	return sum / float64(rows*cols)
+}
+
+// ReadFloat32 reads a 2-D little-endian float32 .npy file (what WriteCodes
+// writes) as row-major values, straight into one slice: codes for 60,000
+// images are read without a second copy.
+func ReadFloat32(path string) (vals []float32, rows, cols int, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	defer f.Close()
+	br := bufio.NewReader(f)
+	rows, cols, err = npyHeader(br)
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("%s: %w (run `hourglass reduce` again)", path, err)
+	}
+	vals = make([]float32, rows*cols)
+	if len(vals) > 0 {
+		raw := unsafe.Slice((*byte)(unsafe.Pointer(&vals[0])), 4*len(vals))
+		if _, err := io.ReadFull(br, raw); err != nil {
+			return nil, 0, 0, fmt.Errorf("%s: %d x %d float32 values expected: %w (the file is cut short: run `hourglass reduce` again)", path, rows, cols, err)
+		}
+		if binary.NativeEndian.Uint16([]byte{1, 0}) != 1 { // a big-endian machine: swap
+			for i, v := range vals {
+				vals[i] = math.Float32frombits(bits.ReverseBytes32(math.Float32bits(v)))
+			}
+		}
+	}
+	return vals, rows, cols, nil
+}
+
+var shapeRE = regexp.MustCompile(`'shape':\s*\((\d+),\s*(\d+)\)`)
+
+// npyHeader reads an .npy header and checks it describes a C-ordered 2-D
+// little-endian float32 array.
+func npyHeader(r io.Reader) (rows, cols int, err error) {
+	var pre [8]byte
+	if _, err := io.ReadFull(r, pre[:]); err != nil || string(pre[:6]) != "\x93NUMPY" {
+		return 0, 0, fmt.Errorf("not a NumPy .npy file")
+	}
+	var n int
+	switch pre[6] {
+	case 1:
+		var l [2]byte
+		if _, err := io.ReadFull(r, l[:]); err != nil {
+			return 0, 0, err
+		}
+		n = int(binary.LittleEndian.Uint16(l[:]))
+	case 2, 3:
+		var l [4]byte
+		if _, err := io.ReadFull(r, l[:]); err != nil {
+			return 0, 0, err
+		}
+		n = int(binary.LittleEndian.Uint32(l[:]))
+	default:
+		return 0, 0, fmt.Errorf(".npy version %d is not supported", pre[6])
+	}
+	if n > 1<<16 {
+		return 0, 0, fmt.Errorf(".npy header of %d bytes", n)
+	}
+	h := make([]byte, n)
+	if _, err := io.ReadFull(r, h); err != nil {
+		return 0, 0, err
+	}
+	hs := string(h)
+	if !strings.Contains(hs, "'descr': '<f4'") || !strings.Contains(hs, "'fortran_order': False") {
+		return 0, 0, fmt.Errorf("want a C-ordered little-endian float32 array, the header says %s", strings.TrimSpace(hs))
+	}
+	m := shapeRE.FindStringSubmatch(hs)
+	if m == nil {
+		return 0, 0, fmt.Errorf("want a 2-D array [rows, cols], the header says %s", strings.TrimSpace(hs))
+	}
+	rows, _ = strconv.Atoi(m[1])
+	cols, _ = strconv.Atoi(m[2])
+	return rows, cols, nil
 }

@@ -2,6 +2,7 @@ package codes
 
 import (
 	"bytes"
+	"strings"
 	"os"
 	"path/filepath"
 	"testing"
@@ -39,5 +40,41 @@ func TestNpyRoundTrip(t *testing.T) {
 	}
 	if _, err := ReadCodes(lp); err == nil {
 		t.Error("reading labels as codes: no error")
+	}
+}
+
+// TestReadFloat32: what WriteCodes writes reads back value for value, and
+// files that are no float32 matrix are errors naming the file.
+func TestReadFloat32(t *testing.T) {
+	dir := t.TempDir()
+	m := mat.NewDense(4, 3, []float64{1, -2.5, 3, 4, 0.125, 6, 7, 8, 9, -10, 11, 1e-3})
+	p := filepath.Join(dir, "codes.npy")
+	if err := WriteCodes(p, m); err != nil {
+		t.Fatal(err)
+	}
+	vals, r, c, err := ReadFloat32(p)
+	if err != nil || r != 4 || c != 3 {
+		t.Fatalf("%v: %dx%d", err, r, c)
+	}
+	for i, v := range vals {
+		if want := float32(m.RawMatrix().Data[i]); v != want {
+			t.Errorf("value %d: %v, want %v", i, v, want)
+		}
+	}
+	lp := filepath.Join(dir, "labels.npy")
+	WriteLabels(lp, []int{1, 2})
+	if _, _, _, err := ReadFloat32(lp); err == nil || !strings.Contains(err.Error(), lp) || !strings.Contains(err.Error(), "float32") {
+		t.Errorf("int64 labels as codes: %v", err)
+	}
+	raw, _ := os.ReadFile(p)
+	cut := filepath.Join(dir, "cut.npy")
+	os.WriteFile(cut, raw[:len(raw)-5], 0o644)
+	if _, _, _, err := ReadFloat32(cut); err == nil || !strings.Contains(err.Error(), "cut short") {
+		t.Errorf("truncated file: %v", err)
+	}
+	junk := filepath.Join(dir, "junk.npy")
+	os.WriteFile(junk, []byte("hello"), 0o644)
+	if _, _, _, err := ReadFloat32(junk); err == nil || !strings.Contains(err.Error(), "not a NumPy") {
+		t.Errorf("junk: %v", err)
 	}
 }

@@ -330,9 +330,23 @@ func Pack(b Matrix) *Packed {
 	k, n := b.Rows, b.Cols
 	npan := (n + nr - 1) / nr
 	p := &Packed{data: make([]float32, k*npan*nr), k: k, n: n}
-	for kb := 0; kb < k; kb += kc {
-		packB(p.data[kb*npan*nr:], b, kb, min(kc, k-kb))
-	}
+	blocks := (k + kc - 1) / kc
+	// Blocks of columns on separate cores: each packs its panels of every
+	// contraction block.
+	parallel.Range(npan, parallel.Workers(), func(lo, hi int) {
+		for bi := range blocks {
+			kb := bi * kc
+			kn := min(kc, k-kb)
+			sub := b
+			sub.Cols = min(n, hi*nr) - lo*nr
+			if b.Trans {
+				sub.Data = b.Data[lo*nr*b.Stride:]
+			} else {
+				sub.Data = b.Data[lo*nr:]
+			}
+			packB(p.data[kb*npan*nr+lo*kn*nr:], sub, kb, kn)
+		}
+	})
 	return p
 }
 
@@ -359,4 +373,29 @@ func MulPacked(c []float32, ldc int, a Matrix, b *Packed, j0, j1 int) {
 	mulPanels(c, ldc, a, n, func(kb, kn, jp int) []float32 {
 		return b.data[kb*npan*nr+(jp0+jp)*kn*nr:]
 	}, 0, m, 0, b.k, false)
+}
+
+// SubRows subtracts v[r] from every value of row r of the packed matrix
+// (the zero padding past the last column stays zero), in place, on all
+// cores: a right operand centred without a second copy of it.
+func (p *Packed) SubRows(v []float32) {
+	if len(v) != p.k {
+		panic(fmt.Sprintf("gemm: SubRows of %d values for %d rows", len(v), p.k))
+	}
+	npan := (p.n + nr - 1) / nr
+	parallel.Range(npan, parallel.Workers(), func(lo, hi int) {
+		for kb := 0; kb < p.k; kb += kc {
+			kn := min(kc, p.k-kb)
+			for jp := lo; jp < hi; jp++ {
+				cols := min(nr, p.n-jp*nr)
+				pan := p.data[kb*npan*nr+jp*kn*nr:]
+				for kk := range kn {
+					row := pan[kk*nr : kk*nr+cols]
+					for q := range row {
+						row[q] -= v[kb+kk]
+					}
+				}
+			}
+		}
+	})
 }

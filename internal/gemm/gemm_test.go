@@ -219,3 +219,32 @@ func TestMulPacked(t *testing.T) {
 		}
 	}
 }
+
+// TestSubRows: a packed matrix with v[r] subtracted from row r multiplies
+// as the explicitly shifted matrix does (tolerance as TestMulPacked's).
+func TestSubRows(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	const m, k, n = 5, 300, 37 // k over a contraction block, n over two panels
+	a := randMatrix(r, m, k, 0, false)
+	b := randMatrix(r, k, n, 2, true)
+	v := make([]float32, k)
+	for i := range v {
+		v[i] = float32(r.NormFloat64())
+	}
+	shifted := Matrix{Data: append([]float32(nil), b.Data...), Rows: k, Cols: n, Stride: b.Stride, Trans: true}
+	for j := range n {
+		for i := range k {
+			shifted.Data[j*b.Stride+i] -= v[i]
+		}
+	}
+	p := Pack(b)
+	p.SubRows(v)
+	got, want := make([]float32, m*n), make([]float32, m*n)
+	MulPacked(got, n, a, p, 0, n)
+	Serial(want, n, a, shifted, false)
+	for i := range got {
+		if math.Abs(float64(got[i]-want[i])) > 1e-4 {
+			t.Fatalf("c[%d] = %v, want %v", i, got[i], want[i])
+		}
+	}
+}

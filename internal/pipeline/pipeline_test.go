@@ -175,6 +175,17 @@ func TestInterruptedPipelineResumes(t *testing.T) {
 			t.Errorf("classifier %d: uninterrupted %+v\nresumed %+v", i, x, y)
 		}
 	}
+	ca, _ := results.ReadComparison(ra)
+	cb, _ := results.ReadComparison(rb)
+	if len(ca.KNN) != 4 || len(cb.KNN) != 4 {
+		t.Fatalf("kNN results: %d and %d, want 4", len(ca.KNN), len(cb.KNN))
+	}
+	for i := range ca.KNN {
+		x, y := ca.KNN[i], cb.KNN[i]
+		if x.Accuracy != y.Accuracy || x.Confusion != y.Confusion || !slices.Equal(x.Predictions, y.Predictions) {
+			t.Errorf("kNN %s: %v uninterrupted, %v resumed", x.Representation, x.Accuracy, y.Accuracy)
+		}
+	}
 	red, _ := results.ReadReduction(ra)
 	for _, rep := range red.Representations {
 		for _, split := range []layout.Split{layout.TrainSplit, layout.TestSplit} {

@@ -39,6 +39,9 @@ type Bar struct {
 
 // New starts a bar. unit names what is counted ("B" shows bytes as MB).
 func New(w io.Writer, label string, total int64, unit string) *Bar {
+	if w == nil {
+		w = io.Discard
+	}
 	b := &Bar{w: w, label: label, unit: unit, total: total, tty: IsTerminal(w), now: time.Now, lastPct: -1}
 	b.start = b.now()
 	return b
