@@ -69,6 +69,23 @@ func (s *Set) PerClass(n int, seed int64) (*Set, error) {
 	if n == 0 {
 		return s, nil
 	}
+	idx, err := s.PerClassIndices(n, seed)
+	if err != nil {
+		return nil, err
+	}
+	return s.Subset(idx), nil
+}
+
+// PerClassIndices is PerClass's draw as indices into s: class by class,
+// each class's n in a seeded shuffled order; n = 0 is every index.
+func (s *Set) PerClassIndices(n int, seed int64) ([]int, error) {
+	if n == 0 {
+		idx := make([]int, s.Len())
+		for i := range idx {
+			idx[i] = i
+		}
+		return idx, nil
+	}
 	byClass := make([][]int, Classes)
 	for _, i := range NewRand(seed, 3).Perm(s.Len()) {
 		byClass[s.Labels[i]] = append(byClass[s.Labels[i]], i)
@@ -80,7 +97,7 @@ func (s *Set) PerClass(n int, seed int64) (*Set, error) {
 		}
 		idx = append(idx, ix[:n]...)
 	}
-	return s.Subset(idx), nil
+	return idx, nil
 }
 
 // FromBytes converts raw IDX pixels and labels into a Set.

@@ -7,6 +7,7 @@ package encoder
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/gomlx/gomlx/backends"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
@@ -28,8 +29,8 @@ const (
 type Encoder struct {
 	weights map[string]*tensors.Tensor // "/encoder/conv1/weights" -> value
 	source  string
-	be      backends.Backend
-	exec    *context.Exec
+	mu      sync.Mutex
+	execs   map[backends.Backend]*context.Exec
 }
 
 // Load reads the encoder from a pretrained model: an experiment's output
@@ -142,26 +143,41 @@ func (e *Encoder) Encode(pixels []float32) ([]float32, error) {
 	return tensors.MustCopyFlatData[float32](t), nil
 }
 
-// EncodeTensor encodes a float32 tensor [n, 28, 28, 1] into [n, 576].
+// EncodeTensor encodes a float32 tensor [n, 28, 28, 1] into [n, 576] on
+// the pure-Go backend.
 func (e *Encoder) EncodeTensor(images *tensors.Tensor) (*tensors.Tensor, error) {
+	be, err := backend.New("go")
+	if err != nil {
+		return nil, err
+	}
+	return e.EncodeWith(be, images)
+}
+
+// EncodeWith encodes a float32 tensor [n, 28, 28, 1] into [n, 576] on a
+// given backend (the graph is compiled once per backend and shape).
+func (e *Encoder) EncodeWith(be backends.Backend, images *tensors.Tensor) (*tensors.Tensor, error) {
 	d := images.Shape().Dimensions
 	if len(d) != 4 || d[1] != ImageSize || d[2] != ImageSize || d[3] != 1 || images.DType().String() != "Float32" {
 		return nil, fmt.Errorf("encoder.EncodeTensor: got %s, want float32 [n, 28, 28, 1]", images.Shape())
 	}
-	if e.exec == nil {
-		be, err := backend.New("go")
-		if err != nil {
-			return nil, err
-		}
+	e.mu.Lock()
+	ex, ok := e.execs[be]
+	if !ok {
 		ctx := context.New()
 		e.Install(ctx, Frozen)
-		ex, err := context.NewExec(be, ctx.Reuse(), func(ctx *context.Context, x *Node) *Node { return model.Encoder(ctx, x) })
+		var err error
+		ex, err = context.NewExec(be, ctx.Reuse(), func(ctx *context.Context, x *Node) *Node { return model.Encoder(ctx, x) })
 		if err != nil {
+			e.mu.Unlock()
 			return nil, err
 		}
-		e.be, e.exec = be, ex
+		if e.execs == nil {
+			e.execs = map[backends.Backend]*context.Exec{}
+		}
+		e.execs[be] = ex
 	}
-	out, err := e.exec.Exec(images)
+	e.mu.Unlock()
+	out, err := ex.Exec(images)
 	if err != nil {
 		return nil, err
 	}

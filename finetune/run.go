@@ -2,6 +2,7 @@ package finetune
 
 import (
 	"context"
+
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -12,12 +13,17 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+
 	"github.com/hourglass-ml/hourglass/config"
+	"github.com/hourglass-ml/hourglass/data"
 	"github.com/hourglass-ml/hourglass/encoder"
 	"github.com/hourglass-ml/hourglass/engine"
 	"github.com/hourglass-ml/hourglass/internal/atomicfile"
 	"github.com/hourglass-ml/hourglass/internal/hooks"
 	"github.com/hourglass-ml/hourglass/layout"
+	"github.com/hourglass-ml/hourglass/model"
 	"github.com/hourglass-ml/hourglass/results"
 	"github.com/hourglass-ml/hourglass/stage"
 )
@@ -62,20 +68,43 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Trans
 		done[runKey(r.Method, r.LabelsPerClass, r.Seed)] = true
 	}
 	logged := map[config.Method]bool{}
+	train, test := p.Splits.Train, p.Splits.Test
+	images := feats{train.Images, data.Pixels}
+	testImages := feats{test.Images, data.Pixels}
+	var testCodes feats // the test images' codes, encoded once for every frozen run
+	subsets := map[string]Subset{}
 	for _, n := range cfg.Finetune.LabelsPerClass {
 		for s := 0; s < cfg.Finetune.Seeds; s++ {
 			seed := cfg.Seed*1000 + int64(s)
-			labelled, err := p.Splits.Train.PerClass(int(n), seed)
+			labelled, err := train.PerClassIndices(int(n), seed)
 			if err != nil {
 				return nil, fmt.Errorf("finetune.labels_per_class %s: %w", n, err)
 			}
-			tr, held := splitHeldOut(labelled, cfg.Finetune.HeldOut)
+			tr, held := splitHeldOut(labelled, train.Labels, cfg.Finetune.HeldOut)
+			subsets[subsetKey(n, seed)] = Subset{LabelsPerClass: n, Seed: seed, Train: tr, HeldOut: held}
+			var codes feats // the subset's codes, for the frozen runs
 			for _, m := range cfg.Finetune.Methods {
 				if done[runKey(m, n, seed)] {
 					continue
 				}
-				j := &job{method: m, n: n, seed: seed, train: tr, heldOut: held}
-				r, t, err := runJob(ctx, p.Backend, cfg.Finetune, j, enc, p.Splits.Test, p.Log, !logged[m])
+				j := &job{method: m, n: n, seed: seed, trainIdx: tr, heldIdx: held,
+					train: images.subset(tr), heldOut: images.subset(held), labels: subsetLabels(train.Labels, tr), heldLabs: subsetLabels(train.Labels, held)}
+				jobTest := testImages
+				if m == config.Frozen {
+					if testCodes.data == nil {
+						if testCodes, err = encodeAll(enc, p.Backend, testImages); err != nil {
+							return nil, err
+						}
+					}
+					if codes.data == nil {
+						if codes, err = encodeAll(enc, p.Backend, images.subset(append(append([]int(nil), tr...), held...))); err != nil {
+							return nil, err
+						}
+					}
+					j.train, j.heldOut = codes.subset(seq(0, len(tr))), codes.subset(seq(len(tr), len(tr)+len(held)))
+					jobTest = testCodes
+				}
+				r, t, err := runJob(ctx, p.Backend, cfg.Finetune, j, enc, jobTest, test.Labels, p.Log, !logged[m])
 				if errors.Is(err, engine.ErrInterrupted) {
 					return nil, fmt.Errorf("finetune %w; %d classifiers saved in %s: run again to continue", ErrInterrupted, len(res.Runs), p.Dir)
 				}
@@ -93,6 +122,9 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Trans
 				}
 			}
 		}
+	}
+	if err := atomicfile.WriteJSON(run.FinetuneSubsets(), subsets); err != nil {
+		return nil, err
 	}
 	res.Summary = summarize(res.Runs, cfg.Finetune)
 	if err := writeResults(run, res); err != nil {
@@ -125,6 +157,51 @@ func bestRun(runs []results.TransferRun) *results.TransferRun {
 		}
 	}
 	return best
+}
+
+// Subset is one labelled draw, as indices into the training split (the
+// first 60,000 - data.validation training images, or data.train_subset's
+// sample): finetune/subsets.json holds them, so a peer implementation can
+// train on the very same images.
+type Subset struct {
+	LabelsPerClass config.LabelCount `json:"labels_per_class"`
+	Seed           int64             `json:"seed"`
+	Train          []int             `json:"train"`
+	HeldOut        []int             `json:"held_out"`
+}
+
+func subsetKey(n config.LabelCount, seed int64) string { return fmt.Sprintf("%s/%d", n, seed) }
+
+func subsetLabels(labels, idx []int) []int {
+	out := make([]int, len(idx))
+	for i, j := range idx {
+		out[i] = labels[j]
+	}
+	return out
+}
+
+// seq is from, from+1, ..., to-1.
+func seq(from, to int) []int {
+	out := make([]int, to-from)
+	for i := range out {
+		out[i] = from + i
+	}
+	return out
+}
+
+// encodeAll encodes images with the frozen encoder, in batches.
+func encodeAll(enc *encoder.Encoder, be backends.Backend, images feats) (feats, error) {
+	n := images.len()
+	out := feats{make([]float32, 0, n*model.CodeSize), model.CodeSize}
+	for from := 0; from < n; from += 1000 {
+		to := min(from+1000, n)
+		c, err := enc.EncodeWith(be, images.slice(from, to))
+		if err != nil {
+			return feats{}, err
+		}
+		out.data = append(out.data, tensors.MustCopyFlatData[float32](c)...)
+	}
+	return out, nil
 }
 
 func runKey(m config.Method, n config.LabelCount, seed int64) string {

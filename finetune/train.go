@@ -21,37 +21,84 @@ import (
 	"github.com/hourglass-ml/hourglass/encoder"
 	"github.com/hourglass-ml/hourglass/engine"
 	"github.com/hourglass-ml/hourglass/layout"
+	"github.com/hourglass-ml/hourglass/model"
 	"github.com/hourglass-ml/hourglass/results"
 )
 
-// job is one classifier to train.
+// job is one classifier to train: its method, its labelled subset split
+// into training and held-out images (indices into the training split) and
+// what the classifier reads of them.
 type job struct {
-	method  config.Method
-	n       config.LabelCount
-	seed    int64
-	train   *data.Set
-	heldOut *data.Set
+	method            config.Method
+	n                 config.LabelCount
+	seed              int64
+	trainIdx, heldIdx []int
+	train, heldOut    feats // images, or (frozen) their cached codes
+	labels, heldLabs  []int
 }
 
-// splitHeldOut keeps the first share of each class (the draw is already
-// shuffled) for early stopping, at least one image per class.
-func splitHeldOut(s *data.Set, share float64) (train, held *data.Set) {
+// splitHeldOut keeps the first share of each class of a labelled draw
+// (indices into the split, already shuffled within each class) for early
+// stopping, at least one image per class, and returns both parts sorted.
+func splitHeldOut(idx, labels []int, share float64) (train, held []int) {
 	byClass := make([][]int, data.Classes)
-	for i, l := range s.Labels {
-		byClass[l] = append(byClass[l], i)
+	for _, i := range idx {
+		byClass[labels[i]] = append(byClass[labels[i]], i)
 	}
-	var ti, hi []int
-	for _, idx := range byClass {
-		k := max(1, int(float64(len(idx))*share+0.5))
-		if k >= len(idx) {
-			k = len(idx) - 1 // keep one to train on
+	for _, ix := range byClass {
+		if len(ix) == 0 {
+			continue
 		}
-		hi = append(hi, idx[:k]...)
-		ti = append(ti, idx[k:]...)
+		k := max(1, int(float64(len(ix))*share+0.5))
+		if k >= len(ix) {
+			k = len(ix) - 1 // keep one to train on
+		}
+		held = append(held, ix[:k]...)
+		train = append(train, ix[k:]...)
 	}
-	sort.Ints(ti)
-	sort.Ints(hi)
-	return s.Subset(ti), s.Subset(hi)
+	sort.Ints(train)
+	sort.Ints(held)
+	return train, held
+}
+
+// feats are n rows of what a classifier reads: 784 pixels read as
+// [n, 28, 28, 1] images, or 576 code values read as [n, 576].
+type feats struct {
+	data  []float32
+	width int
+}
+
+func (f feats) len() int { return len(f.data) / f.width }
+
+func (f feats) tensor(rows []float32) *tensors.Tensor {
+	n := len(rows) / f.width
+	if f.width == data.Pixels {
+		return engine.Images(rows)
+	}
+	return tensors.FromFlatDataAndDimensions(rows, n, f.width)
+}
+
+// batch gathers the rows idx.
+func (f feats) batch(idx []int) *tensors.Tensor {
+	out := make([]float32, 0, len(idx)*f.width)
+	for _, i := range idx {
+		out = append(out, f.data[i*f.width:(i+1)*f.width]...)
+	}
+	return f.tensor(out)
+}
+
+// slice is rows [from, to).
+func (f feats) slice(from, to int) *tensors.Tensor {
+	return f.tensor(f.data[from*f.width : to*f.width])
+}
+
+// subset gathers rows idx into new feats.
+func (f feats) subset(idx []int) feats {
+	out := make([]float32, 0, len(idx)*f.width)
+	for _, i := range idx {
+		out = append(out, f.data[i*f.width:(i+1)*f.width]...)
+	}
+	return feats{out, f.width}
 }
 
 // trainer wraps one classifier's context, GoMLX trainer and predictor.
@@ -61,13 +108,17 @@ type trainer struct {
 	predict *gctx.Exec
 }
 
-func newTrainer(be backends.Backend, cfg config.Finetune, j *job, enc *encoder.Encoder) (*trainer, error) {
+// newTrainer builds a classifier. With cached codes (frozen) it is the
+// head alone on the codes; otherwise the encoder and the head on images.
+// Every method's head starts from the same weights (ParamHeadSeed) and,
+// where nothing else draws from the context's generator first, sees the
+// same dropout masks.
+func newTrainer(be backends.Backend, cfg config.Finetune, j *job, enc *encoder.Encoder, initSeed int64) (*trainer, error) {
 	ctx := gctx.New()
-	// The same seed for every method: the head starts from the same weights
-	// and sees the same dropout masks, so methods differ only in the encoder.
-	if err := ctx.SetRNGStateFromSeed(j.seed * 1_000_003); err != nil {
+	if err := ctx.SetRNGStateFromSeed(initSeed * 1_000_003); err != nil {
 		return nil, err
 	}
+	ctx.SetParam(ParamHeadSeed, j.seed)
 	mode := encoder.Frozen
 	switch j.method {
 	case config.Frozen:
@@ -76,34 +127,39 @@ func newTrainer(be backends.Backend, cfg config.Finetune, j *job, enc *encoder.E
 		mode = encoder.Mode{Trainable: true, StepScale: cfg.EncoderStepScale}
 		enc.Install(ctx, mode)
 	}
-	modelFn := func(ctx *gctx.Context, images *Node) *Node {
-		return Classifier(ctx, images, j.method, enc, mode, cfg.Head, cfg.Dropout)
+	codes := j.train.width == model.CodeSize
+	modelFn := func(ctx *gctx.Context, x *Node) *Node {
+		if codes {
+			return Head(ctx, x, cfg.Head, cfg.Dropout)
+		}
+		return Classifier(ctx, x, j.method, enc, mode, cfg.Head, cfg.Dropout)
 	}
 	t := &trainer{ctx: ctx}
 	t.tr = train.NewTrainer(be, ctx.Checked(false), func(ctx *gctx.Context, _ any, in []*Node) []*Node {
 		return []*Node{modelFn(ctx, in[0])}
 	}, losses.SparseCategoricalCrossEntropyLogits, optimizers.Adam().LearningRate(cfg.LearningRate).Done(), nil, nil)
 	var err error
-	t.predict, err = gctx.NewExec(be, ctx.Checked(false), func(ctx *gctx.Context, images *Node) *Node {
-		return ArgMax(modelFn(ctx, images), -1)
+	t.predict, err = gctx.NewExec(be, ctx.Checked(false), func(ctx *gctx.Context, x *Node) *Node {
+		return ArgMax(modelFn(ctx, x), -1)
 	})
 	return t, err
 }
 
-func labels(s *data.Set) *tensors.Tensor {
-	l := make([]int32, s.Len())
-	for i, v := range s.Labels {
-		l[i] = int32(v)
+func labelTensor(labels []int, idx []int) *tensors.Tensor {
+	l := make([]int32, len(idx))
+	for i, j := range idx {
+		l[i] = int32(labels[j])
 	}
-	return tensors.FromFlatDataAndDimensions(l, s.Len(), 1)
+	return tensors.FromFlatDataAndDimensions(l, len(idx), 1)
 }
 
-// predictAll classifies a set in batches.
-func (t *trainer) predictAll(s *data.Set) ([]int, error) {
-	out := make([]int, 0, s.Len())
-	for from := 0; from < s.Len(); from += 1000 {
-		to := min(from+1000, s.Len())
-		res, err := t.predict.Exec(engine.Images(s.Slice(from, to).Images))
+// predictAll classifies every row in batches.
+func (t *trainer) predictAll(f feats) ([]int, error) {
+	n := f.len()
+	out := make([]int, 0, n)
+	for from := 0; from < n; from += 1000 {
+		to := min(from+1000, n)
+		res, err := t.predict.Exec(f.slice(from, to))
 		if err != nil {
 			return nil, err
 		}
@@ -154,23 +210,23 @@ func describeVariables(ctx *gctx.Context) (trainable, frozen []string) {
 // runJob trains one classifier with early stopping on its held-out images
 // (engine.Loop: held-out accuracy, the best epoch's weights restored) and
 // scores it on the test set.
-func runJob(ctx context.Context, be backends.Backend, cfg config.Finetune, j *job, enc *encoder.Encoder, test *data.Set, log io.Writer, logVars bool) (*results.TransferRun, *trainer, error) {
+func runJob(ctx context.Context, be backends.Backend, cfg config.Finetune, j *job, enc *encoder.Encoder, test feats, testLabels []int, log io.Writer, logVars bool) (*results.TransferRun, *trainer, error) {
 	start := time.Now()
-	t, err := newTrainer(be, cfg, j, enc)
+	t, err := liveTrainer(be, cfg, j, enc, log)
 	if err != nil {
 		return nil, nil, err
 	}
-	r := &results.TransferRun{Method: j.method, LabelsPerClass: j.n, Seed: j.seed, TrainImages: j.train.Len(), HeldOutImages: j.heldOut.Len()}
+	r := &results.TransferRun{Method: j.method, LabelsPerClass: j.n, Seed: j.seed, TrainImages: j.train.len(), HeldOutImages: j.heldOut.len()}
 	var best engine.Weights
 	rng := data.NewRand(j.seed, 200)
 	var perm []int
 	loop := &engine.Loop{
-		Name: layout.Finetune, Epochs: cfg.Epochs, Steps: (j.train.Len() + cfg.BatchSize - 1) / cfg.BatchSize,
+		Name: layout.Finetune, Epochs: cfg.Epochs, Steps: (j.train.len() + cfg.BatchSize - 1) / cfg.BatchSize,
 		Patience: cfg.Patience, Maximize: true,
-		StartEpoch: func(int, *engine.Progress) error { perm = rng.Perm(j.train.Len()); return nil },
+		StartEpoch: func(int, *engine.Progress) error { perm = rng.Perm(j.train.len()); return nil },
 		Step: func(_, step int) error {
-			b := j.train.Subset(perm[step*cfg.BatchSize : min((step+1)*cfg.BatchSize, len(perm))])
-			_, err := t.tr.TrainStep(nil, []*tensors.Tensor{engine.Images(b.Images)}, []*tensors.Tensor{labels(b)})
+			idx := perm[step*cfg.BatchSize : min((step+1)*cfg.BatchSize, len(perm))]
+			_, err := t.tr.TrainStep(nil, []*tensors.Tensor{j.train.batch(idx)}, []*tensors.Tensor{labelTensor(j.labels, idx)})
 			return err
 		},
 		Score: func(epoch int) (float64, bool, error) {
@@ -179,7 +235,7 @@ func runJob(ctx context.Context, be backends.Backend, cfg config.Finetune, j *jo
 				fmt.Fprintf(log, "%s: trainable: %s\n%s: frozen: %s\n", j.method, strings.Join(tv, ", "), j.method, orNone(fv))
 			}
 			pred, err := t.predictAll(j.heldOut)
-			return accuracy(pred, j.heldOut.Labels), true, err
+			return accuracy(pred, j.heldLabs), true, err
 		},
 		Improved: func(*engine.Progress) error { best = engine.Snapshot(t.ctx); return nil },
 	}
@@ -195,10 +251,58 @@ func runJob(ctx context.Context, be backends.Backend, cfg config.Finetune, j *jo
 	if err != nil {
 		return nil, nil, err
 	}
-	r.TestAccuracy = accuracy(pred, test.Labels)
-	r.MacroF1, r.Confusion = macroF1(pred, test.Labels)
+	r.TestAccuracy = accuracy(pred, testLabels)
+	r.MacroF1, r.Confusion = macroF1(pred, testLabels)
 	r.Seconds = time.Since(start).Seconds()
 	return r, t, nil
+}
+
+// liveTrainer builds the job's classifier; a from-scratch encoder whose
+// random weights give all-zero codes for the first training images (every
+// ReLU dead, so no gradient would ever reach it) is drawn again with a
+// derived seed, as pretraining does, and the log says so.
+func liveTrainer(be backends.Backend, cfg config.Finetune, j *job, enc *encoder.Encoder, log io.Writer) (*trainer, error) {
+	seed := j.seed
+	for try := int64(0); try < 20; try++ {
+		t, err := newTrainer(be, cfg, j, enc, seed)
+		if err != nil || j.method != config.Scratch {
+			return t, err
+		}
+		live, err := liveCodes(t, be, j.train.slice(0, min(64, j.train.len())))
+		if err != nil {
+			return nil, err
+		}
+		if live {
+			if try > 0 {
+				fmt.Fprintf(log, "scratch, %s labels per class, seed %d: the encoder drawn with seed %d gave all-zero codes; drew it again with seed %d\n",
+					j.n, j.seed, j.seed, seed)
+			}
+			return t, nil
+		}
+		seed = j.seed + (try+1)*7_919
+	}
+	return nil, fmt.Errorf("20 draws of the from-scratch encoder all gave all-zero codes: check the images (are they all zero?)")
+}
+
+// liveCodes is (*trainer).codesAlive; tests replace it to draw dead
+// encoders.
+var liveCodes = (*trainer).codesAlive
+
+// codesAlive says whether the classifier's encoder gives a code value above
+// zero for any of the images (it initialises the encoder's variables).
+func (t *trainer) codesAlive(be backends.Backend, images *tensors.Tensor) (bool, error) {
+	out, err := gctx.ExecOnce(be, t.ctx.Checked(false), func(ctx *gctx.Context, x *Node) *Node {
+		return model.Encoder(ctx, x)
+	}, images)
+	if err != nil {
+		return false, err
+	}
+	for _, v := range tensors.MustCopyFlatData[float32](out) {
+		if v > 0 {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func orNone(xs []string) string {

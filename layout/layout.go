@@ -125,6 +125,7 @@ func ResolveCheckpoint(path string) (string, error) {
 func (r Run) FinetuneResultsJSON() string { return r.in(Finetune, "results.json") }
 func (r Run) FinetuneResultsCSV() string  { return r.in(Finetune, "results.csv") }
 func (r Run) FinetuneSummary() string     { return r.in(Finetune, "summary.md") }
+func (r Run) FinetuneSubsets() string     { return r.in(Finetune, "subsets.json") }
 func (r Run) EfficiencyPlot() string      { return r.in(Finetune, "label_efficiency.png") }
 func (r Run) ConfusionPlot() string       { return r.in(Finetune, "confusion_best.png") }
 
