@@ -4,44 +4,33 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/hourglass-ml/hourglass/config"
 	"github.com/hourglass-ml/hourglass/results"
 )
 
-// conclude writes the plain-words conclusion from the numbers: which
-// representation won kNN, by how much, at what cost, and how the
-// autoencoder compares with PCA at reconstruction and, when it ran, with
-// labels.
+// conclude writes the plain-words conclusion. Every sentence that ranks
+// two things follows from a test: McNemar's exact test for two
+// representations on the same test images (better only when p < 0.05),
+// the 95% interval of a paired difference for transfer methods (a winner
+// only when it excludes zero) and for reconstruction errors. Winners'
+// figures come first; sentences say what this run measured, nothing more.
 func conclude(r *results.Comparison) []string {
-	var out []string
 	if len(r.KNN) == 0 {
 		return []string{"No representation was scored."}
 	}
-	ranked := append([]results.KNN(nil), r.KNN...)
-	sort.SliceStable(ranked, func(i, j int) bool { return ranked[i].Accuracy > ranked[j].Accuracy })
-	best, second := ranked[0], ranked[min(1, len(ranked)-1)]
-	s := fmt.Sprintf("With %d-nearest-neighbour classification on %d test images, %s scored best: %.2f%% accuracy with %d values per image",
-		r.K, r.Queries, best.Label(), 100*best.Accuracy, best.Dim)
-	if len(ranked) > 1 {
-		s += fmt.Sprintf(", %.2f points ahead of %s (%.2f%%)", 100*(best.Accuracy-second.Accuracy), second.Label(), 100*second.Accuracy)
-	}
-	out = append(out, s+".")
+	var out []string
+	out = append(out, concludeBest(r))
 	ae, px := bestOf(r.KNN, results.Autoencoder), r.Find(results.PixelsRep())
 	if ae != nil {
-		if bestPCA := bestOf(r.KNN, results.PCA); bestPCA != nil {
-			verb := "beat"
-			if ae.Accuracy <= bestPCA.Accuracy {
-				verb = "trailed"
-			}
-			out = append(out, fmt.Sprintf("The autoencoder's codes (%d values, %.2f%%) %s the best PCA codes (%s, %.2f%%) by %.2f points, "+
-				"so the paper's claim that autoencoder codes beat PCA %s here.",
-				ae.Dim, 100*ae.Accuracy, verb, bestPCA.Label(), 100*bestPCA.Accuracy, 100*math.Abs(ae.Accuracy-bestPCA.Accuracy),
-				map[bool]string{true: "holds", false: "does not hold"}[ae.Accuracy > bestPCA.Accuracy]))
+		if pca := bestOf(r.KNN, results.PCA); pca != nil {
+			out = append(out, concludePair(r, ae, pca, "the paper's claim that autoencoder codes beat PCA"))
 		}
 		if px != nil {
-			out = append(out, fmt.Sprintf("Against raw pixels (%.2f%%, 784 values) the autoencoder codes are %+.2f points, and their kNN search took %.1fs against %.1fs.",
-				100*px.Accuracy, 100*(ae.Accuracy-px.Accuracy), ae.Seconds, px.Seconds))
+			s := concludePair(r, ae, px, "")
+			out = append(out, s[:len(s)-1]+fmt.Sprintf("; the autoencoder codes' kNN search took %.1fs, raw pixels' %.1fs.", ae.Seconds, px.Seconds))
 		}
 	}
 	if small := smallest(r.KNN, results.PCA); small != nil && px != nil {
@@ -49,65 +38,220 @@ func conclude(r *results.Comparison) []string {
 			small.Label(), 100*small.Accuracy/px.Accuracy, 100*float64(small.Dim)/784, small.Seconds, px.Seconds))
 	}
 	if r.Reduce != nil {
-		aeRep, pcaRep := r.Reduce.Find(results.Autoencoder), r.Reduce.Find(results.PCA)
-		if aeRep != nil && pcaRep != nil && aeRep.TestMSE > 0 {
-			cmp := "lower"
-			if aeRep.TestMSE > pcaRep.TestMSE {
-				cmp = "higher"
-			}
-			out = append(out, fmt.Sprintf("At reconstruction, the autoencoder's test MSE (%.5f) is %s than that of %s (%.5f).", aeRep.TestMSE, cmp, pcaRep.Label(), pcaRep.TestMSE))
+		if s := concludeReconstruction(r.Reduce); s != "" {
+			out = append(out, s)
 		}
 	}
 	if r.Finetune != nil {
-		out = append(out, concludeFinetune(r.Finetune.Summary)...)
+		out = append(out, concludeFinetune(r.Finetune)...)
 	}
 	return out
 }
 
-func concludeFinetune(rows []results.TransferRow) []string {
-	byCount := map[config.LabelCount]map[config.Method]results.TransferRow{}
+// mcnemarText states a test's figures.
+func mcnemarText(t results.PairedTest) string {
+	return fmt.Sprintf("McNemar's exact test on the queries only one of the two classified right (%d against %d) gives p %s",
+		t.OnlyA, t.OnlyB, pText(t.P))
+}
+
+// pText is "= 0.0123", or "< 0.0001".
+func pText(p float64) string {
+	if p < 0.0001 {
+		return "< 0.0001"
+	}
+	return fmt.Sprintf("= %.4f", p)
+}
+
+// concludeBest names the most accurate representation and says whether
+// its lead over the runner-up holds on this test set.
+func concludeBest(r *results.Comparison) string {
+	ranked := append([]results.KNN(nil), r.KNN...)
+	sort.SliceStable(ranked, func(i, j int) bool { return ranked[i].Accuracy > ranked[j].Accuracy })
+	best := ranked[0]
+	s := fmt.Sprintf("With %d-nearest-neighbour classification on %d test images, %s scored best: %.2f%% accuracy with %d values per image",
+		r.K, r.Queries, best.Label(), 100*best.Accuracy, best.Dim)
+	if len(ranked) == 1 {
+		return s + "."
+	}
+	second := ranked[1]
+	t, ok := r.Test(best.Representation, second.Representation)
+	switch {
+	case !ok:
+		return s + fmt.Sprintf(", %.2f points ahead of %s (%.2f%%); no paired test was run.", 100*(best.Accuracy-second.Accuracy), second.Label(), 100*second.Accuracy)
+	case t.Significant():
+		return s + fmt.Sprintf(", %.2f points ahead of %s (%.2f%%); %s, so the lead holds on this test set.",
+			100*(best.Accuracy-second.Accuracy), second.Label(), 100*second.Accuracy, mcnemarText(t))
+	}
+	return s + fmt.Sprintf(", but on this test set it is not distinguishable from %s (%.2f%%): %s.", second.Label(), 100*second.Accuracy, mcnemarText(t))
+}
+
+// concludePair compares two representations, the more accurate named
+// first; claim, when set, is what a significant result confirms or
+// refutes when a (the first argument) is the one the claim favours.
+func concludePair(r *results.Comparison, a, b *results.KNN, claim string) string {
+	t, ok := r.Test(a.Representation, b.Representation)
+	if !ok {
+		return fmt.Sprintf("%s scored %.2f%% and %s %.2f%%; no paired test was run.", capital(a.Label()), 100*a.Accuracy, b.Label(), 100*b.Accuracy)
+	}
+	win, lose := a, b
+	if b.Accuracy > a.Accuracy {
+		win, lose = b, a
+	}
+	if !t.Significant() {
+		s := fmt.Sprintf("%s (%.2f%%) and %s (%.2f%%) are not distinguishable on this test set: %s", capital(win.Label()), 100*win.Accuracy,
+			lose.Label(), 100*lose.Accuracy, mcnemarText(t))
+		if claim != "" {
+			s += fmt.Sprintf(", so %s is neither confirmed nor refuted here", claim)
+		}
+		return s + "."
+	}
+	s := fmt.Sprintf("%s beat %s: %.2f%% against %.2f%%; %s", capital(win.Label()), lose.Label(), 100*win.Accuracy, 100*lose.Accuracy, mcnemarText(t))
+	if claim != "" {
+		verdict := "holds"
+		if win != a {
+			verdict = "does not hold"
+		}
+		s += fmt.Sprintf(", so %s %s here", claim, verdict)
+	}
+	return s + "."
+}
+
+// concludeReconstruction compares the autoencoder's test reconstruction
+// error with the largest PCA's, paired by image.
+func concludeReconstruction(red *results.Reduction) string {
+	ae, pca := red.Find(results.Autoencoder), red.Find(results.PCA)
+	if ae == nil || pca == nil || ae.TestMSE == 0 {
+		return ""
+	}
+	var c *results.MSEComparison
+	for i := range red.Reconstruction {
+		if red.Reconstruction[i].B == pca.Name {
+			c = &red.Reconstruction[i]
+		}
+	}
+	if c == nil {
+		return fmt.Sprintf("At reconstruction the autoencoder's test MSE is %.5f and that of %s %.5f; no paired test was run.", ae.TestMSE, pca.Label(), pca.TestMSE)
+	}
+	iv := fmt.Sprintf("per image the autoencoder's error less PCA's is %+.5f on average, 95%% interval [%+.5f, %+.5f] over %d test images", c.Mean, c.Low, c.High, c.Images)
+	switch {
+	case c.High < 0:
+		return fmt.Sprintf("At reconstruction the autoencoder beat %s: test MSE %.5f against %.5f (%s).", pca.Label(), ae.TestMSE, pca.TestMSE, iv)
+	case c.Low > 0:
+		return fmt.Sprintf("At reconstruction %s beat the autoencoder: test MSE %.5f against %.5f (%s).", pca.Label(), pca.TestMSE, ae.TestMSE, iv)
+	}
+	return fmt.Sprintf("At reconstruction the autoencoder (test MSE %.5f) and %s (%.5f) are not distinguishable (%s).", ae.TestMSE, pca.Label(), pca.TestMSE, iv)
+}
+
+// methodName names a transfer method for people.
+var methodName = map[config.Method]string{
+	config.Frozen:   "the frozen encoder",
+	config.Scratch:  "training from scratch",
+	config.Unfrozen: "fine-tuning the encoder",
+}
+
+func concludeFinetune(f *results.Transfer) []string {
+	rows := map[config.LabelCount]map[config.Method]results.TransferRow{}
 	var counts []config.LabelCount
-	for _, row := range rows {
-		if byCount[row.LabelsPerClass] == nil {
-			byCount[row.LabelsPerClass] = map[config.Method]results.TransferRow{}
+	for _, row := range f.Summary {
+		if rows[row.LabelsPerClass] == nil {
+			rows[row.LabelsPerClass] = map[config.Method]results.TransferRow{}
 			counts = append(counts, row.LabelsPerClass)
 		}
-		byCount[row.LabelsPerClass][row.Method] = row
+		rows[row.LabelsPerClass][row.Method] = row
 	}
 	sort.Slice(counts, func(i, j int) bool { return labelOrder(counts[i]) < labelOrder(counts[j]) })
 	var out []string
 	for _, n := range counts {
-		m := byCount[n]
+		m := rows[n]
 		fr, okF := m[config.Frozen]
 		sc, okS := m[config.Scratch]
-		if !okF || !okS {
-			continue
+		if okF && okS {
+			out = append(out, "With "+countText(n)+", "+comparison(f, n, fr, sc)+".")
 		}
-		who := "the frozen encoder beat training from scratch"
-		if fr.MeanAccuracy < sc.MeanAccuracy {
-			who = "training from scratch beat the frozen encoder"
-		}
-		count := fmt.Sprintf("%d labels per class", n)
-		if n == config.AllLabels {
-			count = "all labels"
-		}
-		runs := fmt.Sprintf("mean of %d runs", fr.Runs)
-		if fr.Runs == 1 {
-			runs = "one run"
-		}
-		out = append(out, fmt.Sprintf("With %s, %s: %.2f%% against %.2f%% (%s).", count, who, 100*fr.MeanAccuracy, 100*sc.MeanAccuracy, runs))
 		if un, ok := m[config.Unfrozen]; ok {
-			best := max(fr.MeanAccuracy, sc.MeanAccuracy)
-			if un.MeanAccuracy >= best {
-				out = append(out, fmt.Sprintf("Fine-tuning the pretrained encoder (unfrozen) was best there: %.2f%%.", 100*un.MeanAccuracy))
-			} else {
-				out = append(out, fmt.Sprintf("Fine-tuning the pretrained encoder (unfrozen, %.2f%%) trailed the best method by %.2f points there: "+
-					"with few labels moving the encoder overfits (a smaller finetune.encoder_step_scale brings it to the frozen result), "+
-					"with many it may need more epochs or patience.", 100*un.MeanAccuracy, 100*(best-un.MeanAccuracy)))
+			var other results.TransferRow
+			switch {
+			case okF && (!okS || fr.MeanAccuracy >= sc.MeanAccuracy):
+				other = fr
+			case okS:
+				other = sc
+			default:
+				continue
 			}
+			out = append(out, "There, "+comparison(f, n, un, other)+".")
 		}
 	}
 	return out
+}
+
+// comparison states two methods' comparison at one label count from the
+// interval of their paired difference, the winner's figure first.
+func comparison(f *results.Transfer, n config.LabelCount, a, b results.TransferRow) string {
+	d, ok := difference(f, n, a.Method, b.Method)
+	if !ok {
+		return fmt.Sprintf("%s scored %.2f%% and %s %.2f%%; no paired comparison was recorded (run `hourglass finetune` again)",
+			methodName[a.Method], 100*a.MeanAccuracy, methodName[b.Method], 100*b.MeanAccuracy)
+	}
+	if d.Pairs < 2 {
+		return fmt.Sprintf("%s scored %.2f%% and %s %.2f%% in %s: no interval, so no winner is named (set finetune.seeds to 5 or more)",
+			methodName[a.Method], 100*a.MeanAccuracy, methodName[b.Method], 100*b.MeanAccuracy, runsText(min(a.Runs, b.Runs)))
+	}
+	win, lose, dd := a, b, d
+	if a.MeanAccuracy < b.MeanAccuracy {
+		win, lose = b, a
+		dd.Mean, dd.Low, dd.High = -d.Mean, -d.High, -d.Low
+	}
+	iv := fmt.Sprintf("difference %+.2f points, 95%% interval [%+.2f, %+.2f] over %d seeds paired by subset", 100*dd.Mean, 100*dd.Low, 100*dd.High, d.Pairs)
+	if d.Significant() {
+		return fmt.Sprintf("%s beat %s: %.2f%% against %.2f%% (%s)", methodName[win.Method], methodName[lose.Method], 100*win.MeanAccuracy, 100*lose.MeanAccuracy, iv)
+	}
+	s := fmt.Sprintf("%s (%.2f%%) and %s (%.2f%%) are not distinguishable with %d seeds (%s)", methodName[win.Method], 100*win.MeanAccuracy,
+		methodName[lose.Method], 100*lose.MeanAccuracy, d.Pairs, iv)
+	switch {
+	case d.SeedsNeeded > 0:
+		s += fmt.Sprintf("; at the observed spread about %d seeds would tell them apart", d.SeedsNeeded)
+	case d.Mean != 0:
+		s += "; at the observed spread no number of seeds up to 1,000 would tell them apart"
+	}
+	return s
+}
+
+// difference is the paired difference a - b at n, in either stored order.
+func difference(f *results.Transfer, n config.LabelCount, a, b config.Method) (results.TransferDiff, bool) {
+	for _, d := range f.Differences {
+		if d.LabelsPerClass != n {
+			continue
+		}
+		if d.A == a && d.B == b {
+			return d, true
+		}
+		if d.A == b && d.B == a {
+			return results.TransferDiff{LabelsPerClass: n, A: a, B: b, Pairs: d.Pairs, Mean: -d.Mean, SD: d.SD, Low: -d.High, High: -d.Low, SeedsNeeded: d.SeedsNeeded}, true
+		}
+	}
+	return results.TransferDiff{}, false
+}
+
+func countText(n config.LabelCount) string {
+	if n == config.AllLabels {
+		return "all labels"
+	}
+	return fmt.Sprintf("%d labels per class", n)
+}
+
+func runsText(n int) string {
+	if n == 1 {
+		return "one run each"
+	}
+	return fmt.Sprintf("%d runs each", n)
+}
+
+func capital(s string) string {
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 // labelOrder sorts label counts ascending with "all" last.

@@ -119,6 +119,20 @@ func sections(r *results.Comparison, run layout.Run, exists func(string) bool) [
 		kb = append(kb, para("Accuracy against the number of neighbours k (one search of the largest k serves every k):"), *curve)
 		kb = append(kb, fig(run.ReportPlot("knn_curve"), "kNN test accuracy against k, by representation")...)
 	}
+	if len(r.KNNTests) > 0 {
+		tt := table{head: []string{"a", "b", "accuracy a", "accuracy b", "only a right", "only b right", "McNemar p", "verdict (p < 0.05)"}}
+		for _, t := range r.KNNTests {
+			verdict := "not distinguishable"
+			if t.Significant() {
+				verdict = t.A + " better"
+				if t.AccB > t.AccA {
+					verdict = t.B + " better"
+				}
+			}
+			tt.rows = append(tt.rows, []string{t.A, t.B, pct(t.AccA), pct(t.AccB), fmt.Sprint(t.OnlyA), fmt.Sprint(t.OnlyB), strings.TrimPrefix(pText(t.P), "= "), verdict})
+		}
+		kb = append(kb, para("Paired comparisons on the same test images (McNemar's exact test on the queries only one representation classified right):"), tt)
+	}
 	pc := table{head: append([]string{"class"}, names(r.KNN)...)}
 	for c, n := range ClassNames {
 		row := []string{n}
@@ -135,11 +149,29 @@ func sections(r *results.Comparison, run layout.Run, exists func(string) bool) [
 
 	if f := r.Finetune; f != nil {
 		b := []block{}
-		ft := table{head: []string{"method", "labels per class", "runs", "test accuracy (mean ± std)"}}
+		ft := table{head: []string{"method", "labels per class", "runs", "test accuracy (mean ± std)", "95% interval"}}
 		for _, row := range f.Summary {
-			ft.rows = append(ft.rows, []string{string(row.Method), row.LabelsPerClass.String(), fmt.Sprint(row.Runs), fmt.Sprintf("%s ± %.2f", pct(row.MeanAccuracy), 100*row.StdAccuracy)})
+			ft.rows = append(ft.rows, []string{string(row.Method), row.LabelsPerClass.String(), fmt.Sprint(row.Runs),
+				fmt.Sprintf("%s ± %.2f", pct(row.MeanAccuracy), 100*row.StdAccuracy), intervalText(row.Runs, row.Low, row.High)})
 		}
 		b = append(b, ft)
+		if len(f.Differences) > 0 {
+			dt := table{head: []string{"labels per class", "a - b", "seeds", "difference (points)", "95% interval", "verdict"}}
+			for _, d := range f.Differences {
+				verdict := "not distinguishable"
+				switch {
+				case d.Pairs < 2:
+					verdict = "one run: no interval"
+				case d.Significant() && d.Mean > 0:
+					verdict = string(d.A) + " better"
+				case d.Significant():
+					verdict = string(d.B) + " better"
+				}
+				dt.rows = append(dt.rows, []string{d.LabelsPerClass.String(), fmt.Sprintf("%s - %s", d.A, d.B), fmt.Sprint(d.Pairs),
+					fmt.Sprintf("%+.2f", 100*d.Mean), intervalText(d.Pairs, d.Low, d.High), verdict})
+			}
+			b = append(b, para("Differences between methods paired by seed (the same labelled subset and head initialisation):"), dt)
+		}
 		b = append(b, fig(run.EfficiencyPlot(), "Test accuracy against labels per class")...)
 		secs = append(secs, section{"Transfer learning", b})
 	}
@@ -275,4 +307,12 @@ func curveTable(rs []results.KNN) *table {
 		t.rows = append(t.rows, row)
 	}
 	return t
+}
+
+// intervalText writes a 95% interval in points, or says there is none.
+func intervalText(n int, lo, hi float64) string {
+	if n < 2 {
+		return "one run: none"
+	}
+	return fmt.Sprintf("[%.2f, %.2f]", 100*lo, 100*hi)
 }

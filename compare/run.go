@@ -74,6 +74,7 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Compa
 	if err := rep.scatterData(run, red, test.Labels); err != nil {
 		return nil, err
 	}
+	res.KNNTests = pairedTests(res.KNN, test.Labels)
 	res.Conclusion = conclude(res)
 	return res, rep.write(run)
 }

@@ -25,7 +25,8 @@ type errPoints struct {
 }
 
 // writeEfficiencyPlot draws test accuracy against labels per class (log
-// axis), one line per method, with +-1 std error bars. "all" is placed at
+// axis), one line per method, with the 95% intervals of the means as
+// error bars. "all" is placed at
 // the training split's images per class.
 func writeEfficiencyPlot(path string, rows []results.TransferRow, trainImages int) error {
 	p := plot.New()
@@ -54,7 +55,8 @@ func writeEfficiencyPlot(path string, rows []results.TransferRow, trainImages in
 		pts := errPoints{}
 		for _, r := range rs {
 			pts.XYs = append(pts.XYs, plotter.XY{X: x(r), Y: 100 * r.MeanAccuracy})
-			pts.YErrors = append(pts.YErrors, struct{ Low, High float64 }{100 * r.StdAccuracy, 100 * r.StdAccuracy})
+			// The 95% interval of the mean (none for one run).
+			pts.YErrors = append(pts.YErrors, struct{ Low, High float64 }{100 * (r.MeanAccuracy - r.Low), 100 * (r.High - r.MeanAccuracy)})
 		}
 		line, points, err := plotter.NewLinePoints(pts)
 		if err != nil {

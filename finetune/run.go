@@ -22,6 +22,7 @@ import (
 	"github.com/hourglass-ml/hourglass/engine"
 	"github.com/hourglass-ml/hourglass/internal/atomicfile"
 	"github.com/hourglass-ml/hourglass/internal/hooks"
+	"github.com/hourglass-ml/hourglass/internal/stats"
 	"github.com/hourglass-ml/hourglass/layout"
 	"github.com/hourglass-ml/hourglass/model"
 	"github.com/hourglass-ml/hourglass/results"
@@ -127,10 +128,11 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Trans
 		return nil, err
 	}
 	res.Summary = summarize(res.Runs, cfg.Finetune)
+	res.Differences = differences(res.Runs, cfg.Finetune)
 	if err := writeResults(run, res); err != nil {
 		return nil, err
 	}
-	if err := writeSummaryMarkdown(run.FinetuneSummary(), res.Summary); err != nil {
+	if err := writeSummaryMarkdown(run.FinetuneSummary(), res.Summary, res.Differences); err != nil {
 		return nil, err
 	}
 	if err := writeEfficiencyPlot(run.EfficiencyPlot(), res.Summary, p.Splits.Train.Len()); err != nil {
@@ -217,7 +219,8 @@ func sameSettings(a, b any) bool {
 	return reflect.DeepEqual(x, y)
 }
 
-// summarize averages the runs per method and label count, in config order.
+// summarize averages the runs per method and label count, in config order,
+// with 95% intervals of the means.
 func summarize(runs []results.TransferRun, cfg config.Finetune) []results.TransferRow {
 	var rows []results.TransferRow
 	for _, n := range cfg.LabelsPerClass {
@@ -232,12 +235,57 @@ func summarize(runs []results.TransferRun, cfg config.Finetune) []results.Transf
 			if len(accs) == 0 {
 				continue
 			}
-			mean, std := meanStd(accs)
+			iv := bounded(stats.MeanInterval(accs, 0.95))
 			mf1, _ := meanStd(f1s)
-			rows = append(rows, results.TransferRow{Method: m, LabelsPerClass: n, Runs: len(accs), MeanAccuracy: mean, StdAccuracy: std, MeanMacroF1: mf1})
+			rows = append(rows, results.TransferRow{Method: m, LabelsPerClass: n, Runs: len(accs), MeanAccuracy: iv.Mean, StdAccuracy: iv.SD,
+				Low: iv.Lo, High: iv.Hi, MeanMacroF1: mf1})
 		}
 	}
 	return rows
+}
+
+// differences compares every pair of methods at every label count, paired
+// by seed: the same subset and the same head initialisation.
+func differences(runs []results.TransferRun, cfg config.Finetune) []results.TransferDiff {
+	acc := map[string]float64{}
+	for _, r := range runs {
+		acc[runKey(r.Method, r.LabelsPerClass, r.Seed)] = r.TestAccuracy
+	}
+	var out []results.TransferDiff
+	for _, n := range cfg.LabelsPerClass {
+		for i, a := range cfg.Methods {
+			for _, b := range cfg.Methods[i+1:] {
+				var d []float64
+				for _, r := range runs {
+					if r.Method != a || r.LabelsPerClass != n {
+						continue
+					}
+					if vb, ok := acc[runKey(b, n, r.Seed)]; ok {
+						d = append(d, r.TestAccuracy-vb)
+					}
+				}
+				if len(d) == 0 {
+					continue
+				}
+				iv := bounded(stats.MeanInterval(d, 0.95))
+				td := results.TransferDiff{LabelsPerClass: n, A: a, B: b, Pairs: len(d), Mean: iv.Mean, SD: iv.SD, Low: iv.Lo, High: iv.Hi}
+				if !td.Significant() && len(d) > 1 {
+					td.SeedsNeeded = stats.SeedsNeeded(iv.Mean, iv.SD, 1000)
+				}
+				out = append(out, td)
+			}
+		}
+	}
+	return out
+}
+
+// bounded gives a one-value interval the value itself as bounds (JSON has
+// no infinity; Runs or Pairs says there is no interval).
+func bounded(iv stats.Interval) stats.Interval {
+	if iv.N < 2 {
+		iv.Lo, iv.Hi, iv.Half = iv.Mean, iv.Mean, 0
+	}
+	return iv
 }
 
 // meanStd returns the mean and the sample standard deviation (0 for one
@@ -276,12 +324,29 @@ func writeResults(run layout.Run, res *results.Transfer) error {
 
 func ftoa(f float64) string { return strconv.FormatFloat(f, 'g', 6, 64) }
 
-// writeSummaryMarkdown writes the mean +- std table.
-func writeSummaryMarkdown(path string, rows []results.TransferRow) error {
+// writeSummaryMarkdown writes the mean ± std table with 95% intervals, and
+// the paired differences.
+func writeSummaryMarkdown(path string, rows []results.TransferRow, diffs []results.TransferDiff) error {
 	var b strings.Builder
-	b.WriteString("| method | labels per class | runs | test accuracy (mean ± std) | macro-F1 |\n|---|---|---|---|---|\n")
+	b.WriteString("| method | labels per class | runs | test accuracy (mean ± std) | 95% interval | macro-F1 |\n|---|---|---|---|---|---|\n")
 	for _, r := range rows {
-		fmt.Fprintf(&b, "| %s | %s | %d | %.2f%% ± %.2f | %.3f |\n", r.Method, r.LabelsPerClass, r.Runs, 100*r.MeanAccuracy, 100*r.StdAccuracy, r.MeanMacroF1)
+		fmt.Fprintf(&b, "| %s | %s | %d | %.2f%% ± %.2f | %s | %.3f |\n", r.Method, r.LabelsPerClass, r.Runs, 100*r.MeanAccuracy, 100*r.StdAccuracy,
+			IntervalText(r.Runs, r.Low, r.High), r.MeanMacroF1)
+	}
+	if len(diffs) > 0 {
+		b.WriteString("\nDifferences paired by seed (same subset, same head initialisation), in points:\n\n| labels per class | a - b | pairs | mean | 95% interval |\n|---|---|---|---|---|\n")
+		for _, d := range diffs {
+			fmt.Fprintf(&b, "| %s | %s - %s | %d | %+.2f | %s |\n", d.LabelsPerClass, d.A, d.B, d.Pairs, 100*d.Mean, IntervalText(d.Pairs, d.Low, d.High))
+		}
 	}
 	return atomicfile.WriteBytes(path, []byte(b.String()))
+}
+
+// IntervalText writes a 95% interval of a proportion in percent (points),
+// or says there is none for a single run.
+func IntervalText(n int, lo, hi float64) string {
+	if n < 2 {
+		return "one run: none"
+	}
+	return fmt.Sprintf("[%.2f, %.2f]", 100*lo, 100*hi)
 }

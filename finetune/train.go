@@ -137,12 +137,18 @@ func newTrainer(be backends.Backend, cfg config.Finetune, j *job, enc *encoder.E
 	t := &trainer{ctx: ctx}
 	t.tr = train.NewTrainer(be, ctx.Checked(false), func(ctx *gctx.Context, _ any, in []*Node) []*Node {
 		return []*Node{modelFn(ctx, in[0])}
-	}, losses.SparseCategoricalCrossEntropyLogits, optimizers.Adam().LearningRate(cfg.LearningRate).Done(), nil, nil)
+	}, losses.SparseCategoricalCrossEntropyLogits, adam(cfg.LearningRate), nil, nil)
 	var err error
 	t.predict, err = gctx.NewExec(be, ctx.Checked(false), func(ctx *gctx.Context, x *Node) *Node {
 		return ArgMax(modelFn(ctx, x), -1)
 	})
 	return t, err
+}
+
+// adam is Adam with PyTorch's defaults, as the paper trains: GoMLX's own
+// epsilon default is 1e-7, PyTorch's 1e-8.
+func adam(lr float64) optimizers.Interface {
+	return optimizers.Adam().LearningRate(lr).Betas(0.9, 0.999).Epsilon(1e-8).Done()
 }
 
 func labelTensor(labels []int, idx []int) *tensors.Tensor {

@@ -14,6 +14,7 @@ import (
 	"github.com/hourglass-ml/hourglass/internal/codes"
 	"github.com/hourglass-ml/hourglass/internal/fastblas"
 	"github.com/hourglass-ml/hourglass/internal/pca"
+	"github.com/hourglass-ml/hourglass/internal/stats"
 	"github.com/hourglass-ml/hourglass/layout"
 	"github.com/hourglass-ml/hourglass/results"
 	"github.com/hourglass-ml/hourglass/stage"
@@ -40,7 +41,8 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Reduc
 	if err := codes.WriteLabels(run.Labels(layout.TestSplit), p.Splits.Test.Labels); err != nil {
 		return nil, err
 	}
-	if err := runPCA(ctx, cfg, run, xTrain, xTest, res, p.Log); err != nil {
+	errs := map[string][]float64{} // per-image test MSE, by representation
+	if err := runPCA(ctx, cfg, run, xTrain, xTest, res, errs, p.Log); err != nil {
 		return nil, err
 	}
 	e, err := engine.New(p.Backend, engine.DefaultOptions())
@@ -50,9 +52,10 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Reduc
 	if err := e.Load(ckpt); err != nil {
 		return nil, err
 	}
-	if err := runAutoencoder(ctx, run, &Autoencoder{Engine: e}, ckpt, xTrain, xTest, res, p.Log); err != nil {
+	if err := runAutoencoder(ctx, run, &Autoencoder{Engine: e}, ckpt, xTrain, xTest, res, errs, p.Log); err != nil {
 		return nil, err
 	}
+	res.Reconstruction = reconstructionTests(res, errs)
 	if err := writeExplainedVariance(run.ExplainedVariancePlot(), res.ExplainedRatio, cfg.Reduce.PCADims); err != nil {
 		return nil, err
 	}
@@ -63,7 +66,7 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Reduc
 var Stage = stage.Define(layout.Reduce, []string{layout.Pretrain},
 	func(cfg *config.Config) any { return cfg.Reduce }, Run)
 
-func runPCA(ctx context.Context, cfg *config.Config, run layout.Run, xTrain, xTest *mat.Dense, res *results.Reduction, log io.Writer) error {
+func runPCA(ctx context.Context, cfg *config.Config, run layout.Run, xTrain, xTest *mat.Dense, res *results.Reduction, errs map[string][]float64, log io.Writer) error {
 	dims := cfg.Reduce.PCADims
 	if len(dims) == 0 {
 		return nil
@@ -92,10 +95,11 @@ func runPCA(ctx context.Context, cfg *config.Config, run layout.Run, xTrain, xTe
 			return err
 		}
 		start := time.Now()
-		rep, err := writeRepresentation(run, PCA{p.Truncate(k)}, xTrain, xTest)
+		rep, perImage, err := writeRepresentation(run, PCA{p.Truncate(k)}, xTrain, xTest)
 		if err != nil {
 			return err
 		}
+		errs[rep.Name] = perImage
 		rep.FitSeconds = res.PCAFitSeconds
 		rep.Seconds = time.Since(start).Seconds()
 		res.Representations = append(res.Representations, *rep)
@@ -104,16 +108,17 @@ func runPCA(ctx context.Context, cfg *config.Config, run layout.Run, xTrain, xTe
 	return nil
 }
 
-func runAutoencoder(ctx context.Context, run layout.Run, ae *Autoencoder, ckpt string, xTrain, xTest *mat.Dense, res *results.Reduction, log io.Writer) error {
+func runAutoencoder(ctx context.Context, run layout.Run, ae *Autoencoder, ckpt string, xTrain, xTest *mat.Dense, res *results.Reduction, errs map[string][]float64, log io.Writer) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	fmt.Fprintf(log, "encoding %d + %d images with the autoencoder from %s\n", res.TrainImages, res.TestImages, ckpt)
 	start := time.Now()
-	rep, err := writeRepresentation(run, ae, xTrain, xTest)
+	rep, perImage, err := writeRepresentation(run, ae, xTrain, xTest)
 	if err != nil {
 		return err
 	}
+	errs[rep.Name] = perImage
 	rep.Seconds = time.Since(start).Seconds()
 	res.Representations = append(res.Representations, *rep)
 	fmt.Fprintf(log, "autoencoder: test reconstruction MSE %.5f (%.0fs)\n", rep.TestMSE, rep.Seconds)
@@ -121,9 +126,10 @@ func runAutoencoder(ctx context.Context, run layout.Run, ae *Autoencoder, ckpt s
 }
 
 // writeRepresentation transforms both sets, writes their codes and
-// measures the test reconstruction error.
-func writeRepresentation(run layout.Run, r Reducer, xTrain, xTest *mat.Dense) (*results.Representation, error) {
+// measures the test reconstruction error, overall and per image.
+func writeRepresentation(run layout.Run, r Reducer, xTrain, xTest *mat.Dense) (*results.Representation, []float64, error) {
 	id := r.Rep()
+	var perImage []float64
 	rep := &results.Representation{Rep: id, Name: id.Name(),
 		TrainFile: run.Rel(run.Codes(layout.TrainSplit, id.Name())), TestFile: run.Rel(run.Codes(layout.TestSplit, id.Name()))}
 	for _, s := range []struct {
@@ -132,18 +138,57 @@ func writeRepresentation(run layout.Run, r Reducer, xTrain, xTest *mat.Dense) (*
 	}{{xTrain, layout.TrainSplit}, {xTest, layout.TestSplit}} {
 		c, err := r.Transform(s.x)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if err := codes.WriteCodes(run.Codes(s.split, id.Name()), c); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if s.split == layout.TestSplit {
 			back, err := r.Inverse(c)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			rep.TestMSE = codes.MeanSquaredError(s.x, back)
+			perImage = rowErrors(s.x, back)
 		}
 	}
-	return rep, nil
+	return rep, perImage, nil
+}
+
+// rowErrors is each row's mean squared difference.
+func rowErrors(a, b *mat.Dense) []float64 {
+	n, d := a.Dims()
+	out := make([]float64, n)
+	for i := range n {
+		ra, rb := a.RawRowView(i), b.RawRowView(i)
+		for j := range ra {
+			t := ra[j] - rb[j]
+			out[i] += t * t
+		}
+		out[i] /= float64(d)
+	}
+	return out
+}
+
+// reconstructionTests compares the autoencoder's per-image test error with
+// each PCA's, paired by image.
+func reconstructionTests(res *results.Reduction, errs map[string][]float64) []results.MSEComparison {
+	ae := res.Find(results.Autoencoder)
+	if ae == nil {
+		return nil
+	}
+	var out []results.MSEComparison
+	for _, r := range res.Representations {
+		if r.Kind != results.PCA {
+			continue
+		}
+		a, b := errs[ae.Name], errs[r.Name]
+		d := make([]float64, len(a))
+		for i := range a {
+			d[i] = a[i] - b[i]
+		}
+		iv := stats.MeanInterval(d, 0.95)
+		out = append(out, results.MSEComparison{A: ae.Name, B: r.Name, Images: len(d), Mean: iv.Mean, Low: iv.Lo, High: iv.Hi})
+	}
+	return out
 }

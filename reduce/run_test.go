@@ -12,6 +12,7 @@ import (
 	"github.com/hourglass-ml/hourglass/config"
 	"github.com/hourglass-ml/hourglass/internal/testutil"
 	"github.com/hourglass-ml/hourglass/layout"
+	"github.com/hourglass-ml/hourglass/results"
 	"github.com/hourglass-ml/hourglass/stage"
 )
 
@@ -48,6 +49,17 @@ func TestReduceRun(t *testing.T) {
 	if c := res.Cumulative[len(res.Cumulative)-1]; math.Abs(c-1) > 1e-9 {
 		t.Errorf("cumulative explained variance ends at %v, want 1", c)
 	}
+	// The paired test's mean is the difference of the two test MSEs (every
+	// image has as many pixels).
+	if len(res.Reconstruction) != 2 {
+		t.Fatalf("reconstruction tests %+v, want autoencoder against pca-2 and pca-16", res.Reconstruction)
+	}
+	for _, c := range res.Reconstruction {
+		a, b := res.Find(results.Autoencoder), byName(res, c.B)
+		if c.A != "autoencoder" || c.Images != 100 || math.Abs(c.Mean-(a.TestMSE-b.TestMSE)) > 1e-9 || !(c.Low <= c.Mean && c.Mean <= c.High) {
+			t.Errorf("test %+v against MSEs %v and %v", c, a.TestMSE, b.TestMSE)
+		}
+	}
 	labels, err := codes.ReadLabels(filepath.Join(cfg.OutputDir, res.TestLabels))
 	if err != nil || len(labels) != 100 || labels[0] != splits.Test.Labels[0] {
 		t.Errorf("test labels: %v %v", err, labels[:3])
@@ -67,4 +79,13 @@ func TestReduceNeedsPretraining(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "hourglass pretrain") {
 		t.Fatalf("err = %v, want advice to pretrain first", err)
 	}
+}
+
+func byName(r *results.Reduction, name string) *results.Representation {
+	for i := range r.Representations {
+		if r.Representations[i].Name == name {
+			return &r.Representations[i]
+		}
+	}
+	return nil
 }

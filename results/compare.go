@@ -82,7 +82,39 @@ type Comparison struct {
 	Reduce          *Reduction        `json:"reduce"`
 	KNN             []KNN             `json:"knn"`
 	Finetune        *Transfer         `json:"finetune,omitempty"`
-	Conclusion      []string          `json:"conclusion"`
+	// KNNTests are McNemar's exact tests between representations on the
+	// same queries: each against raw pixels and against the most accurate.
+	KNNTests   []PairedTest `json:"knn_tests"`
+	Conclusion []string     `json:"conclusion"`
+}
+
+// PairedTest is McNemar's exact test of two representations' kNN
+// predictions on the same queries.
+type PairedTest struct {
+	A     string  `json:"a"`
+	B     string  `json:"b"`
+	AccA  float64 `json:"accuracy_a"`
+	AccB  float64 `json:"accuracy_b"`
+	OnlyA int     `json:"only_a_right"` // queries A classified right and B wrong
+	OnlyB int     `json:"only_b_right"`
+	P     float64 `json:"p"`
+}
+
+// Significant says whether p < 0.05.
+func (t PairedTest) Significant() bool { return t.P < 0.05 }
+
+// Test returns the test of a against b (either order, turned to a first),
+// or false.
+func (c *Comparison) Test(a, b string) (PairedTest, bool) {
+	for _, t := range c.KNNTests {
+		switch {
+		case t.A == a && t.B == b:
+			return t, true
+		case t.A == b && t.B == a:
+			return PairedTest{A: a, B: b, AccA: t.AccB, AccB: t.AccA, OnlyA: t.OnlyB, OnlyB: t.OnlyA, P: t.P}, true
+		}
+	}
+	return PairedTest{}, false
 }
 
 // Find returns the kNN result of a representation, or nil.

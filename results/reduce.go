@@ -23,6 +23,20 @@ type Reduction struct {
 	Cumulative      []float64        `json:"cumulative_explained_variance"`
 	Representations []Representation `json:"representations"`
 	Checkpoint      string           `json:"autoencoder_checkpoint"`
+	// Reconstruction compares the autoencoder's test reconstruction error
+	// with each PCA's, paired by image.
+	Reconstruction []MSEComparison `json:"reconstruction_tests,omitempty"`
+}
+
+// MSEComparison is the per-image test reconstruction MSE of A less B's,
+// paired by image: its mean and 95% interval.
+type MSEComparison struct {
+	A      string  `json:"a"`
+	B      string  `json:"b"`
+	Images int     `json:"images"`
+	Mean   float64 `json:"mean"`
+	Low    float64 `json:"ci95_low"`
+	High   float64 `json:"ci95_high"`
 }
 
 // Find returns the written representation of a kind with the most values
