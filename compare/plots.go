@@ -1,19 +1,20 @@
 package compare
 
 import (
+	"fmt"
 	"image/color"
+	"math"
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/hourglass-ml/hourglass/data"
-	"github.com/hourglass-ml/hourglass/internal/codes"
+	"github.com/hourglass-ml/hourglass/internal/chart"
 	"github.com/hourglass-ml/hourglass/internal/pca"
-	"github.com/hourglass-ml/hourglass/internal/plotfile"
+	"github.com/hourglass-ml/hourglass/internal/stats"
 	"github.com/hourglass-ml/hourglass/layout"
 	"github.com/hourglass-ml/hourglass/results"
 )
@@ -21,40 +22,97 @@ import (
 // ClassNames are Fashion-MNIST's labels.
 var ClassNames = [data.Classes]string{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"}
 
-// writeAccuracyBars draws kNN accuracy per representation.
+// ShortClassNames fit plot axes.
+var ShortClassNames = []string{"T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Boot"}
+
+// writeAccuracyBars draws kNN accuracy per representation with its 95%
+// (Wilson) interval and the figure on each bar. The axis starts where the
+// shortest interval's floor leaves room, and says so in its label, with a
+// break mark at its foot.
 func writeAccuracyBars(path string, rs []results.KNN) error {
-	p := plot.New()
-	p.Title.Text = "kNN accuracy by representation"
-	p.Y.Label.Text = "test accuracy (%)"
+	p := chart.New("kNN test accuracy by representation", "", "")
 	vals := make(plotter.Values, len(rs))
 	names := make([]string, len(rs))
+	var errs plotter.YErrors
+	lo := 100.0
 	for i, r := range rs {
 		vals[i] = 100 * r.Accuracy
 		names[i] = r.Representation
+		l, h := stats.Wilson(int(math.Round(r.Accuracy*float64(r.Queries))), r.Queries)
+		errs = append(errs, struct{ Low, High float64 }{vals[i] - 100*l, 100*h - vals[i]})
+		lo = min(lo, 100*l)
 	}
-	bars, err := plotter.NewBarChart(vals, vg.Points(30))
+	bars, err := plotter.NewBarChart(vals, vg.Points(36))
 	if err != nil {
 		return err
 	}
-	bars.Color = color.RGBA{R: 70, G: 110, B: 180, A: 255}
+	bars.Color, bars.LineStyle.Width = chart.Color(0), 0
 	p.Add(bars)
-	p.NominalX(names...)
-	lo := 100.0
-	for _, v := range vals {
-		lo = min(lo, v)
+	pts := make(plotter.XYs, len(vals))
+	for i, v := range vals {
+		pts[i] = plotter.XY{X: float64(i), Y: v}
 	}
-	p.Y.Min = max(0, lo-10)
-	p.Y.Max = 100
-	return plotfile.Save(p, path, 6*vg.Inch, 4*vg.Inch)
+	eb, err := plotter.NewYErrorBars(struct {
+		plotter.XYs
+		plotter.YErrors
+	}{pts, errs})
+	if err != nil {
+		return err
+	}
+	eb.Color, eb.LineStyle.Width = chart.Ink, vg.Points(1)
+	p.Add(eb)
+	labels := make([]string, len(vals))
+	top := make(plotter.XYs, len(vals))
+	for i, v := range vals {
+		labels[i] = fmt.Sprintf("%.2f%%", v)
+		top[i] = plotter.XY{X: float64(i), Y: v + errs[i].High}
+	}
+	lb, err := plotter.NewLabels(plotter.XYLabels{XYs: top, Labels: labels})
+	if err != nil {
+		return err
+	}
+	for i := range lb.TextStyle {
+		lb.TextStyle[i].XAlign, lb.TextStyle[i].Font.Size = draw.XCenter, vg.Points(10)
+		lb.Offset = vg.Point{Y: vg.Points(3)}
+	}
+	p.Add(lb)
+	p.NominalX(names...)
+	floor := math.Max(0, math.Floor(lo/5)*5-5)
+	p.Y.Min, p.Y.Max = floor, math.Min(100, math.Ceil(100*maxOf(vals)/100)+3)
+	p.Y.Label.Text = "test accuracy (%), 95% interval"
+	if floor > 0 {
+		p.Y.Label.Text = fmt.Sprintf("test accuracy (%%), 95%% interval; axis starts at %.0f%%", floor)
+		p.Add(axisBreak{})
+	}
+	return chart.Save(path, p, nil, 6*vg.Inch, 4*vg.Inch)
+}
+
+func maxOf(v plotter.Values) float64 {
+	m := math.Inf(-1)
+	for _, x := range v {
+		m = math.Max(m, x)
+	}
+	return m
+}
+
+// axisBreak draws the usual two slanted strokes at the foot of the y axis:
+// the axis does not start at zero.
+type axisBreak struct{}
+
+func (axisBreak) Plot(c draw.Canvas, p *plot.Plot) {
+	x, y := c.Min.X, c.Min.Y+vg.Points(10)
+	c.StrokeLine2(draw.LineStyle{Color: color.White, Width: vg.Points(5)}, x, y-vg.Points(3), x, y+vg.Points(3))
+	ink := draw.LineStyle{Color: chart.Ink, Width: vg.Points(1)}
+	for _, dy := range []vg.Length{-vg.Points(3), vg.Points(3)} {
+		c.StrokeLine2(ink, x-vg.Points(5), y+dy-vg.Points(2), x+vg.Points(5), y+dy+vg.Points(2))
+	}
 }
 
 // writeCurve draws accuracy against k, a line per representation with a
 // curve; nothing when none has one.
 func writeCurve(path string, rs []results.KNN) error {
-	p := plot.New()
-	p.Title.Text = "kNN accuracy against k"
-	p.X.Label.Text = "neighbours k (log scale)"
-	p.Y.Label.Text = "test accuracy (%)"
+	p := chart.New("kNN test accuracy against k", "neighbours k (log scale)", "test accuracy (%)")
+	l := chart.Legend()
 	p.X.Scale = plot.LogScale{}
 	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
 	drawn := 0
@@ -70,28 +128,33 @@ func writeCurve(path string, rs []results.KNN) error {
 		if err != nil {
 			return err
 		}
-		line.Color, points.Color, points.Shape = plotutil.Color(i), plotutil.Color(i), plotutil.Shape(i)
+		line.Color, line.Width = chart.Color(i), vg.Points(1.5)
+		points.Color, points.Shape, points.Radius = chart.Color(i), chart.Shape(i), vg.Points(3.5)
 		p.Add(line, points)
-		p.Legend.Add(r.Representation, line, points)
+		l.Add(r.Representation, line, points)
 		drawn++
 	}
 	if drawn == 0 {
 		return nil
 	}
-	p.Legend.Top, p.Legend.Left = false, false
-	return plotfile.Save(p, path, 6*vg.Inch, 4*vg.Inch)
+	return chart.Save(path, p, l, 7*vg.Inch, 4*vg.Inch)
 }
 
-// writeScatter draws 2-D test codes coloured by class.
-func writeScatter(path, title string, s scatter) error {
-	p := plot.New()
-	p.Title.Text = title
-	p.X.Label.Text = "axis 1"
-	p.Y.Label.Text = "axis 2"
-	for c := 0; c < data.Classes; c++ {
+// scatter is 2-D test codes with their labels, for a plot.
+type scatter struct {
+	x, y   []float64
+	labels []int
+}
+
+// writeScatter draws 2-D points coloured and shaped by class, the class
+// names in a legend beside the plot.
+func writeScatter(path, title, xLabel, yLabel string, s scatter) error {
+	p := chart.New(title, xLabel, yLabel)
+	l := chart.Legend()
+	for c := range data.Classes {
 		var pts plotter.XYs
-		for i, l := range s.labels {
-			if l == c {
+		for i, lab := range s.labels {
+			if lab == c {
 				pts = append(pts, plotter.XY{X: s.x[i], Y: s.y[i]})
 			}
 		}
@@ -102,20 +165,29 @@ func writeScatter(path, title string, s scatter) error {
 		if err != nil {
 			return err
 		}
-		sc.GlyphStyle.Color = plotutil.Color(c)
-		sc.GlyphStyle.Shape = draw.CircleGlyph{}
-		sc.GlyphStyle.Radius = vg.Points(1.5)
+		sc.GlyphStyle.Color, sc.GlyphStyle.Shape, sc.GlyphStyle.Radius = chart.Color(c), chart.Shape(c), vg.Points(2.2)
 		p.Add(sc)
-		p.Legend.Add(ClassNames[c], sc)
+		key := *sc
+		key.GlyphStyle.Radius = vg.Points(4)
+		l.Add(ClassNames[c], &key)
 	}
-	p.Legend.Left = true
-	return plotfile.Save(p, path, 7*vg.Inch, 5*vg.Inch)
+	return chart.Save(path, p, l, 7.5*vg.Inch, 5.5*vg.Inch)
 }
 
-// scatter is 2-D test codes with their labels, for a plot.
-type scatter struct {
-	x, y   []float64
-	labels []int
+// writeConfusions draws one heatmap per representation; the files are
+// report/confusion_<representation>.png.
+func writeConfusions(run layout.Run, rs []results.KNN) error {
+	for _, r := range rs {
+		cm := make([][]int, data.Classes)
+		for t := range cm {
+			cm[t] = r.Confusion[t][:]
+		}
+		title := fmt.Sprintf("%s: %.2f%%", r.Representation, 100*r.Accuracy)
+		if err := chart.Confusion(run.ReportPlot("confusion_"+r.Representation), title, cm, ShortClassNames, 4.5*vg.Inch); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // scatterData takes 2-D views of the test codes: PCA's first two
@@ -123,7 +195,7 @@ type scatter struct {
 // principal components (fitted on the training codes).
 func (r *report) scatterData(run layout.Run, red *results.Reduction, labels []int) error {
 	r.scatter = map[results.Kind]scatter{}
-	n := min(len(labels), 2000)
+	n := min(len(labels), mapPoints)
 	var smallPCA *results.Representation
 	for i := range red.Representations {
 		if rep := &red.Representations[i]; rep.Kind == results.PCA && rep.Dim >= 2 && (smallPCA == nil || rep.Dim < smallPCA.Dim) {
@@ -131,7 +203,7 @@ func (r *report) scatterData(run layout.Run, red *results.Reduction, labels []in
 		}
 	}
 	if smallPCA != nil {
-		m, err := codes.ReadCodes(run.Codes(layout.TestSplit, smallPCA.Rep.Name()))
+		m, err := sampleRows(run.Codes(layout.TestSplit, smallPCA.Rep.Name()), n)
 		if err != nil {
 			return err
 		}

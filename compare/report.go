@@ -18,10 +18,10 @@ type report struct {
 	scatter map[results.Kind]scatter
 }
 
-// scatterTitles are the scatter plots' titles.
-var scatterTitles = map[results.Kind]string{
-	results.PCA:         "Test images, first two PCA components",
-	results.Autoencoder: "Test autoencoder codes, first two principal components",
+// scatterTitles are the scatter plots' titles and axes.
+var scatterTitles = map[results.Kind][3]string{
+	results.PCA:         {"Test images on their first two PCA components", "first principal component", "second principal component"},
+	results.Autoencoder: {"Test autoencoder codes on their first two principal components", "first principal component", "second principal component"},
 }
 
 // write draws the comparison plots and writes the three reports.
@@ -36,9 +36,13 @@ func (r *report) write(run layout.Run) error {
 		return err
 	}
 	for kind, s := range r.scatter {
-		if err := writeScatter(run.ReportPlot("scatter_"+string(kind)), scatterTitles[kind], s); err != nil {
+		t := scatterTitles[kind]
+		if err := writeScatter(run.ReportPlot("scatter_"+string(kind)), t[0], t[1], t[2], s); err != nil {
 			return err
 		}
+	}
+	if err := writeConfusions(run, r.KNN); err != nil {
+		return err
 	}
 	secs := sections(r.Comparison, run, exists)
 	title := "hourglass report: " + r.Name
@@ -59,13 +63,15 @@ func pct(x float64) string { return fmt.Sprintf("%.2f%%", 100*x) }
 
 // sections lays the report out; exists says whether a figure file is there.
 func sections(r *results.Comparison, run layout.Run, exists func(string) bool) []section {
-	fig := func(path, caption string) []block {
+	figAlt := func(path, caption, alt string) []block {
 		if exists(path) {
-			return []block{figure{run.Rel(path), caption}}
+			return []block{figure{run.Rel(path), caption, alt}}
 		}
 		return nil
 	}
+	fig := func(path, caption string) []block { return figAlt(path, caption, caption) }
 	var secs []section
+	secs = append(secs, summary(r))
 
 	setup := []block{para(fmt.Sprintf("Experiment %q, seed %d, GoMLX backend %q on %d cores; gonum BLAS: %s.", r.Name, r.Seed, r.Backend, r.Cores, r.BLAS)),
 		para(fmt.Sprintf("Neighbours and PCA fitted on %d training images; %d test images, of which %d are kNN queries%s.", r.TrainImages, r.TestImages, r.Queries,
@@ -81,10 +87,12 @@ func sections(r *results.Comparison, run layout.Run, exists func(string) bool) [
 	secs = append(secs, section{"Setup", setup})
 
 	if p := r.Pretrain; p != nil {
-		b := []block{para(fmt.Sprintf("The autoencoder (%d parameters) trained %d epochs at batch %d, learning rate %g (%s schedule), in %.0fs: final train loss %.5f, validation loss %.5f (best %.5f at epoch %d), test MSE %.5f.",
-			p.Parameters, p.Epochs, p.BatchSize, p.LearningRate, p.Schedule, p.WallSeconds, p.FinalTrain, p.FinalVal, p.BestVal, p.BestEpoch, p.TestMSE))}
-		b = append(b, fig(run.LossPlot(), "Train and validation loss per epoch")...)
-		b = append(b, fig(run.Reconstructions(), "Test images (top) and their reconstructions (bottom)")...)
+		b := []block{para(fmt.Sprintf("The autoencoder (%d parameters) trained %s at batch %d, learning rate %g (%s schedule), in %.0fs: final train loss %.5f, validation loss %.5f (best %.5f at epoch %d), test MSE %.5f.",
+			p.Parameters, plural(p.Epochs, "epoch"), p.BatchSize, p.LearningRate, p.Schedule, p.WallSeconds, p.FinalTrain, p.FinalVal, p.BestVal, p.BestEpoch, p.TestMSE))}
+		b = append(b, figAlt(run.LossPlot(), "Train and validation loss (per-pixel MSE) per epoch",
+			fmt.Sprintf("Line chart of train and validation loss over %d epochs, ending at %.5f and %.5f", p.Epochs, p.FinalTrain, p.FinalVal))...)
+		b = append(b, figAlt(run.Reconstructions(), "The first test images above their reconstructions, then the worst-reconstructed test images; each image's MSE under it",
+			"Grid of test images and their reconstructions with per-image errors")...)
 		secs = append(secs, section{"Pretraining", b})
 	}
 
@@ -99,7 +107,8 @@ func sections(r *results.Comparison, run layout.Run, exists func(string) bool) [
 			t.rows = append(t.rows, []string{rep.Name, fmt.Sprint(rep.Dim), ev, fmt.Sprintf("%.5f", rep.TestMSE)})
 		}
 		b = append(b, t)
-		b = append(b, fig(run.ExplainedVariancePlot(), "PCA explained variance per component and cumulative")...)
+		b = append(b, figAlt(run.ExplainedVariancePlot(), "PCA explained variance per component and cumulative, the configured sizes marked",
+			"Line chart of PCA explained variance per component and cumulative")...)
 		secs = append(secs, section{"Representations", b})
 	}
 
@@ -114,7 +123,12 @@ func sections(r *results.Comparison, run layout.Run, exists func(string) bool) [
 	if c := checkSentence(r); c != "" {
 		kb = append(kb, para(c))
 	}
-	kb = append(kb, fig(run.ReportPlot("knn_accuracy"), "kNN test accuracy by representation")...)
+	var accs []string
+	for _, k := range r.KNN {
+		accs = append(accs, fmt.Sprintf("%s %s", k.Representation, pct(k.Accuracy)))
+	}
+	kb = append(kb, figAlt(run.ReportPlot("knn_accuracy"), "kNN test accuracy by representation, with 95% intervals (Wilson) and the figure on each bar",
+		"Bar chart of kNN test accuracy: "+strings.Join(accs, ", "))...)
 	if curve := curveTable(r.KNN); curve != nil {
 		kb = append(kb, para("Accuracy against the number of neighbours k (one search of the largest k serves every k):"), *curve)
 		kb = append(kb, fig(run.ReportPlot("knn_curve"), "kNN test accuracy against k, by representation")...)
@@ -142,8 +156,19 @@ func sections(r *results.Comparison, run layout.Run, exists func(string) bool) [
 		pc.rows = append(pc.rows, row)
 	}
 	kb = append(kb, para("Per class, from golearn's evaluation package: precision / recall (the class's accuracy) / F1:"), pc)
+	var heat gallery
 	for _, k := range r.KNN {
-		kb = append(kb, para(fmt.Sprintf("Confusion matrix, %s (rows: true class, columns: predicted):", k.Representation)), confusion(k))
+		f := figAlt(run.ReportPlot("confusion_"+k.Representation), fmt.Sprintf("Confusion matrix, %s: rows are the true class, colour the row's share", k.Representation),
+			fmt.Sprintf("Heatmap of the confusion matrix of %s", k.Representation))
+		if len(f) > 0 {
+			heat = append(heat, f[0].(figure))
+		}
+	}
+	if len(heat) > 0 {
+		kb = append(kb, htmlOnly{para("Confusion matrices (rows: true class, columns: predicted class; counts in the cells, colour by the share of the row):")}, heat)
+	}
+	for _, k := range r.KNN {
+		kb = append(kb, markdownOnly{para(fmt.Sprintf("Confusion matrix, %s (rows: true class, columns: predicted):", k.Representation))}, markdownOnly{confusion(k)})
 	}
 	secs = append(secs, section{"kNN accuracy by representation", kb})
 
@@ -172,22 +197,50 @@ func sections(r *results.Comparison, run layout.Run, exists func(string) bool) [
 			}
 			b = append(b, para("Differences between methods paired by seed (the same labelled subset and head initialisation):"), dt)
 		}
-		b = append(b, fig(run.EfficiencyPlot(), "Test accuracy against labels per class")...)
+		b = append(b, figAlt(run.EfficiencyPlot(), "Test accuracy against labels per class: mean over seeds with its 95% interval",
+			"Line chart of transfer test accuracy against labels per class, one line per method")...)
 		secs = append(secs, section{"Transfer learning", b})
 	}
 
-	sb := fig(run.ReportPlot("scatter_"+string(results.PCA)), "Test images on their first two PCA components, coloured by class")
-	sb = append(sb, fig(run.ReportPlot("scatter_"+string(results.Autoencoder)), "Test autoencoder codes on their first two principal components, coloured by class")...)
+	shown := min(r.Queries, mapPoints)
+	sb := fig(run.ReportPlot("scatter_"+string(results.PCA)), fmt.Sprintf("The first %d test images on their first two PCA components, coloured and shaped by class", shown))
+	sb = append(sb, fig(run.ReportPlot("scatter_"+string(results.Autoencoder)), fmt.Sprintf("The first %d test images' autoencoder codes on their first two principal components, coloured and shaped by class", shown))...)
+	if len(r.Maps) > 0 {
+		var cost []string
+		for _, m := range r.Maps {
+			cost = append(cost, fmt.Sprintf("%s %.1fs (final KL divergence %.2f)", m.Representation, m.Seconds, m.KL))
+		}
+		m := r.Maps[0]
+		sb = append(sb, para(fmt.Sprintf("t-SNE maps (hourglass's exact t-SNE: perplexity %g, %d iterations, seed %d) of the first %d test images; "+
+			"nearby points are neighbours in the representation, distances between groups mean little. Cost: %s.",
+			m.Perplexity, m.Iterations, m.Seed, m.Points, strings.Join(cost, ", "))))
+		for _, m := range r.Maps {
+			sb = append(sb, figAlt(run.ReportPlot("tsne_"+m.Representation), fmt.Sprintf("t-SNE map of %s, coloured and shaped by class", m.Representation),
+				fmt.Sprintf("Scatter plot of a t-SNE map of %d test images, %s", m.Points, m.Representation))...)
+		}
+	}
 	if len(sb) > 0 {
 		secs = append(secs, section{"Codes in two dimensions", sb})
 	}
-
-	cb := []block{}
-	for _, c := range r.Conclusion {
-		cb = append(cb, para(c))
-	}
-	secs = append(secs, section{"Conclusion", cb})
 	return secs
+}
+
+// summary is the report's opening: the headline figures and the
+// conclusion.
+func summary(r *results.Comparison) section {
+	var b []block
+	t := table{head: []string{"representation", "values per image", "kNN accuracy"}}
+	for _, k := range r.KNN {
+		t.rows = append(t.rows, []string{k.Label(), fmt.Sprint(k.Dim), pct(k.Accuracy)})
+	}
+	b = append(b, t)
+	if p := r.Pretrain; p != nil {
+		b = append(b, para(fmt.Sprintf("The autoencoder trained %s to a test reconstruction MSE of %.5f.", plural(p.Epochs, "epoch"), p.TestMSE)))
+	}
+	for _, c := range r.Conclusion {
+		b = append(b, para(c))
+	}
+	return section{"Summary and conclusion", b}
 }
 
 func names(rs []results.KNN) []string {
@@ -315,4 +368,12 @@ func intervalText(n int, lo, hi float64) string {
 		return "one run: none"
 	}
 	return fmt.Sprintf("[%.2f, %.2f]", 100*lo, 100*hi)
+}
+
+// plural is "1 epoch", "2 epochs".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

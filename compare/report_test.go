@@ -2,6 +2,9 @@ package compare
 
 import (
 	"context"
+	"image"
+	"image/color"
+	"image/png"
 	"flag"
 	"fmt"
 	"os"
@@ -11,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/hourglass-ml/hourglass/config"
+	"github.com/hourglass-ml/hourglass/internal/chart"
 	"github.com/hourglass-ml/hourglass/internal/testutil"
 	"github.com/hourglass-ml/hourglass/layout"
 	"github.com/hourglass-ml/hourglass/reduce"
@@ -118,7 +122,7 @@ func TestCompareRunAndBrowser(t *testing.T) {
 		t.Errorf("results.json: %v %+v", err, back)
 	}
 	md, _ := os.ReadFile(run.ReportMarkdown())
-	for _, want := range []string{"## kNN accuracy by representation", "## Conclusion", "report/knn_accuracy.png", "compare.test_subset = 100"} {
+	for _, want := range []string{"## kNN accuracy by representation", "## Summary and conclusion", "report/knn_accuracy.png", "compare.test_subset = 100"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("report.md lacks %q", want)
 		}
@@ -126,14 +130,54 @@ func TestCompareRunAndBrowser(t *testing.T) {
 	if strings.Contains(string(md), "## Pretraining") {
 		t.Error("report.md has a pretraining section although the pretrain stage never ran")
 	}
-	// kNN bars, the k curve, explained variance and two scatter plots.
-	imgs := regexp.MustCompile(`<img `).FindAll(mustRead(t, run.ReportHTML()), -1)
-	if len(imgs) != 5 {
-		t.Errorf("report.html has %d images, want 5", len(imgs))
+	// kNN bars, the k curve, explained variance, two principal-component
+	// scatters, three t-SNE maps and four confusion heatmaps; every image
+	// with alt text and a caption.
+	page := mustRead(t, run.ReportHTML())
+	imgs := regexp.MustCompile(`<img `).FindAll(page, -1)
+	if len(imgs) != 12 {
+		t.Errorf("report.html has %d images, want 12", len(imgs))
+	}
+	if n := len(regexp.MustCompile(`<img alt="[^"]{10,}"`).FindAll(page, -1)); n != len(imgs) {
+		t.Errorf("%d of %d images have alt text", n, len(imgs))
+	}
+	if n := len(regexp.MustCompile(`<figcaption>[^<]{10,}</figcaption>`).FindAll(page, -1)); n != len(imgs) {
+		t.Errorf("%d of %d images have a caption", n, len(imgs))
+	}
+	if !strings.Contains(string(page), `<section class="summary">`) || strings.Index(string(page), "Summary and conclusion") > strings.Index(string(page), "<h2>Setup") {
+		t.Error("report.html does not open with the summary")
 	}
 	loaded := testutil.BrowserImages(t, run.ReportHTML())
 	if want := fmt.Sprintf("%d/%d", len(imgs), len(imgs)); loaded != want {
 		t.Errorf("Chromium decoded %q images, want %s", loaded, want)
+	}
+	shot := filepath.Join(t.TempDir(), "report.png")
+	testutil.Screenshot(t, run.ReportHTML(), shot, 1280, 2400)
+	f, err := os.Open(shot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(f)
+	f.Close()
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() != 1280 || b.Dy() != 2400 || distinctColours(img) < 50 {
+		t.Errorf("screenshot %dx%d with %d colours: blank?", b.Dx(), b.Dy(), distinctColours(img))
+	}
+	for _, name := range []string{"scatter_pca", "tsne_autoencoder"} {
+		f, err := os.Open(run.ReportPlot(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := paletteColours(img); got < 8 {
+			t.Errorf("%s shows %d of the 10 class colours, want at least 8 (100 test images of 10 classes)", name, got)
+		}
 	}
 }
 
@@ -143,4 +187,33 @@ func mustRead(t *testing.T, p string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+func distinctColours(img image.Image) int {
+	seen := map[color.Color]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 4 {
+		for x := b.Min.X; x < b.Max.X; x += 4 {
+			seen[img.At(x, y)] = true
+		}
+	}
+	return len(seen)
+}
+
+// paletteColours counts the class colours drawn in a plot (pixels of
+// exactly a palette colour: marker interiors).
+func paletteColours(img image.Image) int {
+	found := map[int]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			for i, c := range chart.Palette {
+				if uint8(r>>8) == c.R && uint8(g>>8) == c.G && uint8(bl>>8) == c.B {
+					found[i] = true
+				}
+			}
+		}
+	}
+	return len(found)
 }

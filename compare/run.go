@@ -59,7 +59,8 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Compa
 		res.KNNPath = GolearnPath
 	}
 	sample := checkSample(cfg, nq)
-	for _, rep := range representations(run, red, train, test) {
+	sources := representations(run, red, train, test)
+	for _, rep := range sources {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -72,6 +73,12 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Compa
 	}
 	rep := &report{Comparison: res}
 	if err := rep.scatterData(run, red, test.Labels); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(run.StageDir(layout.Compare), 0o755); err != nil {
+		return nil, err
+	}
+	if err := rep.tsneMaps(ctx, run, sources, test.Labels, cfg.Seed, p.Log); err != nil {
 		return nil, err
 	}
 	res.KNNTests = pairedTests(res.KNN, test.Labels)
@@ -135,23 +142,34 @@ func checkSample(cfg *config.Config, nq int) []int {
 // code path.
 type source struct {
 	results.Rep
-	load func(nTrain, nTest int) (train, test rows, err error)
+	train func(n int) (rows, error) // the first n training rows
+	test  func(n int) (rows, error) // the first n test rows
+}
+
+// load reads the first nTrain training and nTest test rows.
+func (s source) load(nTrain, nTest int) (train, test rows, err error) {
+	if train, err = s.train(nTrain); err != nil {
+		return rows{}, rows{}, err
+	}
+	test, err = s.test(nTest)
+	return train, test, err
 }
 
 func representations(run layout.Run, red *results.Reduction, train, test *data.Set) []source {
-	out := []source{{results.PixelsRep(), func(int, int) (rows, rows, error) {
-		return rows{train.Images, train.Len(), data.Pixels}, rows{test.Images, test.Len(), data.Pixels}, nil
-	}}}
+	px := func(s *data.Set) func(int) (rows, error) {
+		return func(n int) (rows, error) {
+			r := rows{s.Images, s.Len(), data.Pixels}
+			if n == 0 || n > r.n {
+				return r, nil
+			}
+			return r.slice(n), nil
+		}
+	}
+	out := []source{{results.PixelsRep(), px(train), px(test)}}
 	for _, r := range red.Representations {
 		trainFile, testFile := run.Codes(layout.TrainSplit, r.Rep.Name()), run.Codes(layout.TestSplit, r.Rep.Name())
-		out = append(out, source{r.Rep, func(nTrain, nTest int) (rows, rows, error) {
-			tr, err := readRows(trainFile, nTrain)
-			if err != nil {
-				return rows{}, rows{}, err
-			}
-			te, err := readRows(testFile, nTest)
-			return tr, te, err
-		}})
+		out = append(out, source{r.Rep, func(n int) (rows, error) { return readRows(trainFile, n) },
+			func(n int) (rows, error) { return readRows(testFile, n) }})
 	}
 	return out
 }

@@ -294,6 +294,30 @@ func (r *runner) train(ctx context.Context) (*results.Pretraining, error) {
 	return r.finish()
 }
 
+// reconstructAll reconstructs every image of a set, in batches, with each
+// image's mean squared error.
+func (r *runner) reconstructAll(s *data.Set) ([]shown, error) {
+	out := make([]shown, 0, s.Len())
+	for from := 0; from < s.Len(); from += 1000 {
+		to := min(from+1000, s.Len())
+		rec, err := r.e.Reconstruct(engine.Images(s.Slice(from, to).Images))
+		if err != nil {
+			return nil, err
+		}
+		vals := tensors.MustCopyFlatData[float32](rec)
+		for i := from; i < to; i++ {
+			orig, reco := s.Image(i), vals[(i-from)*data.Pixels:(i-from+1)*data.Pixels]
+			var e float64
+			for j, v := range orig {
+				d := float64(reco[j] - v)
+				e += d * d
+			}
+			out = append(out, shown{index: i, orig: orig, reco: reco, mse: e / data.Pixels})
+		}
+	}
+	return out, nil
+}
+
 // saveEpoch writes the last checkpoint, metrics and loss plot.
 func (r *runner) saveEpoch() error {
 	run := r.p.Run
@@ -321,12 +345,11 @@ func (r *runner) finish() (*results.Pretraining, error) {
 		return nil, err
 	}
 	if n := min(p.Reconstructions, r.p.Splits.Test.Len()); n > 0 {
-		orig := r.p.Splits.Test.Slice(0, n).Images
-		rec, err := r.e.Reconstruct(engine.Images(orig))
+		all, err := r.reconstructAll(r.p.Splits.Test)
 		if err != nil {
 			return nil, err
 		}
-		if err := writeReconstructions(run.Reconstructions(), orig, tensors.MustCopyFlatData[float32](rec), n, 3); err != nil {
+		if err := writeReconstructions(run.Reconstructions(), all[:n], worst(all, n)); err != nil {
 			return nil, err
 		}
 	}

@@ -69,7 +69,7 @@ func TestRunWritesEverything(t *testing.T) {
 		t.Errorf("metrics.csv: %v rows %v", err, rows)
 	}
 	// PNGs decode with the expected sizes.
-	for name, want := range map[string][2]int{run.LossPlot(): {576, 384}, run.Reconstructions(): {4*(28*3+2) + 2, 2*(28*3+2) + 2}} {
+	for name, want := range map[string][2]int{run.LossPlot(): {576, 384}, run.Reconstructions(): {4*(28*3+4) + 4, 2*(16+2*(28*3+4)+16) + 4}} {
 		f, err := os.Open(name)
 		if err != nil {
 			t.Fatal(err)

@@ -84,8 +84,21 @@ type Comparison struct {
 	Finetune        *Transfer         `json:"finetune,omitempty"`
 	// KNNTests are McNemar's exact tests between representations on the
 	// same queries: each against raw pixels and against the most accurate.
-	KNNTests   []PairedTest `json:"knn_tests"`
-	Conclusion []string     `json:"conclusion"`
+	KNNTests []PairedTest `json:"knn_tests"`
+	// Maps are the t-SNE maps of the test codes drawn for the report.
+	Maps       []TSNEMap `json:"tsne_maps,omitempty"`
+	Conclusion []string  `json:"conclusion"`
+}
+
+// TSNEMap says how one t-SNE map was made and what it cost.
+type TSNEMap struct {
+	Representation string  `json:"representation"`
+	Points         int     `json:"points"` // the first test images
+	Perplexity     float64 `json:"perplexity"`
+	Iterations     int     `json:"iterations"`
+	Seed           int64   `json:"seed"`
+	KL             float64 `json:"final_kl_divergence"`
+	Seconds        float64 `json:"seconds"`
 }
 
 // PairedTest is McNemar's exact test of two representations' kNN

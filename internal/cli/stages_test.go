@@ -74,7 +74,7 @@ func TestStageCommands(t *testing.T) {
 		}
 	}
 	md, _ := os.ReadFile(run.ReportMarkdown())
-	mustContain(t, "report.md", string(md), "## Pretraining", "## Transfer learning", "## Conclusion")
+	mustContain(t, "report.md", string(md), "## Pretraining", "## Transfer learning", "## Summary and conclusion")
 }
 
 // TestRunCommand: `run FILE` runs every stage, a second `run` skips them

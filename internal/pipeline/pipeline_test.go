@@ -65,7 +65,7 @@ func TestRunSkipsAndResumes(t *testing.T) {
 	}
 	run := layout.At(cfg.OutputDir)
 	md, _ := os.ReadFile(run.ReportMarkdown())
-	for _, section := range []string{"## Pretraining", "## Representations", "## Transfer learning", "## Conclusion"} {
+	for _, section := range []string{"## Pretraining", "## Representations", "## Transfer learning", "## Summary and conclusion"} {
 		if !strings.Contains(string(md), section) {
 			t.Errorf("the report lacks %q although every stage ran", section)
 		}

@@ -88,3 +88,16 @@ func SeedsNeeded(mean, sd float64, max int) int {
 	}
 	return 0
 }
+
+// Wilson is the 95% Wilson score interval of a proportion of k successes
+// in n trials (an accuracy on n test images).
+func Wilson(k, n int) (lo, hi float64) {
+	if n == 0 {
+		return 0, 1
+	}
+	const z = 1.959963984540054
+	p, nf := float64(k)/float64(n), float64(n)
+	centre := (p + z*z/(2*nf)) / (1 + z*z/nf)
+	half := z / (1 + z*z/nf) * math.Sqrt(p*(1-p)/nf+z*z/(4*nf*nf))
+	return centre - half, centre + half
+}

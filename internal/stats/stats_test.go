@@ -84,3 +84,22 @@ func TestSeedsNeeded(t *testing.T) {
 		t.Errorf("beyond the cap: %d, want 0", got)
 	}
 }
+
+// TestWilson against values worked from the formula by hand: 0 of 10 is
+// [0, z²/(n+z²)] = [0, 0.2775]; 5 of 10 is symmetric about 0.5 with
+// half-width z sqrt(n/4 + z²/4) / (n + z²) = 0.2634.
+func TestWilson(t *testing.T) {
+	const z = 1.959963984540054
+	lo, hi := Wilson(0, 10)
+	if lo > 1e-12 || math.Abs(hi-z*z/(10+z*z)) > 1e-12 {
+		t.Errorf("0 of 10: [%v, %v]", lo, hi)
+	}
+	lo, hi = Wilson(5, 10)
+	half := z * math.Sqrt(10.0/4+z*z/4) / (10 + z*z)
+	if math.Abs(lo-(0.5-half)) > 1e-12 || math.Abs(hi-(0.5+half)) > 1e-12 {
+		t.Errorf("5 of 10: [%v, %v], want 0.5 ± %v", lo, hi, half)
+	}
+	if lo, hi := Wilson(8554, 10000); !(lo < 0.8554 && hi > 0.8554 && hi-lo < 0.015) {
+		t.Errorf("8554 of 10000: [%v, %v]", lo, hi)
+	}
+}

@@ -1,6 +1,7 @@
 package testutil
 
 import (
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -12,16 +13,7 @@ import (
 // data-images marker ("decoded/total") the page's script sets on load.
 func BrowserImages(t testing.TB, page string) string {
 	t.Helper()
-	bin := ""
-	for _, c := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(c); err == nil {
-			bin = p
-			break
-		}
-	}
-	if bin == "" {
-		t.Fatal("headless Chromium is needed for this test: apt-get install chromium (make setup does)")
-	}
+	bin := chromium(t)
 	abs, _ := filepath.Abs(page)
 	cmd := exec.Command(bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -44,4 +36,30 @@ func BrowserImages(t testing.TB, page string) string {
 		t.Fatalf("the page never finished loading (no data-images marker); DOM starts %q", string(out[:min(len(out), 300)]))
 	}
 	return string(m[1])
+}
+
+// Screenshot renders a page in headless Chromium into a PNG at path
+// (width x height pixels of the page, from its top).
+func Screenshot(t testing.TB, page, path string, width, height int) {
+	t.Helper()
+	bin := chromium(t)
+	abs, _ := filepath.Abs(page)
+	out, _ := filepath.Abs(path)
+	cmd := exec.Command(bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+		"--user-data-dir="+t.TempDir(), "--virtual-time-budget=10000", fmt.Sprintf("--window-size=%d,%d", width, height),
+		"--screenshot="+out, "file://"+abs)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("chromium --screenshot: %v\n%s", err, msg)
+	}
+}
+
+func chromium(t testing.TB) string {
+	for _, c := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(c); err == nil {
+			return p
+		}
+	}
+	t.Fatal("headless Chromium is needed for this test: apt-get install chromium (make setup does)")
+	return ""
 }
