@@ -2,7 +2,6 @@ package compare
 
 import (
 	"fmt"
-	"image/color"
 	"math"
 
 	"gonum.org/v1/gonum/mat"
@@ -27,8 +26,7 @@ var ShortClassNames = []string{"T-shirt", "Trouser", "Pullover", "Dress", "Coat"
 
 // writeAccuracyBars draws kNN accuracy per representation with its 95%
 // (Wilson) interval and the figure on each bar. The axis starts where the
-// shortest interval's floor leaves room, and says so in its label, with a
-// break mark at its foot.
+// lowest interval leaves room, and the title says so.
 func writeAccuracyBars(path string, rs []results.KNN) error {
 	p := chart.New("kNN test accuracy by representation", "", "")
 	vals := make(plotter.Values, len(rs))
@@ -81,8 +79,7 @@ func writeAccuracyBars(path string, rs []results.KNN) error {
 	p.Y.Min, p.Y.Max = floor, math.Min(100, math.Ceil(100*maxOf(vals)/100)+3)
 	p.Y.Label.Text = "test accuracy (%), 95% interval"
 	if floor > 0 {
-		p.Y.Label.Text = fmt.Sprintf("test accuracy (%%), 95%% interval; axis starts at %.0f%%", floor)
-		p.Add(axisBreak{})
+		p.Title.Text += fmt.Sprintf(" (the axis starts at %.0f%%, not 0)", floor)
 	}
 	return chart.Save(path, p, nil, 6*vg.Inch, 4*vg.Inch)
 }
@@ -93,19 +90,6 @@ func maxOf(v plotter.Values) float64 {
 		m = math.Max(m, x)
 	}
 	return m
-}
-
-// axisBreak draws the usual two slanted strokes at the foot of the y axis:
-// the axis does not start at zero.
-type axisBreak struct{}
-
-func (axisBreak) Plot(c draw.Canvas, p *plot.Plot) {
-	x, y := c.Min.X, c.Min.Y+vg.Points(10)
-	c.StrokeLine2(draw.LineStyle{Color: color.White, Width: vg.Points(5)}, x, y-vg.Points(3), x, y+vg.Points(3))
-	ink := draw.LineStyle{Color: chart.Ink, Width: vg.Points(1)}
-	for _, dy := range []vg.Length{-vg.Points(3), vg.Points(3)} {
-		c.StrokeLine2(ink, x-vg.Points(5), y+dy-vg.Points(2), x+vg.Points(5), y+dy+vg.Points(2))
-	}
 }
 
 // writeCurve draws accuracy against k, a line per representation with a
