@@ -20,7 +20,7 @@ const mapPoints = 2000
 func (r *report) tsneMaps(ctx context.Context, run layout.Run, sources []source, labels []int, seed int64, log io.Writer) error {
 	n := min(mapPoints, len(labels))
 	want := map[string]bool{}
-	for _, k := range []results.Kind{results.Pixels, results.PCA, results.Autoencoder} {
+	for _, k := range []results.Kind{results.Pixels, results.PCA, results.Autoencoder, results.VAE} {
 		if b := bestOf(r.KNN, k); b != nil {
 			want[b.Representation] = true
 		}

@@ -193,7 +193,11 @@ func (r *report) scatterData(run layout.Run, red *results.Reduction, labels []in
 		}
 		r.scatter[results.PCA] = columns(m, n, labels)
 	}
-	if ae := red.Find(results.Autoencoder); ae != nil {
+	ae := red.Find(results.Autoencoder)
+	if ae == nil {
+		ae = red.Find(results.VAE)
+	}
+	if ae != nil {
 		tr, err := sampleRows(run.Codes(layout.TrainSplit, ae.Rep.Name()), 10000)
 		if err != nil {
 			return err

@@ -21,7 +21,7 @@ type report struct {
 // scatterTitles are the scatter plots' titles and axes.
 var scatterTitles = map[results.Kind][3]string{
 	results.PCA:         {"Test images on their first two PCA components", "first principal component", "second principal component"},
-	results.Autoencoder: {"Test autoencoder codes on their first two principal components", "first principal component", "second principal component"},
+	results.Autoencoder: {"Test images' codes on their first two principal components", "first principal component", "second principal component"},
 }
 
 // write draws the comparison plots and writes the three reports.
@@ -202,9 +202,13 @@ func sections(r *results.Comparison, run layout.Run, exists func(string) bool) [
 		secs = append(secs, section{"Transfer learning", b})
 	}
 
+	if g := r.Generation; g != nil {
+		secs = append(secs, generationSection(g, run, figAlt))
+	}
+
 	shown := min(r.Queries, mapPoints)
 	sb := fig(run.ReportPlot("scatter_"+string(results.PCA)), fmt.Sprintf("The first %d test images on their first two PCA components, coloured and shaped by class", shown))
-	sb = append(sb, fig(run.ReportPlot("scatter_"+string(results.Autoencoder)), fmt.Sprintf("The first %d test images' autoencoder codes on their first two principal components, coloured and shaped by class", shown))...)
+	sb = append(sb, fig(run.ReportPlot("scatter_"+string(results.Autoencoder)), fmt.Sprintf("The first %d test images' %s codes on their first two principal components, coloured and shaped by class", shown, codeModelName(r)))...)
 	if len(r.Maps) > 0 {
 		var cost []string
 		for _, m := range r.Maps {
@@ -376,4 +380,63 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// generationSection shows the generated pictures and the figures of every
+// generative model.
+func generationSection(g *results.Generation, run layout.Run, figAlt func(path, caption, alt string) []block) section {
+	c := g.Classifier
+	b := []block{para(fmt.Sprintf("Sample quality is the Fréchet distance in hourglass classifier features (not FID): the distance between the test images "+
+		"and a model's samples as Gaussians in the %d-value penultimate layer of a classifier hourglass trained on %d labelled training images "+
+		"(%d epochs, test accuracy %s), over %d samples and per batch of %d. Real training images are at %.2f from the test images: the floor.",
+		c.Features, c.TrainImages, c.Epochs, pct(c.TestAccuracy), g.Floor.Images, g.Floor.Images/batchesOf(g.Floor), g.Floor.All))}
+	t := table{head: []string{"model", "samples", "latent values", "Fréchet distance", "per batch", "test negative ELBO (nats)", "reconstruction + KL", "active units", "test MSE", "test reconstructions' distance"}}
+	t.rows = append(t.rows, []string{"real training images (floor)", "", "", fmt.Sprintf("%.2f", g.Floor.All), batchRange(g.Floor), "", "", "", "", ""})
+	for _, m := range g.Models {
+		elbo, parts, active := "-", "-", "-"
+		if m.Name == "vae" {
+			elbo, parts, active = fmt.Sprintf("%.2f", m.TestNegELBO), fmt.Sprintf("%.2f + %.2f", m.TestRecon, m.TestKL), fmt.Sprintf("%d of %d", m.ActiveUnits, m.Latent)
+		}
+		recon := "-"
+		if m.Reconstructions.Images > 0 {
+			recon = fmt.Sprintf("%.2f", m.Reconstructions.All)
+		}
+		t.rows = append(t.rows, []string{m.Name, m.How, fmt.Sprint(m.Latent), fmt.Sprintf("%.2f", m.Quality.All), batchRange(m.Quality), elbo, parts, active, fmt.Sprintf("%.5f", m.TestMSE), recon})
+		if ind := m.Independent; ind != nil {
+			t.rows = append(t.rows, []string{m.Name + ", independent values", "as above with the covariance's diagonal only", fmt.Sprint(m.Latent),
+				fmt.Sprintf("%.2f", ind.All), batchRange(*ind), "-", "-", "-", "-", "-"})
+		}
+	}
+	b = append(b, t)
+	b = append(b, figAlt(run.Samples(), "Samples: points drawn from the prior N(0, I), decoded by the VAE", "Grid of images the VAE generated from the prior")...)
+	b = append(b, figAlt(run.AutoencoderSamples(), "The plain autoencoder's samples: codes drawn from a Gaussian fitted to its training codes, decoded",
+		"Grid of images decoded from a Gaussian fitted to the autoencoder's codes")...)
+	b = append(b, figAlt(run.Interpolations(), "Interpolations: each row walks from one test image's posterior mean to the next's",
+		"Rows of images morphing between pairs of test images")...)
+	b = append(b, figAlt(run.Traversals(), "Traversals: each of the most active latent dimensions from -3 to 3, the others at 0 (two dimensions: the manifold over the prior's quantiles)",
+		"Rows of images along single latent dimensions")...)
+	return section{"Generation", b}
+}
+
+func batchesOf(d results.Distance) int { return max(len(d.Batches), 1) }
+
+// batchRange is "mean (min to max)" of the per-batch distances.
+func batchRange(d results.Distance) string {
+	if len(d.Batches) == 0 {
+		return "-"
+	}
+	lo, hi, sum := d.Batches[0], d.Batches[0], 0.0
+	for _, v := range d.Batches {
+		lo, hi, sum = min(lo, v), max(hi, v), sum+v
+	}
+	return fmt.Sprintf("%.2f (%.2f to %.2f)", sum/float64(len(d.Batches)), lo, hi)
+}
+
+// codeModelName names the model whose codes the second scatter plot
+// shows: the autoencoder's, or the VAE's where the run has only those.
+func codeModelName(r *results.Comparison) string {
+	if red := r.Reduce; red != nil && red.Find(results.Autoencoder) == nil && red.Find(results.VAE) != nil {
+		return "VAE"
+	}
+	return "autoencoder"
 }

@@ -2,11 +2,11 @@ package compare
 
 import (
 	"context"
+	"flag"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
-	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"

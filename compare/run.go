@@ -55,6 +55,9 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Compa
 	if t, err := results.ReadTransfer(run); err == nil && len(t.Summary) > 0 {
 		res.Finetune = t
 	}
+	if g, err := results.ReadGeneration(run); err == nil && len(g.Models) > 0 {
+		res.Generation = g
+	}
 	if cfg.Compare.KNN == "golearn" {
 		res.KNNPath = GolearnPath
 	}
@@ -87,7 +90,7 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Compa
 }
 
 // Stage is the comparison and report as a pipeline stage.
-var Stage = stage.Define(layout.Compare, []string{layout.Pretrain, layout.Finetune, layout.Reduce},
+var Stage = stage.Define(layout.Compare, []string{layout.Pretrain, layout.Finetune, layout.Reduce, layout.Generate},
 	func(cfg *config.Config) any { return []any{cfg.Compare, cfg.Name} }, Run)
 
 // scoreRepresentation runs the configured engine on one representation

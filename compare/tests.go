@@ -41,6 +41,7 @@ func pairedTests(rs []results.KNN, truth []int) []results.PairedTest {
 		add(&rs[i], best)
 	}
 	add(bestOf(rs, results.Autoencoder), bestOf(rs, results.PCA))
+	add(bestOf(rs, results.VAE), bestOf(rs, results.PCA))
 	var out []results.PairedTest
 	for _, p := range pairs {
 		out = append(out, mcnemar(p[0], p[1], truth))

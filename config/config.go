@@ -12,7 +12,28 @@ type Config struct {
 	Pretrain  Pretrain `mapstructure:"pretrain" yaml:"pretrain"`
 	Finetune  Finetune `mapstructure:"finetune" yaml:"finetune"`
 	Reduce    Reduce   `mapstructure:"reduce" yaml:"reduce"`
+	Generate  Generate `mapstructure:"generate" yaml:"generate"`
 	Compare   Compare  `mapstructure:"compare" yaml:"compare"`
+}
+
+// Generate configures the generation stage: pictures decoded from the
+// model's latent space and the sample-quality measure.
+type Generate struct {
+	// Samples is how many samples the grid of samples shows.
+	Samples int `mapstructure:"samples" yaml:"samples"`
+	// Interpolations is how many pairs of test images the interpolations
+	// picture walks between.
+	Interpolations int `mapstructure:"interpolations" yaml:"interpolations"`
+	// QualitySamples is how many samples the Fréchet distance is measured
+	// on (in five batches, for an interval).
+	QualitySamples int `mapstructure:"quality_samples" yaml:"quality_samples"`
+	// ClassifierEpochs bounds the training of the classifier whose
+	// features the Fréchet distance is measured in.
+	ClassifierEpochs int `mapstructure:"classifier_epochs" yaml:"classifier_epochs"`
+	// Autoencoder, when set, is another experiment (output folder) whose
+	// plain autoencoder is compared: samples from a Gaussian fitted to its
+	// training codes. An autoencoder experiment compares its own.
+	Autoencoder string `mapstructure:"autoencoder" yaml:"autoencoder"`
 }
 
 // Data says where Fashion-MNIST lives and how the training split is cut.
@@ -29,6 +50,17 @@ type Data struct {
 
 // Pretrain configures unsupervised autoencoder training.
 type Pretrain struct {
+	// Model is ae (the paper's autoencoder, MSE) or vae (the same hourglass
+	// with a sampled Gaussian bottleneck of Latent values, trained on the
+	// evidence lower bound).
+	Model string `mapstructure:"model" yaml:"model"`
+	// Latent is the VAE's number of latent dimensions.
+	Latent int `mapstructure:"latent" yaml:"latent"`
+	// Beta weighs the VAE's KL term (1: the ELBO).
+	Beta float64 `mapstructure:"beta" yaml:"beta"`
+	// KLWarmup raises the KL weight linearly from 0 to Beta over this many
+	// epochs (0: Beta from the start).
+	KLWarmup        int     `mapstructure:"kl_warmup" yaml:"kl_warmup"`
 	Epochs          int     `mapstructure:"epochs" yaml:"epochs"`
 	BatchSize       int     `mapstructure:"batch_size" yaml:"batch_size"`
 	LearningRate    float64 `mapstructure:"learning_rate" yaml:"learning_rate"`
@@ -63,6 +95,9 @@ type Finetune struct {
 	// the head's.
 	EncoderStepScale float64 `mapstructure:"encoder_step_scale" yaml:"encoder_step_scale"`
 }
+
+// Models lists the accepted pretrain.model values.
+var Models = []string{"ae", "vae"}
 
 // Reduce configures dimensionality reduction.
 type Reduce struct {
@@ -107,6 +142,9 @@ func Default() Config {
 		OutputDir: "runs/experiment",
 		Data:      Data{Validation: 10000},
 		Pretrain: Pretrain{
+			Model:           "ae",
+			Latent:          16,
+			Beta:            1,
 			Epochs:          100,
 			BatchSize:       128,
 			LearningRate:    1e-3,
@@ -129,7 +167,8 @@ func Default() Config {
 			Methods:          []Method{Frozen, Scratch, Unfrozen},
 			EncoderStepScale: 0.1,
 		},
-		Reduce:  Reduce{PCADims: []int{576, 64, 16}},
-		Compare: Compare{K: 5, KCurve: []int{1, 3, 5, 10, 20, 50}, Weights: "uniform", KNN: "exact", GolearnCheck: 100},
+		Reduce:   Reduce{PCADims: []int{576, 64, 16}},
+		Generate: Generate{Samples: 64, Interpolations: 6, QualitySamples: 10000, ClassifierEpochs: 10},
+		Compare:  Compare{K: 5, KCurve: []int{1, 3, 5, 10, 20, 50}, Weights: "uniform", KNN: "exact", GolearnCheck: 100},
 	}
 }

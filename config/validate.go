@@ -88,7 +88,7 @@ func (c *Config) Validate() error {
 		k.fail("output_dir", c.OutputDir, "a non-empty folder path")
 	}
 	return errors.Join(k.err(), c.Data.Validate(), c.Pretrain.Validate(),
-		c.Finetune.Validate(), c.Reduce.Validate(), c.Compare.Validate())
+		c.Finetune.Validate(), c.Reduce.Validate(), c.Generate.Validate(), c.Compare.Validate())
 }
 
 // TrainImages is the size of Fashion-MNIST's training file.
@@ -110,6 +110,14 @@ func (d *Data) Validate() error {
 // Validate checks the pretrain section.
 func (p *Pretrain) Validate() error {
 	k := &checker{prefix: "pretrain."}
+	k.oneOf("model", p.Model, Models)
+	if p.Latent < 1 || p.Latent > 576 {
+		k.fail("latent", p.Latent, "an integer from 1 to 576")
+	}
+	if !(p.Beta >= 0) {
+		k.fail("beta", p.Beta, "a number >= 0")
+	}
+	k.atLeast("kl_warmup", p.KLWarmup, 0)
 	k.atLeast("epochs", p.Epochs, 1)
 	k.atLeast("batch_size", p.BatchSize, 1)
 	k.positive("learning_rate", p.LearningRate)
@@ -165,6 +173,22 @@ func (r *Reduce) Validate() error {
 			k.fail("pca_dims", d, "integers from 1 to 784")
 		}
 	}
+	return k.err()
+}
+
+// Validate checks the generate section.
+func (g *Generate) Validate() error {
+	k := &checker{prefix: "generate."}
+	if g.Samples < 1 || g.Samples > 400 {
+		k.fail("samples", g.Samples, "an integer from 1 to 400")
+	}
+	if g.Interpolations < 1 || g.Interpolations > 50 {
+		k.fail("interpolations", g.Interpolations, "an integer from 1 to 50")
+	}
+	if g.QualitySamples < 500 {
+		k.fail("quality_samples", g.QualitySamples, "an integer >= 500 (five batches of at least 100)")
+	}
+	k.atLeast("classifier_epochs", g.ClassifierEpochs, 1)
 	return k.err()
 }
 

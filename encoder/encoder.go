@@ -1,7 +1,9 @@
 // Package encoder lets other Go programs reuse hourglass's pretrained
 // encoder: load it from a pretrain checkpoint, apply it inside their own
 // GoMLX graph (frozen, or trainable at a chosen pace) to stack their own
-// layers on its 576-value codes, or encode plain Go slices.
+// layers on its codes, or encode plain Go slices. An autoencoder's codes
+// are its 576 values; a VAE's are the means of its posterior (latent
+// values).
 package encoder
 
 import (
@@ -19,15 +21,16 @@ import (
 	"github.com/hourglass-ml/hourglass/model"
 )
 
-// Sizes of the encoder's input and output.
+// Sizes of the encoder's input and the autoencoder's output.
 const (
 	ImageSize = model.ImageSize // 28: images are 28x28, one channel, pixels in [0, 1]
-	CodeSize  = model.CodeSize  // 576
+	CodeSize  = model.CodeSize  // 576: the autoencoder's codes (CodeSize() for a VAE's)
 )
 
 // Encoder holds the pretrained encoder's weights.
 type Encoder struct {
 	weights map[string]*tensors.Tensor // "/encoder/conv1/weights" -> value
+	spec    model.Spec
 	source  string
 	mu      sync.Mutex
 	execs   map[backends.Backend]*context.Exec
@@ -47,6 +50,10 @@ func Load(path string) (*Encoder, error) {
 			e.weights[name] = t
 		}
 	}
+	e.spec = model.Spec{Kind: "ae"}
+	if g, ok := e.weights[context.VariableParameterNameFromScopeAndName("/"+model.EncoderScope+"/"+model.GaussianScope, "weights")]; ok {
+		e.spec = model.Spec{Kind: "vae", Latent: g.Shape().Dimensions[1] / 2}
+	}
 	if err := e.check(); err != nil {
 		return nil, fmt.Errorf("encoder.Load(%q): %w", dir, err)
 	}
@@ -56,7 +63,7 @@ func Load(path string) (*Encoder, error) {
 // check verifies the loaded weights are the seed encoder's, shape by shape
 // against the variables the model creates.
 func (e *Encoder) check() error {
-	want, err := model.EncoderShapes()
+	want, err := model.EncoderShapesOf(e.spec)
 	if err != nil {
 		return err
 	}
@@ -74,6 +81,27 @@ func (e *Encoder) check() error {
 
 // Source is the checkpoint folder the weights came from.
 func (e *Encoder) Source() string { return e.source }
+
+// Spec says which model the encoder comes from.
+func (e *Encoder) Spec() model.Spec { return e.spec }
+
+// CodeSize is the length of a code: 576, or a VAE's latent dimensions.
+func (e *Encoder) CodeSize() int {
+	if e.spec.Kind == "vae" {
+		return e.spec.Latent
+	}
+	return model.CodeSize
+}
+
+// Codes builds the encoder's codes of images inside a graph: the
+// autoencoder's 576 values, or a VAE's posterior mean.
+func Codes(ctx *context.Context, images *Node, spec model.Spec) *Node {
+	if spec.Kind == "vae" {
+		mean, _ := model.VAEEncoder(ctx, images, spec.Latent)
+		return mean
+	}
+	return model.Encoder(ctx, images)
+}
 
 // Mode says how Apply treats the encoder's weights.
 type Mode struct {
@@ -114,14 +142,14 @@ func (e *Encoder) Install(ctx *context.Context, m Mode) {
 	}
 }
 
-// Apply returns the codes [batch, 576] of images [batch, 28, 28, 1] inside
+// Apply returns the codes [batch, CodeSize()] of images [batch, 28, 28, 1] inside
 // the caller's graph, with the encoder's variables in ctx's "encoder"
 // scope. Install them first (Install) or let Apply do it the first time.
 func (e *Encoder) Apply(ctx *context.Context, images *Node, m Mode) *Node {
 	if ctx.InAbsPath("/"+model.EncoderScope+"/conv1").GetVariable("weights") == nil {
 		e.Install(ctx, m)
 	}
-	codes := model.Encoder(ctx.InAbsPath("/").Reuse(), images)
+	codes := Codes(ctx.InAbsPath("/").Reuse(), images, e.spec)
 	if !m.Trainable {
 		codes = StopGradient(codes)
 	}
@@ -129,7 +157,7 @@ func (e *Encoder) Apply(ctx *context.Context, images *Node, m Mode) *Node {
 }
 
 // Encode encodes n images given as n*784 float32 pixels in [0, 1] (row
-// after row, image after image) and returns n*576 code values, on the pure-Go
+// after row, image after image) and returns n*CodeSize() code values, on the pure-Go
 // backend.
 func (e *Encoder) Encode(pixels []float32) ([]float32, error) {
 	px := ImageSize * ImageSize
@@ -166,7 +194,7 @@ func (e *Encoder) EncodeWith(be backends.Backend, images *tensors.Tensor) (*tens
 		ctx := context.New()
 		e.Install(ctx, Frozen)
 		var err error
-		ex, err = context.NewExec(be, ctx.Reuse(), func(ctx *context.Context, x *Node) *Node { return model.Encoder(ctx, x) })
+		ex, err = context.NewExec(be, ctx.Reuse(), func(ctx *context.Context, x *Node) *Node { return Codes(ctx, x, e.spec) })
 		if err != nil {
 			e.mu.Unlock()
 			return nil, err

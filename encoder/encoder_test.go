@@ -117,3 +117,41 @@ func TestLoadAndEncodeErrors(t *testing.T) {
 		t.Errorf("32x32 images: %v", err)
 	}
 }
+
+// TestLoadVAE: a VAE checkpoint loads as an encoder whose codes are the
+// posterior means, equal to the training engine's.
+func TestLoadVAE(t *testing.T) {
+	be, _ := backend.New("go")
+	o := engine.DefaultOptions()
+	o.Model, o.Latent = "vae", 6
+	e, err := engine.New(be, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	imgs := data.Synthetic(5, 4).Images
+	if _, err := e.TrainStep(engine.Images(data.Synthetic(32, 1).Images)); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := engine.SaveModel(e, layout.At(dir).ModelCheckpoint()); err != nil {
+		t.Fatal(err)
+	}
+	enc, err := encoder.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if enc.Spec().Kind != "vae" || enc.CodeSize() != 6 {
+		t.Fatalf("spec %+v, code size %d", enc.Spec(), enc.CodeSize())
+	}
+	got, err := enc.Encode(imgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := e.Encode(engine.Images(imgs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, tensors.MustCopyFlatData[float32](want)) {
+		t.Error("the loaded VAE encoder's codes differ from the engine's posterior means")
+	}
+}

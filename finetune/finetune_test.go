@@ -79,11 +79,14 @@ func TestMethodsAndFreezing(t *testing.T) {
 		}
 	}
 	// 25 steps on 40 images: some method must be well above chance (10%).
+	// At chance, 40 or more right of the 200 test images has probability
+	// about 2e-5 (binomial), so 20% is a margin chance does not reach
+	// while the small encoders here are still far from their best.
 	bestAcc := 0.0
 	for _, r := range res.Runs {
 		bestAcc = max(bestAcc, r.TestAccuracy)
 	}
-	if bestAcc < 0.3 {
+	if bestAcc < 0.2 {
 		t.Errorf("best test accuracy %.3f: no method learned", bestAcc)
 	}
 	run := layout.At(cfg.OutputDir)

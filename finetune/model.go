@@ -17,7 +17,6 @@ import (
 	"github.com/hourglass-ml/hourglass/config"
 	"github.com/hourglass-ml/hourglass/data"
 	"github.com/hourglass-ml/hourglass/encoder"
-	"github.com/hourglass-ml/hourglass/model"
 )
 
 // HeadScope is the classifier head's variable scope.
@@ -88,10 +87,10 @@ func Head(ctx *context.Context, codes *Node, hidden []int, dropout float64) *Nod
 func Classifier(ctx *context.Context, images *Node, m config.Method, enc *encoder.Encoder, mode encoder.Mode, hidden []int, dropout float64) *Node {
 	var codes *Node
 	if m == config.Scratch {
-		codes = model.Encoder(ctx, images)
+		codes = encoder.Codes(ctx, images, enc.Spec())
 	} else {
 		codes = enc.Apply(ctx, images, mode)
 	}
-	codes.AssertDims(images.Shape().Dimensions[0], model.CodeSize)
+	codes.AssertDims(images.Shape().Dimensions[0], enc.CodeSize())
 	return Head(ctx, codes, hidden, dropout)
 }

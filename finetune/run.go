@@ -24,7 +24,6 @@ import (
 	"github.com/hourglass-ml/hourglass/internal/hooks"
 	"github.com/hourglass-ml/hourglass/internal/stats"
 	"github.com/hourglass-ml/hourglass/layout"
-	"github.com/hourglass-ml/hourglass/model"
 	"github.com/hourglass-ml/hourglass/results"
 	"github.com/hourglass-ml/hourglass/stage"
 )
@@ -194,7 +193,7 @@ func seq(from, to int) []int {
 // encodeAll encodes images with the frozen encoder, in batches.
 func encodeAll(enc *encoder.Encoder, be backends.Backend, images feats) (feats, error) {
 	n := images.len()
-	out := feats{make([]float32, 0, n*model.CodeSize), model.CodeSize}
+	out := feats{make([]float32, 0, n*enc.CodeSize()), enc.CodeSize()}
 	for from := 0; from < n; from += 1000 {
 		to := min(from+1000, n)
 		c, err := enc.EncodeWith(be, images.slice(from, to))

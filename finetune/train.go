@@ -103,6 +103,7 @@ func (f feats) subset(idx []int) feats {
 
 // trainer wraps one classifier's context, GoMLX trainer and predictor.
 type trainer struct {
+	spec    model.Spec // the encoder's model
 	ctx     *gctx.Context
 	tr      *train.Trainer
 	predict *gctx.Exec
@@ -127,14 +128,14 @@ func newTrainer(be backends.Backend, cfg config.Finetune, j *job, enc *encoder.E
 		mode = encoder.Mode{Trainable: true, StepScale: cfg.EncoderStepScale}
 		enc.Install(ctx, mode)
 	}
-	codes := j.train.width == model.CodeSize
+	codes := j.train.width != data.Pixels // cached codes: the head alone
 	modelFn := func(ctx *gctx.Context, x *Node) *Node {
 		if codes {
 			return Head(ctx, x, cfg.Head, cfg.Dropout)
 		}
 		return Classifier(ctx, x, j.method, enc, mode, cfg.Head, cfg.Dropout)
 	}
-	t := &trainer{ctx: ctx}
+	t := &trainer{ctx: ctx, spec: enc.Spec()}
 	t.tr = train.NewTrainer(be, ctx.Checked(false), func(ctx *gctx.Context, _ any, in []*Node) []*Node {
 		return []*Node{modelFn(ctx, in[0])}
 	}, losses.SparseCategoricalCrossEntropyLogits, adam(cfg.LearningRate), nil, nil)
@@ -298,7 +299,7 @@ var liveCodes = (*trainer).codesAlive
 // zero for any of the images (it initialises the encoder's variables).
 func (t *trainer) codesAlive(be backends.Backend, images *tensors.Tensor) (bool, error) {
 	out, err := gctx.ExecOnce(be, t.ctx.Checked(false), func(ctx *gctx.Context, x *Node) *Node {
-		return model.Encoder(ctx, x)
+		return encoder.Codes(ctx, x, t.spec)
 	}, images)
 	if err != nil {
 		return false, err

@@ -10,6 +10,9 @@
 //	              confusion_best.png config.yaml .done .lock
 //	  reduce/     train_/test_<representation>.npy train_/test_labels.npy
 //	              explained_variance.png reduce.json config.yaml .done .lock
+//	  generate/   samples.png interpolations.png traversals.png
+//	              autoencoder_samples.png generate.json classifier/
+//	              classifier.json config.yaml .done .lock
 //	  report/     the comparison's plots, config.yaml .done .lock
 //	  report.md  report.html  results.json
 package layout

@@ -12,6 +12,7 @@ const (
 	Pretrain = "pretrain"
 	Finetune = "finetune"
 	Reduce   = "reduce"
+	Generate = "generate"
 	Compare  = "compare"
 )
 
@@ -145,6 +146,16 @@ func (r Run) Labels(s Split) string         { return r.in(Reduce, string(s)+"_la
 func (r Run) Codes(s Split, rep string) string {
 	return r.in(Reduce, string(s)+"_"+rep+".npy")
 }
+
+// Generation's files.
+
+func (r Run) Samples() string               { return r.in(Generate, "samples.png") }
+func (r Run) Interpolations() string        { return r.in(Generate, "interpolations.png") }
+func (r Run) Traversals() string            { return r.in(Generate, "traversals.png") }
+func (r Run) AutoencoderSamples() string    { return r.in(Generate, "autoencoder_samples.png") }
+func (r Run) GenerateJSON() string          { return r.in(Generate, "generate.json") }
+func (r Run) FeatureClassifier() string     { return r.in(Generate, "classifier") }
+func (r Run) FeatureClassifierJSON() string { return r.in(Generate, "classifier.json") }
 
 // The comparison's files.
 

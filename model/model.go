@@ -37,7 +37,12 @@ type Deconv struct{ Filters, Kernel, Stride int }
 // Each block is a ConvBlock, which adds the bias and applies ReLU after
 // pooling (the same function, on a quarter of the values).
 func Encoder(ctx *context.Context, images *Node) *Node {
-	ctx = ctx.In(EncoderScope)
+	return features(ctx.In(EncoderScope), images)
+}
+
+// features is the encoder's three convolution blocks, flattened
+// channel-major: images [B, 28, 28, 1] -> [B, 576].
+func features(ctx *context.Context, images *Node) *Node {
 	b := images.Shape().Dimensions[0]
 	images.AssertDims(b, ImageSize, ImageSize, 1)
 	x, size := images, ImageSize
@@ -55,17 +60,28 @@ func Encoder(ctx *context.Context, images *Node) *Node {
 // convolutions 3x3/2 (32), 2x2/2 (16) and 2x2/2 (1), each followed by ReLU
 // (3 -> 7 -> 14 -> 28). Variables live in ctx.In("decoder").
 func Decoder(ctx *context.Context, codes *Node) *Node {
-	ctx = ctx.In(DecoderScope)
+	return upsample(ctx.In(DecoderScope), codes, true)
+}
+
+// upsample is the decoder's transposed convolutions from codes [B, 576]
+// (64 x 3 x 3, channel-major) to [B, 28, 28, 1], ReLU after each but,
+// unless lastReLU, the last (whose output is then a logit).
+func upsample(ctx *context.Context, codes *Node, lastReLU bool) *Node {
 	b := codes.Shape().Dimensions[0]
 	codes.AssertDims(b, CodeSize)
 	x := TransposeAllAxes(Reshape(codes, b, 64, 3, 3), 0, 2, 3, 1)
 	size := 3
 	for i, l := range DecoderLayers {
 		scope := ctx.In(fmt.Sprintf("deconv%d", i+1))
-		x = activations.Relu(ConvTranspose2D(scope, x, l.Filters, l.Kernel, l.Stride, 0, 0))
+		x = ConvTranspose2D(scope, x, l.Filters, l.Kernel, l.Stride, 0, 0)
+		name := fmt.Sprintf("ConvTranspose2d %dx%d, stride %d, %d", l.Kernel, l.Kernel, l.Stride, l.Filters)
+		if lastReLU || i < len(DecoderLayers)-1 {
+			x = activations.Relu(x)
+			name += " + ReLU"
+		}
 		size = (size-1)*l.Stride + l.Kernel
 		x.AssertDims(b, size, size, l.Filters)
-		record(scope, x, fmt.Sprintf("ConvTranspose2d %dx%d, stride %d, %d + ReLU", l.Kernel, l.Kernel, l.Stride, l.Filters))
+		record(scope, x, name)
 	}
 	x.AssertDims(b, ImageSize, ImageSize, 1)
 	return x

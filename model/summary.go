@@ -33,14 +33,28 @@ func record(ctx *context.Context, x *Node, name string) {
 	if t == nil {
 		return
 	}
-	d := x.Shape().Dimensions // NHWC
-	t.layers = append(t.layers, Layer{Scope: ctx.Scope(), Name: name, Output: fmt.Sprintf("%dx%dx%d", d[3], d[1], d[2])})
+	d := x.Shape().Dimensions // NHWC, or [B, values]
+	out := fmt.Sprint(d[len(d)-1])
+	if len(d) == 4 {
+		out = fmt.Sprintf("%dx%dx%d", d[3], d[1], d[2])
+	}
+	t.layers = append(t.layers, Layer{Scope: ctx.Scope(), Name: name, Output: out})
+}
+
+// Spec names a model: Kind "ae" (the paper's autoencoder) or "vae" (with
+// Latent dimensions).
+type Spec struct {
+	Kind   string
+	Latent int
 }
 
 // Summary builds the autoencoder's graph (without running it) and lists
 // its layers as the paper's table "Slika 3.1" does: output shapes from the
 // built graph, parameter counts from the variables the build created.
-func Summary() ([]Layer, error) {
+func Summary() ([]Layer, error) { return SummaryOf(Spec{Kind: "ae"}) }
+
+// SummaryOf is Summary for either model.
+func SummaryOf(spec Spec) ([]Layer, error) {
 	be, err := backend.New("go")
 	if err != nil {
 		return nil, err
@@ -50,7 +64,12 @@ func Summary() ([]Layer, error) {
 	ctx.SetParam(paramTrace, t)
 	err = building(func() {
 		g := NewGraph(be, "summary")
-		Autoencoder(ctx, Parameter(g, "images", shapes.Make(dtypes.Float32, 1, ImageSize, ImageSize, 1)))
+		x := Parameter(g, "images", shapes.Make(dtypes.Float32, 1, ImageSize, ImageSize, 1))
+		if spec.Kind == "vae" {
+			VAE(ctx, x, spec.Latent)
+		} else {
+			Autoencoder(ctx, x)
+		}
 	})
 	if err != nil {
 		return nil, fmt.Errorf("building the model: %w", err)
@@ -104,17 +123,25 @@ func thousands(n int) string {
 	return s
 }
 
-// EncoderShapes builds the encoder and returns the shape of each variable
-// it creates, by parameter name ("/encoder/conv1/weights" -> [3 3 1 16]):
-// what a checkpoint must hold to be this model's encoder.
-func EncoderShapes() (map[string][]int, error) {
+// EncoderShapes builds the autoencoder's encoder and returns the shape of
+// each variable it creates, by parameter name ("/encoder/conv1/weights"
+// -> [3 3 1 16]): what a checkpoint must hold to be this model's encoder.
+func EncoderShapes() (map[string][]int, error) { return EncoderShapesOf(Spec{Kind: "ae"}) }
+
+// EncoderShapesOf is EncoderShapes for either model.
+func EncoderShapesOf(spec Spec) (map[string][]int, error) {
 	be, err := backend.New("go")
 	if err != nil {
 		return nil, err
 	}
 	ctx := context.New()
 	err = building(func() {
-		Encoder(ctx, Parameter(NewGraph(be, "shapes"), "images", shapes.Make(dtypes.Float32, 1, ImageSize, ImageSize, 1)))
+		x := Parameter(NewGraph(be, "shapes"), "images", shapes.Make(dtypes.Float32, 1, ImageSize, ImageSize, 1))
+		if spec.Kind == "vae" {
+			VAEEncoder(ctx, x, spec.Latent)
+		} else {
+			Encoder(ctx, x)
+		}
 	})
 	if err != nil {
 		return nil, fmt.Errorf("building the encoder: %w", err)

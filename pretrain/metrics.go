@@ -14,7 +14,8 @@ func writeMetrics(csvPath, jsonPath string, h []results.EpochMetrics) error {
 		cw := csv.NewWriter(w)
 		cw.Write(results.MetricsColumns)
 		for _, m := range h {
-			cw.Write([]string{strconv.Itoa(m.Epoch), ftoa(m.TrainLoss), ftoa(m.ValLoss), ftoa(m.Seconds), ftoa(m.LearningRate)})
+			cw.Write([]string{strconv.Itoa(m.Epoch), ftoa(m.TrainLoss), ftoa(m.ValLoss), ftoa(m.Seconds), ftoa(m.LearningRate),
+				ftoa(m.ValRecon), ftoa(m.ValKL), ftoa(m.KLWeight)})
 		}
 		cw.Flush()
 		return cw.Error()

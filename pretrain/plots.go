@@ -2,38 +2,42 @@ package pretrain
 
 import (
 	"fmt"
-	"image"
-	"image/color"
-	"image/png"
-	"io"
 	"sort"
 
-	"golang.org/x/image/font"
-	"golang.org/x/image/font/basicfont"
-	"golang.org/x/image/math/fixed"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
-	"github.com/hourglass-ml/hourglass/data"
-	"github.com/hourglass-ml/hourglass/internal/atomicfile"
 	"github.com/hourglass-ml/hourglass/internal/chart"
 	"github.com/hourglass-ml/hourglass/results"
 )
 
 // writeLossPlot draws train and validation loss per epoch (the paper's
-// Figure 3.2).
-func writeLossPlot(path string, h []results.EpochMetrics) error {
+// Figure 3.2); for the VAE the negative ELBO with its validation parts.
+func writeLossPlot(path string, h []results.EpochMetrics, vae bool) error {
 	p := chart.New("Autoencoder loss (per-pixel MSE)", "epoch", "MSE")
-	l := chart.Legend()
-	train, val := make(plotter.XYs, len(h)), make(plotter.XYs, len(h))
-	for i, m := range h {
-		train[i] = plotter.XY{X: float64(m.Epoch), Y: m.TrainLoss}
-		val[i] = plotter.XY{X: float64(m.Epoch), Y: m.ValLoss}
+	if vae {
+		p.Title.Text, p.Y.Label.Text = "VAE loss: negative ELBO and its parts", "nats per image"
 	}
-	for i, s := range []struct {
+	l := chart.Legend()
+	type series struct {
 		name string
 		xy   plotter.XYs
-	}{{"train", train}, {"validation", val}} {
+	}
+	var all []series
+	add := func(name string, y func(results.EpochMetrics) float64) {
+		xy := make(plotter.XYs, len(h))
+		for i, m := range h {
+			xy[i] = plotter.XY{X: float64(m.Epoch), Y: y(m)}
+		}
+		all = append(all, series{name, xy})
+	}
+	add("train", func(m results.EpochMetrics) float64 { return m.TrainLoss })
+	add("validation", func(m results.EpochMetrics) float64 { return m.ValLoss })
+	if vae {
+		add("validation reconstruction", func(m results.EpochMetrics) float64 { return m.ValRecon })
+		add("validation KL", func(m results.EpochMetrics) float64 { return m.ValKL })
+	}
+	for i, s := range all {
 		line, points, err := plotter.NewLinePoints(s.xy)
 		if err != nil {
 			return err
@@ -61,57 +65,28 @@ func worst(all []shown, n int) []shown {
 	return s[:min(n, len(s))]
 }
 
-// Layout of the reconstructions picture, in pixels.
-const (
-	scale    = 3 // pixels per image pixel
-	gap      = 4
-	cell     = data.Cols*scale + gap
-	textLine = 16
-)
-
 // writeReconstructions draws two blocks, each a row of originals above a
 // row of their reconstructions (the paper's Figure 3.3) with each image's
 // MSE under it: the first test images, then the worst-reconstructed ones.
 func writeReconstructions(path string, first, bad []shown) error {
+	const scale = 3
 	n := max(len(first), len(bad))
-	w := n*cell + gap
-	block := textLine + 2*cell + textLine
-	h := 2*block + gap
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for i := range img.Pix {
-		img.Pix[i] = 255
-	}
+	cell := 28*scale + chart.ImageGap
+	block := chart.TextLine + 2*cell + chart.TextLine
+	p := chart.NewPicture(n*cell+chart.ImageGap, 2*block+chart.ImageGap, scale)
 	for b, row := range [][]shown{first, bad} {
 		y0 := b * block
 		title := fmt.Sprintf("first %d test images: original above, reconstruction below, per-image MSE", len(row))
 		if b == 1 {
 			title = fmt.Sprintf("the %d worst-reconstructed test images", len(row))
 		}
-		label(img, gap, y0+12, title, chart.Ink)
+		p.Text(chart.ImageGap, y0+12, title)
 		for i, s := range row {
-			x := gap + i*cell
-			drawImage(img, s.orig, x, y0+textLine)
-			drawImage(img, s.reco, x, y0+textLine+cell)
-			label(img, x, y0+textLine+2*cell+10, fmt.Sprintf("%.4f", s.mse), chart.Ink)
+			x := chart.ImageGap + i*cell
+			p.Image(s.orig, x, y0+chart.TextLine)
+			p.Image(s.reco, x, y0+chart.TextLine+cell)
+			p.Text(x, y0+chart.TextLine+2*cell+10, fmt.Sprintf("%.4f", s.mse))
 		}
 	}
-	return atomicfile.Write(path, func(wr io.Writer) error { return png.Encode(wr, img) })
-}
-
-// drawImage paints 28x28 pixels in [0, 1] (white on black, as the data)
-// scale times enlarged at (x0, y0).
-func drawImage(img *image.RGBA, px []float32, x0, y0 int) {
-	for y := 0; y < data.Rows*scale; y++ {
-		for x := 0; x < data.Cols*scale; x++ {
-			v := min(max(px[(y/scale)*data.Cols+x/scale], 0), 1)
-			g := uint8(255*v + 0.5)
-			img.SetRGBA(x0+x, y0+y, color.RGBA{g, g, g, 255})
-		}
-	}
-}
-
-// label writes text with its baseline at (x, y).
-func label(img *image.RGBA, x, y int, text string, c color.Color) {
-	d := font.Drawer{Dst: img, Src: image.NewUniform(c), Face: basicfont.Face7x13, Dot: fixed.P(x, y)}
-	d.DrawString(text)
+	return p.Save(path)
 }

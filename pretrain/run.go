@@ -107,8 +107,17 @@ type runner struct {
 }
 
 func (r *runner) engineOptions(seed int64) engine.Options {
+	return engine.FromConfig(r.cfg.Pretrain, seed)
+}
+
+// klWeight is the VAE's KL weight at global step t: pretrain.beta, reached
+// linearly over the first pretrain.kl_warmup epochs of steps per epoch.
+func (r *runner) klWeight(t, steps int) float64 {
 	p := r.cfg.Pretrain
-	return engine.Options{Seed: seed, LearningRate: p.LearningRate, Beta1: p.Beta1, Beta2: p.Beta2, Epsilon: p.Epsilon}
+	if p.KLWarmup == 0 || steps == 0 {
+		return p.Beta
+	}
+	return p.Beta * min(1, float64(t)/float64(p.KLWarmup*steps))
 }
 
 // start resumes from the last checkpoint or draws fresh weights.
@@ -128,6 +137,11 @@ func (r *runner) start() error {
 		r.st = st
 		fmt.Fprintf(r.p.Log, "resuming %s at epoch %d, step %d\n", r.p.Dir, st.Epoch+1, st.Step)
 		return r.loadBest()
+	}
+	if r.cfg.Pretrain.Model == "vae" { // sigmoid outputs: never a dead output layer
+		e, err := engine.New(r.p.Backend, r.engineOptions(r.cfg.Seed))
+		r.e, r.st = e, &State{InitSeed: r.cfg.Seed}
+		return err
 	}
 	seed, err := r.liveInit()
 	if err != nil {
@@ -215,6 +229,7 @@ func (r *runner) train(ctx context.Context) (*results.Pretraining, error) {
 		bar        *progress.Bar
 		epochStart time.Time
 		first, lr  = 0, 0.0
+		klw        float64
 	)
 	loop := &engine.Loop{
 		Name: layout.Pretrain, Epochs: p.Epochs, Steps: steps, Patience: p.Patience,
@@ -229,6 +244,12 @@ func (r *runner) train(ctx context.Context) (*results.Pretraining, error) {
 			lr = r.learningRate(epoch*steps+step, p.Epochs*steps)
 			if err := r.e.SetLearningRate(lr); err != nil {
 				return err
+			}
+			if r.e.Options().IsVAE() {
+				klw = r.klWeight(epoch*steps+step, steps)
+				if err := r.e.SetKLWeight(klw); err != nil {
+					return err
+				}
 			}
 			idx := perm[step*p.BatchSize : min((step+1)*p.BatchSize, train.Len())]
 			loss, err := r.e.TrainStep(engine.Images(train.Subset(idx).Images))
@@ -250,12 +271,16 @@ func (r *runner) train(ctx context.Context) (*results.Pretraining, error) {
 		},
 		Score: func(epoch int) (float64, bool, error) {
 			bar.Finish()
-			val, err := r.e.MeanLoss(r.p.Splits.Validation, 1000)
+			recon, kl, err := r.e.MeanParts(r.p.Splits.Validation, 1000)
 			if err != nil {
 				return 0, false, err
 			}
+			val := recon + kl
 			m := results.EpochMetrics{Epoch: epoch + 1, TrainLoss: r.st.StepLosses / float64(max(r.st.StepImages, 1)), ValLoss: val,
 				Seconds: time.Since(epochStart).Seconds(), LearningRate: lr}
+			if r.e.Options().IsVAE() {
+				m.ValRecon, m.ValKL, m.KLWeight = recon, kl, klw
+			}
 			r.st.History = append(r.st.History, m)
 			r.st.StepLosses, r.st.StepImages = 0, 0
 			fmt.Fprintf(r.p.Log, "epoch %d/%d: train loss %.5f, validation loss %.5f (%.0fs)\n", m.Epoch, p.Epochs, m.TrainLoss, m.ValLoss, m.Seconds)
@@ -318,6 +343,16 @@ func (r *runner) reconstructAll(s *data.Set) ([]shown, error) {
 	return out, nil
 }
 
+// meanMSE is the mean of the per-image errors (every image has as many
+// pixels): the test MSE.
+func meanMSE(all []shown) float64 {
+	var s float64
+	for _, x := range all {
+		s += x.mse
+	}
+	return s / float64(max(len(all), 1))
+}
+
 // saveEpoch writes the last checkpoint, metrics and loss plot.
 func (r *runner) saveEpoch() error {
 	run := r.p.Run
@@ -327,7 +362,7 @@ func (r *runner) saveEpoch() error {
 	if err := writeMetrics(run.MetricsCSV(), run.MetricsJSON(), r.st.History); err != nil {
 		return err
 	}
-	return writeLossPlot(run.LossPlot(), r.st.History)
+	return writeLossPlot(run.LossPlot(), r.st.History, r.cfg.Pretrain.Model == "vae")
 }
 
 // finish restores the best weights when early stopping is on, evaluates the
@@ -340,30 +375,43 @@ func (r *runner) finish() (*results.Pretraining, error) {
 			return nil, err
 		}
 	}
-	test, err := r.e.MeanLoss(r.p.Splits.Test, 1000)
+	testRecon, testKL, err := r.e.MeanParts(r.p.Splits.Test, 1000)
 	if err != nil {
 		return nil, err
 	}
-	if n := min(p.Reconstructions, r.p.Splits.Test.Len()); n > 0 {
-		all, err := r.reconstructAll(r.p.Splits.Test)
-		if err != nil {
-			return nil, err
-		}
+	test := testRecon + testKL
+	all, err := r.reconstructAll(r.p.Splits.Test)
+	if err != nil {
+		return nil, err
+	}
+	if n := min(p.Reconstructions, len(all)); n > 0 {
 		if err := writeReconstructions(run.Reconstructions(), all[:n], worst(all, n)); err != nil {
 			return nil, err
 		}
 	}
 	h := r.st.History
-	s := &results.Pretraining{Epochs: len(h), BestVal: r.st.Best, BestEpoch: r.st.BestEpoch, TestMSE: test, StoppedEarly: r.st.StoppedEarly,
-		WallSeconds: r.st.Seconds, Parameters: model.Parameters(), Backend: r.cfg.Backend, InitSeed: r.st.InitSeed,
+	params, err := model.SummaryOf(model.Spec{Kind: p.Model, Latent: p.Latent})
+	if err != nil {
+		return nil, err
+	}
+	s := &results.Pretraining{Epochs: len(h), BestVal: r.st.Best, BestEpoch: r.st.BestEpoch, TestMSE: meanMSE(all), StoppedEarly: r.st.StoppedEarly,
+		Model: p.Model, TestLoss: test, WallSeconds: r.st.Seconds, Parameters: model.TotalParams(params), Backend: r.cfg.Backend, InitSeed: r.st.InitSeed,
 		TrainImages: r.p.Splits.Train.Len(), ValImages: r.p.Splits.Validation.Len(), TestImages: r.p.Splits.Test.Len(),
 		BatchSize: p.BatchSize, LearningRate: p.LearningRate, Schedule: p.Schedule, CheckpointDir: run.ModelCheckpoint()}
 	if len(h) > 0 {
 		s.FinalTrain, s.FinalVal = h[len(h)-1].TrainLoss, h[len(h)-1].ValLoss
 	}
+	if p.Model == "vae" {
+		s.Latent, s.TestRecon, s.TestKL = p.Latent, testRecon, testKL
+	}
 	if err := engine.SaveCheckpoint(r.e.Ctx, run.ModelCheckpoint(), r.st); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(r.p.Log, "test MSE %.5f after %d epochs\n", test, len(h))
+	if p.Model == "vae" {
+		fmt.Fprintf(r.p.Log, "test negative ELBO %.2f nats per image (reconstruction %.2f + KL %.2f), MSE of the decoded means %.5f, after %d epochs\n",
+			test, testRecon, testKL, s.TestMSE, len(h))
+	} else {
+		fmt.Fprintf(r.p.Log, "test MSE %.5f after %d epochs\n", test, len(h))
+	}
 	return s, atomicfile.WriteJSON(run.PretrainSummary(), s)
 }

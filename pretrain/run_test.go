@@ -233,3 +233,41 @@ func TestResumeRefusesOtherSettings(t *testing.T) {
 		t.Fatalf("--restart: %v", err)
 	}
 }
+
+// TestVAEPretraining: the VAE pretrains with a KL warm-up, writes its
+// ELBO's parts, and an interrupted run resumes to the very numbers of an
+// uninterrupted one (the sampling generator's state is in the checkpoint).
+func TestVAEPretraining(t *testing.T) {
+	splits := smallSplits(t)
+	vae := func() *config.Config {
+		c := smallConfig(t)
+		c.Pretrain.Model, c.Pretrain.Latent, c.Pretrain.KLWarmup = "vae", 4, 1
+		return c
+	}
+	a := vae()
+	sa, err := Run(context.Background(), a, stage.Env{Splits: splits})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sa.Model != "vae" || sa.Latent != 4 || !(sa.TestRecon > 0 && sa.TestKL > 0) || math.Abs(sa.TestLoss-(sa.TestRecon+sa.TestKL)) > 1e-9 ||
+		!(sa.TestMSE > 0 && sa.TestMSE < 0.2) {
+		t.Errorf("summary %+v", sa)
+	}
+	h, _ := results.ReadHistory(layout.At(a.OutputDir))
+	// Warm-up over 1 epoch of 6 steps: the first epoch ends at 5/6 of
+	// beta, the second at beta.
+	if len(h) != 2 || math.Abs(h[0].KLWeight-5.0/6) > 1e-12 || h[1].KLWeight != 1 || !(h[0].ValKL > 0) {
+		t.Errorf("history %+v", h)
+	}
+	b := vae()
+	if _, err := Run(stopAfter(4), b, stage.Env{Splits: splits}); !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("first session: %v", err)
+	}
+	sb, err := Run(context.Background(), b, stage.Env{Splits: splits})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sa.TestLoss != sb.TestLoss || sa.FinalTrain != sb.FinalTrain {
+		t.Errorf("uninterrupted %+v\nresumed       %+v", sa, sb)
+	}
+}

@@ -18,8 +18,13 @@ type Autoencoder struct {
 	Batch  int // images per encoder call
 }
 
-// Rep is the autoencoder's 576-value code.
-func (a *Autoencoder) Rep() results.Rep { return results.AutoencoderRep(model.CodeSize) }
+// Rep is the autoencoder's 576-value code, or a VAE's mean code.
+func (a *Autoencoder) Rep() results.Rep {
+	if a.Engine.Options().IsVAE() {
+		return results.VAERep(a.Engine.CodeSize())
+	}
+	return results.AutoencoderRep(model.CodeSize)
+}
 
 // Fit does nothing: the encoder was trained by pretrain.
 func (a *Autoencoder) Fit(*mat.Dense) error { return nil }
@@ -29,18 +34,18 @@ func (a *Autoencoder) Transform(x *mat.Dense) (*mat.Dense, error) {
 	if _, d := x.Dims(); d != data.Pixels {
 		return nil, fmt.Errorf("autoencoder: rows of %d values, want %d pixels (28x28)", d, data.Pixels)
 	}
-	return a.batched(x, model.CodeSize, func(rows []float32, m int) (*tensors.Tensor, error) {
+	return a.batched(x, a.Engine.CodeSize(), func(rows []float32, m int) (*tensors.Tensor, error) {
 		return a.Engine.Encode(tensors.FromFlatDataAndDimensions(rows, m, data.Rows, data.Cols, 1))
 	})
 }
 
 // Inverse decodes codes back to pixels.
 func (a *Autoencoder) Inverse(codes *mat.Dense) (*mat.Dense, error) {
-	if _, d := codes.Dims(); d != model.CodeSize {
-		return nil, fmt.Errorf("autoencoder: codes of %d values, want %d", d, model.CodeSize)
+	if _, d := codes.Dims(); d != a.Engine.CodeSize() {
+		return nil, fmt.Errorf("autoencoder: codes of %d values, want %d", d, a.Engine.CodeSize())
 	}
 	return a.batched(codes, data.Pixels, func(rows []float32, m int) (*tensors.Tensor, error) {
-		return a.Engine.Decode(tensors.FromFlatDataAndDimensions(rows, m, model.CodeSize))
+		return a.Engine.Decode(tensors.FromFlatDataAndDimensions(rows, m, a.Engine.CodeSize()))
 	})
 }
 

@@ -45,7 +45,7 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Reduc
 	if err := runPCA(ctx, cfg, run, xTrain, xTest, res, errs, p.Log); err != nil {
 		return nil, err
 	}
-	e, err := engine.New(p.Backend, engine.DefaultOptions())
+	e, err := engine.New(p.Backend, engine.FromConfig(cfg.Pretrain, cfg.Seed))
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +121,7 @@ func runAutoencoder(ctx context.Context, run layout.Run, ae *Autoencoder, ckpt s
 	errs[rep.Name] = perImage
 	rep.Seconds = time.Since(start).Seconds()
 	res.Representations = append(res.Representations, *rep)
-	fmt.Fprintf(log, "autoencoder: test reconstruction MSE %.5f (%.0fs)\n", rep.TestMSE, rep.Seconds)
+	fmt.Fprintf(log, "%s: test reconstruction MSE %.5f (%.0fs)\n", rep.Name, rep.TestMSE, rep.Seconds)
 	return nil
 }
 
@@ -174,6 +174,9 @@ func rowErrors(a, b *mat.Dense) []float64 {
 // each PCA's, paired by image.
 func reconstructionTests(res *results.Reduction, errs map[string][]float64) []results.MSEComparison {
 	ae := res.Find(results.Autoencoder)
+	if ae == nil {
+		ae = res.Find(results.VAE)
+	}
 	if ae == nil {
 		return nil
 	}

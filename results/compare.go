@@ -82,6 +82,7 @@ type Comparison struct {
 	Reduce          *Reduction        `json:"reduce"`
 	KNN             []KNN             `json:"knn"`
 	Finetune        *Transfer         `json:"finetune,omitempty"`
+	Generation      *Generation       `json:"generation,omitempty"`
 	// KNNTests are McNemar's exact tests between representations on the
 	// same queries: each against raw pixels and against the most accurate.
 	KNNTests []PairedTest `json:"knn_tests"`

@@ -13,6 +13,7 @@ const (
 	Pixels      Kind = "pixels"      // the 784 raw pixels
 	PCA         Kind = "pca"         // gonum PCA codes, Dim components
 	Autoencoder Kind = "autoencoder" // the pretrained encoder's 576-value codes
+	VAE         Kind = "vae"         // a VAE's posterior means, Dim latent values
 )
 
 // Rep names one representation: a kind and, for PCA, its size.
@@ -25,12 +26,13 @@ type Rep struct {
 func PixelsRep() Rep             { return Rep{Pixels, 784} }
 func PCARep(k int) Rep           { return Rep{PCA, k} }
 func AutoencoderRep(dim int) Rep { return Rep{Autoencoder, dim} }
+func VAERep(latent int) Rep      { return Rep{VAE, latent} }
 
 // Name is the representation's file-safe name: "pixels", "pca-64",
 // "autoencoder".
 func (r Rep) Name() string {
-	if r.Kind == PCA {
-		return "pca-" + strconv.Itoa(r.Dim)
+	if r.Kind == PCA || r.Kind == VAE {
+		return string(r.Kind) + "-" + strconv.Itoa(r.Dim)
 	}
 	return string(r.Kind)
 }
@@ -47,6 +49,8 @@ func (r Rep) Label() string {
 		return fmt.Sprintf("PCA with %d components", r.Dim)
 	case Autoencoder:
 		return "the autoencoder codes"
+	case VAE:
+		return fmt.Sprintf("the VAE's %d-value mean codes", r.Dim)
 	}
 	return string(r.Kind)
 }

@@ -1,16 +1,21 @@
 package results
 
-// EpochMetrics is one row of pretrain/metrics.csv.
+// EpochMetrics is one row of pretrain/metrics.csv. For the VAE the losses
+// are the negative ELBO in nats per image (the training loss with the KL
+// weight of the epoch's last step), with the validation loss's two parts.
 type EpochMetrics struct {
 	Epoch        int     `json:"epoch"`
 	TrainLoss    float64 `json:"train_loss"`
 	ValLoss      float64 `json:"val_loss"`
 	Seconds      float64 `json:"seconds"`
 	LearningRate float64 `json:"learning_rate"`
+	ValRecon     float64 `json:"val_reconstruction,omitempty"`
+	ValKL        float64 `json:"val_kl,omitempty"`
+	KLWeight     float64 `json:"kl_weight,omitempty"`
 }
 
 // MetricsColumns are metrics.csv's header.
-var MetricsColumns = []string{"epoch", "train_loss", "val_loss", "seconds", "learning_rate"}
+var MetricsColumns = []string{"epoch", "train_loss", "val_loss", "seconds", "learning_rate", "val_reconstruction", "val_kl", "kl_weight"}
 
 // Pretraining is pretrain/summary.json: what a run achieved.
 type Pretraining struct {
@@ -32,4 +37,13 @@ type Pretraining struct {
 	LearningRate  float64 `json:"learning_rate"`
 	Schedule      string  `json:"schedule"`
 	CheckpointDir string  `json:"checkpoint"`
+	// Model is "ae" or "vae"; for the VAE, TestMSE is the per-pixel squared
+	// error of the images decoded from the posterior means, and TestLoss
+	// the negative ELBO in nats per image (one posterior sample each) with
+	// its two parts.
+	Model     string  `json:"model"`
+	Latent    int     `json:"latent,omitempty"`
+	TestLoss  float64 `json:"test_loss"`
+	TestRecon float64 `json:"test_reconstruction,omitempty"`
+	TestKL    float64 `json:"test_kl,omitempty"`
 }

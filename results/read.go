@@ -50,3 +50,9 @@ func ReadComparison(r layout.Run) (*Comparison, error) {
 	var c Comparison
 	return &c, ReadJSON(r.ResultsJSON(), &c)
 }
+
+// ReadGeneration reads generate/generate.json.
+func ReadGeneration(r layout.Run) (*Generation, error) {
+	var g Generation
+	return &g, ReadJSON(r.GenerateJSON(), &g)
+}

@@ -2,11 +2,11 @@ package chart
 
 import (
 	"image/color"
-	"reflect"
 	"image/png"
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"gonum.org/v1/plot/plotter"

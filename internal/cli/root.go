@@ -48,6 +48,7 @@ with PCA through kNN accuracy. Experiments are YAML files (see configs/).`,
 		NewPretrainCommand(g),
 		NewFinetuneCommand(g),
 		NewReduceCommand(g),
+		NewGenerateCommand(g),
 		NewCompareCommand(g),
 		NewRunCommand(g),
 	)

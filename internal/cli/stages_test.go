@@ -29,6 +29,10 @@ finetune:
   methods: [frozen]
 reduce:
   pca_dims: [8]
+generate:
+  quality_samples: 500
+  classifier_epochs: 1
+  samples: 16
 compare:
   test_subset: 200
 `, out)), out
@@ -86,12 +90,12 @@ func TestRunCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustContain(t, "run", got, "pretrain  done", "finetune  done", "reduce    done", "compare   done", "report: "+layout.At(out).ReportHTML())
+	mustContain(t, "run", got, "pretrain  done", "finetune  done", "reduce    done", "generate  done", "compare   done", "report: "+layout.At(out).ReportHTML())
 	got, err = run0(t, "run", "--quiet", file, "--config", file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustContain(t, "second run", got, "pretrain  skipped", "finetune  skipped", "reduce    skipped", "compare   skipped")
+	mustContain(t, "second run", got, "pretrain  skipped", "finetune  skipped", "reduce    skipped", "generate  skipped", "compare   skipped")
 	other := writeFile(t, "other.yaml", "name: other\n")
 	if _, err := run0(t, "run", file, "--config", other); err == nil || !strings.Contains(err.Error(), file) || !strings.Contains(err.Error(), other) {
 		t.Errorf("run FILE --config OTHER: %v", err)

@@ -21,6 +21,7 @@ import (
 	"github.com/hourglass-ml/hourglass/config"
 	"github.com/hourglass-ml/hourglass/data"
 	"github.com/hourglass-ml/hourglass/finetune"
+	"github.com/hourglass-ml/hourglass/generate"
 	"github.com/hourglass-ml/hourglass/internal/atomicfile"
 	"github.com/hourglass-ml/hourglass/layout"
 	"github.com/hourglass-ml/hourglass/pretrain"
@@ -29,7 +30,7 @@ import (
 )
 
 // Stages in the order they run; each comes after the stages it needs.
-var Stages = []stage.Stage{pretrain.Stage, finetune.Stage, reduce.Stage, compare.Stage}
+var Stages = []stage.Stage{pretrain.Stage, finetune.Stage, reduce.Stage, generate.Stage, compare.Stage}
 
 // Names are the stages' names, in order.
 func Names() []string {

@@ -60,7 +60,7 @@ func tiny(t *testing.T) (*config.Config, *data.Splits) {
 func TestRunSkipsAndResumes(t *testing.T) {
 	cfg, splits := tiny(t)
 	ctx, o := context.Background(), Options{Env: stage.Env{Splits: splits}}
-	if got := outcome(t, ctx, cfg, o); !slices.Equal(got, want("ran", "ran", "ran", "ran")) {
+	if got := outcome(t, ctx, cfg, o); !slices.Equal(got, want("ran", "ran", "ran", "ran", "ran")) {
 		t.Fatalf("first run: %v", got)
 	}
 	run := layout.At(cfg.OutputDir)
@@ -78,20 +78,20 @@ func TestRunSkipsAndResumes(t *testing.T) {
 	if loaded := testutil.BrowserImages(t, run.ReportHTML()); loaded != fmt.Sprintf("%d/%d", imgs, imgs) {
 		t.Errorf("Chromium decoded %q images, want all %d", loaded, imgs)
 	}
-	if got := outcome(t, ctx, cfg, o); !slices.Equal(got, want("skipped", "skipped", "skipped", "skipped")) {
+	if got := outcome(t, ctx, cfg, o); !slices.Equal(got, want("skipped", "skipped", "skipped", "skipped", "skipped")) {
 		t.Errorf("second run should skip everything: %v", got)
 	}
 	o.Force = []string{"reduce"}
-	if got := outcome(t, ctx, cfg, o); !slices.Equal(got, want("skipped", "skipped", "ran", "ran")) {
+	if got := outcome(t, ctx, cfg, o); !slices.Equal(got, want("skipped", "skipped", "ran", "skipped", "ran")) {
 		t.Errorf("--force reduce should rerun reduce and compare: %v", got)
 	}
 	o.Force = nil
 	cfg.Compare.K = 3
-	if got := outcome(t, ctx, cfg, o); !slices.Equal(got, want("skipped", "skipped", "skipped", "ran")) {
+	if got := outcome(t, ctx, cfg, o); !slices.Equal(got, want("skipped", "skipped", "skipped", "skipped", "ran")) {
 		t.Errorf("a new compare.k should rerun compare only: %v", got)
 	}
 	o.Force = []string{"pretrain"}
-	if got := outcome(t, ctx, cfg, o); !slices.Equal(got, want("ran", "ran", "ran", "ran")) {
+	if got := outcome(t, ctx, cfg, o); !slices.Equal(got, want("ran", "ran", "ran", "ran", "ran")) {
 		t.Errorf("--force pretrain should rerun everything: %v", got)
 	}
 	o.Force = []string{"nope"}
@@ -153,7 +153,7 @@ func TestInterruptedPipelineResumes(t *testing.T) {
 	if len(rs) != 1 || rs[0].Stage != "pretrain" || rs[0].Skipped {
 		t.Errorf("the second session should finish pretraining, then stop in finetune: %+v", rs)
 	}
-	if got := outcome(t, context.Background(), &b, o); !slices.Equal(got, want("skipped", "ran", "ran", "ran")) {
+	if got := outcome(t, context.Background(), &b, o); !slices.Equal(got, want("skipped", "ran", "ran", "ran", "ran")) {
 		t.Errorf("third session: %v", got)
 	}
 

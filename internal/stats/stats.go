@@ -101,3 +101,22 @@ func Wilson(k, n int) (lo, hi float64) {
 	half := z / (1 + z*z/nf) * math.Sqrt(p*(1-p)/nf+z*z/(4*nf*nf))
 	return centre - half, centre + half
 }
+
+// Welch is the 95% interval of mean(a) - mean(b) for two independent
+// samples with possibly unequal variances (Welch's t, Welch-Satterthwaite
+// degrees of freedom).
+func Welch(a, b []float64) (mean, lo, hi float64) {
+	ia, ib := MeanInterval(a, 0.95), MeanInterval(b, 0.95)
+	mean = ia.Mean - ib.Mean
+	if len(a) < 2 || len(b) < 2 {
+		return mean, math.Inf(-1), math.Inf(1)
+	}
+	va, vb := ia.SD*ia.SD/float64(len(a)), ib.SD*ib.SD/float64(len(b))
+	se := math.Sqrt(va + vb)
+	if se == 0 {
+		return mean, mean, mean
+	}
+	df := (va + vb) * (va + vb) / (va*va/float64(len(a)-1) + vb*vb/float64(len(b)-1))
+	half := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.Quantile(0.975) * se
+	return mean, mean - half, mean + half
+}

@@ -103,3 +103,14 @@ func TestWilson(t *testing.T) {
 		t.Errorf("8554 of 10000: [%v, %v]", lo, hi)
 	}
 }
+
+// TestWelch: equal sizes and variances give df = 2(n-1) and the pooled
+// interval; a worked example: a = 1..5, b = 3..7 has difference -2, each
+// variance 2.5, se sqrt(1), df 8, half-width t(0.975, 8) = 2.3060.
+func TestWelch(t *testing.T) {
+	mean, lo, hi := Welch([]float64{1, 2, 3, 4, 5}, []float64{3, 4, 5, 6, 7})
+	half := 2.306004135204172
+	if mean != -2 || math.Abs(lo-(-2-half)) > 1e-9 || math.Abs(hi-(-2+half)) > 1e-9 {
+		t.Errorf("Welch = %v [%v, %v], want -2 ± %v", mean, lo, hi, half)
+	}
+}

@@ -42,6 +42,7 @@ func TinyConfig(t testing.TB) *config.Config {
 	c.OutputDir = t.TempDir()
 	c.Pretrain.Epochs, c.Pretrain.BatchSize, c.Pretrain.Reconstructions = 1, 64, 4
 	c.Reduce.PCADims = []int{2, 16}
+	c.Generate.QualitySamples, c.Generate.ClassifierEpochs, c.Generate.Samples, c.Generate.Interpolations = 500, 1, 16, 2
 	return &c
 }
 

@@ -1,0 +1,218 @@
+package generate
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"time"
+
+	"github.com/gomlx/gomlx/backends"
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	gctx "github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/pkg/ml/layers/activations"
+	"github.com/gomlx/gomlx/pkg/ml/train"
+	"github.com/gomlx/gomlx/pkg/ml/train/losses"
+	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/hourglass-ml/hourglass/config"
+	"github.com/hourglass-ml/hourglass/data"
+	"github.com/hourglass-ml/hourglass/engine"
+	"github.com/hourglass-ml/hourglass/internal/atomicfile"
+	"github.com/hourglass-ml/hourglass/internal/progress"
+	"github.com/hourglass-ml/hourglass/layout"
+	"github.com/hourglass-ml/hourglass/model"
+	"github.com/hourglass-ml/hourglass/results"
+)
+
+// Features is the width of the classifier's penultimate layer.
+const Features = 128
+
+// classifier is the feature network: the paper's convolution blocks, a
+// dense layer of Features with ReLU (the features), and 10 logits.
+type classifier struct {
+	ctx      *gctx.Context
+	features *gctx.Exec
+	predict  *gctx.Exec
+}
+
+func net(ctx *gctx.Context, x *Node) (features, logits *Node) {
+	ctx = ctx.In("classifier")
+	f := activations.Relu(model.Dense(ctx.In("hidden"), model.Encoder(ctx, x), Features))
+	return f, model.Dense(ctx.In("logits"), f, data.Classes)
+}
+
+func newClassifier(be backends.Backend, seed int64) (*classifier, error) {
+	ctx := gctx.New()
+	if err := ctx.SetRNGStateFromSeed(seed); err != nil {
+		return nil, err
+	}
+	c := &classifier{ctx: ctx}
+	var err error
+	if c.features, err = gctx.NewExec(be, ctx.Checked(false), func(ctx *gctx.Context, x *Node) *Node {
+		f, _ := net(ctx, x)
+		return f
+	}); err != nil {
+		return nil, err
+	}
+	c.predict, err = gctx.NewExec(be, ctx.Checked(false), func(ctx *gctx.Context, x *Node) *Node {
+		_, l := net(ctx, x)
+		return ArgMax(l, -1)
+	})
+	return c, err
+}
+
+// classifierState is classifier.json: what the cached classifier was
+// trained on and scored.
+type classifierState struct {
+	Settings any                       `json:"settings"`
+	Info     results.FeatureClassifier `json:"info"`
+}
+
+func classifierSettings(cfg *config.Config) any {
+	return map[string]any{"seed": cfg.Seed, "data": cfg.Data, "epochs": cfg.Generate.ClassifierEpochs}
+}
+
+// featureClassifier loads the cached classifier when it was trained with
+// the same settings, and trains one otherwise: Adam, batches of 128, up to
+// generate.classifier_epochs epochs with early stopping on validation
+// accuracy (patience 2, the best epoch's weights kept).
+func featureClassifier(ctx context.Context, be backends.Backend, cfg *config.Config, run layout.Run, splits *data.Splits, log io.Writer) (*classifier, results.FeatureClassifier, error) {
+	var st classifierState
+	if results.ReadJSON(run.FeatureClassifierJSON(), &st) == nil && sameSettings(st.Settings, classifierSettings(cfg)) {
+		if path, ok := layout.CheckpointPath(run.FeatureClassifier()); ok {
+			c, err := newClassifier(be, cfg.Seed)
+			if err != nil {
+				return nil, st.Info, err
+			}
+			if err := engine.Attach(c.ctx, path); err != nil {
+				return nil, st.Info, err
+			}
+			fmt.Fprintf(log, "feature classifier: cached in %s (test accuracy %.2f%%)\n", path, 100*st.Info.TestAccuracy)
+			return c, st.Info, nil
+		}
+	}
+	start := time.Now()
+	c, err := newClassifier(be, cfg.Seed)
+	if err != nil {
+		return nil, results.FeatureClassifier{}, err
+	}
+	tr := train.NewTrainer(be, c.ctx.Checked(false), func(ctx *gctx.Context, _ any, in []*Node) []*Node {
+		_, l := net(ctx, in[0])
+		return []*Node{l}
+	}, losses.SparseCategoricalCrossEntropyLogits, optimizers.Adam().LearningRate(1e-3).Epsilon(1e-8).Done(), nil, nil)
+	set := splits.Train
+	const batch = 128
+	steps := (set.Len() + batch - 1) / batch
+	rng := data.NewRand(cfg.Seed, 41)
+	var perm []int
+	var best engine.Weights
+	var bar *progress.Bar
+	loop := &engine.Loop{Name: "classifier", Epochs: cfg.Generate.ClassifierEpochs, Steps: steps, Patience: 2, Maximize: true,
+		StartEpoch: func(epoch int, _ *engine.Progress) error {
+			perm = rng.Perm(set.Len())
+			bar = progress.New(log, fmt.Sprintf("feature classifier, epoch %d", epoch+1), int64(steps), " steps")
+			return nil
+		},
+		Step: func(_, step int) error {
+			idx := perm[step*batch : min((step+1)*batch, len(perm))]
+			b := set.Subset(idx)
+			_, err := tr.TrainStep(nil, []*tensors.Tensor{engine.Images(b.Images)}, []*tensors.Tensor{labels(b.Labels)})
+			bar.Add(1)
+			return err
+		},
+		Score: func(int) (float64, bool, error) {
+			bar.Finish()
+			if splits.Validation.Len() == 0 {
+				return 0, false, nil
+			}
+			acc, err := c.accuracy(splits.Validation)
+			return acc, true, err
+		},
+		Improved: func(*engine.Progress) error { best = engine.Snapshot(c.ctx); return nil },
+	}
+	var p engine.Progress
+	if err := loop.Run(ctx, &p); err != nil {
+		return nil, results.FeatureClassifier{}, err
+	}
+	if best != nil {
+		if err := engine.Restore(c.ctx, best); err != nil {
+			return nil, results.FeatureClassifier{}, err
+		}
+	}
+	acc, err := c.accuracy(splits.Test)
+	if err != nil {
+		return nil, results.FeatureClassifier{}, err
+	}
+	info := results.FeatureClassifier{Features: Features, Epochs: p.Epoch, TestAccuracy: acc, TrainImages: set.Len(), Seconds: time.Since(start).Seconds()}
+	if err := os.MkdirAll(run.StageDir(layout.Generate), 0o755); err != nil {
+		return nil, info, err
+	}
+	if err := engine.SaveCheckpoint(c.ctx, run.FeatureClassifier(), map[string]int{"epochs": p.Epoch}); err != nil {
+		return nil, info, err
+	}
+	fmt.Fprintf(log, "feature classifier: %d epochs, test accuracy %.2f%% (%.0fs)\n", p.Epoch, 100*acc, info.Seconds)
+	return c, info, atomicfile.WriteJSON(run.FeatureClassifierJSON(), classifierState{Settings: classifierSettings(cfg), Info: info})
+}
+
+func labels(ls []int) *tensors.Tensor {
+	out := make([]int32, len(ls))
+	for i, l := range ls {
+		out[i] = int32(l)
+	}
+	return tensors.FromFlatDataAndDimensions(out, len(ls), 1)
+}
+
+// accuracy classifies a set.
+func (c *classifier) accuracy(s *data.Set) (float64, error) {
+	ok := 0
+	for from := 0; from < s.Len(); from += 1000 {
+		to := min(from+1000, s.Len())
+		out, err := c.predict.Exec(engine.Images(s.Slice(from, to).Images))
+		if err != nil {
+			return 0, err
+		}
+		var pred []int
+		switch v := out[0].Value().(type) {
+		case []int32:
+			for _, p := range v {
+				pred = append(pred, int(p))
+			}
+		case []int64:
+			for _, p := range v {
+				pred = append(pred, int(p))
+			}
+		}
+		for i, p := range pred {
+			if p == s.Labels[from+i] {
+				ok++
+			}
+		}
+	}
+	return float64(ok) / float64(max(s.Len(), 1)), nil
+}
+
+// featuresOf computes the features of n images (784 pixels each), in
+// batches.
+func (c *classifier) featuresOf(pixels []float32) (*mat.Dense, error) {
+	n := len(pixels) / data.Pixels
+	out := mat.NewDense(n, Features, nil)
+	for from := 0; from < n; from += 1000 {
+		to := min(from+1000, n)
+		f, err := c.features.Exec(engine.Images(pixels[from*data.Pixels : to*data.Pixels]))
+		if err != nil {
+			return nil, err
+		}
+		for i, v := range tensors.MustCopyFlatData[float32](f[0]) {
+			out.RawMatrix().Data[from*Features+i] = float64(v)
+		}
+	}
+	return out, nil
+}
+
+func sameSettings(a, b any) bool {
+	return reflect.DeepEqual(roundTrip(a), roundTrip(b))
+}
