@@ -16,7 +16,6 @@ import (
 	golearnknn "github.com/sjwhitworth/golearn/knn"
 
 	"github.com/hourglass-ml/hourglass/config"
-	"github.com/hourglass-ml/hourglass/data"
 	"github.com/hourglass-ml/hourglass/internal/progress"
 	"github.com/hourglass-ml/hourglass/knn"
 	"github.com/hourglass-ml/hourglass/results"
@@ -42,7 +41,7 @@ func (r rows) slice(n int) rows { return rows{r.data[:n*r.d], n, r.d} }
 
 // exactKNN classifies every query with one exact search of the largest k
 // the configuration needs, and scores the headline k and the curve.
-func exactKNN(ctx context.Context, name string, train rows, trainLabels []int, test rows, testLabels []int, cfg config.Compare, log io.Writer) (*results.KNN, *knn.Neighbours, error) {
+func exactKNN(ctx context.Context, name string, train rows, trainLabels []int, test rows, testLabels []int, classes int, cfg config.Compare, log io.Writer) (*results.KNN, *knn.Neighbours, error) {
 	start := time.Now()
 	kmax := max(cfg.K, slices.Max(append([]int{1}, cfg.KCurve...)))
 	if cfg.GolearnCheck > 0 {
@@ -72,8 +71,8 @@ func exactKNN(ctx context.Context, name string, train rows, trainLabels []int, t
 		return nil, nil, fmt.Errorf("kNN %s: %w", name, err)
 	}
 	w := knn.Weights(cfg.Weights)
-	pred, tied := knn.Predict(nb, cfg.K, trainLabels, data.Classes, w)
-	r, err := score(pred, testLabels)
+	pred, tied := knn.Predict(nb, cfg.K, trainLabels, classes, w)
+	r, err := score(pred, testLabels, classes)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -82,7 +81,7 @@ func exactKNN(ctx context.Context, name string, train rows, trainLabels []int, t
 		if k > train.n {
 			continue
 		}
-		p, _ := knn.Predict(nb, k, trainLabels, data.Classes, w)
+		p, _ := knn.Predict(nb, k, trainLabels, classes, w)
 		r.Curve = append(r.Curve, results.KPoint{K: k, Accuracy: accuracy(p, testLabels)})
 	}
 	r.Seconds = time.Since(start).Seconds()
@@ -90,12 +89,12 @@ func exactKNN(ctx context.Context, name string, train rows, trainLabels []int, t
 }
 
 // golearnKNN classifies every query with golearn's own KNNClassifier.
-func golearnKNN(ctx context.Context, name string, train rows, trainLabels []int, test rows, testLabels []int, cfg config.Compare, log io.Writer) (*results.KNN, error) {
+func golearnKNN(ctx context.Context, name string, train rows, trainLabels []int, test rows, testLabels []int, classes int, cfg config.Compare, log io.Writer) (*results.KNN, error) {
 	start := time.Now()
 	if cfg.K > train.n {
 		return nil, fmt.Errorf("kNN %s: compare.k = %d but only %d training rows", name, cfg.K, train.n)
 	}
-	cls, err := golearnClassifier(train, trainLabels, cfg.K)
+	cls, err := golearnClassifier(train, trainLabels, classes, cfg.K)
 	if err != nil {
 		return nil, fmt.Errorf("kNN %s: %w", name, err)
 	}
@@ -104,12 +103,12 @@ func golearnKNN(ctx context.Context, name string, train rows, trainLabels []int,
 		idx[i] = i
 	}
 	bar := progress.New(log, "kNN "+name+" (golearn)", int64(test.n), " queries")
-	pred, err := golearnPredict(ctx, cls, test, idx, bar)
+	pred, err := golearnPredict(ctx, cls, classes, test, idx, bar)
 	bar.Finish()
 	if err != nil {
 		return nil, fmt.Errorf("kNN %s: %w", name, err)
 	}
-	r, err := score(pred, testLabels)
+	r, err := score(pred, testLabels, classes)
 	if err != nil {
 		return nil, err
 	}
@@ -118,12 +117,12 @@ func golearnKNN(ctx context.Context, name string, train rows, trainLabels []int,
 	return r, nil
 }
 
-// classAttribute is the categorical class with values "0" .. "9" in
+// classAttribute is the categorical class with values "0" .. "k-1" in
 // order, so that a label is its own system value.
-func classAttribute() *base.CategoricalAttribute {
+func classAttribute(classes int) *base.CategoricalAttribute {
 	class := base.NewCategoricalAttribute()
 	class.SetName("class")
-	for c := 0; c < data.Classes; c++ {
+	for c := range classes {
 		class.GetSysValFromString(strconv.Itoa(c))
 	}
 	return class
@@ -132,7 +131,7 @@ func classAttribute() *base.CategoricalAttribute {
 // instances packs rows (nil: none, labels only) and labels into golearn
 // DenseInstances: one float attribute per column and the class in its own
 // attribute group, the layout golearn's optimised euclidean path takes.
-func instances(x *rows, labels []int) (*base.DenseInstances, error) {
+func instances(x *rows, labels []int, classes int) (*base.DenseInstances, error) {
 	inst := base.NewDenseInstances()
 	var specs []base.AttributeSpec
 	if x != nil {
@@ -141,7 +140,7 @@ func instances(x *rows, labels []int) (*base.DenseInstances, error) {
 			specs[j] = inst.AddAttribute(base.NewFloatAttribute("x" + strconv.Itoa(j)))
 		}
 	}
-	class := classAttribute()
+	class := classAttribute(classes)
 	cspec := inst.AddAttribute(class)
 	if err := inst.AddClassAttribute(class); err != nil {
 		return nil, err
@@ -157,8 +156,8 @@ func instances(x *rows, labels []int) (*base.DenseInstances, error) {
 				inst.Set(specs[j], i, buf)
 			}
 		}
-		if l < 0 || l >= data.Classes {
-			return nil, fmt.Errorf("label %d at row %d outside 0-%d", l, i, data.Classes-1)
+		if l < 0 || l >= classes {
+			return nil, fmt.Errorf("label %d at row %d outside 0-%d", l, i, classes-1)
 		}
 		inst.Set(cspec, i, class.GetSysValFromString(strconv.Itoa(l)))
 	}
@@ -167,8 +166,8 @@ func instances(x *rows, labels []int) (*base.DenseInstances, error) {
 
 // golearnClassifier fits golearn's KNNClassifier (euclidean, linear,
 // uniform votes) on the training rows.
-func golearnClassifier(train rows, labels []int, k int) (*golearnknn.KNNClassifier, error) {
-	inst, err := instances(&train, labels)
+func golearnClassifier(train rows, labels []int, classes, k int) (*golearnknn.KNNClassifier, error) {
+	inst, err := instances(&train, labels, classes)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +177,7 @@ func golearnClassifier(train rows, labels []int, k int) (*golearnknn.KNNClassifi
 
 // golearnPredict classifies the queries idx with cls, in chunks over all
 // cores.
-func golearnPredict(ctx context.Context, cls *golearnknn.KNNClassifier, test rows, idx []int, bar *progress.Bar) ([]int, error) {
+func golearnPredict(ctx context.Context, cls *golearnknn.KNNClassifier, classes int, test rows, idx []int, bar *progress.Bar) ([]int, error) {
 	const chunk = 50
 	preds := make([]int, len(idx))
 	var (
@@ -193,7 +192,7 @@ func golearnPredict(ctx context.Context, cls *golearnknn.KNNClassifier, test row
 			defer wg.Done()
 			for from := range next {
 				to := min(from+chunk, len(idx))
-				if err := predictChunk(cls, test, idx[from:to], preds[from:to]); err != nil {
+				if err := predictChunk(cls, classes, test, idx[from:to], preds[from:to]); err != nil {
 					mu.Lock()
 					firstErr = cmpOr(firstErr, err)
 					mu.Unlock()
@@ -220,12 +219,12 @@ func cmpOr(a, b error) error {
 	return b
 }
 
-func predictChunk(cls *golearnknn.KNNClassifier, test rows, idx []int, out []int) error {
+func predictChunk(cls *golearnknn.KNNClassifier, classes int, test rows, idx []int, out []int) error {
 	q := rows{data: make([]float32, 0, len(idx)*test.d), n: len(idx), d: test.d}
 	for _, i := range idx {
 		q.data = append(q.data, test.row(i)...)
 	}
-	inst, err := instances(&q, make([]int, len(idx))) // the queries' labels are not read
+	inst, err := instances(&q, make([]int, len(idx)), classes) // the queries' labels are not read
 	if err != nil {
 		return err
 	}
@@ -251,20 +250,20 @@ func predictChunk(cls *golearnknn.KNNClassifier, test rows, idx []int, out []int
 // uniform vote at k: a tied vote (golearn breaks ties at random), a tie in
 // distance at the k-th neighbour (golearn may keep the other), or an
 // unexplained difference, which is an error.
-func golearnCheck(ctx context.Context, name string, train rows, trainLabels []int, test rows, nb *knn.Neighbours, k int, sample []int, log io.Writer) (*results.GolearnCheck, error) {
+func golearnCheck(ctx context.Context, name string, train rows, trainLabels []int, classes int, test rows, nb *knn.Neighbours, k int, sample []int, log io.Writer) (*results.GolearnCheck, error) {
 	start := time.Now()
-	cls, err := golearnClassifier(train, trainLabels, k)
+	cls, err := golearnClassifier(train, trainLabels, classes, k)
 	if err != nil {
 		return nil, fmt.Errorf("golearn cross-check of %s: %w", name, err)
 	}
 	bar := progress.New(log, "golearn check "+name, int64(len(sample)), " queries")
-	theirs, err := golearnPredict(ctx, cls, test, sample, bar)
+	theirs, err := golearnPredict(ctx, cls, classes, test, sample, bar)
 	bar.Finish()
 	if err != nil {
 		return nil, fmt.Errorf("golearn cross-check of %s: %w", name, err)
 	}
 	c := &results.GolearnCheck{Queries: len(sample)}
-	scores := make([]float64, data.Classes)
+	scores := make([]float64, classes)
 	for s, q := range sample {
 		idx, dist := nb.Of(q)
 		ours, tied := knn.Vote(idx, dist, k, trainLabels, knn.Uniform, scores)
@@ -292,12 +291,12 @@ func distanceTie(a, b float64) bool { return math.Abs(a-b) <= 1e-9*max(a, b, 1e-
 
 // score computes accuracy, the confusion matrix and per-class precision,
 // recall and F1 with golearn's evaluation package.
-func score(pred, truth []int) (*results.KNN, error) {
-	ref, err := instances(nil, truth)
+func score(pred, truth []int, classes int) (*results.KNN, error) {
+	ref, err := instances(nil, truth, classes)
 	if err != nil {
 		return nil, err
 	}
-	gen, err := instances(nil, pred)
+	gen, err := instances(nil, pred, classes)
 	if err != nil {
 		return nil, err
 	}
@@ -305,16 +304,17 @@ func score(pred, truth []int) (*results.KNN, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &results.KNN{Accuracy: evaluation.GetAccuracy(cm), Predictions: pred}
-	for t := range data.Classes {
+	r := &results.KNN{Accuracy: evaluation.GetAccuracy(cm), Predictions: pred, Confusion: results.NewConfusion(classes),
+		PerClass: make([]float64, classes), Precision: make([]float64, classes), F1: make([]float64, classes)}
+	for t := range classes {
 		tc := strconv.Itoa(t)
-		for p := range data.Classes {
+		for p := range classes {
 			r.Confusion[t][p] = cm[tc][strconv.Itoa(p)]
 		}
 		r.PerClass[t] = orZero(evaluation.GetRecall(tc, cm))
 		r.Precision[t] = orZero(evaluation.GetPrecision(tc, cm))
 		r.F1[t] = orZero(evaluation.GetF1Score(tc, cm))
-		r.MacroF1 += r.F1[t] / data.Classes
+		r.MacroF1 += r.F1[t] / float64(classes)
 	}
 	return r, nil
 }

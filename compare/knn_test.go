@@ -40,11 +40,11 @@ func toyConfig() config.Compare {
 func TestKNNHandMade(t *testing.T) {
 	train, labels, test, truth := toy()
 	cfg := toyConfig()
-	ex, nb, err := exactKNN(context.Background(), "toy", train, labels, test, truth, cfg, nil)
+	ex, nb, err := exactKNN(context.Background(), "toy", train, labels, test, truth, 10, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	gl, err := golearnKNN(context.Background(), "toy", train, labels, test, truth, cfg, nil)
+	gl, err := golearnKNN(context.Background(), "toy", train, labels, test, truth, 10, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestKNNHandMade(t *testing.T) {
 	if len(ex.Curve) != 2 || ex.Curve[0].K != 1 || ex.Curve[0].Accuracy != 0.75 {
 		t.Errorf("curve %+v", ex.Curve)
 	}
-	check, err := golearnCheck(context.Background(), "toy", train, labels, test, nb, cfg.K, []int{0, 1, 2, 3}, nil)
+	check, err := golearnCheck(context.Background(), "toy", train, labels, 10, test, nb, cfg.K, []int{0, 1, 2, 3}, nil)
 	if err != nil || check.Agree != 4 || check.Unexplained != 0 {
 		t.Errorf("golearn check on the toy: %+v %v", check, err)
 	}
@@ -81,7 +81,7 @@ func TestExactAgreesWithGolearnOnRealData(t *testing.T) {
 	s := testutil.TinySplits(t, 2000, 1, 300)
 	train, test := rows{s.Train.Images, 2000, 784}, rows{s.Test.Images, 300, 784}
 	cfg := config.Default().Compare
-	_, nb, err := exactKNN(context.Background(), "pixels", train, s.Train.Labels, test, s.Test.Labels, cfg, nil)
+	_, nb, err := exactKNN(context.Background(), "pixels", train, s.Train.Labels, test, s.Test.Labels, 10, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestExactAgreesWithGolearnOnRealData(t *testing.T) {
 	for i := range all {
 		all[i] = i
 	}
-	c, err := golearnCheck(context.Background(), "pixels", train, s.Train.Labels, test, nb, cfg.K, all, nil)
+	c, err := golearnCheck(context.Background(), "pixels", train, s.Train.Labels, 10, test, nb, cfg.K, all, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,13 +103,13 @@ func TestExactAgreesWithGolearnOnRealData(t *testing.T) {
 // tie are reported as unexplained (a broken engine would be caught).
 func TestGolearnCheckCatchesAWrongEngine(t *testing.T) {
 	train, labels, test, truth := toy()
-	_, nb, err := exactKNN(context.Background(), "toy", train, labels, test, truth, toyConfig(), nil)
+	_, nb, err := exactKNN(context.Background(), "toy", train, labels, test, truth, 10, toyConfig(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Swap query 0's neighbours for query 2's: the "exact" answer for 0 is now 2.
 	copy(nb.Index[0:nb.K], nb.Index[2*nb.K:3*nb.K])
-	c, err := golearnCheck(context.Background(), "toy", train, labels, test, nb, 3, []int{0, 1}, nil)
+	c, err := golearnCheck(context.Background(), "toy", train, labels, 10, test, nb, 3, []int{0, 1}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestKNNPrintsNothing(t *testing.T) {
 	rd, wr, _ := os.Pipe()
 	os.Stdout = wr
 	train, labels, test, truth := toy()
-	_, err := golearnKNN(context.Background(), "quiet", train, labels, test, truth, toyConfig(), nil)
+	_, err := golearnKNN(context.Background(), "quiet", train, labels, test, truth, 10, toyConfig(), nil)
 	wr.Close()
 	os.Stdout = old
 	out, _ := io.ReadAll(rd)
@@ -142,14 +142,14 @@ func TestKNNErrors(t *testing.T) {
 	cfg := toyConfig()
 	cfg.K = 10
 	var log bytes.Buffer
-	if _, _, err := exactKNN(context.Background(), "x", train, labels, test, truth, cfg, &log); err == nil {
+	if _, _, err := exactKNN(context.Background(), "x", train, labels, test, truth, 10, cfg, &log); err == nil {
 		t.Error("k larger than the training set: no error")
 	}
-	if _, err := golearnKNN(context.Background(), "x", train, labels, test, truth, cfg, &log); err == nil {
+	if _, err := golearnKNN(context.Background(), "x", train, labels, test, truth, 10, cfg, &log); err == nil {
 		t.Error("golearn, k larger than the training set: no error")
 	}
 	cfg.K = 3
-	if _, _, err := exactKNN(context.Background(), "x", train, labels, rows{make([]float32, 3), 1, 3}, []int{0}, cfg, &log); err == nil {
+	if _, _, err := exactKNN(context.Background(), "x", train, labels, rows{make([]float32, 3), 1, 3}, []int{0}, 10, cfg, &log); err == nil {
 		t.Error("queries of another width: no error")
 	}
 }

@@ -48,7 +48,7 @@ func (r *report) tsneMaps(ctx context.Context, run layout.Run, sources []source,
 		info := results.TSNEMap{Representation: src.Name(), Points: n, Perplexity: 30, Iterations: 1000, Seed: seed,
 			KL: m.KL[len(m.KL)-1], Seconds: m.Seconds}
 		title := fmt.Sprintf("t-SNE map of %d test images: %s", n, src.Label())
-		if err := writeScatter(run.ReportPlot("tsne_"+src.Name()), title, "", "", s); err != nil {
+		if err := writeScatter(run.ReportPlot("tsne_"+src.Name()), title, "", "", classNames(r.Comparison), s); err != nil {
 			return err
 		}
 		r.Maps = append(r.Maps, info)

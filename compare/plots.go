@@ -18,12 +18,6 @@ import (
 	"github.com/hourglass-ml/hourglass/results"
 )
 
-// ClassNames are Fashion-MNIST's labels.
-var ClassNames = [data.Classes]string{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"}
-
-// ShortClassNames fit plot axes.
-var ShortClassNames = []string{"T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Boot"}
-
 // writeAccuracyBars draws kNN accuracy per representation with its 95%
 // (Wilson) interval and the figure on each bar. The axis starts where the
 // lowest interval leaves room, and the title says so.
@@ -132,10 +126,10 @@ type scatter struct {
 
 // writeScatter draws 2-D points coloured and shaped by class, the class
 // names in a legend beside the plot.
-func writeScatter(path, title, xLabel, yLabel string, s scatter) error {
+func writeScatter(path, title, xLabel, yLabel string, classes []string, s scatter) error {
 	p := chart.New(title, xLabel, yLabel)
 	l := chart.Legend()
-	for c := range data.Classes {
+	for c := range classes {
 		var pts plotter.XYs
 		for i, lab := range s.labels {
 			if lab == c {
@@ -153,21 +147,18 @@ func writeScatter(path, title, xLabel, yLabel string, s scatter) error {
 		p.Add(sc)
 		key := *sc
 		key.GlyphStyle.Radius = vg.Points(4)
-		l.Add(ClassNames[c], &key)
+		l.Add(classes[c], &key)
 	}
 	return chart.Save(path, p, l, 7.5*vg.Inch, 5.5*vg.Inch)
 }
 
 // writeConfusions draws one heatmap per representation; the files are
 // report/confusion_<representation>.png.
-func writeConfusions(run layout.Run, rs []results.KNN) error {
+func writeConfusions(run layout.Run, rs []results.KNN, classes []string) error {
 	for _, r := range rs {
-		cm := make([][]int, data.Classes)
-		for t := range cm {
-			cm[t] = r.Confusion[t][:]
-		}
 		title := fmt.Sprintf("%s: %.2f%%", r.Representation, 100*r.Accuracy)
-		if err := chart.Confusion(run.ReportPlot("confusion_"+r.Representation), title, cm, ShortClassNames, 4.5*vg.Inch); err != nil {
+		if err := chart.Confusion(run.ReportPlot("confusion_"+r.Representation), title, r.Confusion, data.ShortNames(classes),
+			chart.HeatmapSize(len(classes), 4.5*vg.Inch)); err != nil {
 			return err
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hourglass-ml/hourglass/data"
 	"github.com/hourglass-ml/hourglass/internal/atomicfile"
 	"github.com/hourglass-ml/hourglass/layout"
 	"github.com/hourglass-ml/hourglass/results"
@@ -37,11 +38,11 @@ func (r *report) write(run layout.Run) error {
 	}
 	for kind, s := range r.scatter {
 		t := scatterTitles[kind]
-		if err := writeScatter(run.ReportPlot("scatter_"+string(kind)), t[0], t[1], t[2], s); err != nil {
+		if err := writeScatter(run.ReportPlot("scatter_"+string(kind)), t[0], t[1], t[2], classNames(r.Comparison), s); err != nil {
 			return err
 		}
 	}
-	if err := writeConfusions(run, r.KNN); err != nil {
+	if err := writeConfusions(run, r.KNN, classNames(r.Comparison)); err != nil {
 		return err
 	}
 	secs := sections(r.Comparison, run, exists)
@@ -85,6 +86,9 @@ func sections(r *results.Comparison, run layout.Run, exists func(string) bool) [
 		setup = append(setup, t)
 	}
 	secs = append(secs, section{"Setup", setup})
+	if r.Data != nil {
+		secs = append(secs, dataSection(r))
+	}
 
 	if p := r.Pretrain; p != nil {
 		b := []block{para(fmt.Sprintf("The autoencoder (%d parameters) trained %s at batch %d, learning rate %g (%s schedule), in %.0fs: final train loss %.5f, validation loss %.5f (best %.5f at epoch %d), test MSE %.5f.",
@@ -148,9 +152,13 @@ func sections(r *results.Comparison, run layout.Run, exists func(string) bool) [
 		kb = append(kb, para("Paired comparisons on the same test images (McNemar's exact test on the queries only one representation classified right):"), tt)
 	}
 	pc := table{head: append([]string{"class"}, names(r.KNN)...)}
-	for c, n := range ClassNames {
+	for c, n := range classNames(r) {
 		row := []string{n}
 		for _, k := range r.KNN {
+			if c >= len(k.PerClass) || c >= len(k.Precision) || c >= len(k.F1) {
+				row = append(row, "-")
+				continue
+			}
 			row = append(row, fmt.Sprintf("%s / %s / %.3f", pct(k.Precision[c]), pct(k.PerClass[c]), k.F1[c]))
 		}
 		pc.rows = append(pc.rows, row)
@@ -168,7 +176,7 @@ func sections(r *results.Comparison, run layout.Run, exists func(string) bool) [
 		kb = append(kb, htmlOnly{para("Confusion matrices (rows: true class, columns: predicted class; counts in the cells, colour by the share of the row):")}, heat)
 	}
 	for _, k := range r.KNN {
-		kb = append(kb, markdownOnly{para(fmt.Sprintf("Confusion matrix, %s (rows: true class, columns: predicted):", k.Representation))}, markdownOnly{confusion(k)})
+		kb = append(kb, markdownOnly{para(fmt.Sprintf("Confusion matrix, %s (rows: true class, columns: predicted):", k.Representation))}, markdownOnly{confusion(k, classNames(r))})
 	}
 	secs = append(secs, section{"kNN accuracy by representation", kb})
 
@@ -255,14 +263,14 @@ func names(rs []results.KNN) []string {
 	return out
 }
 
-func confusion(k results.KNN) table {
+func confusion(k results.KNN, classes []string) table {
 	t := table{head: []string{"true \\ predicted"}}
-	for c := range ClassNames {
+	for c := range classes {
 		t.head = append(t.head, fmt.Sprint(c))
 	}
-	for c, n := range ClassNames {
+	for c, n := range classes {
 		row := []string{fmt.Sprintf("%d %s", c, n)}
-		for p := range ClassNames {
+		for p := range classes {
 			row = append(row, fmt.Sprint(k.Confusion[c][p]))
 		}
 		t.rows = append(t.rows, row)
@@ -439,4 +447,13 @@ func codeModelName(r *results.Comparison) string {
 		return "VAE"
 	}
 	return "autoencoder"
+}
+
+// classNames are the experiment's class names (Fashion-MNIST's when the
+// results say nothing about the data).
+func classNames(r *results.Comparison) []string {
+	if r.Data != nil && len(r.Data.Classes) > 0 {
+		return r.Data.Classes
+	}
+	return data.FashionClasses
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/hourglass-ml/hourglass/config"
+	"github.com/hourglass-ml/hourglass/data"
 	"github.com/hourglass-ml/hourglass/internal/chart"
 	"github.com/hourglass-ml/hourglass/internal/testutil"
 	"github.com/hourglass-ml/hourglass/layout"
@@ -34,6 +35,7 @@ func syntheticResults() *results.Comparison {
 			Accuracy: acc, Seconds: secs, TiedVotes: int(100 * acc / 10), MacroF1: acc,
 			Curve: []results.KPoint{{K: 1, Accuracy: acc - 0.02}, {K: 5, Accuracy: acc}},
 			Check: &results.GolearnCheck{Queries: 20, Agree: 19, TiedVote: 1, Seconds: 2}}
+		r.PerClass, r.Precision, r.F1, r.Confusion = make([]float64, 10), make([]float64, 10), make([]float64, 10), results.NewConfusion(10)
 		for i := range r.PerClass {
 			r.PerClass[i], r.Precision[i], r.F1[i] = acc, acc, acc
 			r.Confusion[i][i] = 10
@@ -42,8 +44,11 @@ func syntheticResults() *results.Comparison {
 	}
 	r := &results.Comparison{Name: "synthetic", Config: &c, Seed: 1, Backend: "go", Cores: 2, BLAS: "test BLAS", KNNPath: ExactPath, Engine: "exact", Weights: "uniform",
 		Versions: map[string]string{"gonum.org/v1/gonum": "v0.17.0"}, TrainImages: 1000, TestImages: 200, Queries: 100, TestSubset: 100, K: 5,
+		Data: &results.DataInfo{Source: "fashion-mnist", Dir: "/data", Classes: data.FashionClasses, Train: perClass(100), Validation: perClass(20), Test: perClass(20),
+			Conversion: "all 1400 images were 28x28 grey: none converted"},
 		Pretrain: &results.Pretraining{Epochs: 3, FinalTrain: 0.02, FinalVal: 0.021, BestVal: 0.021, BestEpoch: 3, TestMSE: 0.0205,
-			WallSeconds: 60, Parameters: 43889, Backend: "go", BatchSize: 128, LearningRate: 0.001, Schedule: "constant"},
+			WallSeconds: 60, Parameters: 43889, Backend: "go", BatchSize: 128, LearningRate: 0.001, Schedule: "constant",
+			TrainImages: 1000, UnlabelledImages: 500},
 		Reduce: &results.Reduction{TrainImages: 1000, TestImages: 200, PCAFitSeconds: 0.5, Cumulative: []float64{0.3, 0.5, 0.6, 0.65},
 			Representations: []results.Representation{{Rep: results.PCARep(2), Name: "pca-2", TestMSE: 0.04}, {Rep: results.PCARep(4), Name: "pca-4", TestMSE: 0.03},
 				{Rep: results.AutoencoderRep(576), Name: "autoencoder", TestMSE: 0.02}}},
@@ -216,4 +221,13 @@ func paletteColours(img image.Image) int {
 		}
 	}
 	return len(found)
+}
+
+// perClass is n images for each of Fashion-MNIST's 10 classes.
+func perClass(n int) []int {
+	out := make([]int, 10)
+	for i := range out {
+		out[i] = n
+	}
+	return out
 }

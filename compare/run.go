@@ -45,7 +45,8 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Compa
 	res := &results.Comparison{Name: cfg.Name, Config: cfg, Seed: cfg.Seed, Backend: cfg.Backend, Cores: runtime.NumCPU(),
 		BLAS: red.BLAS, KNNPath: ExactPath, Engine: cfg.Compare.KNN, Weights: cfg.Compare.Weights,
 		Versions: env.Versions, TrainImages: train.Len(), TestImages: splits.Test.Len(),
-		Queries: nq, TestSubset: cfg.Compare.TestSubset, K: cfg.Compare.K, Reduce: red, Generated: time.Now().UTC().Format(time.RFC3339)}
+		Queries: nq, TestSubset: cfg.Compare.TestSubset, K: cfg.Compare.K, Reduce: red, Generated: time.Now().UTC().Format(time.RFC3339),
+		Data: dataInfo(splits)}
 	if s, err := results.ReadPretraining(run); err == nil {
 		res.Pretrain = s
 	}
@@ -67,7 +68,7 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Compa
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		k, err := scoreRepresentation(ctx, rep, train.Labels, test.Labels, cfg.Compare, sample, p.Log)
+		k, err := scoreRepresentation(ctx, rep, train.Labels, test.Labels, splits.NumClasses(), cfg.Compare, sample, p.Log)
 		if err != nil {
 			return nil, err
 		}
@@ -95,7 +96,7 @@ var Stage = stage.Define(layout.Compare, []string{layout.Pretrain, layout.Finetu
 
 // scoreRepresentation runs the configured engine on one representation
 // and, with the exact engine, golearn's cross-check on the sample.
-func scoreRepresentation(ctx context.Context, rep source, trainLabels, testLabels []int, cfg config.Compare, sample []int, log io.Writer) (*results.KNN, error) {
+func scoreRepresentation(ctx context.Context, rep source, trainLabels, testLabels []int, classes int, cfg config.Compare, sample []int, log io.Writer) (*results.KNN, error) {
 	train, test, err := rep.load(len(trainLabels), len(testLabels))
 	if err != nil {
 		return nil, err
@@ -103,16 +104,16 @@ func scoreRepresentation(ctx context.Context, rep source, trainLabels, testLabel
 	name := rep.Name()
 	var k *results.KNN
 	if cfg.KNN == "golearn" {
-		if k, err = golearnKNN(ctx, name, train, trainLabels, test, testLabels, cfg, log); err != nil {
+		if k, err = golearnKNN(ctx, name, train, trainLabels, test, testLabels, classes, cfg, log); err != nil {
 			return nil, err
 		}
 	} else {
 		var nb *knn.Neighbours
-		if k, nb, err = exactKNN(ctx, name, train, trainLabels, test, testLabels, cfg, log); err != nil {
+		if k, nb, err = exactKNN(ctx, name, train, trainLabels, test, testLabels, classes, cfg, log); err != nil {
 			return nil, err
 		}
 		if len(sample) > 0 {
-			if k.Check, err = golearnCheck(ctx, name, train, trainLabels, test, nb, cfg.K, sample, log); err != nil {
+			if k.Check, err = golearnCheck(ctx, name, train, trainLabels, classes, test, nb, cfg.K, sample, log); err != nil {
 				return nil, err
 			}
 			for _, p := range k.Check.Problems {
@@ -195,4 +196,20 @@ func readRows(path string, n int) (rows, error) {
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
+}
+
+// dataInfo describes the experiment's data for results.json and the
+// report.
+func dataInfo(s *data.Splits) *results.DataInfo {
+	k := s.NumClasses()
+	d := &results.DataInfo{Source: s.Source, Dir: s.Location.Dir, Classes: s.Classes,
+		Train: s.Train.ClassCounts(k), Test: s.Test.ClassCounts(k), TestDrawn: s.TestDrawn,
+		Unlabelled: s.UnlabelledLen(), Conversion: s.Conversion.String()}
+	if s.Validation != nil {
+		d.Validation = s.Validation.ClassCounts(k)
+	}
+	if d.Source == "" {
+		d.Source = data.SourceFashion
+	}
+	return d
 }

@@ -38,14 +38,28 @@ type Generate struct {
 
 // Data says where Fashion-MNIST lives and how the training split is cut.
 type Data struct {
-	// Dir holds the four IDX files (gzip'd or raw). Empty: discover them.
+	// Source is what kind of data set: fashion-mnist (the default, found
+	// by discovery, checksums pinned), idx (any MNIST-like folder of four
+	// IDX files), images (a folder train/<class>/*.png, optionally
+	// test/<class>/) or npy (train_images.npy, train_labels.npy,
+	// optionally test_images.npy, test_labels.npy and classes.txt).
+	Source string `mapstructure:"source" yaml:"source"`
+	// Dir holds the data. Empty for fashion-mnist: discover it; required
+	// for the other sources.
 	Dir string `mapstructure:"dir" yaml:"dir"`
-	// Validation is how many of the 60,000 training images (the last ones)
-	// are held out for validation.
+	// Validation is how many training images are held out for validation:
+	// Fashion-MNIST's last ones, a seeded draw for other sources.
 	Validation int `mapstructure:"validation" yaml:"validation"`
 	// TrainSubset, when > 0, keeps only that many training images (after the
 	// validation split, drawn with the experiment seed) for quick runs.
 	TrainSubset int `mapstructure:"train_subset" yaml:"train_subset"`
+	// TestFraction is the share of each class held out for testing when a
+	// source has no test split of its own (seeded, stratified).
+	TestFraction float64 `mapstructure:"test_fraction" yaml:"test_fraction"`
+	// Unlabelled is a pool of images without labels (a folder, searched
+	// recursively, or a .npy file) that pretraining learns from beside the
+	// training images; nothing else uses it.
+	Unlabelled string `mapstructure:"unlabelled" yaml:"unlabelled"`
 }
 
 // Pretrain configures unsupervised autoencoder training.
@@ -140,7 +154,7 @@ func Default() Config {
 		Seed:      1,
 		Backend:   "go",
 		OutputDir: "runs/experiment",
-		Data:      Data{Validation: 10000},
+		Data:      Data{Source: "fashion-mnist", Validation: 10000, TestFraction: 0.2},
 		Pretrain: Pretrain{
 			Model:           "ae",
 			Latent:          16,

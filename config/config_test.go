@@ -186,3 +186,16 @@ func TestShippedConfigsLoad(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryKeyDocumented: configs/README.md has a row for every key.
+func TestEveryKeyDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../configs/README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range Keys() {
+		if !strings.Contains(string(doc), "| `"+k+"` |") {
+			t.Errorf("configs/README.md has no row for %s", k)
+		}
+	}
+}

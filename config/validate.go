@@ -35,6 +35,9 @@ func quoteValue(v any) string {
 // Backends lists the accepted values of the backend key.
 var Backends = []string{"go", "xla:cpu", "xla:cuda"}
 
+// Sources lists the accepted values of data.source.
+var Sources = []string{"fashion-mnist", "idx", "images", "npy"}
+
 // Schedules lists the accepted values of pretrain.schedule.
 var Schedules = []string{"constant", "cosine"}
 
@@ -97,12 +100,26 @@ const TrainImages = 60000
 // Validate checks the data section.
 func (d *Data) Validate() error {
 	k := &checker{prefix: "data."}
-	if d.Validation < 0 || d.Validation >= TrainImages {
+	k.oneOf("source", d.Source, Sources)
+	fashion := d.Source == "fashion-mnist"
+	switch {
+	case fashion && (d.Validation < 0 || d.Validation >= TrainImages):
 		k.fail("validation", d.Validation, fmt.Sprintf("an integer from 0 to %d", TrainImages-1))
+	case d.Validation < 0:
+		k.fail("validation", d.Validation, "an integer >= 0 (fewer than the training images)")
 	}
-	if d.TrainSubset < 0 || d.TrainSubset > TrainImages-d.Validation {
+	switch {
+	case d.TrainSubset < 0:
+		k.fail("train_subset", d.TrainSubset, "0 (all) or a positive count")
+	case fashion && d.TrainSubset > TrainImages-d.Validation:
 		k.fail("train_subset", d.TrainSubset,
 			fmt.Sprintf("0 (all) or up to %d (60000 minus data.validation)", TrainImages-d.Validation))
+	}
+	if !fashion && d.Dir == "" {
+		k.fail("dir", d.Dir, fmt.Sprintf("the folder holding the data (data.source %s needs one)", d.Source))
+	}
+	if !(d.TestFraction > 0 && d.TestFraction < 1) {
+		k.fail("test_fraction", d.TestFraction, "a number between 0 and 1 (exclusive)")
 	}
 	return k.err()
 }

@@ -7,7 +7,8 @@ import (
 )
 
 // Set is a labelled set of 28x28 images: Images holds Len()*Pixels float32
-// pixels in [0, 1], row-major, one image after the other.
+// pixels in [0, 1], row-major, one image after the other; labels are class
+// numbers from 0, or -1 for unlabelled images.
 type Set struct {
 	Images []float32
 	Labels []int
@@ -34,11 +35,14 @@ func (s *Set) Slice(from, to int) *Set {
 	return &Set{Images: s.Images[from*Pixels : to*Pixels], Labels: s.Labels[from:to]}
 }
 
-// ClassCounts counts the images of each class.
-func (s *Set) ClassCounts() [Classes]int {
-	var c [Classes]int
+// ClassCounts counts the images of each of k classes (unlabelled images,
+// label -1, are not counted).
+func (s *Set) ClassCounts(k int) []int {
+	c := make([]int, k)
 	for _, l := range s.Labels {
-		c[l]++
+		if l >= 0 {
+			c[l]++
+		}
 	}
 	return c
 }
@@ -65,11 +69,11 @@ func (s *Set) Sample(n int, seed int64) *Set {
 
 // PerClass draws n images of every class, seeded; n = 0 keeps every image.
 // The draw for a given seed and n is a fixed set, whatever uses it.
-func (s *Set) PerClass(n int, seed int64) (*Set, error) {
+func (s *Set) PerClass(n int, seed int64, classes []string) (*Set, error) {
 	if n == 0 {
 		return s, nil
 	}
-	idx, err := s.PerClassIndices(n, seed)
+	idx, err := s.PerClassIndices(n, seed, classes)
 	if err != nil {
 		return nil, err
 	}
@@ -77,8 +81,9 @@ func (s *Set) PerClass(n int, seed int64) (*Set, error) {
 }
 
 // PerClassIndices is PerClass's draw as indices into s: class by class,
-// each class's n in a seeded shuffled order; n = 0 is every index.
-func (s *Set) PerClassIndices(n int, seed int64) ([]int, error) {
+// each class's n in a seeded shuffled order; n = 0 is every index. A class
+// with fewer than n images is an error naming it.
+func (s *Set) PerClassIndices(n int, seed int64, classes []string) ([]int, error) {
 	if n == 0 {
 		idx := make([]int, s.Len())
 		for i := range idx {
@@ -86,14 +91,15 @@ func (s *Set) PerClassIndices(n int, seed int64) ([]int, error) {
 		}
 		return idx, nil
 	}
-	byClass := make([][]int, Classes)
+	byClass := make([][]int, len(classes))
 	for _, i := range NewRand(seed, 3).Perm(s.Len()) {
 		byClass[s.Labels[i]] = append(byClass[s.Labels[i]], i)
 	}
 	var idx []int
 	for c, ix := range byClass {
 		if len(ix) < n {
-			return nil, fmt.Errorf("class %d has %d images, fewer than the %d per class asked for", c, len(ix), n)
+			return nil, fmt.Errorf("class %q has %d training images, fewer than the %d per class asked for (finetune.labels_per_class); ask for %d at most",
+				classes[c], len(ix), n, minLen(byClass))
 		}
 		idx = append(idx, ix[:n]...)
 	}
@@ -147,4 +153,14 @@ func Load(dir string) (train, test *Set, err error) {
 		return nil, nil, err
 	}
 	return train, test, nil
+}
+
+func minLen(groups [][]int) int {
+	m := -1
+	for _, g := range groups {
+		if m < 0 || len(g) < m {
+			m = len(g)
+		}
+	}
+	return m
 }

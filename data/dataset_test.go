@@ -10,31 +10,32 @@ import (
 
 func TestPerClass(t *testing.T) {
 	s := Synthetic(200, 1)
-	a, err := s.PerClass(5, 42)
+	a, err := s.PerClass(5, 42, FashionClasses)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for c, n := range a.ClassCounts() {
+	for c, n := range a.ClassCounts(10) {
 		if n != 5 {
 			t.Errorf("class %d: %d images, want 5", c, n)
 		}
 	}
-	b, _ := s.PerClass(5, 42)
+	b, _ := s.PerClass(5, 42, FashionClasses)
 	if !reflect.DeepEqual(a, b) {
 		t.Error("same seed gave different subsets")
 	}
-	c, _ := s.PerClass(5, 43)
+	c, _ := s.PerClass(5, 43, FashionClasses)
 	if reflect.DeepEqual(a.Images, c.Images) {
 		t.Error("different seeds gave the same subset")
 	}
-	if _, err := s.PerClass(21, 1); err == nil || !strings.Contains(err.Error(), "fewer than the 21") {
+	if _, err := s.PerClass(21, 1, FashionClasses); err == nil || !strings.Contains(err.Error(), "fewer than the 21") {
 		t.Errorf("asking for too many per class: err = %v", err)
 	}
 }
 
 func TestSplit(t *testing.T) {
 	train, test := Synthetic(100, 1), Synthetic(10, 2)
-	s, err := Split(Location{}, train, test, config.Data{Validation: 30, TrainSubset: 20}, 5)
+	d := &Dataset{Source: SourceFashion, Train: train, Test: test, Classes: FashionClasses}
+	s, err := Split(d, config.Data{Validation: 30, TrainSubset: 20}, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +46,7 @@ func TestSplit(t *testing.T) {
 	if !reflect.DeepEqual(s.Validation.Images, train.Images[70*Pixels:]) {
 		t.Error("validation split is not the last 30 images")
 	}
-	if _, err := Split(Location{}, train, test, config.Data{Validation: 100}, 5); err == nil {
+	if _, err := Split(d, config.Data{Validation: 100}, 5); err == nil {
 		t.Error("validation = all images: no error")
 	}
 }

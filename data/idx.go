@@ -14,16 +14,15 @@ import (
 
 // IDX type codes and the sizes hourglass accepts.
 const (
-	Rows    = 28
-	Cols    = 28
-	Pixels  = Rows * Cols
-	Classes = 10
+	Rows   = 28
+	Cols   = 28
+	Pixels = Rows * Cols
 
 	magicImages = 0x00000803 // unsigned bytes, 3 dimensions
 	magicLabels = 0x00000801 // unsigned bytes, 1 dimension
 	// maxIDXBytes bounds what is read from one (decompressed) file, so a
 	// lying header or a gzip bomb cannot exhaust memory.
-	maxIDXBytes = 64 * Pixels * 70000 / 8 // 4x the largest Fashion-MNIST file
+	maxIDXBytes = 1 << 31 // 2 GiB
 )
 
 // IDX is one decoded IDX file: its dimensions, its payload and the SHA-256
@@ -74,7 +73,7 @@ func readMaybeGzip(r io.Reader) ([]byte, error) {
 		return nil, err
 	}
 	if len(raw) > maxIDXBytes {
-		return nil, fmt.Errorf("larger than %d bytes: not a Fashion-MNIST IDX file", maxIDXBytes)
+		return nil, fmt.Errorf("larger than %d bytes: too large for an IDX file hourglass reads whole", maxIDXBytes)
 	}
 	return raw, nil
 }
@@ -126,7 +125,8 @@ func ReadImages(path string) (*IDX, error) {
 	return idx, nil
 }
 
-// ReadLabels reads an IDX label file and checks every label is 0-9.
+// ReadLabels reads an IDX label file of Fashion-MNIST and checks every
+// label is 0-9.
 func ReadLabels(path string) (*IDX, error) {
 	idx, err := ReadIDXFile(path)
 	if err != nil {
@@ -136,8 +136,8 @@ func ReadLabels(path string) (*IDX, error) {
 		return nil, fmt.Errorf("%s: dimensions %v, want [N] labels", path, idx.Dims)
 	}
 	for i, l := range idx.Data {
-		if l >= Classes {
-			return nil, fmt.Errorf("%s: label %d at index %d is out of range 0-%d", path, l, i, Classes-1)
+		if int(l) >= len(FashionClasses) {
+			return nil, fmt.Errorf("%s: label %d at index %d is out of range 0-%d", path, l, i, len(FashionClasses)-1)
 		}
 	}
 	return idx, nil

@@ -45,7 +45,7 @@ func TestRealDataset(t *testing.T) {
 		if tc.s.Len() != tc.n {
 			t.Errorf("%s: %d images, want %d", name, tc.s.Len(), tc.n)
 		}
-		for c, n := range tc.s.ClassCounts() {
+		for c, n := range tc.s.ClassCounts(10) {
 			if n != tc.class {
 				t.Errorf("%s class %d: %d images, want %d", name, c, n, tc.class)
 			}

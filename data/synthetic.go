@@ -7,7 +7,7 @@ func Synthetic(n int, seed int64) *Set {
 	r := NewRand(seed, 4)
 	s := &Set{Images: make([]float32, n*Pixels), Labels: make([]int, n)}
 	for i := 0; i < n; i++ {
-		c := i % Classes
+		c := i % len(FashionClasses)
 		s.Labels[i] = c
 		img := s.Image(i)
 		for p := range img {

@@ -10,7 +10,7 @@ type FileReport struct {
 	SHA256   string
 	Match    bool
 	Problem  string // read or format error, if any
-	PerClass [Classes]int
+	PerClass []int
 }
 
 // Verify reads all four files in dir and reports counts, per-class counts
@@ -41,6 +41,7 @@ func Verify(dir string) ([]FileReport, error) {
 		}
 		r.Count, r.SHA256, r.Match = idx.Dims[0], idx.SHA256, idx.SHA256 == f.SHA256
 		if len(idx.Dims) == 1 {
+			r.PerClass = make([]int, len(FashionClasses))
 			for _, l := range idx.Data {
 				r.PerClass[l]++
 			}

@@ -34,6 +34,7 @@ type Encoder struct {
 	source  string
 	mu      sync.Mutex
 	execs   map[backends.Backend]*context.Exec
+	goBE    backends.Backend // EncodeTensor's backend, made once
 }
 
 // Load reads the encoder from a pretrained model: an experiment's output
@@ -174,10 +175,17 @@ func (e *Encoder) Encode(pixels []float32) ([]float32, error) {
 // EncodeTensor encodes a float32 tensor [n, 28, 28, 1] into [n, 576] on
 // the pure-Go backend.
 func (e *Encoder) EncodeTensor(images *tensors.Tensor) (*tensors.Tensor, error) {
-	be, err := backend.New("go")
-	if err != nil {
-		return nil, err
+	e.mu.Lock()
+	if e.goBE == nil {
+		be, err := backend.New("go")
+		if err != nil {
+			e.mu.Unlock()
+			return nil, err
+		}
+		e.goBE = be
 	}
+	be := e.goBE
+	e.mu.Unlock()
 	return e.EncodeWith(be, images)
 }
 

@@ -164,7 +164,7 @@ func TestMacroF1(t *testing.T) {
 	// class 0: tp 1, predicted 2, actual 2 -> F1 0.5
 	// class 1: tp 2, predicted 3, actual 2 -> F1 0.8
 	// class 2: tp 0, predicted 0, actual 1 -> F1 0; classes 3-9 absent: 0.
-	f1, cm := macroF1(pred, truth)
+	f1, cm := macroF1(pred, truth, 10)
 	if want := (0.5 + 0.8) / 10; math.Abs(f1-want) > 1e-12 {
 		t.Errorf("macro-F1 %v, want %v", f1, want)
 	}

@@ -65,9 +65,10 @@ func denseVariable(ctx *context.Context, name string, bound float64, dims ...int
 	return ctx.VariableWithValue(name, tensors.FromFlatDataAndDimensions(vals, dims...))
 }
 
-// Head maps codes [batch, 576] to 10 logits: hidden ReLU layers with
-// dropout (active in training only), then a linear output layer.
-func Head(ctx *context.Context, codes *Node, hidden []int, dropout float64) *Node {
+// Head maps codes [batch, code size] to one logit per class: hidden ReLU
+// layers with dropout (active in training only), then a linear output
+// layer.
+func Head(ctx *context.Context, codes *Node, classes int, hidden []int, dropout float64) *Node {
 	ctx = ctx.In(HeadScope)
 	x := codes
 	for i, h := range hidden {
@@ -76,15 +77,15 @@ func Head(ctx *context.Context, codes *Node, hidden []int, dropout float64) *Nod
 			x = layers.DropoutStatic(ctx, x, dropout)
 		}
 	}
-	logits := Dense(ctx.In("logits"), x, data.Classes)
-	logits.AssertDims(codes.Shape().Dimensions[0], data.Classes)
+	logits := Dense(ctx.In("logits"), x, classes)
+	logits.AssertDims(codes.Shape().Dimensions[0], classes)
 	return logits
 }
 
-// Classifier builds images [batch, 28, 28, 1] -> logits [batch, 10] for a
-// method. For frozen and unfrozen, enc's weights must already be installed
+// Classifier builds images [batch, 28, 28, 1] -> logits [batch, classes]
+// for a method. For frozen and unfrozen, enc's weights must already be installed
 // in ctx (encoder.Install).
-func Classifier(ctx *context.Context, images *Node, m config.Method, enc *encoder.Encoder, mode encoder.Mode, hidden []int, dropout float64) *Node {
+func Classifier(ctx *context.Context, images *Node, m config.Method, enc *encoder.Encoder, mode encoder.Mode, classes int, hidden []int, dropout float64) *Node {
 	var codes *Node
 	if m == config.Scratch {
 		codes = encoder.Codes(ctx, images, enc.Spec())
@@ -92,5 +93,5 @@ func Classifier(ctx *context.Context, images *Node, m config.Method, enc *encode
 		codes = enc.Apply(ctx, images, mode)
 	}
 	codes.AssertDims(images.Shape().Dimensions[0], enc.CodeSize())
-	return Head(ctx, codes, hidden, dropout)
+	return Head(ctx, codes, classes, hidden, dropout)
 }

@@ -8,7 +8,6 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/hourglass-ml/hourglass/config"
-	"github.com/hourglass-ml/hourglass/data"
 	"github.com/hourglass-ml/hourglass/internal/chart"
 	"github.com/hourglass-ml/hourglass/results"
 )
@@ -23,7 +22,7 @@ type errPoints struct {
 // axis), one line per method, with the 95% intervals of the means as
 // error bars. "all" is placed at
 // the training split's images per class.
-func writeEfficiencyPlot(path string, rows []results.TransferRow, trainImages int) error {
+func writeEfficiencyPlot(path string, rows []results.TransferRow, trainImages, classes int) error {
 	p := chart.New("Label efficiency: test accuracy, mean and 95% interval over seeds", "labels per class (log scale)", "test accuracy (%)")
 	l := chart.Legend()
 	p.X.Scale = plot.LogScale{}
@@ -40,7 +39,7 @@ func writeEfficiencyPlot(path string, rows []results.TransferRow, trainImages in
 		rs := byMethod[m]
 		x := func(r results.TransferRow) float64 {
 			if r.LabelsPerClass == config.AllLabels {
-				return float64(trainImages) / data.Classes
+				return float64(trainImages) / float64(classes)
 			}
 			return float64(r.LabelsPerClass)
 		}
@@ -68,15 +67,8 @@ func writeEfficiencyPlot(path string, rows []results.TransferRow, trainImages in
 	return chart.Save(path, p, l, 7*vg.Inch, 4*vg.Inch)
 }
 
-// ShortClassNames are Fashion-MNIST's labels, short enough for plot axes.
-var ShortClassNames = []string{"T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Boot"}
-
 // writeConfusionPlot draws the best classifier's confusion matrix as a
 // heatmap with counts.
-func writeConfusionPlot(path string, cm results.Confusion, title string) error {
-	rows := make([][]int, data.Classes)
-	for t := range rows {
-		rows[t] = cm[t][:]
-	}
-	return chart.Confusion(path, "Best classifier: "+title, rows, ShortClassNames, 6*vg.Inch)
+func writeConfusionPlot(path string, cm results.Confusion, names []string, title string) error {
+	return chart.Confusion(path, "Best classifier: "+title, cm, names, chart.HeatmapSize(len(names), 6*vg.Inch))
 }

@@ -76,18 +76,18 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Trans
 	for _, n := range cfg.Finetune.LabelsPerClass {
 		for s := 0; s < cfg.Finetune.Seeds; s++ {
 			seed := cfg.Seed*1000 + int64(s)
-			labelled, err := train.PerClassIndices(int(n), seed)
+			labelled, err := train.PerClassIndices(int(n), seed, p.Splits.Classes)
 			if err != nil {
 				return nil, fmt.Errorf("finetune.labels_per_class %s: %w", n, err)
 			}
-			tr, held := splitHeldOut(labelled, train.Labels, cfg.Finetune.HeldOut)
+			tr, held := splitHeldOut(labelled, train.Labels, p.Splits.NumClasses(), cfg.Finetune.HeldOut)
 			subsets[subsetKey(n, seed)] = Subset{LabelsPerClass: n, Seed: seed, Train: tr, HeldOut: held}
 			var codes feats // the subset's codes, for the frozen runs
 			for _, m := range cfg.Finetune.Methods {
 				if done[runKey(m, n, seed)] {
 					continue
 				}
-				j := &job{method: m, n: n, seed: seed, trainIdx: tr, heldIdx: held,
+				j := &job{method: m, n: n, seed: seed, trainIdx: tr, heldIdx: held, classes: p.Splits.NumClasses(),
 					train: images.subset(tr), heldOut: images.subset(held), labels: subsetLabels(train.Labels, tr), heldLabs: subsetLabels(train.Labels, held)}
 				jobTest := testImages
 				if m == config.Frozen {
@@ -134,12 +134,12 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Trans
 	if err := writeSummaryMarkdown(run.FinetuneSummary(), res.Summary, res.Differences); err != nil {
 		return nil, err
 	}
-	if err := writeEfficiencyPlot(run.EfficiencyPlot(), res.Summary, p.Splits.Train.Len()); err != nil {
+	if err := writeEfficiencyPlot(run.EfficiencyPlot(), res.Summary, p.Splits.Train.Len(), p.Splits.NumClasses()); err != nil {
 		return nil, err
 	}
 	if best := bestRun(res.Runs); best != nil {
 		title := fmt.Sprintf("%s, %s labels/class, seed %d: %.2f%%", best.Method, best.LabelsPerClass, best.Seed, 100*best.TestAccuracy)
-		if err := writeConfusionPlot(run.ConfusionPlot(), best.Confusion, title); err != nil {
+		if err := writeConfusionPlot(run.ConfusionPlot(), best.Confusion, data.ShortNames(p.Splits.Classes), title); err != nil {
 			return nil, err
 		}
 	}

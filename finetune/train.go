@@ -35,13 +35,14 @@ type job struct {
 	trainIdx, heldIdx []int
 	train, heldOut    feats // images, or (frozen) their cached codes
 	labels, heldLabs  []int
+	classes           int
 }
 
 // splitHeldOut keeps the first share of each class of a labelled draw
 // (indices into the split, already shuffled within each class) for early
 // stopping, at least one image per class, and returns both parts sorted.
-func splitHeldOut(idx, labels []int, share float64) (train, held []int) {
-	byClass := make([][]int, data.Classes)
+func splitHeldOut(idx, labels []int, classes int, share float64) (train, held []int) {
+	byClass := make([][]int, classes)
 	for _, i := range idx {
 		byClass[labels[i]] = append(byClass[labels[i]], i)
 	}
@@ -131,9 +132,9 @@ func newTrainer(be backends.Backend, cfg config.Finetune, j *job, enc *encoder.E
 	codes := j.train.width != data.Pixels // cached codes: the head alone
 	modelFn := func(ctx *gctx.Context, x *Node) *Node {
 		if codes {
-			return Head(ctx, x, cfg.Head, cfg.Dropout)
+			return Head(ctx, x, j.classes, cfg.Head, cfg.Dropout)
 		}
-		return Classifier(ctx, x, j.method, enc, mode, cfg.Head, cfg.Dropout)
+		return Classifier(ctx, x, j.method, enc, mode, j.classes, cfg.Head, cfg.Dropout)
 	}
 	t := &trainer{ctx: ctx, spec: enc.Spec()}
 	t.tr = train.NewTrainer(be, ctx.Checked(false), func(ctx *gctx.Context, _ any, in []*Node) []*Node {
@@ -259,7 +260,7 @@ func runJob(ctx context.Context, be backends.Backend, cfg config.Finetune, j *jo
 		return nil, nil, err
 	}
 	r.TestAccuracy = accuracy(pred, testLabels)
-	r.MacroF1, r.Confusion = macroF1(pred, testLabels)
+	r.MacroF1, r.Confusion = macroF1(pred, testLabels, j.classes)
 	r.Seconds = time.Since(start).Seconds()
 	return r, t, nil
 }
@@ -331,16 +332,16 @@ func accuracy(pred, truth []int) float64 {
 
 // macroF1 is the unweighted mean of the per-class F1 scores (a class never
 // predicted nor present counts as 0), with the confusion matrix.
-func macroF1(pred, truth []int) (float64, results.Confusion) {
-	var cm results.Confusion
+func macroF1(pred, truth []int, classes int) (float64, results.Confusion) {
+	cm := results.NewConfusion(classes)
 	for i, p := range pred {
 		cm[truth[i]][p]++
 	}
 	var sum float64
-	for c := 0; c < data.Classes; c++ {
+	for c := range classes {
 		tp := float64(cm[c][c])
 		var predicted, actual float64
-		for k := 0; k < data.Classes; k++ {
+		for k := range classes {
 			predicted += float64(cm[k][c])
 			actual += float64(cm[c][k])
 		}
@@ -348,5 +349,5 @@ func macroF1(pred, truth []int) (float64, results.Confusion) {
 			sum += 2 * tp / (predicted + actual)
 		}
 	}
-	return sum / data.Classes, cm
+	return sum / float64(classes), cm
 }

@@ -26,13 +26,13 @@ func smallJob(t *testing.T, m config.Method) (*job, *encoder.Encoder, feats, []i
 	if err != nil {
 		t.Fatal(err)
 	}
-	idx, err := splits.Train.PerClassIndices(5, 7)
+	idx, err := splits.Train.PerClassIndices(5, 7, splits.Classes)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, held := splitHeldOut(idx, splits.Train.Labels, 0.2)
+	tr, held := splitHeldOut(idx, splits.Train.Labels, 10, 0.2)
 	images := feats{splits.Train.Images, data.Pixels}
-	j := &job{method: m, n: 5, seed: 7, trainIdx: tr, heldIdx: held, train: images.subset(tr), heldOut: images.subset(held),
+	j := &job{method: m, n: 5, seed: 7, classes: 10, trainIdx: tr, heldIdx: held, train: images.subset(tr), heldOut: images.subset(held),
 		labels: subsetLabels(splits.Train.Labels, tr), heldLabs: subsetLabels(splits.Train.Labels, held)}
 	be, _ := backend.New("go")
 	f := cfg.Finetune
@@ -66,7 +66,7 @@ func TestFrozenOnCodesEqualsImages(t *testing.T) {
 		t.Fatal(err)
 	}
 	if viaImages.TestAccuracy != viaCodes.TestAccuracy || viaImages.Epochs != viaCodes.Epochs || viaImages.BestEpoch != viaCodes.BestEpoch ||
-		viaImages.Confusion != viaCodes.Confusion {
+		!reflect.DeepEqual(viaImages.Confusion, viaCodes.Confusion) {
 		t.Errorf("images: %+v\ncodes:  %+v", viaImages, viaCodes)
 	}
 	for _, name := range []string{"weights", "biases"} {

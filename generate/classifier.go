@@ -39,13 +39,13 @@ type classifier struct {
 	predict  *gctx.Exec
 }
 
-func net(ctx *gctx.Context, x *Node) (features, logits *Node) {
+func net(ctx *gctx.Context, x *Node, classes int) (features, logits *Node) {
 	ctx = ctx.In("classifier")
 	f := activations.Relu(model.Dense(ctx.In("hidden"), model.Encoder(ctx, x), Features))
-	return f, model.Dense(ctx.In("logits"), f, data.Classes)
+	return f, model.Dense(ctx.In("logits"), f, classes)
 }
 
-func newClassifier(be backends.Backend, seed int64) (*classifier, error) {
+func newClassifier(be backends.Backend, seed int64, classes int) (*classifier, error) {
 	ctx := gctx.New()
 	if err := ctx.SetRNGStateFromSeed(seed); err != nil {
 		return nil, err
@@ -53,13 +53,13 @@ func newClassifier(be backends.Backend, seed int64) (*classifier, error) {
 	c := &classifier{ctx: ctx}
 	var err error
 	if c.features, err = gctx.NewExec(be, ctx.Checked(false), func(ctx *gctx.Context, x *Node) *Node {
-		f, _ := net(ctx, x)
+		f, _ := net(ctx, x, classes)
 		return f
 	}); err != nil {
 		return nil, err
 	}
 	c.predict, err = gctx.NewExec(be, ctx.Checked(false), func(ctx *gctx.Context, x *Node) *Node {
-		_, l := net(ctx, x)
+		_, l := net(ctx, x, classes)
 		return ArgMax(l, -1)
 	})
 	return c, err
@@ -84,7 +84,7 @@ func featureClassifier(ctx context.Context, be backends.Backend, cfg *config.Con
 	var st classifierState
 	if results.ReadJSON(run.FeatureClassifierJSON(), &st) == nil && sameSettings(st.Settings, classifierSettings(cfg)) {
 		if path, ok := layout.CheckpointPath(run.FeatureClassifier()); ok {
-			c, err := newClassifier(be, cfg.Seed)
+			c, err := newClassifier(be, cfg.Seed, splits.NumClasses())
 			if err != nil {
 				return nil, st.Info, err
 			}
@@ -96,12 +96,12 @@ func featureClassifier(ctx context.Context, be backends.Backend, cfg *config.Con
 		}
 	}
 	start := time.Now()
-	c, err := newClassifier(be, cfg.Seed)
+	c, err := newClassifier(be, cfg.Seed, splits.NumClasses())
 	if err != nil {
 		return nil, results.FeatureClassifier{}, err
 	}
 	tr := train.NewTrainer(be, c.ctx.Checked(false), func(ctx *gctx.Context, _ any, in []*Node) []*Node {
-		_, l := net(ctx, in[0])
+		_, l := net(ctx, in[0], splits.NumClasses())
 		return []*Node{l}
 	}, losses.SparseCategoricalCrossEntropyLogits, optimizers.Adam().LearningRate(1e-3).Epsilon(1e-8).Done(), nil, nil)
 	set := splits.Train

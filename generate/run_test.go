@@ -6,6 +6,7 @@ import (
 	"image/png"
 	"math"
 	"os"
+	"slices"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -168,19 +169,7 @@ func TestGaussianSamples(t *testing.T) {
 			}
 		}
 	}
-	if a, b := g.sample(5, 3), g.sample(5, 3); !equal(a, b) {
+	if a, b := g.sample(5, 3), g.sample(5, 3); !slices.Equal(a, b) {
 		t.Error("the same seed drew different codes")
 	}
-}
-
-func equal(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

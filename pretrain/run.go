@@ -219,9 +219,13 @@ func (r *runner) learningRate(t, total int) float64 {
 
 func (r *runner) train(ctx context.Context) (*results.Pretraining, error) {
 	p := r.cfg.Pretrain
-	train := r.p.Splits.Train
+	train := r.p.Splits.Pretraining()
 	if train.Len() == 0 {
 		return nil, fmt.Errorf("the training split is empty")
+	}
+	if n := r.p.Splits.UnlabelledLen(); n > 0 {
+		fmt.Fprintf(r.p.Log, "pretraining on %d images: %d training images (labels unused) and %d from the unlabelled pool %s\n",
+			train.Len(), r.p.Splits.Train.Len(), n, r.cfg.Data.Unlabelled)
 	}
 	steps := (train.Len() + p.BatchSize - 1) / p.BatchSize
 	var (
@@ -396,7 +400,7 @@ func (r *runner) finish() (*results.Pretraining, error) {
 	}
 	s := &results.Pretraining{Epochs: len(h), BestVal: r.st.Best, BestEpoch: r.st.BestEpoch, TestMSE: meanMSE(all), StoppedEarly: r.st.StoppedEarly,
 		Model: p.Model, TestLoss: test, WallSeconds: r.st.Seconds, Parameters: model.TotalParams(params), Backend: r.cfg.Backend, InitSeed: r.st.InitSeed,
-		TrainImages: r.p.Splits.Train.Len(), ValImages: r.p.Splits.Validation.Len(), TestImages: r.p.Splits.Test.Len(),
+		TrainImages: r.p.Splits.Train.Len(), UnlabelledImages: r.p.Splits.UnlabelledLen(), ValImages: r.p.Splits.Validation.Len(), TestImages: r.p.Splits.Test.Len(),
 		BatchSize: p.BatchSize, LearningRate: p.LearningRate, Schedule: p.Schedule, CheckpointDir: run.ModelCheckpoint()}
 	if len(h) > 0 {
 		s.FinalTrain, s.FinalVal = h[len(h)-1].TrainLoss, h[len(h)-1].ValLoss

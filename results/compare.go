@@ -2,7 +2,6 @@ package results
 
 import (
 	"github.com/hourglass-ml/hourglass/config"
-	"github.com/hourglass-ml/hourglass/data"
 )
 
 // KNN is what one representation scored.
@@ -22,12 +21,12 @@ type KNN struct {
 	Curve []KPoint `json:"k_curve,omitempty"`
 	// From golearn's evaluation package, per class: recall is the per-class
 	// accuracy.
-	PerClass  [data.Classes]float64 `json:"per_class_accuracy"`
-	Precision [data.Classes]float64 `json:"per_class_precision"`
-	F1        [data.Classes]float64 `json:"per_class_f1"`
-	MacroF1   float64               `json:"macro_f1"`
-	Confusion Confusion             `json:"confusion"`
-	Seconds   float64               `json:"seconds"` // the search and the votes
+	PerClass  []float64 `json:"per_class_accuracy"`
+	Precision []float64 `json:"per_class_precision"`
+	F1        []float64 `json:"per_class_f1"`
+	MacroF1   float64   `json:"macro_f1"`
+	Confusion Confusion `json:"confusion"`
+	Seconds   float64   `json:"seconds"` // the search and the votes
 	// Check is golearn's KNNClassifier on a sample of the queries.
 	Check *GolearnCheck `json:"golearn_check,omitempty"`
 	// Predictions per query, for paired tests in the report.
@@ -77,6 +76,7 @@ type Comparison struct {
 	Queries         int               `json:"queries"`
 	TestSubset      int               `json:"test_subset"`
 	K               int               `json:"k"`
+	Data            *DataInfo         `json:"data,omitempty"`
 	Pretrain        *Pretraining      `json:"pretrain,omitempty"`
 	PretrainHistory []EpochMetrics    `json:"pretrain_history,omitempty"`
 	Reduce          *Reduction        `json:"reduce"`
@@ -89,6 +89,22 @@ type Comparison struct {
 	// Maps are the t-SNE maps of the test codes drawn for the report.
 	Maps       []TSNEMap `json:"tsne_maps,omitempty"`
 	Conclusion []string  `json:"conclusion"`
+}
+
+// DataInfo is the data an experiment used: where from, its classes, and
+// how many images each split holds, by class.
+type DataInfo struct {
+	Source     string   `json:"source"`
+	Dir        string   `json:"dir"`
+	Classes    []string `json:"classes"`
+	Train      []int    `json:"train_per_class"`
+	Validation []int    `json:"validation_per_class"`
+	Test       []int    `json:"test_per_class"`
+	// TestDrawn: the source had no test split; data.test_fraction of each
+	// class was held out.
+	TestDrawn  bool   `json:"test_drawn,omitempty"`
+	Unlabelled int    `json:"unlabelled_images"`
+	Conversion string `json:"conversion"`
 }
 
 // TSNEMap says how one t-SNE map was made and what it cost.

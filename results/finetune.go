@@ -2,11 +2,19 @@ package results
 
 import (
 	"github.com/hourglass-ml/hourglass/config"
-	"github.com/hourglass-ml/hourglass/data"
 )
 
 // Confusion is a confusion matrix, [true class][predicted class].
-type Confusion [data.Classes][data.Classes]int
+type Confusion [][]int
+
+// NewConfusion is a k x k matrix of zeros.
+func NewConfusion(k int) Confusion {
+	c := make(Confusion, k)
+	for i := range c {
+		c[i] = make([]int, k)
+	}
+	return c
+}
 
 // TransferRun is one trained classifier: a row of finetune/results.csv.
 type TransferRun struct {

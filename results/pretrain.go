@@ -19,24 +19,27 @@ var MetricsColumns = []string{"epoch", "train_loss", "val_loss", "seconds", "lea
 
 // Pretraining is pretrain/summary.json: what a run achieved.
 type Pretraining struct {
-	Epochs        int     `json:"epochs"`
-	FinalTrain    float64 `json:"final_train_loss"`
-	FinalVal      float64 `json:"final_val_loss"`
-	BestVal       float64 `json:"best_val_loss"`
-	BestEpoch     int     `json:"best_epoch"`
-	TestMSE       float64 `json:"test_mse"`
-	StoppedEarly  bool    `json:"stopped_early"`
-	WallSeconds   float64 `json:"wall_seconds"`
-	Parameters    int     `json:"parameters"`
-	Backend       string  `json:"backend"`
-	InitSeed      int64   `json:"init_seed"`
-	TrainImages   int     `json:"train_images"`
-	ValImages     int     `json:"validation_images"`
-	TestImages    int     `json:"test_images"`
-	BatchSize     int     `json:"batch_size"`
-	LearningRate  float64 `json:"learning_rate"`
-	Schedule      string  `json:"schedule"`
-	CheckpointDir string  `json:"checkpoint"`
+	Epochs       int     `json:"epochs"`
+	FinalTrain   float64 `json:"final_train_loss"`
+	FinalVal     float64 `json:"final_val_loss"`
+	BestVal      float64 `json:"best_val_loss"`
+	BestEpoch    int     `json:"best_epoch"`
+	TestMSE      float64 `json:"test_mse"`
+	StoppedEarly bool    `json:"stopped_early"`
+	WallSeconds  float64 `json:"wall_seconds"`
+	Parameters   int     `json:"parameters"`
+	Backend      string  `json:"backend"`
+	InitSeed     int64   `json:"init_seed"`
+	// TrainImages are the labelled training images pretraining used (never
+	// their labels), UnlabelledImages data.unlabelled's pool beside them.
+	TrainImages      int     `json:"train_images"`
+	UnlabelledImages int     `json:"unlabelled_images"`
+	ValImages        int     `json:"validation_images"`
+	TestImages       int     `json:"test_images"`
+	BatchSize        int     `json:"batch_size"`
+	LearningRate     float64 `json:"learning_rate"`
+	Schedule         string  `json:"schedule"`
+	CheckpointDir    string  `json:"checkpoint"`
 	// Model is "ae" or "vae"; for the VAE, TestMSE is the per-pixel squared
 	// error of the images decoded from the posterior means, and TestLoss
 	// the negative ELBO in nats per image (one posterior sample each) with

@@ -8,6 +8,7 @@ package stage
 
 import (
 	"context"
+	"fmt"
 	"io"
 
 	"github.com/gomlx/gomlx/backends"
@@ -139,6 +140,9 @@ func Prepare(name string, cfg *config.Config, env Env, o Options) (*Prepared, er
 	}
 	if p.Splits, err = data.Use(env.Splits, cfg.Data, cfg.Seed, env.LookupEnv); err != nil {
 		return fail(err)
+	}
+	if env.Splits == nil {
+		fmt.Fprintf(p.Log, "data: %s\n", p.Splits.Describe())
 	}
 	if o.Backend {
 		if p.Backend, err = backend.New(cfg.Backend); err != nil {

@@ -60,7 +60,7 @@ func Run(o Options) (Result, error) {
 	if o.Images.Len() < o.Batch {
 		return Result{}, fmt.Errorf("bench: %d images, fewer than one batch of %d", o.Images.Len(), o.Batch)
 	}
-	resetPeakRSS()
+	ResetPeakRSS()
 	eo := engine.DefaultOptions()
 	eo.Seed, eo.Stock = o.Seed, o.Stock
 	e, err := engine.New(o.Backend, eo)
@@ -109,16 +109,16 @@ func Run(o Options) (Result, error) {
 	if o.EncodeBatches > 0 {
 		r.EncodeImagesPerSec = float64(o.EncodeBatches*o.Batch) / time.Since(start).Seconds()
 	}
-	r.PeakRSSMiB = peakRSSMiB()
+	r.PeakRSSMiB = PeakRSSMiB()
 	return r, nil
 }
 
-// resetPeakRSS resets the kernel's high-water mark of this process's
+// ResetPeakRSS resets the kernel's high-water mark of this process's
 // resident memory (Linux), so each variant's peak is its own.
-func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+func ResetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
 
-// peakRSSMiB reads VmHWM from /proc/self/status (Linux); 0 elsewhere.
-func peakRSSMiB() float64 {
+// PeakRSSMiB reads VmHWM from /proc/self/status (Linux); 0 elsewhere.
+func PeakRSSMiB() float64 {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0

@@ -17,6 +17,7 @@ import (
 // KNNOptions says what `hourglass bench knn` times.
 type KNNOptions struct {
 	Train, Test *data.Set // raw pixels: neighbours and queries
+	Classes     int
 	K           int
 	Weights     knn.Weights
 }
@@ -56,7 +57,7 @@ func KNN(o KNNOptions) (KNNResult, error) {
 	if err != nil {
 		return r, err
 	}
-	r.Predictions, _ = knn.Predict(nb, o.K, o.Train.Labels, data.Classes, o.Weights)
+	r.Predictions, _ = knn.Predict(nb, o.K, o.Train.Labels, o.Classes, o.Weights)
 	r.Seconds = time.Since(start).Seconds()
 	r.SearchSeconds = r.Seconds - r.IndexSeconds
 	r.GFLOPs = 2 * float64(r.Queries) * float64(r.TrainRows) * float64(r.Dim) / r.Seconds / 1e9
@@ -67,7 +68,7 @@ func KNN(o KNNOptions) (KNNResult, error) {
 		}
 	}
 	r.Accuracy = float64(r.Correct) / float64(max(r.Queries, 1))
-	r.PeakRSSMiB = peakRSSMiB()
+	r.PeakRSSMiB = PeakRSSMiB()
 	r.KernelGFLOPs = kernelGFLOPs(r.Dim)
 	return r, nil
 }

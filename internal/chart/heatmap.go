@@ -89,3 +89,12 @@ func (h heat) Plot(c draw.Canvas, p *plot.Plot) {
 		}
 	}
 }
+
+// HeatmapSize is the side of a confusion heatmap of n classes: base for up
+// to 10 classes, growing with n beyond so the counts stay legible.
+func HeatmapSize(n int, base vg.Length) vg.Length {
+	if n <= 10 {
+		return base
+	}
+	return base * vg.Length(n) / 10
+}

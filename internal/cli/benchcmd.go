@@ -149,7 +149,7 @@ query by query with its --save-pred.`,
 			if queries < 1 || queries > s.Test.Len() {
 				return fmt.Errorf("--queries %d: from 1 to %d", queries, s.Test.Len())
 			}
-			r, err := bench.KNN(bench.KNNOptions{Train: s.Full, Test: s.Test.Slice(0, queries), K: k, Weights: w})
+			r, err := bench.KNN(bench.KNNOptions{Train: s.Full, Test: s.Test.Slice(0, queries), Classes: s.NumClasses(), K: k, Weights: w})
 			if err != nil {
 				return err
 			}

@@ -18,7 +18,7 @@ import (
 
 // run executes the command line args with the given environment and
 // returns stdout and the error.
-func run(t *testing.T, env map[string]string, args ...string) (string, error) {
+func run(t testing.TB, env map[string]string, args ...string) (string, error) {
 	t.Helper()
 	cmd := newRootCommand(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	var out bytes.Buffer

@@ -49,6 +49,7 @@ with PCA through kNN accuracy. Experiments are YAML files (see configs/).`,
 		NewFinetuneCommand(g),
 		NewReduceCommand(g),
 		NewGenerateCommand(g),
+		NewEncodeCommand(g),
 		NewCompareCommand(g),
 		NewRunCommand(g),
 	)

@@ -89,6 +89,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) ([]Result, error) {
 	if log == nil {
 		log = io.Discard
 	}
+	fmt.Fprintf(log, "data: %s\n", env.Splits.Describe())
 	run := layout.At(cfg.OutputDir)
 	var out []Result
 	records := map[string]string{} // stage -> fingerprint+finish time, for its dependants

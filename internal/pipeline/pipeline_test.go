@@ -182,7 +182,7 @@ func TestInterruptedPipelineResumes(t *testing.T) {
 	}
 	for i := range ca.KNN {
 		x, y := ca.KNN[i], cb.KNN[i]
-		if x.Accuracy != y.Accuracy || x.Confusion != y.Confusion || !slices.Equal(x.Predictions, y.Predictions) {
+		if x.Accuracy != y.Accuracy || !reflect.DeepEqual(x.Confusion, y.Confusion) || !slices.Equal(x.Predictions, y.Predictions) {
 			t.Errorf("kNN %s: %v uninterrupted, %v resumed", x.Representation, x.Accuracy, y.Accuracy)
 		}
 	}

@@ -31,7 +31,8 @@ func RealSplits(t testing.TB, trainSubset int) *data.Splits {
 func TinySplits(t testing.TB, train, val, test int) *data.Splits {
 	t.Helper()
 	s := RealSplits(t, 0)
-	return &data.Splits{Location: s.Location, Train: s.Train.Slice(0, train), Validation: s.Validation.Slice(0, val), Test: s.Test.Slice(0, test)}
+	return &data.Splits{Source: s.Source, Location: s.Location, Classes: s.Classes, Conversion: s.Conversion,
+		Train: s.Train.Slice(0, train), Validation: s.Validation.Slice(0, val), Test: s.Test.Slice(0, test)}
 }
 
 // TinyConfig is a configuration writing into a temporary folder, one short

@@ -1,0 +1,208 @@
+package data
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/binary"
+	"fmt"
+	"image"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Stream yields images in order, a batch at a time, so that a data set
+// larger than memory can pass through: a folder of image files, a .npy
+// file of images or an IDX images file (gzip'd or raw).
+type Stream interface {
+	// Len is the number of images.
+	Len() int
+	// Next appends the next n images' 28x28 grey pixels to dst.
+	Next(dst []float32, n int) ([]float32, error)
+	// Name says where image i came from: a file path relative to the
+	// folder, or FILE[i].
+	Name(i int) string
+	// Conversion counts what has been converted so far.
+	Conversion() Conversion
+	Close() error
+}
+
+// OpenStream opens path as a stream of images: a folder (searched
+// recursively for image files), a .npy file, or an IDX images file.
+func OpenStream(path string) (Stream, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		files, err := ListImages(path, true)
+		if err != nil {
+			return nil, err
+		}
+		if len(files) == 0 {
+			return nil, fmt.Errorf("%s holds no images (%s)", path, strings.Join(ImageExtensions, ", "))
+		}
+		return &folderStream{dir: path, files: files}, nil
+	}
+	if strings.HasSuffix(strings.ToLower(path), ".npy") {
+		r, err := openNPYImages(path)
+		if err != nil {
+			return nil, err
+		}
+		return &npyStream{r: r}, nil
+	}
+	return openIDXStream(path)
+}
+
+// folderStream decodes image files batch by batch.
+type folderStream struct {
+	dir   string
+	files []string
+	next  int
+	conv  Conversion
+}
+
+func (s *folderStream) Len() int { return len(s.files) }
+
+func (s *folderStream) Next(dst []float32, n int) ([]float32, error) {
+	if n > len(s.files)-s.next {
+		return dst, fmt.Errorf("%s: %d images asked for, %d left", s.dir, n, len(s.files)-s.next)
+	}
+	from := len(dst)
+	dst = append(dst, make([]float32, n*Pixels)...)
+	c, err := DecodeImages(s.files[s.next:s.next+n], dst[from:])
+	s.conv.merge(c)
+	s.next += n
+	return dst, err
+}
+
+func (s *folderStream) Name(i int) string {
+	if rel, err := filepath.Rel(s.dir, s.files[i]); err == nil {
+		return rel
+	}
+	return s.files[i]
+}
+
+func (s *folderStream) Conversion() Conversion { return s.conv }
+func (s *folderStream) Close() error           { return nil }
+
+// npyStream reads a .npy file's rows batch by batch.
+type npyStream struct {
+	r    *npyImages
+	conv Conversion
+}
+
+func (s *npyStream) Len() int { return s.r.Rows() }
+
+func (s *npyStream) Next(dst []float32, n int) ([]float32, error) {
+	dst, err := s.r.next(dst, n)
+	for range n {
+		s.conv.add("28x28 grey", false)
+	}
+	return dst, err
+}
+
+func (s *npyStream) Name(i int) string      { return fmt.Sprintf("%s[%d]", filepath.Base(s.r.Path()), i) }
+func (s *npyStream) Conversion() Conversion { return s.conv }
+func (s *npyStream) Close() error           { return s.r.Close() }
+
+// idxStream reads an IDX images file image by image.
+type idxStream struct {
+	path       string
+	f          *os.File
+	gz         *gzip.Reader
+	r          *bufio.Reader
+	n, h, w    int
+	next       int
+	buf        []byte
+	conv       Conversion
+	compressed bool
+}
+
+func openIDXStream(path string) (Stream, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	s := &idxStream{path: path, f: f}
+	br := bufio.NewReaderSize(f, 1<<20)
+	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
+		if s.gz, err = gzip.NewReader(br); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("%s: corrupt gzip header: %w", path, err)
+		}
+		s.r, s.compressed = bufio.NewReaderSize(s.gz, 1<<20), true
+	} else {
+		s.r = br
+	}
+	var hdr [16]byte
+	if _, err := io.ReadFull(s.r, hdr[:4]); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: too short for an IDX header; want a folder of images, a .npy file or an IDX images file", path)
+	}
+	if magic := binary.BigEndian.Uint32(hdr[:4]); magic != magicImages {
+		f.Close()
+		return nil, fmt.Errorf("%s: magic number 0x%08x is not an IDX images file (0x%08x); want a folder of images, a .npy file or an IDX images file",
+			path, magic, magicImages)
+	}
+	if _, err := io.ReadFull(s.r, hdr[4:16]); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: truncated IDX header", path)
+	}
+	s.n = int(binary.BigEndian.Uint32(hdr[4:]))
+	s.h, s.w = int(binary.BigEndian.Uint32(hdr[8:])), int(binary.BigEndian.Uint32(hdr[12:]))
+	if s.h == 0 || s.w == 0 {
+		f.Close()
+		return nil, fmt.Errorf("%s: images of %dx%d pixels", path, s.w, s.h)
+	}
+	if !s.compressed {
+		st, err := f.Stat()
+		if err == nil && st.Size() != int64(16+s.n*s.h*s.w) {
+			f.Close()
+			return nil, fmt.Errorf("%s: the header says %d images of %dx%d (%d bytes) but the file has %d: truncated or corrupt",
+				path, s.n, s.w, s.h, 16+s.n*s.h*s.w, st.Size())
+		}
+	}
+	return s, nil
+}
+
+func (s *idxStream) Len() int { return s.n }
+
+func (s *idxStream) Next(dst []float32, n int) ([]float32, error) {
+	if n > s.n-s.next {
+		return dst, fmt.Errorf("%s: %d images asked for, %d left", s.path, n, s.n-s.next)
+	}
+	size := s.h * s.w
+	if cap(s.buf) < size {
+		s.buf = make([]byte, size)
+	}
+	for range n {
+		if _, err := io.ReadFull(s.r, s.buf[:size]); err != nil {
+			return dst, fmt.Errorf("%s: image %d of %d: %w (truncated or corrupt)", s.path, s.next, s.n, err)
+		}
+		from := len(dst)
+		dst = append(dst, make([]float32, Pixels)...)
+		if s.h == Rows && s.w == Cols {
+			for i, p := range s.buf[:size] {
+				dst[from+i] = float32(p) / 255
+			}
+			s.conv.add("28x28 grey", false)
+		} else {
+			img := &image.Gray{Pix: s.buf[:size], Stride: s.w, Rect: image.Rect(0, 0, s.w, s.h)}
+			s.conv.add(kindOf(img), Convert(img, dst[from:]))
+		}
+		s.next++
+	}
+	return dst, nil
+}
+
+func (s *idxStream) Name(i int) string      { return fmt.Sprintf("%s[%d]", filepath.Base(s.path), i) }
+func (s *idxStream) Conversion() Conversion { return s.conv }
+
+func (s *idxStream) Close() error {
+	if s.gz != nil {
+		s.gz.Close()
+	}
+	return s.f.Close()
+}

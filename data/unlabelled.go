@@ -1,0 +1,47 @@
+package data
+
+import (
+	"fmt"
+	"os"
+	"strings"
+)
+
+// LoadUnlabelled reads an unlabelled pool: a folder of images (searched
+// recursively, any names) or a .npy file of images. Its labels are -1.
+func LoadUnlabelled(path string) (*Set, Conversion, error) {
+	var conv Conversion
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, conv, fmt.Errorf("data.unlabelled %s: %w; point it at a folder of images or a .npy file", path, err)
+	}
+	var px []float32
+	var n int
+	switch {
+	case st.IsDir():
+		files, err := ListImages(path, true)
+		if err != nil {
+			return nil, conv, fmt.Errorf("data.unlabelled %s: %w", path, err)
+		}
+		if len(files) == 0 {
+			return nil, conv, fmt.Errorf("data.unlabelled %s holds no images (%s)", path, strings.Join(ImageExtensions, ", "))
+		}
+		n, px = len(files), make([]float32, len(files)*Pixels)
+		if conv, err = DecodeImages(files, px); err != nil {
+			return nil, conv, err
+		}
+	case strings.HasSuffix(strings.ToLower(path), ".npy"):
+		if px, n, err = readNPYImages(path); err != nil {
+			return nil, conv, err
+		}
+		for range n {
+			conv.add("28x28 grey", false)
+		}
+	default:
+		return nil, conv, fmt.Errorf("data.unlabelled %s: neither a folder nor a .npy file", path)
+	}
+	s := &Set{Images: px, Labels: make([]int, n)}
+	for i := range s.Labels {
+		s.Labels[i] = -1
+	}
+	return s, conv, nil
+}
