@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // A report is built once as sections of blocks, then rendered twice: to
@@ -93,7 +95,7 @@ func renderHTML(title, dir string, secs []section) (string, error) {
 body{font-family:system-ui,sans-serif;max-width:64rem;margin:2rem auto;padding:0 1rem;color:#222;line-height:1.5;font-size:16px}
 h1{font-size:1.7rem}h2{font-size:1.3rem;border-bottom:1px solid #ddd;padding-bottom:.2rem;margin-top:2.2rem}
 table{border-collapse:collapse;margin:.6rem 0;font-size:.92rem}td,th{border:1px solid #ccc;padding:.25rem .55rem;text-align:right}
-td:first-child,th:first-child{text-align:left}th{background:#f3f3f3}
+td:first-child,th:first-child,td.t{text-align:left}th{background:#f3f3f3}
 figure{margin:1.2rem 0}img{max-width:100%%;height:auto}figcaption{color:#555;font-size:.9rem;margin-top:.2rem}
 .summary{background:#f5f8fb;border:1px solid #cfdbe6;border-radius:6px;padding:.2rem 1.2rem 1rem;margin:1rem 0 2rem}
 .summary h2{border:none;margin-top:.8rem}
@@ -143,6 +145,10 @@ func htmlBlock(b *strings.Builder, dir string, bl block) error {
 		for _, r := range v.rows {
 			b.WriteString("<tr>")
 			for _, c := range r {
+				if r, _ := utf8.DecodeRuneInString(c); unicode.IsLetter(r) { // words read from the left, figures from the right
+					fmt.Fprintf(b, `<td class="t">%s</td>`, e(c))
+					continue
+				}
 				fmt.Fprintf(b, "<td>%s</td>", e(c))
 			}
 			b.WriteString("</tr>\n")
