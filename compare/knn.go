@@ -18,6 +18,7 @@ import (
 	"github.com/hourglass-ml/hourglass/config"
 	"github.com/hourglass-ml/hourglass/internal/progress"
 	"github.com/hourglass-ml/hourglass/knn"
+	"github.com/hourglass-ml/hourglass/internal/stats"
 	"github.com/hourglass-ml/hourglass/results"
 )
 
@@ -82,7 +83,7 @@ func exactKNN(ctx context.Context, name string, train rows, trainLabels []int, t
 			continue
 		}
 		p, _ := knn.Predict(nb, k, trainLabels, classes, w)
-		r.Curve = append(r.Curve, results.KPoint{K: k, Accuracy: accuracy(p, testLabels)})
+		r.Curve = append(r.Curve, results.KPoint{K: k, Accuracy: stats.Accuracy(p, testLabels)})
 	}
 	r.Seconds = time.Since(start).Seconds()
 	return r, nb, nil
@@ -328,12 +329,3 @@ func orZero(x float64) float64 {
 	return x
 }
 
-func accuracy(pred, truth []int) float64 {
-	ok := 0
-	for i, p := range pred {
-		if p == truth[i] {
-			ok++
-		}
-	}
-	return float64(ok) / float64(max(len(pred), 1))
-}

@@ -102,14 +102,9 @@ func writeCurve(path string, rs []results.KNN) error {
 		for j, c := range r.Curve {
 			pts[j] = plotter.XY{X: float64(c.K), Y: 100 * c.Accuracy}
 		}
-		line, points, err := plotter.NewLinePoints(pts)
-		if err != nil {
+		if err := chart.AddLine(p, l, i, r.Representation, pts, vg.Points(3.5)); err != nil {
 			return err
 		}
-		line.Color, line.Width = chart.Color(i), vg.Points(1.5)
-		points.Color, points.Shape, points.Radius = chart.Color(i), chart.Shape(i), vg.Points(3.5)
-		p.Add(line, points)
-		l.Add(r.Representation, line, points)
 		drawn++
 	}
 	if drawn == 0 {

@@ -274,3 +274,21 @@ func FromConfig(p config.Pretrain, seed int64) Options {
 // other random operation draws from) to seed, replacing the state a loaded
 // checkpoint carried: evaluations that sample become repeatable.
 func (e *Engine) Reseed(seed int64) error { return e.Ctx.SetRNGStateFromSeed(seed) }
+
+// Ints appends an integer tensor's values (an ArgMax's int32 or int64
+// class numbers) to dst.
+func Ints(dst []int, t *tensors.Tensor) ([]int, error) {
+	switch v := t.Value().(type) {
+	case []int32:
+		for _, p := range v {
+			dst = append(dst, int(p))
+		}
+	case []int64:
+		for _, p := range v {
+			dst = append(dst, int(p))
+		}
+	default:
+		return dst, fmt.Errorf("predictions of type %T, want int32 or int64", v)
+	}
+	return dst, nil
+}

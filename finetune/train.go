@@ -22,6 +22,7 @@ import (
 	"github.com/hourglass-ml/hourglass/engine"
 	"github.com/hourglass-ml/hourglass/layout"
 	"github.com/hourglass-ml/hourglass/model"
+	"github.com/hourglass-ml/hourglass/internal/stats"
 	"github.com/hourglass-ml/hourglass/results"
 )
 
@@ -171,17 +172,8 @@ func (t *trainer) predictAll(f feats) ([]int, error) {
 		if err != nil {
 			return nil, err
 		}
-		switch v := res[0].Value().(type) {
-		case []int32:
-			for _, p := range v {
-				out = append(out, int(p))
-			}
-		case []int64:
-			for _, p := range v {
-				out = append(out, int(p))
-			}
-		default:
-			return nil, fmt.Errorf("predictions of type %T", v)
+		if out, err = engine.Ints(out, res[0]); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
@@ -243,7 +235,7 @@ func runJob(ctx context.Context, be backends.Backend, cfg config.Finetune, j *jo
 				fmt.Fprintf(log, "%s: trainable: %s\n%s: frozen: %s\n", j.method, strings.Join(tv, ", "), j.method, orNone(fv))
 			}
 			pred, err := t.predictAll(j.heldOut)
-			return accuracy(pred, j.heldLabs), true, err
+			return stats.Accuracy(pred, j.heldLabs), true, err
 		},
 		Improved: func(*engine.Progress) error { best = engine.Snapshot(t.ctx); return nil },
 	}
@@ -259,7 +251,7 @@ func runJob(ctx context.Context, be backends.Backend, cfg config.Finetune, j *jo
 	if err != nil {
 		return nil, nil, err
 	}
-	r.TestAccuracy = accuracy(pred, testLabels)
+	r.TestAccuracy = stats.Accuracy(pred, testLabels)
 	r.MacroF1, r.Confusion = macroF1(pred, testLabels, j.classes)
 	r.Seconds = time.Since(start).Seconds()
 	return r, t, nil
@@ -320,15 +312,6 @@ func orNone(xs []string) string {
 	return strings.Join(xs, ", ")
 }
 
-func accuracy(pred, truth []int) float64 {
-	ok := 0
-	for i, p := range pred {
-		if p == truth[i] {
-			ok++
-		}
-	}
-	return float64(ok) / float64(max(len(pred), 1))
-}
 
 // macroF1 is the unweighted mean of the per-class F1 scores (a class never
 // predicted nor present counts as 0), with the confusion matrix.

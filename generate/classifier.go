@@ -175,16 +175,9 @@ func (c *classifier) accuracy(s *data.Set) (float64, error) {
 		if err != nil {
 			return 0, err
 		}
-		var pred []int
-		switch v := out[0].Value().(type) {
-		case []int32:
-			for _, p := range v {
-				pred = append(pred, int(p))
-			}
-		case []int64:
-			for _, p := range v {
-				pred = append(pred, int(p))
-			}
+		pred, err := engine.Ints(nil, out[0])
+		if err != nil {
+			return 0, err
 		}
 		for i, p := range pred {
 			if p == s.Labels[from+i] {

@@ -38,14 +38,9 @@ func writeLossPlot(path string, h []results.EpochMetrics, vae bool) error {
 		add("validation KL", func(m results.EpochMetrics) float64 { return m.ValKL })
 	}
 	for i, s := range all {
-		line, points, err := plotter.NewLinePoints(s.xy)
-		if err != nil {
+		if err := chart.AddLine(p, l, i, s.name, s.xy, vg.Points(3)); err != nil {
 			return err
 		}
-		line.Color, line.Width = chart.Color(i), vg.Points(1.5)
-		points.Color, points.Shape, points.Radius = chart.Color(i), chart.Shape(i), vg.Points(3)
-		p.Add(line, points)
-		l.Add(s.name, line, points)
 	}
 	return chart.Save(path, p, l, 6*vg.Inch, 4*vg.Inch)
 }

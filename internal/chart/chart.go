@@ -118,3 +118,17 @@ func Save(path string, p *plot.Plot, l *LegendBox, w, h vg.Length) error {
 		return err
 	})
 }
+
+// AddLine draws series i as a line with its marker at every point, in the
+// i-th colour and shape, and names it in the legend.
+func AddLine(p *plot.Plot, l *LegendBox, i int, name string, xy plotter.XYs, radius vg.Length) error {
+	line, points, err := plotter.NewLinePoints(xy)
+	if err != nil {
+		return err
+	}
+	line.Color, line.Width = Color(i), vg.Points(1.5)
+	points.Color, points.Shape, points.Radius = Color(i), Shape(i), radius
+	p.Add(line, points)
+	l.Add(name, line, points)
+	return nil
+}

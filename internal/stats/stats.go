@@ -120,3 +120,14 @@ func Welch(a, b []float64) (mean, lo, hi float64) {
 	half := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.Quantile(0.975) * se
 	return mean, mean - half, mean + half
 }
+
+// Accuracy is the share of predictions equal to the truth (0 for none).
+func Accuracy(pred, truth []int) float64 {
+	ok := 0
+	for i, p := range pred {
+		if p == truth[i] {
+			ok++
+		}
+	}
+	return float64(ok) / float64(max(len(pred), 1))
+}

@@ -5,7 +5,7 @@ same pretrained encoder, to compare test accuracy side by side.
 
   /usr/bin/python3 scripts/peers/torch_finetune.py RUN_DIR
       [--methods frozen,scratch,unfrozen] [--labels 10,100,1000] [--seeds 5]
-      [--epochs E] [--patience P] [--json OUT] [--threads 2]
+      [--epochs E] [--patience P] [--skip method/labels/seed,...] [--json OUT] [--threads 2]
 
 RUN_DIR is an hourglass output folder after `hourglass finetune`: the
 subsets come from RUN_DIR/finetune/subsets.json (indices into the training
@@ -157,6 +157,7 @@ def main():
     ap.add_argument("--methods", default="frozen,scratch,unfrozen")
     ap.add_argument("--labels", default="")
     ap.add_argument("--seeds", type=int, default=0)
+    ap.add_argument("--skip", default="", help="method/labels/seed triples already run, e.g. frozen/1000/1000,scratch/1000/1000")
     ap.add_argument("--epochs", type=int, default=0)
     ap.add_argument("--patience", type=int, default=-1)
     ap.add_argument("--threads", type=int, default=2)
@@ -189,6 +190,8 @@ def main():
         if a.seeds and int(seed_) - cfg["seed"] * 1000 >= a.seeds:
             continue
         for method in a.methods.split(","):
+            if f"{method}/{n}/{seed_}" in a.skip.split(","):
+                continue
             t = time.time()
             r = run_one(method, sub, xtr, ytr, xte, yte, w, s, int(seed_))
             r["seconds"] = time.time() - t
