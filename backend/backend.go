@@ -181,7 +181,8 @@ func PrefersIm2col(b backends.Backend) bool {
 }
 
 // Kernels describes what runs b's heavy operations: "hourglass
-// (AVX2/FMA)" or "hourglass (plain Go)" on hourglass-go with its kernels,
+// (AVX-512)", "hourglass (AVX2/FMA)" or "hourglass (plain Go)" on
+// hourglass-go with its kernels,
 // "simplego" on simplego (wrapped or not), "" on other backends.
 func Kernels(b backends.Backend) string {
 	switch {
@@ -189,6 +190,8 @@ func Kernels(b backends.Backend) string {
 		return ""
 	case PrefersIm2col(b):
 		return "simplego"
+	case gemm.AVX512:
+		return "hourglass (AVX-512)"
 	case gemm.Accelerated:
 		return "hourglass (AVX2/FMA)"
 	}

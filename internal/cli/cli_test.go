@@ -202,7 +202,10 @@ func TestBenchCLIJSON(t *testing.T) {
 		t.Fatalf("variants %+v", rs)
 	}
 	want := "simplego"
-	if gemm.Accelerated {
+	switch {
+	case gemm.AVX512:
+		want = "hourglass (AVX-512)"
+	case gemm.Accelerated:
 		want = "hourglass (AVX2/FMA)"
 	}
 	if rs[0].Kernels != want || rs[1].Kernels != "simplego" || rs[2].Kernels != "simplego" {
