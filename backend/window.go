@@ -146,15 +146,19 @@ func (w *window) run2x2(x, src, out []float32) {
 	d := w.xShape.Dimensions
 	h, wd, c := d[1], d[2], d[3]
 	oh, ow := w.grid[1], w.grid[2]
-	if w.scatter {
-		clear(out)
-	}
 	parallel.Range(w.grid[0]*oh, parallel.Workers(), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			b, i := r/oh, r%oh
 			top := (b*h + 2*i) * wd * c
 			bottom := top + wd*c
 			res := r * ow * c
+			if w.scatter { // zero what no window covers: a last odd column, the rows below the last window
+				clear(out[top+2*ow*c : top+wd*c])
+				clear(out[bottom+2*ow*c : bottom+wd*c])
+				if i == oh-1 {
+					clear(out[bottom+wd*c : (b+1)*h*wd*c])
+				}
+			}
 			for j := range ow {
 				x0 := x[top+2*j*c : top+2*j*c+c]
 				x1 := x[top+2*j*c+c : top+2*j*c+2*c]

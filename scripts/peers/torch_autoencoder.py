@@ -3,7 +3,7 @@
 python3-torch) on the same Fashion-MNIST files, to compare hourglass's speed
 and quality side by side on the same machine.
 
-  /usr/bin/python3 scripts/peers/torch_autoencoder.py bench [--steps 20]
+  /usr/bin/python3 scripts/peers/torch_autoencoder.py bench [--steps 20] [--batch 128]
   /usr/bin/python3 scripts/peers/torch_autoencoder.py train [--epochs 5]
 """
 import argparse, gzip, os, struct, sys, time
@@ -36,6 +36,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("mode", choices=["bench", "train"])
     ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
@@ -47,7 +48,7 @@ def main():
     opt = torch.optim.Adam(m.parameters(), lr=1e-3)
     loss_fn = nn.MSELoss()
     if a.mode == "bench":
-        x = torch.rand(128, 1, 28, 28)
+        x = torch.rand(a.batch, 1, 28, 28)
         for i in range(a.steps + 2):
             if i == 2:
                 t = time.time()
@@ -57,8 +58,8 @@ def main():
             t = time.time()
             for _ in range(10):
                 m[:9](x)
-            enc = 1280 / (time.time() - t)
-        print(f"torch ms/step {ms:.1f} train img/s {128000/ms:.1f} encode img/s {enc:.1f}")
+            enc = 10 * a.batch / (time.time() - t)
+        print(f"torch batch {a.batch} ms/step {ms:.1f} train img/s {1000*a.batch/ms:.1f} encode img/s {enc:.1f}")
         return
     train = torch.tensor(idx("train-images-idx3-ubyte")[:50000], dtype=torch.float32).unsqueeze(1) / 255
     val = torch.tensor(idx("train-images-idx3-ubyte")[50000:], dtype=torch.float32).unsqueeze(1) / 255
