@@ -47,8 +47,8 @@ func mustContain(t *testing.T, what, out string, wants ...string) {
 	}
 }
 
-// TestStageCommands drives pretrain, finetune, reduce and compare one by
-// one, as a user would, and checks what each prints and writes.
+// TestStageCommands drives pretrain, finetune, reduce, generate and
+// compare one by one, as a user would, and checks what each prints and writes.
 func TestStageCommands(t *testing.T) {
 	file, out := experimentFile(t)
 	run := layout.At(out)
@@ -63,6 +63,8 @@ func TestStageCommands(t *testing.T) {
 			[]string{run.FinetuneResultsJSON(), run.EfficiencyPlot()}},
 		{[]string{"reduce", "--quiet", "--config", file}, []string{"pca-8", "autoencoder", "PCA fitted on 512 training images"},
 			[]string{run.ReduceJSON(), run.Codes(layout.TestSplit, "pca-8")}},
+		{[]string{"generate", "--quiet", "--config", file}, []string{"feature classifier: test accuracy", "autoencoder  Fréchet distance", "pictures in " + run.StageDir("generate")},
+			[]string{run.GenerateJSON(), run.AutoencoderSamples()}},
 		{[]string{"compare", "--quiet", "--config", file}, []string{"pixels", "pca-8", "autoencoder", "report: " + run.ReportHTML()},
 			[]string{run.ReportMarkdown(), run.ResultsJSON()}},
 	} {
@@ -78,7 +80,7 @@ func TestStageCommands(t *testing.T) {
 		}
 	}
 	md, _ := os.ReadFile(run.ReportMarkdown())
-	mustContain(t, "report.md", string(md), "## Pretraining", "## Transfer learning", "## Summary and conclusion")
+	mustContain(t, "report.md", string(md), "## Pretraining", "## Transfer learning", "## Generation", "## Summary and conclusion")
 }
 
 // TestRunCommand: `run FILE` runs every stage, a second `run` skips them
