@@ -17,8 +17,8 @@ import (
 
 	"github.com/hourglass-ml/hourglass/config"
 	"github.com/hourglass-ml/hourglass/internal/progress"
-	"github.com/hourglass-ml/hourglass/knn"
 	"github.com/hourglass-ml/hourglass/internal/stats"
+	"github.com/hourglass-ml/hourglass/knn"
 	"github.com/hourglass-ml/hourglass/results"
 )
 
@@ -328,4 +328,3 @@ func orZero(x float64) float64 {
 	}
 	return x
 }
-

@@ -20,9 +20,9 @@ import (
 	"github.com/hourglass-ml/hourglass/data"
 	"github.com/hourglass-ml/hourglass/encoder"
 	"github.com/hourglass-ml/hourglass/engine"
+	"github.com/hourglass-ml/hourglass/internal/stats"
 	"github.com/hourglass-ml/hourglass/layout"
 	"github.com/hourglass-ml/hourglass/model"
-	"github.com/hourglass-ml/hourglass/internal/stats"
 	"github.com/hourglass-ml/hourglass/results"
 )
 
@@ -311,7 +311,6 @@ func orNone(xs []string) string {
 	}
 	return strings.Join(xs, ", ")
 }
-
 
 // macroF1 is the unweighted mean of the per-class F1 scores (a class never
 // predicted nor present counts as 0), with the confusion matrix.
