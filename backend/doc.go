@@ -15,7 +15,13 @@
 // on simplego, those operations in between on hourglass's own kernels —
 // internal/gemm (an AVX2/FMA micro-kernel in Go assembly, no cgo) for
 // products, a blocked im2col gather plus gemm for ConvGeneral (conv.go),
-// plain loops for pooling and its gradient (window.go). The backend option
+// plain loops for pooling and its gradient (window.go). Float32 transposes
+// and sums are steps of their own too, split across the cores
+// (layout.go), and element-wise operations (arithmetic, comparisons,
+// Where, broadcasts, reshapes) are not run one by one: they are recorded
+// as expressions and each expression is computed, when something needs
+// it, by one fused step — one pass over memory in cache-sized chunks, on
+// all cores (fuse.go, fused_exec.go). The backend option
 // kernels=simplego (for example
 // GOMLX_BACKEND=hourglass-go:parallelism=-1,kernels=simplego) turns that off,
 // for comparisons; the model then builds convolutions as im2col products.

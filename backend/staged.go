@@ -59,6 +59,7 @@ type step struct {
 	prod  *product
 	conv  *convolution
 	win   *window
+	k     kernelOp // transposes, sums, fused element-wise steps
 }
 
 type stagedBuilder struct {
@@ -73,6 +74,8 @@ type stagedBuilder struct {
 	cur        *stage
 	compiled   bool
 	useKernels bool
+	exprs      map[int]*expr // element-wise expressions (fuse.go)
+	aliases    map[int]int   // reshaped views of computed values
 }
 
 var _ backends.Builder = (*stagedBuilder)(nil)
@@ -144,12 +147,19 @@ func (b *stagedBuilder) local(s *stage, op backends.Op) (backends.Op, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := b.origins[v.id]
-	if o.stage == s.idx {
-		return o.op, nil
-	}
 	if p, ok := s.imported[v.id]; ok {
 		return p, nil
+	}
+	o := b.origins[v.id]
+	if o.stage == lazyStage {
+		p, err := b.lazyLocal(s, v)
+		if err == nil {
+			s.imported[v.id] = p
+		}
+		return p, err
+	}
+	if o.stage == s.idx {
+		return o.op, nil
 	}
 	p, err := s.b.Parameter(fmt.Sprintf("v%d", v.id), v.shape, nil)
 	if err != nil {
@@ -215,8 +225,12 @@ func (b *stagedBuilder) Parameter(name string, shape shapes.Shape, _ *backends.S
 	return v, nil
 }
 
-// Constant adds a constant to the current stage.
+// Constant adds a constant to the current stage; a float32 scalar is an
+// expression (fuse.go).
 func (b *stagedBuilder) Constant(flat any, dims ...int) (backends.Op, error) {
+	if f, ok := flat.([]float32); ok && b.useKernels && len(f) == 1 && len(dims) == 0 && !b.compiled {
+		return b.newExpr(&expr{op: opConst, k: f[0]}, shapes.Make(dtypes.Float32)), nil
+	}
 	return b.forward(func(s *stage, _ []backends.Op) (backends.Op, error) { return s.b.Constant(flat, dims...) })
 }
 
@@ -243,11 +257,7 @@ func (b *stagedBuilder) DeviceAssignment(devices ...backends.DeviceNum) error {
 func (b *stagedBuilder) kernelStep(st step, shape shapes.Shape, reads ...int) *value {
 	v := b.newValue(origin{stage: -1}, shape)
 	b.steps = append(b.steps, st)
-	for _, id := range reads {
-		if o := b.origins[id]; o.stage >= 0 {
-			b.stages[o.stage].exported[id] = true
-		}
-	}
+	b.markRead(reads...)
 	b.cur = nil
 	return v
 }
@@ -277,9 +287,9 @@ func (b *stagedBuilder) DotGeneral(lhs backends.Op, lhsContracting, lhsBatch []i
 		len(lhsContracting) == 1 && len(rhsContracting) == 1 {
 		lc, rc := lhsContracting[0], rhsContracting[0]
 		if (lc == 0 || lc == 1) && (rc == 0 || rc == 1) && l.shape.Dimensions[lc] == r.shape.Dimensions[rc] {
-			p := &product{lhs: l.id, rhs: r.id, lhsT: lc == 0, rhsT: rc == 1,
+			p := &product{lhs: b.compute(l.id), rhs: b.compute(r.id), lhsT: lc == 0, rhsT: rc == 1,
 				m: l.shape.Dimensions[1-lc], k: l.shape.Dimensions[lc], n: r.shape.Dimensions[1-rc]}
-			v := b.kernelStep(step{prod: p}, shapes.Make(dtypes.Float32, p.m, p.n), l.id, r.id)
+			v := b.kernelStep(step{prod: p}, shapes.Make(dtypes.Float32, p.m, p.n), p.lhs, p.rhs)
 			p.out = v.id
 			return v, nil
 		}
@@ -302,7 +312,7 @@ func (b *stagedBuilder) ConvGeneral(input, kernel backends.Op, axes backends.Con
 	n := len(axes.InputSpatial)
 	if b.useKernels && in.shape.DType == dtypes.Float32 && k.shape.DType == dtypes.Float32 &&
 		channelGroupCount <= 1 && batchGroupCount <= 1 && len(paddings) <= n {
-		c := &convolution{in: in.id, kernel: k.id, inShape: in.shape, kShape: k.shape, axes: axes.Clone(),
+		c := &convolution{in: b.compute(in.id), kernel: b.compute(k.id), inShape: in.shape, kShape: k.shape, axes: axes.Clone(),
 			strides: ones(strides, n), inDil: ones(inputDilations, n), kDil: ones(kernelDilations, n),
 			pads: make([][2]int, n)}
 		copy(c.pads, paddings)
@@ -311,7 +321,7 @@ func (b *stagedBuilder) ConvGeneral(input, kernel backends.Op, axes backends.Con
 			return nil, err
 		}
 		c.outShape = out
-		v := b.kernelStep(step{conv: c}, out, in.id, k.id)
+		v := b.kernelStep(step{conv: c}, out, c.in, c.kernel)
 		c.out = v.id
 		return v, nil
 	}
@@ -335,12 +345,12 @@ func (b *stagedBuilder) ReduceWindow(x backends.Op, reductionType backends.Reduc
 		if err != nil {
 			return nil, err
 		}
-		w := &window{x: v.id, src: -1, xShape: v.shape, grid: out.Dimensions, dims: slices.Clone(windowDimensions),
+		w := &window{x: b.compute(v.id), src: -1, xShape: v.shape, grid: out.Dimensions, dims: slices.Clone(windowDimensions),
 			strides: ones(strides, n)}
 		if len(strides) == 0 {
 			w.strides = slices.Clone(windowDimensions)
 		}
-		r := b.kernelStep(step{win: w}, out, v.id)
+		r := b.kernelStep(step{win: w}, out, w.x)
 		w.out = r.id
 		return r, nil
 	}
@@ -366,9 +376,9 @@ func (b *stagedBuilder) SelectAndScatterMax(operand, source backends.Op, windowD
 		if !slices.Equal(grid.Dimensions, src.shape.Dimensions) {
 			return nil, fmt.Errorf("SelectAndScatterMax: source %s does not match the %v windows of %s", src.shape, grid.Dimensions, x.shape)
 		}
-		w := &window{x: x.id, src: src.id, xShape: x.shape, grid: src.shape.Dimensions, dims: slices.Clone(windowDimensions),
+		w := &window{x: b.compute(x.id), src: b.compute(src.id), xShape: x.shape, grid: src.shape.Dimensions, dims: slices.Clone(windowDimensions),
 			strides: slices.Clone(windowStrides), scatter: true}
-		r := b.kernelStep(step{win: w}, x.shape, x.id, src.id)
+		r := b.kernelStep(step{win: w}, x.shape, w.x, w.src)
 		w.out = r.id
 		return r, nil
 	}

@@ -66,6 +66,9 @@ func (st step) reads() []int {
 	if st.stage != nil {
 		return st.stage.params
 	}
+	if st.k != nil {
+		return st.k.reads()
+	}
 	if st.conv != nil {
 		return []int{st.conv.in, st.conv.kernel}
 	}
@@ -80,6 +83,9 @@ func (st step) reads() []int {
 
 // result is the value id a kernel step computes.
 func (st step) result() int {
+	if st.k != nil {
+		return st.k.result()
+	}
 	if st.conv != nil {
 		return st.conv.out
 	}
@@ -227,6 +233,25 @@ func (e *stagedExec) Execute(inputs []backends.Buffer, donate []bool, dev backen
 func (e *stagedExec) kernel(st step, vals []backends.Buffer, dev backends.DeviceNum) (backends.Buffer, error) {
 	be := e.b.backend
 	reads := st.reads()
+	if st.k != nil {
+		in := make([]any, len(reads))
+		for i, id := range reads {
+			if vals[id] == nil {
+				return nil, fmt.Errorf("hourglass-go: an operand of a kernel step was released early (bug)")
+			}
+			flat, err := be.BufferData(vals[id])
+			if err != nil {
+				return nil, err
+			}
+			in[i] = flat
+		}
+		buf, flat, err := be.NewSharedBuffer(dev, e.b.shapes[st.result()])
+		if err != nil {
+			return nil, err
+		}
+		st.k.exec(in, flat)
+		return buf, nil
+	}
 	lhs, err := floats(be, vals[reads[0]])
 	if err != nil {
 		return nil, err

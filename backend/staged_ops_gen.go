@@ -11,16 +11,6 @@ import (
 var _ dtypes.DType
 var _ shapes.Shape
 
-// Abs forwards to the current stage's builder.
-func (b *stagedBuilder) Abs(x backends.Op) (backends.Op, error) {
-	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Abs(in[0]) }, x)
-}
-
-// Add forwards to the current stage's builder.
-func (b *stagedBuilder) Add(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Add(in[0], in[1]) }, lhs, rhs)
-}
-
 // ArgMinMax forwards to the current stage's builder.
 func (b *stagedBuilder) ArgMinMax(x backends.Op, axis int, outputDType dtypes.DType, isMin bool) (backends.Op, error) {
 	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) {
@@ -117,13 +107,6 @@ func (b *stagedBuilder) BitwiseXor(lhs backends.Op, rhs backends.Op) (backends.O
 	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.BitwiseXor(in[0], in[1]) }, lhs, rhs)
 }
 
-// BroadcastInDim forwards to the current stage's builder.
-func (b *stagedBuilder) BroadcastInDim(x backends.Op, outputShape shapes.Shape, broadcastAxes []int) (backends.Op, error) {
-	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) {
-		return s.b.BroadcastInDim(in[0], outputShape, broadcastAxes)
-	}, x)
-}
-
 // Ceil forwards to the current stage's builder.
 func (b *stagedBuilder) Ceil(x backends.Op) (backends.Op, error) {
 	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Ceil(in[0]) }, x)
@@ -163,19 +146,9 @@ func (b *stagedBuilder) Conj(x backends.Op) (backends.Op, error) {
 	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Conj(in[0]) }, x)
 }
 
-// ConvertDType forwards to the current stage's builder.
-func (b *stagedBuilder) ConvertDType(x backends.Op, dtype dtypes.DType) (backends.Op, error) {
-	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.ConvertDType(in[0], dtype) }, x)
-}
-
 // Cos forwards to the current stage's builder.
 func (b *stagedBuilder) Cos(x backends.Op) (backends.Op, error) {
 	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Cos(in[0]) }, x)
-}
-
-// Div forwards to the current stage's builder.
-func (b *stagedBuilder) Div(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Div(in[0], in[1]) }, lhs, rhs)
 }
 
 // DynamicSlice forwards to the current stage's builder.
@@ -260,11 +233,6 @@ func (b *stagedBuilder) Gather(operand backends.Op, startIndices backends.Op, in
 	}, operand, startIndices)
 }
 
-// GreaterOrEqual forwards to the current stage's builder.
-func (b *stagedBuilder) GreaterOrEqual(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.GreaterOrEqual(in[0], in[1]) }, lhs, rhs)
-}
-
 // GreaterOrEqualTotalOrder forwards to the current stage's builder.
 func (b *stagedBuilder) GreaterOrEqualTotalOrder(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
 	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) {
@@ -272,19 +240,9 @@ func (b *stagedBuilder) GreaterOrEqualTotalOrder(lhs backends.Op, rhs backends.O
 	}, lhs, rhs)
 }
 
-// GreaterThan forwards to the current stage's builder.
-func (b *stagedBuilder) GreaterThan(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.GreaterThan(in[0], in[1]) }, lhs, rhs)
-}
-
 // GreaterThanTotalOrder forwards to the current stage's builder.
 func (b *stagedBuilder) GreaterThanTotalOrder(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
 	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.GreaterThanTotalOrder(in[0], in[1]) }, lhs, rhs)
-}
-
-// Identity forwards to the current stage's builder.
-func (b *stagedBuilder) Identity(x backends.Op) (backends.Op, error) {
-	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Identity(in[0]) }, x)
 }
 
 // Imag forwards to the current stage's builder.
@@ -307,19 +265,9 @@ func (b *stagedBuilder) IsNaN(x backends.Op) (backends.Op, error) {
 	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.IsNaN(in[0]) }, x)
 }
 
-// LessOrEqual forwards to the current stage's builder.
-func (b *stagedBuilder) LessOrEqual(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.LessOrEqual(in[0], in[1]) }, lhs, rhs)
-}
-
 // LessOrEqualTotalOrder forwards to the current stage's builder.
 func (b *stagedBuilder) LessOrEqualTotalOrder(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
 	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.LessOrEqualTotalOrder(in[0], in[1]) }, lhs, rhs)
-}
-
-// LessThan forwards to the current stage's builder.
-func (b *stagedBuilder) LessThan(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.LessThan(in[0], in[1]) }, lhs, rhs)
 }
 
 // LessThanTotalOrder forwards to the current stage's builder.
@@ -360,26 +308,6 @@ func (b *stagedBuilder) LogicalXor(lhs backends.Op, rhs backends.Op) (backends.O
 // Logistic forwards to the current stage's builder.
 func (b *stagedBuilder) Logistic(x backends.Op) (backends.Op, error) {
 	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Logistic(in[0]) }, x)
-}
-
-// Max forwards to the current stage's builder.
-func (b *stagedBuilder) Max(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Max(in[0], in[1]) }, lhs, rhs)
-}
-
-// Min forwards to the current stage's builder.
-func (b *stagedBuilder) Min(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Min(in[0], in[1]) }, lhs, rhs)
-}
-
-// Mul forwards to the current stage's builder.
-func (b *stagedBuilder) Mul(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Mul(in[0], in[1]) }, lhs, rhs)
-}
-
-// Neg forwards to the current stage's builder.
-func (b *stagedBuilder) Neg(x backends.Op) (backends.Op, error) {
-	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Neg(in[0]) }, x)
 }
 
 // NotEqual forwards to the current stage's builder.
@@ -452,19 +380,9 @@ func (b *stagedBuilder) ReduceProduct(x backends.Op, axes ...int) (backends.Op, 
 	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.ReduceProduct(in[0], axes...) }, x)
 }
 
-// ReduceSum forwards to the current stage's builder.
-func (b *stagedBuilder) ReduceSum(x backends.Op, axes ...int) (backends.Op, error) {
-	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.ReduceSum(in[0], axes...) }, x)
-}
-
 // Rem forwards to the current stage's builder.
 func (b *stagedBuilder) Rem(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
 	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Rem(in[0], in[1]) }, lhs, rhs)
-}
-
-// Reshape forwards to the current stage's builder.
-func (b *stagedBuilder) Reshape(x backends.Op, dimensions ...int) (backends.Op, error) {
-	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Reshape(in[0], dimensions...) }, x)
 }
 
 // Reverse forwards to the current stage's builder.
@@ -556,29 +474,9 @@ func (b *stagedBuilder) Slice(x backends.Op, starts []int, limits []int, strides
 	}, x)
 }
 
-// Sqrt forwards to the current stage's builder.
-func (b *stagedBuilder) Sqrt(x backends.Op) (backends.Op, error) {
-	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Sqrt(in[0]) }, x)
-}
-
-// Sub forwards to the current stage's builder.
-func (b *stagedBuilder) Sub(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
-	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Sub(in[0], in[1]) }, lhs, rhs)
-}
-
 // Tanh forwards to the current stage's builder.
 func (b *stagedBuilder) Tanh(x backends.Op) (backends.Op, error) {
 	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Tanh(in[0]) }, x)
-}
-
-// Transpose forwards to the current stage's builder.
-func (b *stagedBuilder) Transpose(x backends.Op, permutation ...int) (backends.Op, error) {
-	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Transpose(in[0], permutation...) }, x)
-}
-
-// Where forwards to the current stage's builder.
-func (b *stagedBuilder) Where(condition backends.Op, onTrue backends.Op, onFalse backends.Op) (backends.Op, error) {
-	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Where(in[0], in[1], in[2]) }, condition, onTrue, onFalse)
 }
 
 // AllReduce forwards to the current stage's builder.

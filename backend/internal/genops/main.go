@@ -23,7 +23,11 @@ import (
 )
 
 // handWritten are the operations staged.go implements itself.
-var handWritten = map[string]bool{"Dot": true, "DotGeneral": true, "ConvGeneral": true, "ReduceWindow": true, "SelectAndScatterMax": true}
+var handWritten = map[string]bool{"Dot": true, "DotGeneral": true, "ConvGeneral": true, "ReduceWindow": true, "SelectAndScatterMax": true,
+	// fuse.go
+	"Neg": true, "Abs": true, "Sqrt": true, "Add": true, "Sub": true, "Mul": true, "Div": true, "Max": true, "Min": true,
+	"GreaterOrEqual": true, "GreaterThan": true, "LessOrEqual": true, "LessThan": true, "Where": true,
+	"BroadcastInDim": true, "Reshape": true, "Identity": true, "ConvertDType": true, "Transpose": true, "ReduceSum": true}
 
 func main() {
 	dst := flag.String("o", "staged_ops_gen.go", "file to write")

@@ -1,0 +1,250 @@
+package backend
+
+import (
+	"slices"
+
+	"github.com/hourglass-ml/hourglass/internal/parallel"
+)
+
+// kernelOp is a step the staged builder runs on its own kernels between
+// stages, besides products, convolutions and pooling: transposes, sums
+// and fused element-wise expressions.
+type kernelOp interface {
+	reads() []int // value ids, in the order exec receives their data
+	result() int  // the value id it computes
+	// exec computes the result from the reads' flat data ([]float32 or
+	// []bool) into out's flat data.
+	exec(in []any, out any)
+}
+
+// parallelMin is the number of elements below which a step runs on one
+// core: splitting smaller work costs more than it saves.
+const parallelMin = 1 << 14
+
+// transposeStep is a float32 Transpose. Axes that stay next to each other
+// are merged first, so [128,7,7,2,2,16] -> [128,7,2,7,2,16] becomes a
+// [896,7,2,32] -> [896,2,7,32] move of 32-value runs.
+type transposeStep struct {
+	in, out int
+	dims    []int // merged input dimensions
+	perm    []int // merged permutation: out axis i is in axis perm[i]
+	size    int
+}
+
+func newTransposeStep(in, out int, dims, perm []int) *transposeStep {
+	// Drop axes of one, then merge input axes a, a+1 that follow each
+	// other in the permutation.
+	var d, p []int
+	keep := make([]int, len(dims)) // old axis -> new index, -1 if dropped
+	n := 0
+	for a, x := range dims {
+		keep[a] = -1
+		if x != 1 {
+			keep[a] = n
+			d = append(d, x)
+			n++
+		}
+	}
+	for _, a := range perm {
+		if keep[a] >= 0 {
+			p = append(p, keep[a])
+		}
+	}
+	for i := 0; i+1 < len(p); {
+		a := p[i]
+		if p[i+1] != a+1 {
+			i++
+			continue
+		}
+		d[a] *= d[a+1]
+		d = slices.Delete(d, a+1, a+2)
+		p = slices.Delete(p, i+1, i+2)
+		for j := range p {
+			if p[j] > a {
+				p[j]--
+			}
+		}
+	}
+	size := 1
+	for _, x := range dims {
+		size *= x
+	}
+	return &transposeStep{in: in, out: out, dims: d, perm: p, size: size}
+}
+
+func (t *transposeStep) reads() []int { return []int{t.in} }
+func (t *transposeStep) result() int  { return t.out }
+
+func (t *transposeStep) exec(in []any, out any) {
+	x, y := in[0].([]float32), out.([]float32)
+	r := len(t.dims)
+	if r <= 1 {
+		copy(y, x)
+		return
+	}
+	inSt := rowMajorStrides(t.dims)
+	od := make([]int, r) // output dims
+	os := make([]int, r) // input stride of each output axis
+	for i, a := range t.perm {
+		od[i], os[i] = t.dims[a], inSt[a]
+	}
+	run := od[r-1] // the last output axis: a run when its input stride is 1
+	contiguous := os[r-1] == 1
+	rows := t.size / run
+	workers := 1
+	if t.size >= parallelMin {
+		workers = parallel.Workers()
+	}
+	parallel.Range(rows, workers, func(lo, hi int) {
+		idx := make([]int, r-1) // output index of row lo, last axis left out
+		rem := lo
+		for a := r - 2; a >= 0; a-- {
+			idx[a] = rem % od[a]
+			rem /= od[a]
+		}
+		base := 0
+		for a := range r - 1 {
+			base += idx[a] * os[a]
+		}
+		step := os[r-1]
+		for row := lo; row < hi; row++ {
+			dst := y[row*run : (row+1)*run]
+			if contiguous {
+				copy(dst, x[base:base+run])
+			} else {
+				src := x[base:]
+				for j := range dst {
+					dst[j] = src[j*step]
+				}
+			}
+			for a := r - 2; a >= 0; a-- { // next row: odometer
+				idx[a]++
+				base += os[a]
+				if idx[a] < od[a] {
+					break
+				}
+				base -= idx[a] * os[a]
+				idx[a] = 0
+			}
+		}
+	})
+}
+
+// reduceBlock is how many indices of a reduced leading axis one partial
+// sum covers. Fixed, so the order of additions, and with it every bit of
+// the result, does not depend on the number of cores.
+const reduceBlock = 512
+
+// sumStep is a float32 ReduceSum. Neighbouring axes that are both reduced
+// or both kept are merged; the leading axis is split across the cores:
+// into disjoint outputs when it is kept, into fixed blocks whose partial
+// sums are added in order when it is reduced.
+type sumStep struct {
+	in, out int
+	dims    []int  // merged input dimensions
+	reduced []bool // per merged axis
+	outSize int
+}
+
+func newSumStep(in, out int, dims []int, axes []int) *sumStep {
+	red := make([]bool, len(dims))
+	for _, a := range axes {
+		red[a] = true
+	}
+	s := &sumStep{in: in, out: out, outSize: 1}
+	for a, x := range dims {
+		if !red[a] {
+			s.outSize *= x
+		}
+		if x == 1 {
+			continue
+		}
+		if n := len(s.dims); n > 0 && s.reduced[n-1] == red[a] {
+			s.dims[n-1] *= x
+			continue
+		}
+		s.dims = append(s.dims, x)
+		s.reduced = append(s.reduced, red[a])
+	}
+	return s
+}
+
+func (s *sumStep) reads() []int { return []int{s.in} }
+func (s *sumStep) result() int  { return s.out }
+
+func (s *sumStep) exec(in []any, out any) {
+	x, y := in[0].([]float32), out.([]float32)
+	clear(y)
+	if len(s.dims) == 0 {
+		if len(x) > 0 {
+			y[0] = x[0]
+		}
+		return
+	}
+	lead := s.dims[0]
+	inner := len(x) / lead // input values per index of the leading axis
+	workers := 1
+	if len(x) >= parallelMin {
+		workers = parallel.Workers()
+	}
+	if !s.reduced[0] {
+		outInner := len(y) / lead
+		parallel.Range(lead, workers, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				sumInto(y[i*outInner:(i+1)*outInner], x[i*inner:(i+1)*inner], s.dims[1:], s.reduced[1:])
+			}
+		})
+		return
+	}
+	blocks := (lead + reduceBlock - 1) / reduceBlock
+	partial := make([]float32, blocks*len(y))
+	parallel.Range(blocks, workers, func(lo, hi int) {
+		for blk := lo; blk < hi; blk++ {
+			p := partial[blk*len(y) : (blk+1)*len(y)]
+			for i := blk * reduceBlock; i < min(lead, (blk+1)*reduceBlock); i++ {
+				sumInto(p, x[i*inner:(i+1)*inner], s.dims[1:], s.reduced[1:])
+			}
+		}
+	})
+	for blk := range blocks {
+		p := partial[blk*len(y) : (blk+1)*len(y)]
+		for j := range y {
+			y[j] += p[j]
+		}
+	}
+}
+
+// sumInto adds x (shaped dims) reduced over the reduced axes to y.
+func sumInto(y, x []float32, dims []int, reduced []bool) {
+	if len(dims) == 0 {
+		y[0] += x[0]
+		return
+	}
+	n := dims[0]
+	inner := len(x) / n
+	if len(dims) == 1 {
+		if reduced[0] {
+			var s float32
+			for _, v := range x {
+				s += v
+			}
+			y[0] += s
+			return
+		}
+		y = y[:len(x)]
+		for i, v := range x {
+			y[i] += v
+		}
+		return
+	}
+	if reduced[0] {
+		for i := range n {
+			sumInto(y, x[i*inner:(i+1)*inner], dims[1:], reduced[1:])
+		}
+		return
+	}
+	outInner := len(y) / n
+	for i := range n {
+		sumInto(y[i*outInner:(i+1)*outInner], x[i*inner:(i+1)*inner], dims[1:], reduced[1:])
+	}
+}
