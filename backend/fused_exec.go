@@ -3,6 +3,7 @@ package backend
 import (
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 
@@ -12,6 +13,18 @@ import (
 // fusedChunk is how many values a fused step computes at a time: every
 // intermediate value of the chunk stays in the first-level cache.
 const fusedChunk = 1024
+
+// scratch holds the chunk slots of fused steps between runs.
+var scratch sync.Pool
+
+func getScratch(n int) *[]float32 {
+	if p, ok := scratch.Get().(*[]float32); ok && cap(*p) >= n {
+		*p = (*p)[:n]
+		return p
+	}
+	s := make([]float32, n)
+	return &s
+}
 
 // fusion is a fused step: an expression compiled into two short programs
 // over slots (slices of one chunk). Nodes of size one in a larger result
@@ -221,7 +234,9 @@ func (f *fusion) exec(in []any, out any) {
 		workers = parallel.Workers()
 	}
 	parallel.Range(chunks, workers, func(lo, hi int) {
-		store := make([]float32, f.nSlots*fusedChunk)
+		sp := getScratch(f.nSlots * fusedChunk)
+		defer scratch.Put(sp)
+		store := *sp
 		temps := make([][]float32, f.nSlots)
 		for i := range temps {
 			temps[i] = store[i*fusedChunk : (i+1)*fusedChunk]
