@@ -146,7 +146,9 @@ func (c *convolution) run(x, k, out []float32) {
 // [(b, o...), (k..., ic)] gathered and multiplied by the kernel matrix,
 // blocks split across the cores.
 func (c *convolution) runRows(g *convGeometry, x, k, dst []float32) {
-	km := c.kernelMatrix(g, k, false)
+	// The kernel matrix is packed once for all blocks (gemm.Serial would
+	// pack it again for every block).
+	km := gemm.Pack(c.kernelMatrix(g, k, false))
 	m := g.batch * g.outPos
 	rb := max(6, 32768/g.kc/6*6) // ~128 KiB of patches a block
 	workers := parallel.Workers()
@@ -159,7 +161,7 @@ func (c *convolution) runRows(g *convGeometry, x, k, dst []float32) {
 			r0, r1 := blk*rb, min(m, (blk+1)*rb)
 			p := (*buf)[:(r1-r0)*g.kc]
 			c.gatherRows(g, x, p, r0, r1)
-			gemm.Serial(dst[r0*g.cout:r1*g.cout], g.cout, gemm.Matrix{Data: p, Rows: r1 - r0, Cols: g.kc, Stride: g.kc}, km, false)
+			gemm.MulPacked(dst[r0*g.cout:r1*g.cout], g.cout, gemm.Matrix{Data: p, Rows: r1 - r0, Cols: g.kc, Stride: g.kc}, km, 0, g.cout)
 		}
 	})
 }

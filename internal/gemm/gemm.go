@@ -107,23 +107,37 @@ func Mul(c []float32, ldc int, a, b Matrix) {
 // place by the micro-kernel; only a last, partial tile is packed (zero
 // padded).
 func mulRange(c []float32, ldc int, a, b Matrix, m0, m1, k0, k1 int, accumulate bool) {
+	if !b.Trans && b.Cols%nr == 0 && b.Stride <= maxInPlaceStride {
+		// b's rows already hold whole panels: the kernel reads them in
+		// place.
+		mulPanels(c, ldc, a, b.Cols, func(kb, kn, jp int) ([]float32, int) {
+			return b.Data[kb*b.Stride+jp*nr:], b.Stride
+		}, m0, m1, k0, k1, accumulate)
+		return
+	}
 	npan := (b.Cols + nr - 1) / nr
 	bp := Scratch(kc * npan * nr)
 	defer Release(bp)
 	packed := -1 // the contraction block in bp
-	mulPanels(c, ldc, a, b.Cols, func(kb, kn, jp int) []float32 {
+	mulPanels(c, ldc, a, b.Cols, func(kb, kn, jp int) ([]float32, int) {
 		if kb != packed {
 			packB(*bp, b, kb, kn)
 			packed = kb
 		}
-		return (*bp)[jp*kn*nr:]
+		return (*bp)[jp*kn*nr:], nr
 	}, m0, m1, k0, k1, accumulate)
 }
 
-// mulPanels is mulRange with the n columns of b given as packed panels:
+// maxInPlaceStride is the widest row stride at which the micro-kernel
+// reads b unpacked: a kc-row panel at a wider stride would not stay in the
+// first-level cache (at 64 values, its rows fall in a quarter of the
+// cache's sets).
+const maxInPlaceStride = 2 * nr
+
+// mulPanels is mulRange with the n columns of b given as panels:
 // panel(kb, kn, jp) returns column panel jp of the contraction block
-// [kb, kb+kn).
-func mulPanels(c []float32, ldc int, a Matrix, n int, panel func(kb, kn, jp int) []float32, m0, m1, k0, k1 int, accumulate bool) {
+// [kb, kb+kn) and its row stride (nr when packed).
+func mulPanels(c []float32, ldc int, a Matrix, n int, panel func(kb, kn, jp int) ([]float32, int), m0, m1, k0, k1 int, accumulate bool) {
 	npan := (n + nr - 1) / nr
 	ap := Scratch(kc * mr)
 	defer Release(ap)
@@ -139,25 +153,25 @@ func mulPanels(c []float32, ldc int, a Matrix, n int, panel func(kb, kn, jp int)
 			iEnd := min(ib+mc, m1)
 			for jp := range npan {
 				j := jp * nr
-				bpan := panel(kb, kn, jp)
+				bpan, ldb := panel(kb, kn, jp)
 				cols := min(nr, n-j)
 				for i := ib; i < iEnd; i += mr {
 					if i < full && cols == nr {
 						if a.Trans {
-							kernelStrided(kn, a.Data[kb*a.Stride+i:], 1, a.Stride, bpan, c[i*ldc+j:], ldc, acc)
+							kernelStrided(kn, a.Data[kb*a.Stride+i:], 1, a.Stride, bpan, ldb, c[i*ldc+j:], ldc, acc)
 						} else {
-							kernelStrided(kn, a.Data[i*a.Stride+kb:], a.Stride, 1, bpan, c[i*ldc+j:], ldc, acc)
+							kernelStrided(kn, a.Data[i*a.Stride+kb:], a.Stride, 1, bpan, ldb, c[i*ldc+j:], ldc, acc)
 						}
 						continue
 					}
 					if i < full {
 						if a.Trans {
-							kernelStrided(kn, a.Data[kb*a.Stride+i:], 1, a.Stride, bpan, tile[:], nr, false)
+							kernelStrided(kn, a.Data[kb*a.Stride+i:], 1, a.Stride, bpan, ldb, tile[:], nr, false)
 						} else {
-							kernelStrided(kn, a.Data[i*a.Stride+kb:], a.Stride, 1, bpan, tile[:], nr, false)
+							kernelStrided(kn, a.Data[i*a.Stride+kb:], a.Stride, 1, bpan, ldb, tile[:], nr, false)
 						}
 					} else {
-						kernelStrided(kn, *ap, 1, mr, bpan, tile[:], nr, false)
+						kernelStrided(kn, *ap, 1, mr, bpan, ldb, tile[:], nr, false)
 					}
 					rows := min(mr, m1-i)
 					for r := range rows {
@@ -259,11 +273,11 @@ func Release(p *[]float32) { scratch.Put(p) }
 // kernelStridedGo is the plain-Go micro-kernel: c[0:mr, 0:nr] (row stride
 // ldc) is set to, or with acc increased by, the product of the mr x kn
 // block of a whose element (r, k) is a[r*rs + k*ks] (packed panels: rs 1,
-// ks mr) and the packed kn x nr panel b.
-func kernelStridedGo(kn int, a []float32, rs, ks int, b, c []float32, ldc int, acc bool) {
+// ks mr) and the kn x nr panel b with row stride ldb (nr when packed).
+func kernelStridedGo(kn int, a []float32, rs, ks int, b []float32, ldb int, c []float32, ldc int, acc bool) {
 	var t [mr * nr]float32
 	for kk := range kn {
-		bv := b[kk*nr : kk*nr+nr]
+		bv := b[kk*ldb : kk*ldb+nr]
 		for r := range mr {
 			x := a[r*rs+kk*ks]
 			tr := t[r*nr : r*nr+nr]
@@ -370,8 +384,8 @@ func MulPacked(c []float32, ldc int, a Matrix, b *Packed, j0, j1 int) {
 	}
 	npan := (b.n + nr - 1) / nr
 	jp0 := j0 / nr
-	mulPanels(c, ldc, a, n, func(kb, kn, jp int) []float32 {
-		return b.data[kb*npan*nr+(jp0+jp)*kn*nr:]
+	mulPanels(c, ldc, a, n, func(kb, kn, jp int) ([]float32, int) {
+		return b.data[kb*npan*nr+(jp0+jp)*kn*nr:], nr
 	}, 0, m, 0, b.k, false)
 }
 

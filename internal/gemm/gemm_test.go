@@ -46,7 +46,7 @@ func TestMul(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	cases := []struct{ m, k, n int }{
 		{1, 1, 1}, {6, 1, 16}, {5, 7, 3}, {7, 9, 17}, {13, 300, 33}, {100, 9, 16},
-		{64, 257, 31}, {150, 520, 40}, {9, 5000, 16}, {3, 2000, 4}, {200, 32, 144},
+		{64, 257, 31}, {150, 520, 40}, {9, 5000, 16}, {3, 2000, 4}, {200, 32, 144}, {50, 600, 32},
 	}
 	for _, cs := range cases {
 		for _, ta := range []bool{false, true} {
@@ -106,8 +106,9 @@ func TestKernelsAgree(t *testing.T) {
 
 func kernelsAgree(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	for _, kn := range []int{1, 2, 3, 17, 256} {
-		b := make([]float32, kn*nr)
+	for _, c := range []struct{ kn, ldb int }{{1, nr}, {2, nr}, {3, nr}, {17, nr}, {256, nr}, {17, nr + 7}, {256, 2 * nr}} {
+		kn, ldb := c.kn, c.ldb // ldb: b packed (nr) or read in place from a wider matrix
+		b := make([]float32, (kn-1)*ldb+nr)
 		for i := range b {
 			b[i] = float32(r.NormFloat64())
 		}
@@ -125,8 +126,8 @@ func kernelsAgree(t *testing.T) {
 			for _, acc := range []bool{false, true} {
 				got := append([]float32(nil), base...)
 				goGot := append([]float32(nil), base...)
-				kernelStrided(kn, a, lay.rs, lay.ks, b, got, ldc, acc)
-				kernelStridedGo(kn, a, lay.rs, lay.ks, b, goGot, ldc, acc)
+				kernelStrided(kn, a, lay.rs, lay.ks, b, ldb, got, ldc, acc)
+				kernelStridedGo(kn, a, lay.rs, lay.ks, b, ldb, goGot, ldc, acc)
 				for i := range got {
 					row, col := i/ldc, i%ldc
 					exact := float64(base[i])
@@ -135,12 +136,12 @@ func kernelsAgree(t *testing.T) {
 							exact = 0
 						}
 						for kk := range kn {
-							exact += float64(a[row*lay.rs+kk*lay.ks]) * float64(b[kk*nr+col])
+							exact += float64(a[row*lay.rs+kk*lay.ks]) * float64(b[kk*ldb+col])
 						}
 					}
 					for name, v := range map[string]float32{"go": goGot[i], "kernel": got[i]} {
 						if math.Abs(float64(v)-exact) > 1e-4*float64(kn) {
-							t.Fatalf("kn=%d layout=%v acc=%v %s[%d] = %g, want %g", kn, lay, acc, name, i, v, exact)
+							t.Fatalf("kn=%d ldb=%d layout=%v acc=%v %s[%d] = %g, want %g", kn, ldb, lay, acc, name, i, v, exact)
 						}
 					}
 				}

@@ -13,26 +13,26 @@ var Accelerated = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 var AVX512 = Accelerated && cpu.X86.HasAVX512F
 
 //go:noescape
-func kernel6x16s(kn int, a *float32, rs, ks int, b, c *float32, ldc int, acc int)
+func kernel6x16s(kn int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int)
 
 //go:noescape
-func kernel6x16z(kn int, a *float32, rs, ks int, b, c *float32, ldc int, acc int)
+func kernel6x16z(kn int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int)
 
-func kernelStrided(kn int, a []float32, rs, ks int, b, c []float32, ldc int, acc bool) {
+func kernelStrided(kn int, a []float32, rs, ks int, b []float32, ldb int, c []float32, ldc int, acc bool) {
 	if !Accelerated {
-		kernelStridedGo(kn, a, rs, ks, b, c, ldc, acc)
+		kernelStridedGo(kn, a, rs, ks, b, ldb, c, ldc, acc)
 		return
 	}
 	_ = a[(mr-1)*rs+(kn-1)*ks]
-	_ = b[kn*nr-1]
+	_ = b[(kn-1)*ldb+nr-1]
 	_ = c[(mr-1)*ldc+nr-1]
 	f := 0
 	if acc {
 		f = 1
 	}
 	if AVX512 {
-		kernel6x16z(kn, &a[0], rs, ks, &b[0], &c[0], ldc, f)
+		kernel6x16z(kn, &a[0], rs, ks, &b[0], ldb, &c[0], ldc, f)
 		return
 	}
-	kernel6x16s(kn, &a[0], rs, ks, &b[0], &c[0], ldc, f)
+	kernel6x16s(kn, &a[0], rs, ks, &b[0], ldb, &c[0], ldc, f)
 }

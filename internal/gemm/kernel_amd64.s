@@ -2,13 +2,13 @@
 
 #include "textflag.h"
 
-// func kernel6x16s(kn int, a *float32, rs, ks int, b, c *float32, ldc int, acc int)
+// func kernel6x16s(kn int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int)
 // c[0:6, 0:16] (row stride ldc) = (or += when acc != 0) the product of the
 // 6 x kn block of A whose element (r, k) is a[r*rs + k*ks] (rs, ks in
-// elements: packed panels or A read in place) and the packed kn x 16 panel
-// b. Y0..Y11 accumulate the tile (two 8-wide registers a row); per k,
+// elements: packed panels or A read in place) and the kn x 16 panel b
+// (row stride ldb: 16 when packed). Y0..Y11 accumulate the tile (two 8-wide registers a row); per k,
 // Y12/Y13 hold the 16 values of b and Y14/Y15 a broadcast value of A.
-TEXT ·kernel6x16s(SB), NOSPLIT, $0-64
+TEXT ·kernel6x16s(SB), NOSPLIT, $0-72
 	MOVQ kn+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), R9
@@ -16,8 +16,10 @@ TEXT ·kernel6x16s(SB), NOSPLIT, $0-64
 	MOVQ ks+24(FP), R10
 	SHLQ $2, R10
 	MOVQ b+32(FP), DI
-	MOVQ c+40(FP), DX
-	MOVQ ldc+48(FP), R8
+	MOVQ ldb+40(FP), R12
+	SHLQ $2, R12
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), R8
 	SHLQ $2, R8
 	LEAQ (SI)(R9*2), R11
 	ADDQ R9, R11
@@ -58,11 +60,11 @@ sloop:
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ R10, SI
 	ADDQ R10, R11
-	ADDQ $64, DI
+	ADDQ R12, DI
 	DECQ CX
 	JNE sloop
 sstore:
-	MOVQ acc+56(FP), AX
+	MOVQ acc+64(FP), AX
 	TESTQ AX, AX
 	JE soverwrite
 	VADDPS (DX), Y0, Y0

@@ -2,15 +2,15 @@
 
 #include "textflag.h"
 
-// func kernel6x16z(kn int, a *float32, rs, ks int, b, c *float32, ldc int, acc int)
+// func kernel6x16z(kn int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int)
 // The AVX-512 form of kernel6x16s, same arguments and result: c[0:6, 0:16]
 // = (or += when acc != 0) the 6 x kn block of A (element (r, k) at
-// a[r*rs + k*ks]) times the packed kn x 16 panel b. One 16-wide register
+// a[r*rs + k*ks]) times the kn x 16 panel b (row stride ldb). One 16-wide register
 // holds a row of the tile; k is unrolled by two into two sets of six
 // accumulators (Z0..Z5 for even k, Z6..Z11 for odd k: twelve independent
 // chains keep both FMA units busy), summed at the end. A's values are
 // broadcast by the FMAs themselves (embedded broadcast).
-TEXT ·kernel6x16z(SB), NOSPLIT, $0-64
+TEXT ·kernel6x16z(SB), NOSPLIT, $0-72
 	MOVQ kn+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), R9
@@ -18,8 +18,10 @@ TEXT ·kernel6x16z(SB), NOSPLIT, $0-64
 	MOVQ ks+24(FP), R10
 	SHLQ $2, R10
 	MOVQ b+32(FP), DI
-	MOVQ c+40(FP), DX
-	MOVQ ldc+48(FP), R8
+	MOVQ ldb+40(FP), R12
+	SHLQ $2, R12
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), R8
 	SHLQ $2, R8
 	LEAQ (SI)(R9*2), R11
 	ADDQ R9, R11
@@ -40,7 +42,7 @@ TEXT ·kernel6x16z(SB), NOSPLIT, $0-64
 	JE ztail
 zpair:
 	VMOVUPS (DI), Z12
-	VMOVUPS 64(DI), Z13
+	VMOVUPS (DI)(R12*1), Z13
 	VFMADD231PS.BCST (SI), Z12, Z0
 	VFMADD231PS.BCST (SI)(R9*1), Z12, Z1
 	VFMADD231PS.BCST (SI)(R9*2), Z12, Z2
@@ -57,7 +59,7 @@ zpair:
 	VFMADD231PS.BCST (R11)(R9*2), Z13, Z11
 	ADDQ R10, SI
 	ADDQ R10, R11
-	ADDQ $128, DI
+	LEAQ (DI)(R12*2), DI
 	DECQ BX
 	JNE zpair
 ztail:
@@ -77,7 +79,7 @@ zsum:
 	VADDPS Z9, Z3, Z3
 	VADDPS Z10, Z4, Z4
 	VADDPS Z11, Z5, Z5
-	MOVQ acc+56(FP), AX
+	MOVQ acc+64(FP), AX
 	TESTQ AX, AX
 	JE zoverwrite
 	VADDPS (DX), Z0, Z0

@@ -6,8 +6,8 @@ package gemm
 // this build.
 var Accelerated = false
 
-func kernelStrided(kn int, a []float32, rs, ks int, b, c []float32, ldc int, acc bool) {
-	kernelStridedGo(kn, a, rs, ks, b, c, ldc, acc)
+func kernelStrided(kn int, a []float32, rs, ks int, b []float32, ldb int, c []float32, ldc int, acc bool) {
+	kernelStridedGo(kn, a, rs, ks, b, ldb, c, ldc, acc)
 }
 
 // AVX512 reports whether the AVX-512 micro-kernel runs; never in this
