@@ -168,11 +168,20 @@ func abs32(a float32) float32 {
 	return a
 }
 
+// one32 is the bits of float32(1).
+const one32 = 0x3f800000
+
+// mask32 is all ones for a true mask value (1), zero for false (0).
+func mask32(c float32) uint32 { return -(math.Float32bits(c) >> 29 & 1) }
+
+// b2f is 1 for true, 0 for false, through an integer select that
+// compiles without a branch (masks are random: a ReLU's).
 func b2f(c bool) float32 {
+	var u uint32
 	if c {
-		return 1
+		u = one32
 	}
-	return 0
+	return math.Float32frombits(u)
 }
 
 // scalar applies op to one value each (the uniform program).
@@ -301,13 +310,12 @@ func (f *fusion) chunk(in []any, out any, slots, temps [][]float32, i0, i1 int) 
 				d[i] = float32(math.Sqrt(float64(a[i])))
 			}
 		case opWhere:
+			// Branch-free: masks are random (a ReLU's), mispredicted
+			// branches cost more than the select.
 			c, a, b := slots[p.a][:n], slots[p.b][:n], slots[p.c][:n]
 			for i := range d {
-				if c[i] != 0 {
-					d[i] = a[i]
-				} else {
-					d[i] = b[i]
-				}
+				m := mask32(c[i])
+				d[i] = math.Float32frombits(math.Float32bits(a[i])&m | math.Float32bits(b[i])&^m)
 			}
 		default:
 			binaryLoop(p.op, d, slots[p.a][:n], slots[p.b][:n])
@@ -425,13 +433,11 @@ func newBcastMap(out, src, axes []int) *bcastMap {
 // fill writes result values [i0, i0+len(d)) from src.
 func (m *bcastMap) fill(d, src []float32, i0 int) {
 	if m.period > 0 {
-		if m.inner == 1 {
+		if m.inner == 1 { // runs of the source, copied
 			j := i0 % m.period
-			for i := range d {
-				d[i] = src[j]
-				if j++; j == m.period {
-					j = 0
-				}
+			for len(d) > 0 {
+				k := copy(d, src[j:m.period])
+				d, j = d[k:], 0
 			}
 			return
 		}
