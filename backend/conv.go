@@ -31,6 +31,9 @@ type convolution struct {
 	pads            [][2]int
 	inDil, kDil     []int
 
+	// noShift keeps a kernel gradient on the im2col path (tests, benchmarks).
+	noShift bool
+
 	once sync.Once
 	geo  convGeometry
 }
@@ -127,6 +130,10 @@ func (c *convolution) run(x, k, out []float32) {
 	for d := range g.nsp {
 		bFirst = bFirst && a.OutputSpatial[d] == d+1
 		bLast = bLast && a.OutputSpatial[d] == d
+	}
+	if c.shiftable(g) && !c.noShift {
+		c.runShifted(g, x, k, out)
+		return
 	}
 	if g.cSt != 1 && g.bSt == 1 && bLast {
 		c.runBatchInner(g, x, k, out)

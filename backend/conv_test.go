@@ -142,3 +142,115 @@ func TestWindowSteps(t *testing.T) {
 		})
 	}
 }
+
+// TestShiftedKernelGradient runs kernel gradients of the layouts GoMLX
+// builds for stride-1 NHWC convolutions on the shifted-run path (one
+// channel) and on the im2col path (noShift; the only one with more
+// channels), and compares both with a float64 loop over the definition:
+// the model's paddings (1 and 2), asymmetric and zero padding, one and two
+// spatial axes, 3 to 64 output channels. Tolerance 1e-4 of the sum of absolute terms (float32 sums in
+// different orders).
+func TestShiftedKernelGradient(t *testing.T) {
+	kgrad := func(n int) backends.ConvolveAxesConfig {
+		a := backends.ConvolveAxesConfig{InputBatch: n + 1, InputChannels: 0, KernelInputChannels: 0,
+			KernelOutputChannels: n + 1, OutputBatch: n, OutputChannels: n + 1}
+		for d := range n {
+			a.InputSpatial = append(a.InputSpatial, d+1)
+			a.KernelSpatial = append(a.KernelSpatial, d+1)
+			a.OutputSpatial = append(a.OutputSpatial, d)
+		}
+		return a
+	}
+	cases := []struct {
+		name  string
+		in, k []int // [ic, s..., b], [ic, k..., oc]
+		pads  [][2]int
+	}{
+		{"one channel, pad 1", []int{8, 9, 9, 1}, []int{8, 9, 9, 16}, [][2]int{{1, 1}, {1, 1}}},
+		{"16 channels to 32", []int{6, 7, 7, 16}, []int{6, 7, 7, 32}, [][2]int{{1, 1}, {1, 1}}},
+		{"one channel to 64, 5x5 padded by 2", []int{7, 5, 5, 1}, []int{7, 7, 7, 64}, [][2]int{{2, 2}, {2, 2}}},
+		{"asymmetric", []int{3, 8, 6, 1}, []int{3, 7, 4, 3}, [][2]int{{0, 1}, {2, 0}}},
+		{"no padding, long contraction", []int{40, 12, 12, 1}, []int{40, 10, 10, 3}, nil},
+		{"1-D", []int{9, 30, 1}, []int{9, 28, 6}, [][2]int{{1, 1}}},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(uint64(i), 7))
+			x, k := randTensor(r, tc.in...), randTensor(r, tc.k...)
+			n := len(tc.in) - 2
+			axes := kgrad(n)
+			want, abs := refKernelGradient(x, k, tc.pads)
+			for _, noShift := range []bool{false, true} {
+				var conv *convolution
+				build := func(b *stagedBuilder, in []backends.Op) []backends.Op {
+					out := must(t)(b.ConvGeneral(in[0], in[1], axes, nil, tc.pads, nil, nil, 1, 1))
+					conv = b.steps[len(b.steps)-1].conv
+					conv.noShift = noShift
+					return []backends.Op{out}
+				}
+				got, _ := stagedRun(t, "kernels=hourglass", build, x, k)
+				g := conv.geometry()
+				if want := tc.in[n+1] == 1; conv.shiftable(&g) != want {
+					t.Fatalf("shiftable %v, want %v", !want, want)
+				}
+				for j := range want {
+					if math.Abs(float64(got[0].data[j])-want[j]) > 1e-4*max(1, abs[j]) {
+						t.Fatalf("noShift=%v: [%d] = %v, want %v", noShift, j, got[0].data[j], want[j])
+					}
+				}
+			}
+		})
+	}
+}
+
+// refKernelGradient is out[o..., b, oc] = sum over ic, k... of
+// x[ic, o+k-padLo, b] * kern[ic, k, oc] in float64, with the sums of
+// absolute terms.
+func refKernelGradient(x, k tensor, pads [][2]int) (out, abs []float64) {
+	n := len(x.dims) - 2
+	ic, bsz, oc := x.dims[0], x.dims[n+1], k.dims[n+1]
+	os := make([]int, n)
+	taps := 1
+	for d := range n {
+		lo, hi := 0, 0
+		if pads != nil {
+			lo, hi = pads[d][0], pads[d][1]
+		}
+		os[d] = x.dims[d+1] + lo + hi - k.dims[d+1] + 1
+		taps *= os[d]
+	}
+	xs, ks := strides(x.dims), strides(k.dims)
+	out, abs = make([]float64, taps*bsz*oc), make([]float64, taps*bsz*oc)
+	forEach(os, func(o []int) {
+		oi := 0
+		for d := range n {
+			oi = oi*os[d] + o[d]
+		}
+		forEach(k.dims[1:n+1], func(kk []int) {
+			xo, ko := 0, 0
+			for d := range n {
+				lo := 0
+				if pads != nil {
+					lo = pads[d][0]
+				}
+				p := o[d] + kk[d] - lo
+				if p < 0 || p >= x.dims[d+1] {
+					return
+				}
+				xo += p * xs[d+1]
+				ko += kk[d] * ks[d+1]
+			}
+			for i := range ic {
+				for b := range bsz {
+					xv := float64(x.data[i*xs[0]+xo+b])
+					for c := range oc {
+						v := xv * float64(k.data[i*ks[0]+ko+c])
+						out[(oi*bsz+b)*oc+c] += v
+						abs[(oi*bsz+b)*oc+c] += math.Abs(v)
+					}
+				}
+			}
+		})
+	})
+	return out, abs
+}
