@@ -552,3 +552,88 @@ func (b *stagedBuilder) ReduceSum(x backends.Op, axes ...int) (backends.Op, erro
 	s.out = r.id
 	return r, nil
 }
+
+// Slice of float32 values is a slice step.
+func (b *stagedBuilder) Slice(x backends.Op, starts, limits, strides []int) (backends.Op, error) {
+	v, err := b.value(x)
+	if err != nil {
+		return nil, err
+	}
+	if !b.useKernels || v.shape.DType != dtypes.Float32 {
+		return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) {
+			return s.b.Slice(in[0], starts, limits, strides)
+		}, x)
+	}
+	out, err := shapeinference.SliceOp(v.shape, starts, limits, strides)
+	if err != nil {
+		return nil, err
+	}
+	st := ones(strides, v.shape.Rank())
+	in := b.compute(v.id)
+	s := &sliceStep{in: in, inSt: rowMajorStrides(v.shape.Dimensions), starts: slices.Clone(starts), strides: st,
+		outDims: out.Dimensions, size: out.Size()}
+	r := b.kernelStep(step{k: s}, out, in)
+	s.out = r.id
+	return r, nil
+}
+
+// Concatenate of float32 values is a concatenation step.
+func (b *stagedBuilder) Concatenate(axis int, operands ...backends.Op) (backends.Op, error) {
+	vs := make([]*value, len(operands))
+	shs := make([]shapes.Shape, len(operands))
+	f32 := b.useKernels
+	for i, op := range operands {
+		v, err := b.value(op)
+		if err != nil {
+			return nil, err
+		}
+		vs[i], shs[i] = v, v.shape
+		f32 = f32 && v.shape.DType == dtypes.Float32
+	}
+	if !f32 || len(operands) == 0 {
+		return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Concatenate(axis, in...) }, operands...)
+	}
+	out, err := shapeinference.ConcatenateOp(shs, axis)
+	if err != nil {
+		return nil, err
+	}
+	c := &concatStep{outer: 1}
+	for _, d := range out.Dimensions[:axis] {
+		c.outer *= d
+	}
+	for _, v := range vs {
+		c.ins = append(c.ins, b.compute(v.id))
+		c.runs = append(c.runs, v.shape.Size()/max(1, c.outer))
+	}
+	r := b.kernelStep(step{k: c}, out, c.ins...)
+	c.out = r.id
+	return r, nil
+}
+
+// Pad of float32 values with non-negative edges and no interior padding
+// is a padding step; other paddings go to the current stage.
+func (b *stagedBuilder) Pad(x, fill backends.Op, cfg ...backends.PadAxis) (backends.Op, error) {
+	v, f, err := b.pair(x, fill)
+	if err != nil {
+		return nil, err
+	}
+	simple := b.useKernels && v.shape.DType == dtypes.Float32 && f.shape.DType == dtypes.Float32 &&
+		f.shape.Rank() == 0 && len(cfg) <= v.shape.Rank()
+	for _, p := range cfg {
+		simple = simple && p.Start >= 0 && p.End >= 0 && p.Interior == 0
+	}
+	if !simple {
+		return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Pad(in[0], in[1], cfg...) }, x, fill)
+	}
+	dims := slices.Clone(v.shape.Dimensions)
+	lo := make([]int, len(dims))
+	for a, p := range cfg {
+		dims[a] += p.Start + p.End
+		lo[a] = p.Start
+	}
+	out := shapes.Make(dtypes.Float32, dims...)
+	p := &padStep{in: b.compute(v.id), fill: b.compute(f.id), inDims: v.shape.Dimensions, lo: lo, outSt: rowMajorStrides(dims)}
+	r := b.kernelStep(step{k: p}, out, p.in, p.fill)
+	p.out = r.id
+	return r, nil
+}

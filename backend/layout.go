@@ -248,3 +248,148 @@ func sumInto(y, x []float32, dims []int, reduced []bool) {
 		sumInto(y[i*outInner:(i+1)*outInner], x[i*inner:(i+1)*inner], dims[1:], reduced[1:])
 	}
 }
+
+// sliceStep is a float32 Slice: rows of the output (all axes but the
+// last) copied from the input, runs where the last axis's stride is one.
+type sliceStep struct {
+	in, out         int
+	inSt            []int // input strides
+	starts, strides []int
+	outDims         []int
+	size            int
+}
+
+func (s *sliceStep) reads() []int { return []int{s.in} }
+func (s *sliceStep) result() int  { return s.out }
+
+func (s *sliceStep) exec(in []any, out any) {
+	x, y := in[0].([]float32), out.([]float32)
+	r := len(s.outDims)
+	if r == 0 {
+		y[0] = x[0]
+		return
+	}
+	run := s.outDims[r-1]
+	if run == 0 || s.size == 0 {
+		return
+	}
+	rows := s.size / run
+	step := s.strides[r-1] * s.inSt[r-1]
+	first := s.starts[r-1] * s.inSt[r-1]
+	workers := 1
+	if s.size >= parallelMin {
+		workers = parallel.Workers()
+	}
+	parallel.Range(rows, workers, func(lo, hi int) {
+		idx := make([]int, r-1)
+		rem := lo
+		for a := r - 2; a >= 0; a-- {
+			idx[a] = rem % s.outDims[a]
+			rem /= s.outDims[a]
+		}
+		for row := lo; row < hi; row++ {
+			base := first
+			for a, i := range idx {
+				base += (s.starts[a] + i*s.strides[a]) * s.inSt[a]
+			}
+			dst := y[row*run : (row+1)*run]
+			if step == 1 {
+				copy(dst, x[base:base+run])
+			} else {
+				for j := range dst {
+					dst[j] = x[base+j*step]
+				}
+			}
+			for a := r - 2; a >= 0; a-- {
+				if idx[a]++; idx[a] < s.outDims[a] {
+					break
+				}
+				idx[a] = 0
+			}
+		}
+	})
+}
+
+// concatStep is a float32 Concatenate: for each index of the axes before
+// the concatenated one, each operand's run copied in turn.
+type concatStep struct {
+	ins   []int
+	out   int
+	runs  []int // values each operand gives per outer index
+	outer int
+}
+
+func (c *concatStep) reads() []int { return c.ins }
+func (c *concatStep) result() int  { return c.out }
+
+func (c *concatStep) exec(in []any, out any) {
+	y := out.([]float32)
+	total := len(y) / max(1, c.outer)
+	workers := 1
+	if len(y) >= parallelMin {
+		workers = parallel.Workers()
+	}
+	parallel.Range(c.outer, workers, func(lo, hi int) {
+		for o := lo; o < hi; o++ {
+			dst := y[o*total:]
+			for i, run := range c.runs {
+				copy(dst[:run], in[i].([]float32)[o*run:(o+1)*run])
+				dst = dst[run:]
+			}
+		}
+	})
+}
+
+// padStep is a float32 Pad with non-negative edges and no interior
+// padding: the output filled with the fill value, then the input's rows
+// copied into place.
+type padStep struct {
+	in, fill, out int
+	inDims, lo    []int
+	outSt         []int
+}
+
+func (p *padStep) reads() []int { return []int{p.in, p.fill} }
+func (p *padStep) result() int  { return p.out }
+
+func (p *padStep) exec(in []any, out any) {
+	x, v, y := in[0].([]float32), in[1].([]float32)[0], out.([]float32)
+	for i := range y {
+		y[i] = v
+	}
+	r := len(p.inDims)
+	if r == 0 {
+		y[0] = x[0]
+		return
+	}
+	run := p.inDims[r-1]
+	if run == 0 || len(x) == 0 {
+		return
+	}
+	rows := len(x) / run
+	workers := 1
+	if len(y) >= parallelMin {
+		workers = parallel.Workers()
+	}
+	parallel.Range(rows, workers, func(lo, hi int) {
+		idx := make([]int, r-1)
+		rem := lo
+		for a := r - 2; a >= 0; a-- {
+			idx[a] = rem % p.inDims[a]
+			rem /= p.inDims[a]
+		}
+		for row := lo; row < hi; row++ {
+			base := p.lo[r-1]
+			for a, i := range idx {
+				base += (p.lo[a] + i) * p.outSt[a]
+			}
+			copy(y[base:base+run], x[row*run:(row+1)*run])
+			for a := r - 2; a >= 0; a-- {
+				if idx[a]++; idx[a] < p.inDims[a] {
+					break
+				}
+				idx[a] = 0
+			}
+		}
+	})
+}

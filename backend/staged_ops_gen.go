@@ -127,20 +127,6 @@ func (b *stagedBuilder) Complex(lhs backends.Op, rhs backends.Op) (backends.Op, 
 	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Complex(in[0], in[1]) }, lhs, rhs)
 }
 
-// Concatenate forwards to the current stage's builder.
-func (b *stagedBuilder) Concatenate(axis int, operands ...backends.Op) (backends.Op, error) {
-	s := b.stage()
-	operands_, err := b.locals(s, operands)
-	if err != nil {
-		return nil, err
-	}
-	r0, err := s.b.Concatenate(axis, operands_...)
-	if err != nil {
-		return nil, err
-	}
-	return b.wrap(s, r0), nil
-}
-
 // Conj forwards to the current stage's builder.
 func (b *stagedBuilder) Conj(x backends.Op) (backends.Op, error) {
 	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Conj(in[0]) }, x)
@@ -320,11 +306,6 @@ func (b *stagedBuilder) NotEqualTotalOrder(lhs backends.Op, rhs backends.Op) (ba
 	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.NotEqualTotalOrder(in[0], in[1]) }, lhs, rhs)
 }
 
-// Pad forwards to the current stage's builder.
-func (b *stagedBuilder) Pad(x backends.Op, fillValue backends.Op, axesConfig ...backends.PadAxis) (backends.Op, error) {
-	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Pad(in[0], in[1], axesConfig...) }, x, fillValue)
-}
-
 // Pow forwards to the current stage's builder.
 func (b *stagedBuilder) Pow(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
 	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Pow(in[0], in[1]) }, lhs, rhs)
@@ -465,13 +446,6 @@ func (b *stagedBuilder) Sign(x backends.Op) (backends.Op, error) {
 // Sin forwards to the current stage's builder.
 func (b *stagedBuilder) Sin(x backends.Op) (backends.Op, error) {
 	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Sin(in[0]) }, x)
-}
-
-// Slice forwards to the current stage's builder.
-func (b *stagedBuilder) Slice(x backends.Op, starts []int, limits []int, strides []int) (backends.Op, error) {
-	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) {
-		return s.b.Slice(in[0], starts, limits, strides)
-	}, x)
 }
 
 // Tanh forwards to the current stage's builder.

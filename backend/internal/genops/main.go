@@ -27,7 +27,8 @@ var handWritten = map[string]bool{"Dot": true, "DotGeneral": true, "ConvGeneral"
 	// fuse.go
 	"Neg": true, "Abs": true, "Sqrt": true, "Add": true, "Sub": true, "Mul": true, "Div": true, "Max": true, "Min": true,
 	"GreaterOrEqual": true, "GreaterThan": true, "LessOrEqual": true, "LessThan": true, "Where": true,
-	"BroadcastInDim": true, "Reshape": true, "Identity": true, "ConvertDType": true, "Transpose": true, "ReduceSum": true}
+	"BroadcastInDim": true, "Reshape": true, "Identity": true, "ConvertDType": true, "Transpose": true, "ReduceSum": true,
+	"Slice": true, "Concatenate": true, "Pad": true}
 
 func main() {
 	dst := flag.String("o", "staged_ops_gen.go", "file to write")
