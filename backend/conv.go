@@ -161,7 +161,7 @@ func (c *convolution) runRows(g *convGeometry, x, k, dst []float32) {
 	workers := parallel.Workers()
 	rb = max(6, min(rb, (m+4*workers-1)/(4*workers)/6*6+6))
 	nb := (m + rb - 1) / rb
-	parallel.Range(nb, workers, func(b0, b1 int) {
+	parallel.Chunks(nb, workers, func(b0, b1 int) {
 		buf := gemm.Scratch(rb * g.kc)
 		defer gemm.Release(buf)
 		for blk := b0; blk < b1; blk++ {

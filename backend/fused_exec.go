@@ -242,7 +242,7 @@ func (f *fusion) exec(in []any, out any) {
 	if f.size >= parallelMin {
 		workers = parallel.Workers()
 	}
-	parallel.Range(chunks, workers, func(lo, hi int) {
+	parallel.Chunks(chunks, workers, func(lo, hi int) {
 		sp := getScratch(f.nSlots * fusedChunk)
 		defer scratch.Put(sp)
 		store := *sp

@@ -95,7 +95,7 @@ func (t *transposeStep) exec(in []any, out any) {
 	if t.size >= parallelMin {
 		workers = parallel.Workers()
 	}
-	parallel.Range(rows, workers, func(lo, hi int) {
+	parallel.Chunks(rows, workers, func(lo, hi int) {
 		idx := make([]int, r-1) // output index of row lo, last axis left out
 		rem := lo
 		for a := r - 2; a >= 0; a-- {
@@ -189,7 +189,7 @@ func (s *sumStep) exec(in []any, out any) {
 	}
 	if !s.reduced[0] {
 		outInner := len(y) / lead
-		parallel.Range(lead, workers, func(lo, hi int) {
+		parallel.Chunks(lead, workers, func(lo, hi int) {
 			for i := lo; i < hi; i++ {
 				sumInto(y[i*outInner:(i+1)*outInner], x[i*inner:(i+1)*inner], s.dims[1:], s.reduced[1:])
 			}
@@ -198,7 +198,7 @@ func (s *sumStep) exec(in []any, out any) {
 	}
 	blocks := (lead + reduceBlock - 1) / reduceBlock
 	partial := make([]float32, blocks*len(y))
-	parallel.Range(blocks, workers, func(lo, hi int) {
+	parallel.Chunks(blocks, workers, func(lo, hi int) {
 		for blk := lo; blk < hi; blk++ {
 			p := partial[blk*len(y) : (blk+1)*len(y)]
 			for i := blk * reduceBlock; i < min(lead, (blk+1)*reduceBlock); i++ {
@@ -280,7 +280,7 @@ func (s *sliceStep) exec(in []any, out any) {
 	if s.size >= parallelMin {
 		workers = parallel.Workers()
 	}
-	parallel.Range(rows, workers, func(lo, hi int) {
+	parallel.Chunks(rows, workers, func(lo, hi int) {
 		idx := make([]int, r-1)
 		rem := lo
 		for a := r - 2; a >= 0; a-- {
@@ -329,7 +329,7 @@ func (c *concatStep) exec(in []any, out any) {
 	if len(y) >= parallelMin {
 		workers = parallel.Workers()
 	}
-	parallel.Range(c.outer, workers, func(lo, hi int) {
+	parallel.Chunks(c.outer, workers, func(lo, hi int) {
 		for o := lo; o < hi; o++ {
 			dst := y[o*total:]
 			for i, run := range c.runs {
@@ -371,7 +371,7 @@ func (p *padStep) exec(in []any, out any) {
 	if len(y) >= parallelMin {
 		workers = parallel.Workers()
 	}
-	parallel.Range(rows, workers, func(lo, hi int) {
+	parallel.Chunks(rows, workers, func(lo, hi int) {
 		idx := make([]int, r-1)
 		rem := lo
 		for a := r - 2; a >= 0; a-- {

@@ -146,7 +146,7 @@ func (w *window) run2x2(x, src, out []float32) {
 	d := w.xShape.Dimensions
 	h, wd, c := d[1], d[2], d[3]
 	oh, ow := w.grid[1], w.grid[2]
-	parallel.Range(w.grid[0]*oh, parallel.Workers(), func(lo, hi int) {
+	parallel.Chunks(w.grid[0]*oh, parallel.Workers(), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			b, i := r/oh, r%oh
 			top := (b*h + 2*i) * wd * c

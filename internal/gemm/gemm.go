@@ -71,7 +71,7 @@ func Mul(c []float32, ldc int, a, b Matrix) {
 	}
 	rowPanels := (m + mr - 1) / mr
 	if rowPanels >= 2*workers {
-		parallel.Range(rowPanels, workers, func(lo, hi int) {
+		parallel.Chunks(rowPanels, workers, func(lo, hi int) {
 			mulRange(c, ldc, a, b, lo*mr, min(hi*mr, m), 0, k, false)
 		})
 		return

@@ -5,6 +5,7 @@ package parallel
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // Workers is the number of cores Go may run on.
@@ -32,4 +33,30 @@ func Do(n int, f func(w int)) {
 func Range(n, workers int, f func(lo, hi int)) {
 	workers = max(1, min(workers, n))
 	Do(workers, func(w int) { f(n*w/workers, n*(w+1)/workers) })
+}
+
+// Chunks is Range with the work shared out as it goes: [0, n) is cut into
+// about four parts a worker, and each worker takes the next part left
+// until none is, so a core that is held up (by the garbage collector, by
+// another process) does less of it. Parts are contiguous and cover [0, n)
+// once; which worker runs which part varies from run to run.
+func Chunks(n, workers int, f func(lo, hi int)) {
+	workers = max(1, min(workers, n))
+	if workers == 1 {
+		if n > 0 {
+			f(0, n)
+		}
+		return
+	}
+	parts := min(n, 4*workers)
+	var next atomic.Int64
+	Do(workers, func(int) {
+		for {
+			p := int(next.Add(1)) - 1
+			if p >= parts {
+				return
+			}
+			f(n*p/parts, n*(p+1)/parts)
+		}
+	})
 }

@@ -37,3 +37,24 @@ func TestDoRunsEach(t *testing.T) {
 		t.Errorf("sum %d, want 31 (each of 0..4 once)", sum.Load())
 	}
 }
+
+func TestChunksCoversOnce(t *testing.T) {
+	for _, n := range []int{0, 1, 2, 7, 100, 1001} {
+		for _, workers := range []int{1, 2, 3, 8, 200} {
+			seen := make([]atomic.Int32, n)
+			Chunks(n, workers, func(lo, hi int) {
+				if lo >= hi {
+					t.Errorf("n=%d workers=%d: empty part [%d, %d)", n, workers, lo, hi)
+				}
+				for i := lo; i < hi; i++ {
+					seen[i].Add(1)
+				}
+			})
+			for i := range seen {
+				if c := seen[i].Load(); c != 1 {
+					t.Fatalf("n=%d workers=%d: index %d visited %d times", n, workers, i, c)
+				}
+			}
+		}
+	}
+}
