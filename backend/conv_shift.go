@@ -15,18 +15,17 @@ import (
 //
 // With one forward input channel (b = 1, the model's first layer) the
 // im2col path gathers single values. Here the input is copied once into
-// its padded grid P (zeros around) and the kernel into the same grid
-// (zeros past its own extent). With q running over (ic, grid position)
-// and off(o) the flat offset of tap o in the grid,
+// its padded grid P (zeros around); with off(o) the flat offset of tap o
+// in the grid, and the kernel's positions k at grid offset pos(k),
 //
-//	out[o, oc] = sum over q of xpad[q + off(o)] * kpad[q, oc]
+//	out[o, oc] = sum over ic, k of xpad[ic, pos(k) + off(o)] * kern[ic, k, oc]
 //
-// since a kernel position k + tap o never leaves the padded grid, and
-// where q + off(o) runs into the next ic (or past the end) kpad is zero.
-// A block of q is then one product of the taps' runs of xpad, copied
-// whole, with the block of kpad read in place. (With more channels the
-// grid's padding costs more products than the gather it saves: measured
-// by BenchmarkKernelGradient, the im2col path stays.)
+// A block of kernel rows (all spatial axes but the last) is then one
+// product: the taps' runs of xpad, copied whole, times the block of the
+// kernel read in place. (With more channels, both this with a product a
+// tap and products reading the input in place over the padded grid
+// measured slower than im2col in BenchmarkKernelGradient, so those stay
+// there.)
 
 // shiftable reports whether the convolution is such a kernel gradient:
 // one channel, unit strides and dilations, non-negative padding, the
@@ -42,7 +41,7 @@ func (c *convolution) shiftable(g *convGeometry) bool {
 	return ok
 }
 
-// shiftBlock is the contraction handled at a time.
+// shiftBlock is about the contraction handled at a time.
 const shiftBlock = 256
 
 // runShifted computes the kernel gradient as above.
@@ -63,20 +62,32 @@ func (c *convolution) runShifted(g *convGeometry, x, k, out []float32) {
 			r /= g.outSp[d]
 		}
 	}
-	q := ic * grid
-	xp := gemm.Scratch(q + off[taps-1])
+	xp := gemm.Scratch(ic * grid)
 	defer gemm.Release(xp)
-	kp := gemm.Scratch(q * oc)
-	defer gemm.Release(kp)
 	workers := parallel.Workers()
 	parallel.Range(ic, workers, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			embed((*xp)[i*grid:(i+1)*grid], x[i*len(x)/ic:(i+1)*len(x)/ic], g.inSp, P, G, c.pads, 1)
-			embed((*kp)[i*grid*oc:(i+1)*grid*oc], k[i*len(k)/ic:(i+1)*len(k)/ic], g.kSp, P, G, nil, oc)
 		}
 	})
-	clear((*xp)[q:]) // read against kpad's zeros: must not be NaN
-	nb := (q + shiftBlock - 1) / shiftBlock
+	// The contraction runs over the kernel's own positions, a row (all
+	// spatial axes but the last) of kw of them at a time, so the kernel is
+	// read in place and nothing is spent on the grid's padding; the taps'
+	// rows of xpad are gathered in runs of kw.
+	kw := g.kSp[n-1]
+	rows := len(k) / (kw * oc) // (ic, k...) rows
+	perRow := rows / ic
+	base := make([]int, rows) // xpad offset of each row's first position
+	for r := range rows {
+		i, rem, b := r/perRow, r%perRow, 0
+		for d := n - 2; d >= 0; d-- {
+			b += rem % g.kSp[d] * G[d]
+			rem /= g.kSp[d]
+		}
+		base[r] = i*grid + b
+	}
+	rb := max(1, shiftBlock/kw) // rows a block
+	nb := (rows + rb - 1) / rb
 	workers = max(1, min(workers, nb))
 	partial := make([][]float32, workers)
 	parallel.Do(workers, func(w int) {
@@ -85,19 +96,22 @@ func (c *convolution) runShifted(g *convGeometry, x, k, out []float32) {
 			partial[w] = make([]float32, len(out))
 			dst = partial[w]
 		}
-		a := gemm.Scratch(taps * shiftBlock)
+		a := gemm.Scratch(taps * rb * kw)
 		defer gemm.Release(a)
 		b0, b1 := nb*w/workers, nb*(w+1)/workers
 		if b0 == b1 {
 			clear(dst)
 		}
 		for blk := b0; blk < b1; blk++ {
-			k0 := blk * shiftBlock
-			kn := min(shiftBlock, q-k0)
-			bm := gemm.Matrix{Data: (*kp)[k0*oc : (k0+kn)*oc], Rows: kn, Cols: oc, Stride: oc}
-			for o := range taps { // a row a tap: its run of xpad
-				copy((*a)[o*kn:(o+1)*kn], (*xp)[k0+off[o]:])
+			r0, r1 := blk*rb, min(rows, (blk+1)*rb)
+			kn := (r1 - r0) * kw
+			for o := range taps { // a row a tap: its runs of xpad
+				row := (*a)[o*kn : (o+1)*kn]
+				for r := r0; r < r1; r++ {
+					copy(row[(r-r0)*kw:(r-r0+1)*kw], (*xp)[base[r]+off[o]:])
+				}
 			}
+			bm := gemm.Matrix{Data: k[r0*kw*oc : r1*kw*oc], Rows: kn, Cols: oc, Stride: oc}
 			gemm.Serial(dst, oc, gemm.Matrix{Data: (*a)[:taps*kn], Rows: taps, Cols: kn, Stride: kn}, bm, blk > b0)
 		}
 	})
