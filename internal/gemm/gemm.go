@@ -129,10 +129,11 @@ func mulRange(c []float32, ldc int, a, b Matrix, m0, m1, k0, k1 int, accumulate 
 }
 
 // maxInPlaceStride is the widest row stride at which the micro-kernel
-// reads b unpacked: a kc-row panel at a wider stride would not stay in the
-// first-level cache (at 64 values, its rows fall in a quarter of the
-// cache's sets).
-const maxInPlaceStride = 2 * nr
+// reads b unpacked. Rows 64 values apart share a quarter of the
+// first-level cache's sets, but the second level holds the panel and
+// packing cost more (BenchmarkStepShapes: deconv2-dW 0.80 -> 0.36 ms,
+// conv3-dW 2.2 -> 1.6 ms); at 288 values (deconv1-fwd) packing wins.
+const maxInPlaceStride = 4 * nr
 
 // mulPanels is mulRange with the n columns of b given as panels:
 // panel(kb, kn, jp) returns column panel jp of the contraction block

@@ -46,7 +46,7 @@ func TestMul(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	cases := []struct{ m, k, n int }{
 		{1, 1, 1}, {6, 1, 16}, {5, 7, 3}, {7, 9, 17}, {13, 300, 33}, {100, 9, 16},
-		{64, 257, 31}, {150, 520, 40}, {9, 5000, 16}, {3, 2000, 4}, {200, 32, 144}, {50, 600, 32},
+		{64, 257, 31}, {150, 520, 40}, {9, 5000, 16}, {3, 2000, 4}, {200, 32, 144}, {50, 600, 32}, {40, 700, 48},
 	}
 	for _, cs := range cases {
 		for _, ta := range []bool{false, true} {
@@ -166,6 +166,14 @@ var stepShapes = []struct {
 	{"conv3-fwd", 6272, 288, 64, false, false},
 	{"conv3-dW", 288, 6272, 64, true, false},
 	{"deconv1-fwd", 1152, 64, 288, false, false},
+	// The 2x2 stride-2 transposed convolutions (depth to space): forward,
+	// input and weight gradients.
+	{"deconv2-fwd", 6272, 32, 64, false, false},
+	{"deconv2-dX", 6272, 64, 32, false, true},
+	{"deconv2-dW", 32, 6272, 64, true, false},
+	{"deconv3-fwd", 25088, 16, 4, false, false},
+	{"deconv3-dX", 25088, 4, 16, false, true},
+	{"deconv3-dW", 16, 25088, 4, true, false},
 }
 
 func BenchmarkStepShapes(b *testing.B) {
