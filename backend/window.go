@@ -159,6 +159,13 @@ func (w *window) run2x2(x, src, out []float32) {
 					clear(out[bottom+wd*c : (b+1)*h*wd*c])
 				}
 			}
+			if !w.scatter && pool2x2Row(out[res:res+ow*c], x[top:top+2*ow*c], x[bottom:bottom+2*ow*c], ow, c) {
+				continue
+			}
+			if w.scatter && scatter2x2Row(src[res:res+ow*c], x[top:top+2*ow*c], x[bottom:bottom+2*ow*c],
+				out[top:top+2*ow*c], out[bottom:bottom+2*ow*c], ow, c) {
+				continue
+			}
 			for j := range ow {
 				x0 := x[top+2*j*c : top+2*j*c+c]
 				x1 := x[top+2*j*c+c : top+2*j*c+2*c]

@@ -1,0 +1,9 @@
+//go:build !amd64 || purego
+
+package backend
+
+var poolAVX512 = false
+
+func pool2x2Row(out, top, bot []float32, ow, c int) bool { return false }
+
+func scatter2x2Row(src, top, bot, otop, obot []float32, ow, c int) bool { return false }
