@@ -296,24 +296,24 @@ func (f *fusion) chunk(in []any, out any, slots, temps [][]float32, i0, i1 int) 
 			p.bc.fill(d, in[p.leaf].([]float32), i0)
 		case opNeg:
 			a := slots[p.a][:n]
-			for i := range d {
+			for i := vecUnary(p.op, d, a); i < n; i++ {
 				d[i] = -a[i]
 			}
 		case opAbs:
 			a := slots[p.a][:n]
-			for i := range d {
+			for i := vecUnary(p.op, d, a); i < n; i++ {
 				d[i] = abs32(a[i])
 			}
 		case opSqrt:
 			a := slots[p.a][:n]
-			for i := range d {
+			for i := vecUnary(p.op, d, a); i < n; i++ {
 				d[i] = float32(math.Sqrt(float64(a[i])))
 			}
 		case opWhere:
 			// Branch-free: masks are random (a ReLU's), mispredicted
 			// branches cost more than the select.
 			c, a, b := slots[p.a][:n], slots[p.b][:n], slots[p.c][:n]
-			for i := range d {
+			for i := vecWhere(d, c, a, b); i < n; i++ {
 				m := mask32(c[i])
 				d[i] = math.Float32frombits(math.Float32bits(a[i])&m | math.Float32bits(b[i])&^m)
 			}
@@ -336,6 +336,9 @@ func (f *fusion) chunk(in []any, out any, slots, temps [][]float32, i0, i1 int) 
 func binaryLoop(op opcode, d, a, b []float32) {
 	b = b[:len(a)]
 	d = d[:len(a)]
+	if k := vecBinary(op, d, a, b); k > 0 {
+		d, a, b = d[k:], a[k:], b[k:]
+	}
 	switch op {
 	case opAdd:
 		for i := range d {

@@ -1,0 +1,9 @@
+//go:build !amd64 || purego
+
+package backend
+
+var fusedAVX512 = false
+
+func vecBinary(op opcode, d, a, b []float32) int { return 0 }
+func vecUnary(op opcode, d, a []float32) int     { return 0 }
+func vecWhere(d, c, a, b []float32) int          { return 0 }
