@@ -539,8 +539,14 @@ func (b *stagedBuilder) ReduceSum(x backends.Op, axes ...int) (backends.Op, erro
 	if err != nil {
 		return nil, err
 	}
-	if !b.useKernels || v.shape.DType != dtypes.Float32 || len(axes) == 0 {
+	if !b.useKernels || v.shape.DType != dtypes.Float32 {
 		return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.ReduceSum(in[0], axes...) }, x)
+	}
+	if len(axes) == 0 { // all of them, as simplego takes it
+		axes = make([]int, v.shape.Rank())
+		for i := range axes {
+			axes[i] = i
+		}
 	}
 	out, err := shapeinference.ReduceOp(v.shape, axes)
 	if err != nil {
@@ -636,4 +642,28 @@ func (b *stagedBuilder) Pad(x, fill backends.Op, cfg ...backends.PadAxis) (backe
 	r := b.kernelStep(step{k: p}, out, p.in, p.fill)
 	p.out = r.id
 	return r, nil
+}
+
+// Reverse of float32 values is a reverse step.
+func (b *stagedBuilder) Reverse(x backends.Op, axes ...int) (backends.Op, error) {
+	v, err := b.value(x)
+	if err != nil {
+		return nil, err
+	}
+	ok := b.useKernels && v.shape.DType == dtypes.Float32
+	rev := make([]bool, v.shape.Rank())
+	for _, a := range axes {
+		ok = ok && a >= 0 && a < len(rev)
+		if ok {
+			rev[a] = true
+		}
+	}
+	if !ok {
+		return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Reverse(in[0], axes...) }, x)
+	}
+	in := b.compute(v.id)
+	r := &reverseStep{in: in, dims: v.shape.Dimensions, rev: rev}
+	res := b.kernelStep(step{k: r}, v.shape, in)
+	r.out = res.id
+	return res, nil
 }

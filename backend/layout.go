@@ -232,8 +232,9 @@ func sumInto(y, x []float32, dims []int, reduced []bool) {
 			return
 		}
 		y = y[:len(x)]
-		for i, v := range x {
-			y[i] += v
+		k := vecBinary(opAdd, y, y, x) // the same additions, in lanes
+		for i, v := range x[k:] {
+			y[k+i] += v
 		}
 		return
 	}
@@ -392,4 +393,37 @@ func (p *padStep) exec(in []any, out any) {
 			}
 		}
 	})
+}
+
+// reverseStep is a float32 Reverse (the kernel flips of convolution
+// gradients: small), value by value.
+type reverseStep struct {
+	in, out int
+	dims    []int
+	rev     []bool
+}
+
+func (r *reverseStep) reads() []int { return []int{r.in} }
+func (r *reverseStep) result() int  { return r.out }
+
+func (r *reverseStep) exec(in []any, out any) {
+	x, y := in[0].([]float32), out.([]float32)
+	st := rowMajorStrides(r.dims)
+	idx := make([]int, len(r.dims))
+	for i := range y {
+		src := 0
+		for a, v := range idx {
+			if r.rev[a] {
+				v = r.dims[a] - 1 - v
+			}
+			src += v * st[a]
+		}
+		y[i] = x[src]
+		for a := len(idx) - 1; a >= 0; a-- {
+			if idx[a]++; idx[a] < r.dims[a] {
+				break
+			}
+			idx[a] = 0
+		}
+	}
 }

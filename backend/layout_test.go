@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -72,6 +73,43 @@ func TestSliceConcatPadSteps(t *testing.T) {
 		})
 		if n != 1 {
 			t.Fatalf("case %d: %d %T steps, want 1", i, n, want)
+		}
+	}
+}
+
+// TestReverseAndSumAll compares Reverse over random axes, and ReduceSum
+// given no axes (all of them, as simplego reads it), with simplego's:
+// Reverse bit for bit, the sum within 1e-5 of the sum of absolute values.
+func TestReverseAndSumAll(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 20))
+	for i := range 30 {
+		dims := randDims(r)
+		x := randTensor(r, dims...)
+		var axes []int
+		for a := range dims {
+			if r.IntN(2) == 0 {
+				axes = append(axes, a)
+			}
+		}
+		build := func(b *stagedBuilder, in []backends.Op) []backends.Op {
+			m := must(t)
+			return []backends.Op{m(b.Reverse(in[0], axes...)), m(b.ReduceSum(in[0]))}
+		}
+		got, b := runAny(t, "kernels=hourglass", build, x)
+		want, _ := runAny(t, "kernels=simplego", build, x)
+		if ok, j := sameBits(got[0], want[0]); !ok {
+			t.Fatalf("case %d dims %v axes %v: Reverse differs at %d", i, dims, axes, j)
+		}
+		var abs float64
+		for _, v := range x.data {
+			abs += math.Abs(float64(v))
+		}
+		g, w := got[1].([]float32), want[1].([]float32)
+		if len(g) != 1 || math.Abs(float64(g[0]-w[0])) > 1e-5*max(1, abs) {
+			t.Fatalf("case %d dims %v: sum %v, simplego %v", i, dims, g, w)
+		}
+		if n := b.countSteps(func(st step) bool { return st.stage != nil }); n != 1 {
+			t.Errorf("case %d: %d stages, want only the final one", i, n)
 		}
 	}
 }

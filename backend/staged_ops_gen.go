@@ -366,11 +366,6 @@ func (b *stagedBuilder) Rem(lhs backends.Op, rhs backends.Op) (backends.Op, erro
 	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Rem(in[0], in[1]) }, lhs, rhs)
 }
 
-// Reverse forwards to the current stage's builder.
-func (b *stagedBuilder) Reverse(x backends.Op, axes ...int) (backends.Op, error) {
-	return b.forward(func(s *stage, in []backends.Op) (backends.Op, error) { return s.b.Reverse(in[0], axes...) }, x)
-}
-
 // RNGBitGenerator forwards to the current stage's builder.
 func (b *stagedBuilder) RNGBitGenerator(state backends.Op, shape shapes.Shape) (backends.Op, backends.Op, error) {
 	s := b.stage()

@@ -28,7 +28,7 @@ var handWritten = map[string]bool{"Dot": true, "DotGeneral": true, "ConvGeneral"
 	"Neg": true, "Abs": true, "Sqrt": true, "Add": true, "Sub": true, "Mul": true, "Div": true, "Max": true, "Min": true,
 	"GreaterOrEqual": true, "GreaterThan": true, "LessOrEqual": true, "LessThan": true, "Where": true,
 	"BroadcastInDim": true, "Reshape": true, "Identity": true, "ConvertDType": true, "Transpose": true, "ReduceSum": true,
-	"Slice": true, "Concatenate": true, "Pad": true}
+	"Slice": true, "Concatenate": true, "Pad": true, "Reverse": true}
 
 func main() {
 	dst := flag.String("o", "staged_ops_gen.go", "file to write")
