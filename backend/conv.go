@@ -34,6 +34,9 @@ type convolution struct {
 	// noShift keeps a kernel gradient on the im2col path (tests, benchmarks).
 	noShift bool
 
+	runsOnce sync.Once
+	runs     [][]gatherRun // runBatchInner's gather, per kernel position
+
 	once sync.Once
 	geo  convGeometry
 }
@@ -212,6 +215,7 @@ func (c *convolution) runBatchInner(g *convGeometry, x, k, out []float32) {
 	}
 	km := c.kernelMatrix(g, k, icFirst)
 	m := g.outPos * g.batch
+	runs := c.batchRuns(g)
 	const kb = 256
 	nb := (g.kc + kb - 1) / kb
 	workers := max(1, min(parallel.Workers(), nb))
@@ -238,16 +242,15 @@ func (c *convolution) runBatchInner(g *convGeometry, x, k, out []float32) {
 				}
 				row := p[(kr-k0)*m : (kr-k0+1)*m]
 				src := ic * g.cSt
-				for opos := range g.outPos {
-					seg := row[opos*g.batch : (opos+1)*g.batch]
-					o := g.off[opos*g.kPos+kidx]
+				for _, r := range runs[kidx] {
+					seg := row[r.dst : r.dst+r.n]
 					switch {
-					case o < 0:
+					case r.src < 0:
 						clear(seg)
-					case g.batch == 1:
-						seg[0] = x[src+o]
+					case r.n == 1:
+						seg[0] = x[src+r.src]
 					default:
-						copy(seg, x[src+o:src+o+g.batch])
+						copy(seg, x[src+r.src:src+r.src+r.n])
 					}
 				}
 			}
@@ -260,6 +263,36 @@ func (c *convolution) runBatchInner(g *convGeometry, x, k, out []float32) {
 			out[i] += v
 		}
 	}
+}
+
+// gatherRun is a run of a transposed patch row: n values at dst, copied
+// from the input at offset src, or zeros where src is -1.
+type gatherRun struct{ dst, src, n int }
+
+// batchRuns lists, per kernel position, the runs of runBatchInner's patch
+// rows: neighbouring output positions whose batch vectors lie next to each
+// other in the input (the taps along a row, inside the image) are one
+// copy, and neighbouring padding one clear.
+func (c *convolution) batchRuns(g *convGeometry) [][]gatherRun {
+	c.runsOnce.Do(func() {
+		c.runs = make([][]gatherRun, g.kPos)
+		for kidx := range g.kPos {
+			var rs []gatherRun
+			for opos := range g.outPos {
+				o := g.off[opos*g.kPos+kidx]
+				if n := len(rs); n > 0 {
+					last := &rs[n-1]
+					if (o < 0 && last.src < 0) || (o >= 0 && last.src >= 0 && o == last.src+last.n) {
+						last.n += g.batch
+						continue
+					}
+				}
+				rs = append(rs, gatherRun{dst: opos * g.batch, src: max(o, -1), n: g.batch})
+			}
+			c.runs[kidx] = rs
+		}
+	})
+	return c.runs
 }
 
 // kernelMatrix returns the kernel as a matrix [(k..., ic), oc], or
