@@ -198,12 +198,14 @@ func (s *sumStep) exec(in []any, out any) {
 	}
 	blocks := (lead + reduceBlock - 1) / reduceBlock
 	partial := make([]float32, blocks*len(y))
+	dims := slices.Clone(s.dims)
 	parallel.Chunks(blocks, workers, func(lo, hi int) {
+		d := slices.Clone(dims)
 		for blk := lo; blk < hi; blk++ {
 			p := partial[blk*len(y) : (blk+1)*len(y)]
-			for i := blk * reduceBlock; i < min(lead, (blk+1)*reduceBlock); i++ {
-				sumInto(p, x[i*inner:(i+1)*inner], s.dims[1:], s.reduced[1:])
-			}
+			i0, i1 := blk*reduceBlock, min(lead, (blk+1)*reduceBlock)
+			d[0] = i1 - i0 // the block as a tensor of its own: one loop when it is all summed
+			sumInto(p, x[i0*inner:i1*inner], d, s.reduced)
 		}
 	})
 	for blk := range blocks {
@@ -408,9 +410,21 @@ func (r *reverseStep) result() int  { return r.out }
 
 func (r *reverseStep) exec(in []any, out any) {
 	x, y := in[0].([]float32), out.([]float32)
+	// Axes after the last reversed one are copied as runs.
+	last := -1
+	for a, rv := range r.rev {
+		if rv {
+			last = a
+		}
+	}
+	if last < 0 {
+		copy(y, x)
+		return
+	}
 	st := rowMajorStrides(r.dims)
-	idx := make([]int, len(r.dims))
-	for i := range y {
+	run := st[last]
+	idx := make([]int, last+1)
+	for i := 0; i < len(y); i += run {
 		src := 0
 		for a, v := range idx {
 			if r.rev[a] {
@@ -418,8 +432,8 @@ func (r *reverseStep) exec(in []any, out any) {
 			}
 			src += v * st[a]
 		}
-		y[i] = x[src]
-		for a := len(idx) - 1; a >= 0; a-- {
+		copy(y[i:i+run], x[src:src+run])
+		for a := last; a >= 0; a-- {
 			if idx[a]++; idx[a] < r.dims[a] {
 				break
 			}
