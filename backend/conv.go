@@ -31,7 +31,8 @@ type convolution struct {
 	pads            [][2]int
 	inDil, kDil     []int
 
-	// noShift keeps a kernel gradient on the im2col path (tests, benchmarks).
+	// noShift keeps one-channel convolutions and kernel gradients on the
+	// im2col path (tests, benchmarks).
 	noShift bool
 
 	runsOnce sync.Once
@@ -133,6 +134,10 @@ func (c *convolution) run(x, k, out []float32) {
 	for d := range g.nsp {
 		bFirst = bFirst && a.OutputSpatial[d] == d+1
 		bLast = bLast && a.OutputSpatial[d] == d
+	}
+	if c.singleChannel(g) && !c.noShift {
+		c.runSingleChannel(g, x, k, out)
+		return
 	}
 	if c.shiftable(g) && !c.noShift {
 		c.runShifted(g, x, k, out)

@@ -44,3 +44,27 @@ func BenchmarkKernelGradient(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSingleChannelConvolution times the model's first convolution
+// at batch 128 on the runs path and on im2col (noShift).
+func BenchmarkSingleChannelConvolution(b *testing.B) {
+	axes := backends.ConvolveAxesConfig{InputBatch: 0, InputChannels: 3, InputSpatial: []int{1, 2},
+		KernelInputChannels: 2, KernelOutputChannels: 3, KernelSpatial: []int{0, 1},
+		OutputBatch: 0, OutputChannels: 3, OutputSpatial: []int{1, 2}}
+	for _, noShift := range []bool{false, true} {
+		b.Run(fmt.Sprintf("noShift=%v", noShift), func(b *testing.B) {
+			r := rand.New(rand.NewPCG(1, 2))
+			x, k := randTensor(r, 128, 28, 28, 1), randTensor(r, 3, 3, 1, 16)
+			c := &convolution{inShape: x.shape(), kShape: k.shape(), axes: axes, strides: []int{1, 1},
+				pads: [][2]int{{1, 1}, {1, 1}}, inDil: []int{1, 1}, kDil: []int{1, 1}, noShift: noShift}
+			c.outShape = c.inShape.Clone()
+			c.outShape.Dimensions = []int{128, 28, 28, 16}
+			out := make([]float32, c.outShape.Size())
+			c.run(x.data, k.data, out)
+			b.ResetTimer()
+			for range b.N {
+				c.run(x.data, k.data, out)
+			}
+		})
+	}
+}

@@ -254,3 +254,68 @@ func refKernelGradient(x, k tensor, pads [][2]int) (out, abs []float64) {
 	})
 	return out, abs
 }
+
+// TestSingleChannelConvolution compares one-channel NHWC convolutions on
+// the runs path with simplego's ConvGeneral and with the im2col path
+// (noShift): 3x3 with the model's padding, none, asymmetric, a 2x3
+// kernel, 20 output channels (a packed kernel matrix), one and three
+// spatial axes, images wider than a block. Tolerance 1e-4 (sums of up to
+// 27 products of values in [-1, 1]).
+func TestSingleChannelConvolution(t *testing.T) {
+	axes := func(n int) backends.ConvolveAxesConfig {
+		a := backends.ConvolveAxesConfig{InputBatch: 0, InputChannels: n + 1, KernelInputChannels: n, KernelOutputChannels: n + 1,
+			OutputBatch: 0, OutputChannels: n + 1}
+		for d := range n {
+			a.InputSpatial = append(a.InputSpatial, d+1)
+			a.KernelSpatial = append(a.KernelSpatial, d)
+			a.OutputSpatial = append(a.OutputSpatial, d+1)
+		}
+		return a
+	}
+	cases := []struct {
+		name  string
+		in, k []int
+		pads  [][2]int
+	}{
+		{"model's first layer", []int{3, 28, 28, 1}, []int{3, 3, 1, 16}, [][2]int{{1, 1}, {1, 1}}},
+		{"no padding", []int{2, 9, 7, 1}, []int{3, 3, 1, 16}, nil},
+		{"asymmetric, 2x3, 20 channels", []int{2, 8, 11, 1}, []int{2, 3, 1, 20}, [][2]int{{0, 1}, {2, 0}}},
+		{"wide rows", []int{1, 3, 700, 1}, []int{3, 3, 1, 16}, [][2]int{{1, 1}, {1, 1}}},
+		{"1-D", []int{4, 50, 1}, []int{5, 1, 32}, [][2]int{{2, 2}}},
+		{"3-D", []int{2, 5, 6, 7, 1}, []int{3, 2, 3, 1, 16}, [][2]int{{1, 1}, {0, 1}, {1, 1}}},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(uint64(i), 11))
+			x, k := randTensor(r, tc.in...), randTensor(r, tc.k...)
+			a := axes(len(tc.in) - 2)
+			var outs [][]float32
+			for _, config := range []string{"kernels=hourglass", "kernels=hourglass/noShift", "kernels=simplego"} {
+				var conv *convolution
+				build := func(b *stagedBuilder, in []backends.Op) []backends.Op {
+					out := must(t)(b.ConvGeneral(in[0], in[1], a, nil, tc.pads, nil, nil, 1, 1))
+					if config != "kernels=simplego" {
+						conv = b.steps[len(b.steps)-1].conv
+						conv.noShift = config == "kernels=hourglass/noShift"
+					}
+					return []backends.Op{out}
+				}
+				got, _ := stagedRun(t, config[:len("kernels=")]+map[bool]string{true: "simplego", false: "hourglass"}[config == "kernels=simplego"], build, x, k)
+				if conv != nil && !conv.noShift {
+					g := conv.geometry()
+					if !conv.singleChannel(&g) {
+						t.Fatal("not taken by the one-channel path")
+					}
+				}
+				outs = append(outs, got[0].data)
+			}
+			for j := range outs[2] {
+				for v, name := range []string{"runs", "im2col"} {
+					if math.Abs(float64(outs[v][j]-outs[2][j])) > 1e-4 {
+						t.Fatalf("%s: [%d] = %v, simplego %v", name, j, outs[v][j], outs[2][j])
+					}
+				}
+			}
+		})
+	}
+}
