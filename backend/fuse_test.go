@@ -319,10 +319,11 @@ func TestTransposeStep(t *testing.T) {
 
 // TestSumStep compares sums over random axes with float64 sums (tolerance
 // 1e-5 of the sum of absolute values: float32 accumulation), and checks
-// that one and two cores give the same bits.
+// that one and two cores, and AVX-512 lanes and Go loops, give the same
+// bits.
 func TestSumStep(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
-	for range 50 {
+	for i := range 54 {
 		dims := randDims(r)
 		var axes []int
 		for a := range dims {
@@ -332,6 +333,16 @@ func TestSumStep(t *testing.T) {
 		}
 		if len(axes) == 0 {
 			axes = []int{r.IntN(len(dims))}
+		}
+		switch i { // bias gradients: leading axes summed, channels kept
+		case 50:
+			dims, axes = []int{1300, 32}, []int{0}
+		case 51:
+			dims, axes = []int{5, 7, 48}, []int{0, 1}
+		case 52:
+			dims, axes = []int{3, 600, 16}, []int{0, 1}
+		case 53:
+			dims, axes = []int{700, 24}, []int{0}
 		}
 		x := randTensor(r, dims...)
 		build := func(b *stagedBuilder, in []backends.Op) []backends.Op {
@@ -344,6 +355,13 @@ func TestSumStep(t *testing.T) {
 		runtime.GOMAXPROCS(prev)
 		if ok, i := sameBits(one[0], got[0]); !ok {
 			t.Fatalf("dims %v axes %v: one core and two differ at %d", dims, axes, i)
+		}
+		saved := fusedAVX512
+		fusedAVX512 = false
+		goLoops, _ := runAny(t, "kernels=hourglass", build, x)
+		fusedAVX512 = saved
+		if ok, i := sameBits(goLoops[0], got[0]); !ok {
+			t.Fatalf("dims %v axes %v: AVX-512 lanes and Go loops differ at %d", dims, axes, i)
 		}
 		want, abs := refSum(x, axes)
 		g := got[0].([]float32)

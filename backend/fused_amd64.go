@@ -116,3 +116,19 @@ func vecWhere(d, c, a, b []float32) int {
 	whereZ(&d[0], &c[0], &a[0], &b[0], n)
 	return n
 }
+
+//go:noescape
+func sumRowsZ(y, x *float32, rows, k int)
+
+// sumRows adds the rows of x ([rows, len(y)]) to y in order, in AVX-512
+// lanes when len(y) is a multiple of 16, and reports whether it did.
+func sumRows(y, x []float32) bool {
+	k := len(y)
+	if !fusedAVX512 || k == 0 || k%16 != 0 || len(x) < k {
+		return false
+	}
+	rows := len(x) / k
+	_ = x[rows*k-1]
+	sumRowsZ(&y[0], &x[0], rows, k)
+	return true
+}

@@ -396,3 +396,31 @@ whereZ_done:
 	VZEROUPPER
 	RET
 
+// func sumRowsZ(y, x *float32, rows, k int)
+// y[j] += x[0, j] + ... in order, row after row (the Go loop's order), for
+// j < k, k a multiple of 16: a register a 16 columns.
+TEXT ·sumRowsZ(SB), NOSPLIT, $0-32
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ rows+16(FP), BX
+	MOVQ k+24(FP), CX
+	SHLQ $2, CX           // row stride in bytes
+	XORQ R9, R9           // column byte offset
+	TESTQ BX, BX
+	JE sr_done
+sr_col:
+	VMOVUPS (DI)(R9*1), Z0
+	LEAQ (SI)(R9*1), R10
+	MOVQ BX, R11
+sr_row:
+	VADDPS (R10), Z0, Z0
+	ADDQ CX, R10
+	DECQ R11
+	JNE sr_row
+	VMOVUPS Z0, (DI)(R9*1)
+	ADDQ $64, R9
+	CMPQ R9, CX
+	JLT sr_col
+sr_done:
+	VZEROUPPER
+	RET

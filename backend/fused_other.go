@@ -7,3 +7,5 @@ var fusedAVX512 = false
 func vecBinary(op opcode, d, a, b []float32) int { return 0 }
 func vecUnary(op opcode, d, a []float32) int     { return 0 }
 func vecWhere(d, c, a, b []float32) int          { return 0 }
+
+func sumRows(y, x []float32) bool { return false }

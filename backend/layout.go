@@ -241,6 +241,9 @@ func sumInto(y, x []float32, dims []int, reduced []bool) {
 		return
 	}
 	if reduced[0] {
+		if len(dims) == 2 && !reduced[1] && sumRows(y[:inner], x) {
+			return // rows added in lanes, in the same order
+		}
 		for i := range n {
 			sumInto(y, x[i*inner:(i+1)*inner], dims[1:], reduced[1:])
 		}
