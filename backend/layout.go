@@ -18,8 +18,9 @@ type kernelOp interface {
 }
 
 // parallelMin is the number of elements below which a step runs on one
-// core: splitting smaller work costs more than it saves.
-const parallelMin = 1 << 14
+// core: waking another costs more than it saves (at batch 32, 1<<16
+// against 1<<14: 8.6 -> 8.0 ms a training step).
+const parallelMin = 1 << 16
 
 // transposeStep is a float32 Transpose. Axes that stay next to each other
 // are merged first, so [128,7,7,2,2,16] -> [128,7,2,7,2,16] becomes a
