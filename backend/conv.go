@@ -35,8 +35,10 @@ type convolution struct {
 	// im2col path (tests, benchmarks).
 	noShift bool
 
-	runsOnce sync.Once
-	runs     [][]gatherRun // runBatchInner's gather, per kernel position
+	runsOnce    sync.Once
+	runs        [][]gatherRun // runBatchInner's gather, per kernel position
+	rowRunsOnce sync.Once
+	rruns       [][]gatherRun // gatherRows', per output position
 
 	once sync.Once
 	geo  convGeometry
@@ -184,6 +186,24 @@ func (c *convolution) runRows(g *convGeometry, x, k, dst []float32) {
 // gatherRows fills p with patch rows [r0, r1): row (b, o...), column
 // kidx*cin + ic.
 func (c *convolution) gatherRows(g *convGeometry, x, p []float32, r0, r1 int) {
+	if g.cSt == 1 && g.cin >= 8 {
+		// Channels contiguous: neighbouring taps inside the image are one
+		// copy (see rowRuns).
+		runs := c.rowRuns(g)
+		for row := r0; row < r1; row++ {
+			b, opos := row/g.outPos, row%g.outPos
+			base := b * g.bSt
+			dst := p[(row-r0)*g.kc : (row-r0+1)*g.kc]
+			for _, r := range runs[opos] {
+				if r.src < 0 {
+					clear(dst[r.dst : r.dst+r.n])
+					continue
+				}
+				copy(dst[r.dst:r.dst+r.n], x[base+r.src:base+r.src+r.n])
+			}
+		}
+		return
+	}
 	for row := r0; row < r1; row++ {
 		b, opos := row/g.outPos, row%g.outPos
 		base := b * g.bSt
@@ -298,6 +318,31 @@ func (c *convolution) batchRuns(g *convGeometry) [][]gatherRun {
 		}
 	})
 	return c.runs
+}
+
+// rowRuns lists, per output position, the runs of gatherRows' patch row
+// when channels are contiguous: neighbouring taps whose channel vectors lie
+// next to each other in the input (a kernel row inside the image) are one
+// copy, neighbouring padding one clear.
+func (c *convolution) rowRuns(g *convGeometry) [][]gatherRun {
+	c.rowRunsOnce.Do(func() {
+		c.rruns = make([][]gatherRun, g.outPos)
+		for opos := range g.outPos {
+			var rs []gatherRun
+			for kidx, o := range g.off[opos*g.kPos : (opos+1)*g.kPos] {
+				if n := len(rs); n > 0 {
+					last := &rs[n-1]
+					if (o < 0 && last.src < 0) || (o >= 0 && last.src >= 0 && o == last.src+last.n) {
+						last.n += g.cin
+						continue
+					}
+				}
+				rs = append(rs, gatherRun{dst: kidx * g.cin, src: max(o, -1), n: g.cin})
+			}
+			c.rruns[opos] = rs
+		}
+	})
+	return c.rruns
 }
 
 // kernelMatrix returns the kernel as a matrix [(k..., ic), oc], or

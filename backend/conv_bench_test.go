@@ -68,3 +68,43 @@ func BenchmarkSingleChannelConvolution(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkConvolution times the seed model's multi-channel convolutions
+// at batch 128, forward and input gradients (im2col and a product).
+func BenchmarkConvolution(b *testing.B) {
+	fwd := backends.ConvolveAxesConfig{InputBatch: 0, InputChannels: 3, InputSpatial: []int{1, 2},
+		KernelInputChannels: 2, KernelOutputChannels: 3, KernelSpatial: []int{0, 1},
+		OutputBatch: 0, OutputChannels: 3, OutputSpatial: []int{1, 2}}
+	grad := fwd
+	grad.KernelInputChannels, grad.KernelOutputChannels = 3, 2
+	for _, tc := range []struct {
+		name  string
+		in, k []int
+		pad   int
+		axes  backends.ConvolveAxesConfig
+	}{
+		{"layer2", []int{128, 14, 14, 16}, []int{3, 3, 16, 32}, 1, fwd},
+		{"layer2-dX", []int{128, 14, 14, 32}, []int{3, 3, 16, 32}, 1, grad},
+		{"layer3", []int{128, 7, 7, 32}, []int{3, 3, 32, 64}, 1, fwd},
+		{"layer3-dX", []int{128, 7, 7, 64}, []int{3, 3, 32, 64}, 1, grad},
+		{"transposed", []int{128, 5, 5, 64}, []int{3, 3, 64, 32}, 2, fwd},
+		{"transposed-dX", []int{128, 7, 7, 32}, []int{3, 3, 64, 32}, 0, grad},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			r := rand.New(rand.NewPCG(1, 2))
+			x, k := randTensor(r, tc.in...), randTensor(r, tc.k...)
+			pads := [][2]int{{tc.pad, tc.pad}, {tc.pad, tc.pad}}
+			c := &convolution{inShape: x.shape(), kShape: k.shape(), axes: tc.axes, strides: []int{1, 1},
+				pads: pads, inDil: []int{1, 1}, kDil: []int{1, 1}}
+			oc := tc.k[tc.axes.KernelOutputChannels]
+			c.outShape = c.inShape.Clone()
+			c.outShape.Dimensions = []int{128, tc.in[1] + 2*tc.pad - 2, tc.in[2] + 2*tc.pad - 2, oc}
+			out := make([]float32, c.outShape.Size())
+			c.run(x.data, k.data, out)
+			b.ResetTimer()
+			for range b.N {
+				c.run(x.data, k.data, out)
+			}
+		})
+	}
+}

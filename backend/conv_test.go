@@ -319,3 +319,70 @@ func TestSingleChannelConvolution(t *testing.T) {
 		})
 	}
 }
+
+// TestConvolutionRuns compares NHWC convolutions with 8 or more input
+// channels (whose im2col rows are copied in runs of neighbouring taps)
+// with simplego's ConvGeneral: the model's layer shapes (small batches),
+// no padding, asymmetric padding, padding 2 around a 5x5 input (the
+// transposed layer), a kernel stored [k..., oc, ic] (as in input
+// gradients), stride 2 and kernel dilation 2 (taps that are not
+// neighbours), one and three spatial axes. Tolerance 1e-6 a product summed
+// (float32 sums of values in [-1, 1] in different orders; an indexing
+// mistake errs by O(1)).
+func TestConvolutionRuns(t *testing.T) {
+	axes := func(n int, swapped bool) backends.ConvolveAxesConfig {
+		a := backends.ConvolveAxesConfig{InputBatch: 0, InputChannels: n + 1, KernelInputChannels: n, KernelOutputChannels: n + 1,
+			OutputBatch: 0, OutputChannels: n + 1}
+		if swapped {
+			a.KernelInputChannels, a.KernelOutputChannels = n+1, n
+		}
+		for d := range n {
+			a.InputSpatial = append(a.InputSpatial, d+1)
+			a.KernelSpatial = append(a.KernelSpatial, d)
+			a.OutputSpatial = append(a.OutputSpatial, d+1)
+		}
+		return a
+	}
+	cases := []struct {
+		name          string
+		in, k         []int
+		pads          [][2]int
+		swapped       bool
+		strides, kDil []int
+	}{
+		{"second layer", []int{3, 14, 14, 16}, []int{3, 3, 16, 32}, [][2]int{{1, 1}, {1, 1}}, false, nil, nil},
+		{"its input gradient", []int{2, 14, 14, 32}, []int{3, 3, 16, 32}, [][2]int{{1, 1}, {1, 1}}, true, nil, nil},
+		{"third layer", []int{2, 7, 7, 32}, []int{3, 3, 32, 64}, [][2]int{{1, 1}, {1, 1}}, false, nil, nil},
+		{"transposed layer", []int{2, 5, 5, 64}, []int{3, 3, 64, 32}, [][2]int{{2, 2}, {2, 2}}, false, nil, nil},
+		{"no padding, 20 channels", []int{2, 9, 8, 8}, []int{3, 2, 8, 20}, nil, false, nil, nil},
+		{"asymmetric", []int{2, 6, 9, 12}, []int{2, 3, 12, 16}, [][2]int{{0, 1}, {2, 0}}, false, nil, nil},
+		{"stride 2", []int{2, 9, 10, 8}, []int{3, 3, 8, 16}, [][2]int{{1, 1}, {1, 1}}, false, []int{2, 2}, nil},
+		{"kernel dilation 2", []int{2, 9, 10, 8}, []int{3, 3, 8, 16}, [][2]int{{2, 2}, {1, 1}}, false, nil, []int{2, 1}},
+		{"1-D", []int{3, 40, 9}, []int{5, 9, 16}, [][2]int{{2, 1}}, false, nil, nil},
+		{"3-D", []int{2, 4, 5, 6, 8}, []int{3, 2, 3, 8, 16}, [][2]int{{1, 1}, {0, 1}, {1, 1}}, false, nil, nil},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(uint64(i), 13))
+			x, k := randTensor(r, tc.in...), randTensor(r, tc.k...)
+			a := axes(len(tc.in)-2, tc.swapped)
+			build := func(b *stagedBuilder, in []backends.Op) []backends.Op {
+				return []backends.Op{must(t)(b.ConvGeneral(in[0], in[1], a, tc.strides, tc.pads, nil, tc.kDil, 1, 1))}
+			}
+			got, b := stagedRun(t, "kernels=hourglass", build, x, k)
+			if n := b.countSteps(func(st step) bool { return st.conv != nil }); n != 1 {
+				t.Fatalf("%d convolution steps, want 1", n)
+			}
+			want, _ := stagedRun(t, "kernels=simplego", build, x, k)
+			terms := tc.k[len(tc.k)-2] // products a value sums: taps times input channels
+			for _, d := range tc.k[:len(tc.k)-2] {
+				terms *= d
+			}
+			for j := range want[0].data {
+				if math.Abs(float64(got[0].data[j]-want[0].data[j])) > 1e-6*float64(terms) {
+					t.Fatalf("[%d] = %v, simplego %v", j, got[0].data[j], want[0].data[j])
+				}
+			}
+		})
+	}
+}
