@@ -10,18 +10,22 @@
 // the gradient of Dot (a broadcast multiply and sum materialising an
 // [i, j, k] tensor) with two matrix products.
 //
-// The wrapper's builder also cuts each graph into stages at its float32
-// matrix products, convolutions and max pooling (staged.go): the stages run
-// on simplego, those operations in between on hourglass's own kernels —
-// internal/gemm (an AVX2/FMA micro-kernel in Go assembly, no cgo) for
-// products, a blocked im2col gather plus gemm for ConvGeneral (conv.go),
-// plain loops for pooling and its gradient (window.go). Float32 transposes
-// and sums are steps of their own too, split across the cores
-// (layout.go), and element-wise operations (arithmetic, comparisons,
-// Where, broadcasts, reshapes) are not run one by one: they are recorded
-// as expressions and each expression is computed, when something needs
-// it, by one fused step — one pass over memory in cache-sized chunks, on
-// all cores (fuse.go, fused_exec.go). The backend option
+// The wrapper's builder also cuts each graph into steps (staged.go): float32
+// matrix products, convolutions, max pooling, transposes, sums, slices,
+// concatenations, paddings and reversals run on hourglass's own kernels,
+// split across the cores — internal/gemm (AVX-512 and AVX2/FMA
+// micro-kernels in Go assembly, no cgo) for products, a blocked im2col
+// gather plus gemm for ConvGeneral (conv.go; one-channel convolutions and
+// kernel gradients from runs of the padded input, conv_single.go and
+// conv_shift.go), AVX-512 loops for 2x2 pooling and its gradient
+// (window.go, pool_amd64.s), runs copied for the layout operations
+// (layout.go). Element-wise operations (arithmetic, comparisons, Where,
+// broadcasts, reshapes) are not run one by one: they are recorded as
+// expressions and each expression is computed, when something needs it,
+// by one fused step — one pass over memory in cache-sized chunks, on all
+// cores, in AVX-512 where the CPU has it (fuse.go, fused_exec.go,
+// fused_amd64.s), bit for bit what simplego computes. What is left runs in
+// simplego stages between the steps. The backend option
 // kernels=simplego (for example
 // GOMLX_BACKEND=hourglass-go:parallelism=-1,kernels=simplego) turns that off,
 // for comparisons; the model then builds convolutions as im2col products.

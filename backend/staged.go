@@ -14,7 +14,8 @@ import (
 )
 
 // The staged builder runs float32 matrix products, convolutions and max
-// pooling (forward and gradient) with hourglass's own kernels, through
+// pooling (forward and gradient) with hourglass's own kernels, and the
+// element-wise and layout operations of fuse.go and layout.go, through
 // public API only: simplego executes graphs with its own unexported table
 // of kernels, so a graph is cut into stages at every such operation. Each
 // stage is an ordinary simplego graph (with the filled-in operations of
