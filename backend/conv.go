@@ -165,7 +165,10 @@ func (c *convolution) run(x, k, out []float32) {
 func (c *convolution) runRows(g *convGeometry, x, k, dst []float32) {
 	// The kernel matrix is packed once for all blocks (gemm.Serial would
 	// pack it again for every block).
-	km := gemm.Pack(c.kernelMatrix(g, k, false))
+	kmat, done := c.kernelMatrix(g, k, false)
+	km := gemm.PackScratch(kmat)
+	done()
+	defer km.Release()
 	m := g.batch * g.outPos
 	rb := max(6, 32768/g.kc/6*6) // ~128 KiB of patches a block
 	workers := parallel.Workers()
@@ -238,18 +241,19 @@ func (c *convolution) runBatchInner(g *convGeometry, x, k, out []float32) {
 	for d := range g.nsp {
 		icFirst = icFirst && a.KernelSpatial[d] == d+1
 	}
-	km := c.kernelMatrix(g, k, icFirst)
+	km, done := c.kernelMatrix(g, k, icFirst)
+	defer done()
 	m := g.outPos * g.batch
 	runs := c.batchRuns(g)
 	const kb = 256
 	nb := (g.kc + kb - 1) / kb
 	workers := max(1, min(parallel.Workers(), nb))
-	partial := make([][]float32, workers)
+	partial := make([]*[]float32, workers)
 	parallel.Do(workers, func(w int) {
 		dst := out
-		if w > 0 {
-			partial[w] = make([]float32, m*g.cout)
-			dst = partial[w]
+		if w > 0 { // overwritten whole by its first block (or cleared)
+			partial[w] = gemm.Scratch(m * g.cout)
+			dst = *partial[w]
 		}
 		buf := gemm.Scratch(kb * m)
 		defer gemm.Release(buf)
@@ -284,9 +288,13 @@ func (c *convolution) runBatchInner(g *convGeometry, x, k, out []float32) {
 		}
 	})
 	for _, p := range partial[1:] {
-		for i, v := range p {
+		if p == nil {
+			continue
+		}
+		for i, v := range *p {
 			out[i] += v
 		}
+		gemm.Release(p)
 	}
 }
 
@@ -347,8 +355,8 @@ func (c *convolution) rowRuns(g *convGeometry) [][]gatherRun {
 
 // kernelMatrix returns the kernel as a matrix [(k..., ic), oc], or
 // [(ic, k...), oc] when icFirst: the kernel itself when stored so, else a
-// copy.
-func (c *convolution) kernelMatrix(g *convGeometry, k []float32, icFirst bool) gemm.Matrix {
+// copy in a scratch buffer, which done hands back.
+func (c *convolution) kernelMatrix(g *convGeometry, k []float32, icFirst bool) (m gemm.Matrix, done func()) {
 	a := c.axes
 	inOrder := a.KernelOutputChannels == g.nsp+1
 	if icFirst {
@@ -363,10 +371,11 @@ func (c *convolution) kernelMatrix(g *convGeometry, k []float32, icFirst bool) g
 		}
 	}
 	if inOrder {
-		return gemm.Matrix{Data: k, Rows: g.kc, Cols: g.cout, Stride: g.cout}
+		return gemm.Matrix{Data: k, Rows: g.kc, Cols: g.cout, Stride: g.cout}, func() {}
 	}
 	st := rowMajorStrides(c.kShape.Dimensions)
-	km := make([]float32, g.kc*g.cout)
+	buf := gemm.Scratch(g.kc * g.cout)
+	km := *buf
 	ks := make([]int, g.nsp)
 	ocSt := st[a.KernelOutputChannels]
 	for kidx := range g.kPos {
@@ -392,7 +401,7 @@ func (c *convolution) kernelMatrix(g *convGeometry, k []float32, icFirst bool) g
 			}
 		}
 	}
-	return gemm.Matrix{Data: km, Rows: g.kc, Cols: g.cout, Stride: g.cout}
+	return gemm.Matrix{Data: km, Rows: g.kc, Cols: g.cout, Stride: g.cout}, func() { gemm.Release(buf) }
 }
 
 // scatter writes tmp [(b, o...), oc] into out's own layout.

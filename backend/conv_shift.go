@@ -89,12 +89,12 @@ func (c *convolution) runShifted(g *convGeometry, x, k, out []float32) {
 	rb := max(1, shiftBlock/kw) // rows a block
 	nb := (rows + rb - 1) / rb
 	workers = max(1, min(workers, nb))
-	partial := make([][]float32, workers)
+	partial := make([]*[]float32, workers)
 	parallel.Do(workers, func(w int) {
 		dst := out
-		if w > 0 {
-			partial[w] = make([]float32, len(out))
-			dst = partial[w]
+		if w > 0 { // overwritten whole by its first block (or cleared)
+			partial[w] = gemm.Scratch(len(out))
+			dst = *partial[w]
 		}
 		a := gemm.Scratch(taps * rb * kw)
 		defer gemm.Release(a)
@@ -116,9 +116,13 @@ func (c *convolution) runShifted(g *convGeometry, x, k, out []float32) {
 		}
 	})
 	for _, p := range partial[1:] {
-		for i, v := range p {
+		if p == nil {
+			continue
+		}
+		for i, v := range *p {
 			out[i] += v
 		}
+		gemm.Release(p)
 	}
 }
 

@@ -59,7 +59,8 @@ func (c *convolution) runSingleChannel(g *convGeometry, x, k, out []float32) {
 	rows := g.batch * g.outPos / w // (b, o...) rows
 	perImage := g.outPos / w
 	rb := max(1, singleBlock/w)
-	km := c.kernelMatrix(g, k, false)
+	km, done := c.kernelMatrix(g, k, false)
+	defer done()
 	nb := (rows + rb - 1) / rb
 	parallel.Chunks(nb, workers, func(lo, hi int) {
 		p := gemm.Scratch(g.kPos * rb * w)

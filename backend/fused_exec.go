@@ -38,14 +38,15 @@ type fusion struct {
 	leafBool []bool // per leaf: bool data
 	// Slots: leaf windows (per leaf; -1 if not read element by element),
 	// splats of uniform values, then temporaries.
-	window   []int
-	splats   [][2]int // slot, uniform index
-	nSlots   int
-	uni      []instr // uniform program: dst is an index in the uniform values
-	nUni     int
-	full     []instr
-	rootSlot int
-	rootTemp bool // the root's slot is a temporary: write the output in place
+	window     []int
+	broadcasts []bool   // per leaf: read through a broadcast's index map
+	splats     [][2]int // slot, uniform index
+	nSlots     int
+	uni        []instr // uniform program: dst is an index in the uniform values
+	nUni       int
+	full       []instr
+	rootSlot   int
+	rootTemp   bool // the root's slot is a temporary: write the output in place
 }
 
 type instr struct {
@@ -63,6 +64,7 @@ func (b *stagedBuilder) newFusion(root int, leaves []int, out int) *fusion {
 	shape := b.shapes[root]
 	f := &fusion{out: out, size: shape.Size(), boolOut: shape.DType == dtypes.Bool, leafIDs: leaves}
 	f.window = make([]int, len(leaves))
+	f.broadcasts = make([]bool, len(leaves))
 	for i, id := range leaves {
 		f.window[i] = -1
 		f.leafBool = append(f.leafBool, b.shapes[id].DType == dtypes.Bool)
@@ -136,6 +138,7 @@ func (b *stagedBuilder) newFusion(root int, leaves []int, out int) *fusion {
 			in := instr{op: e.op, k: e.k}
 			if e.op == opBroadcast {
 				in.leaf = leafIndex(b.leaf(e.args[0]))
+				f.broadcasts[in.leaf] = true
 				in.bc = newBcastMap(b.shapes[id].Dimensions, e.srcDims, e.axes)
 			} else {
 				args := []*int{&in.a, &in.b, &in.c}
@@ -158,7 +161,23 @@ func (b *stagedBuilder) newFusion(root int, leaves []int, out int) *fusion {
 }
 
 func (f *fusion) reads() []int { return f.leafIDs }
-func (f *fusion) result() int  { return f.out }
+
+// inPlace lists the leaves a float32 result may be written over: those
+// read element by element only (never through a broadcast's index map,
+// which reads other positions).
+func (f *fusion) inPlace() []int {
+	if f.boolOut {
+		return nil
+	}
+	var ids []int
+	for li, s := range f.window {
+		if s >= 0 && !f.leafBool[li] && !f.broadcasts[li] {
+			ids = append(ids, f.leafIDs[li])
+		}
+	}
+	return ids
+}
+func (f *fusion) result() int { return f.out }
 
 // abs32 is simplego's Abs: -0 stays -0.
 func abs32(a float32) float32 {

@@ -190,7 +190,15 @@ func (e *stagedExec) Execute(inputs []backends.Buffer, donate []bool, dev backen
 	defer release()
 	for si, st := range e.steps {
 		if st.stage == nil {
-			out, err := e.kernel(st, vals, dev)
+			var out backends.Buffer
+			var err error
+			if id := e.reusable(st, si, vals, owned); id >= 0 {
+				// The step overwrites an operand nothing reads later.
+				out, vals[id], owned[id] = vals[id], nil, false
+				err = e.runInto(st, vals, out, dev)
+			} else {
+				out, err = e.kernel(st, vals, dev)
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -227,6 +235,51 @@ func (e *stagedExec) Execute(inputs []backends.Buffer, donate []bool, dev backen
 		}
 	}
 	return nil, fmt.Errorf("hourglass-go: %q has no final stage", e.b.name) // cannot happen
+}
+
+// inPlacer is a kernel step that may write its result over one of its
+// operands (element-wise steps: each value is read before it is written).
+type inPlacer interface {
+	// inPlace lists the value ids of the operands it may overwrite.
+	inPlace() []int
+}
+
+// reusable returns an operand step si may overwrite (its own, read by no
+// later step, of the result's exact shape), or -1.
+func (e *stagedExec) reusable(st step, si int, vals []backends.Buffer, owned []bool) int {
+	p, ok := st.k.(inPlacer)
+	if !ok {
+		return -1
+	}
+	for _, id := range p.inPlace() {
+		if e.lastUse[id] == si && owned[id] && vals[id] != nil && e.b.shapes[id].Equal(e.b.shapes[st.result()]) {
+			return id
+		}
+	}
+	return -1
+}
+
+// runInto runs kernel step st with out (an operand's buffer, already
+// taken from vals) as its result.
+func (e *stagedExec) runInto(st step, vals []backends.Buffer, out backends.Buffer, dev backends.DeviceNum) error {
+	be := e.b.backend
+	res, err := be.BufferData(out)
+	if err != nil {
+		return err
+	}
+	reads := st.reads()
+	in := make([]any, len(reads))
+	for i, id := range reads {
+		buf := vals[id]
+		if buf == nil {
+			buf = out // the operand being overwritten
+		}
+		if in[i], err = be.BufferData(buf); err != nil {
+			return err
+		}
+	}
+	st.k.exec(in, res)
+	return nil
 }
 
 // kernel runs a product or convolution step into a new buffer.

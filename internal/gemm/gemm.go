@@ -331,8 +331,9 @@ func Serial(c []float32, ldc int, a, b Matrix, accumulate bool) {
 // k-nearest-neighbour search multiplies every tile of queries by the same
 // training rows).
 type Packed struct {
-	data []float32
-	k, n int
+	data    []float32
+	k, n    int
+	scratch *[]float32 // PackScratch's buffer
 }
 
 // PanelWidth is the column granularity of Packed: MulPacked's column ranges
@@ -342,9 +343,35 @@ const PanelWidth = nr
 // Pack packs b.
 func Pack(b Matrix) *Packed {
 	b.check("b")
+	npan := (b.Cols + nr - 1) / nr
+	p := &Packed{data: make([]float32, b.Rows*npan*nr), k: b.Rows, n: b.Cols}
+	p.pack(b)
+	return p
+}
+
+// PackScratch is Pack into a Scratch buffer, for a packed matrix used
+// briefly: Release hands the buffer back.
+func PackScratch(b Matrix) *Packed {
+	b.check("b")
+	npan := (b.Cols + nr - 1) / nr
+	s := Scratch(b.Rows * npan * nr)
+	p := &Packed{data: *s, k: b.Rows, n: b.Cols, scratch: s}
+	p.pack(b)
+	return p
+}
+
+// Release hands a PackScratch buffer back for reuse; p must not be used
+// after. It does nothing for Pack's.
+func (p *Packed) Release() {
+	if p.scratch != nil {
+		Release(p.scratch)
+		p.scratch, p.data = nil, nil
+	}
+}
+
+func (p *Packed) pack(b Matrix) {
 	k, n := b.Rows, b.Cols
 	npan := (n + nr - 1) / nr
-	p := &Packed{data: make([]float32, k*npan*nr), k: k, n: n}
 	blocks := (k + kc - 1) / kc
 	// Blocks of columns on separate cores: each packs its panels of every
 	// contraction block.
@@ -362,7 +389,6 @@ func Pack(b Matrix) *Packed {
 			packB(p.data[kb*npan*nr+lo*kn*nr:], sub, kb, kn)
 		}
 	})
-	return p
 }
 
 // Rows and Cols are the packed matrix's size.
