@@ -8,6 +8,24 @@ import (
 	"github.com/gomlx/gomlx/backends"
 )
 
+// benchConv times a unit-stride 2-D convolution step of random inputs
+// shaped in and k, padded by pad on every side, with the given output
+// dimensions, on the path its shapes take (noShift: always im2col).
+func benchConv(b *testing.B, in, k []int, axes backends.ConvolveAxesConfig, pad int, out []int, noShift bool) {
+	r := rand.New(rand.NewPCG(1, 2))
+	x, kt := randTensor(r, in...), randTensor(r, k...)
+	c := &convolution{inShape: x.shape(), kShape: kt.shape(), axes: axes, strides: []int{1, 1},
+		pads: [][2]int{{pad, pad}, {pad, pad}}, inDil: []int{1, 1}, kDil: []int{1, 1}, noShift: noShift}
+	c.outShape = c.inShape.Clone()
+	c.outShape.Dimensions = out
+	y := make([]float32, c.outShape.Size())
+	c.run(x.data, kt.data, y)
+	b.ResetTimer()
+	for range b.N {
+		c.run(x.data, kt.data, y)
+	}
+}
+
 // BenchmarkKernelGradient times the kernel gradients of the seed model's
 // convolutions at batch 128 on the path the step takes (the shifted runs
 // for the one-channel layer, im2col for the others) and, noShift, always
@@ -27,19 +45,7 @@ func BenchmarkKernelGradient(b *testing.B) {
 	} {
 		for _, noShift := range []bool{false, true} {
 			b.Run(fmt.Sprintf("%v/noShift=%v", tc.in, noShift), func(b *testing.B) {
-				r := rand.New(rand.NewPCG(1, 2))
-				x, k := randTensor(r, tc.in...), randTensor(r, tc.k...)
-				pads := [][2]int{{tc.pad, tc.pad}, {tc.pad, tc.pad}}
-				c := &convolution{inShape: x.shape(), kShape: k.shape(), axes: axes, strides: []int{1, 1},
-					pads: pads, inDil: []int{1, 1}, kDil: []int{1, 1}, noShift: noShift}
-				c.outShape = c.inShape.Clone()
-				c.outShape.Dimensions = []int{3, 3, tc.in[3], tc.k[3]}
-				out := make([]float32, c.outShape.Size())
-				c.run(x.data, k.data, out)
-				b.ResetTimer()
-				for range b.N {
-					c.run(x.data, k.data, out)
-				}
+				benchConv(b, tc.in, tc.k, axes, tc.pad, []int{3, 3, tc.in[3], tc.k[3]}, noShift)
 			})
 		}
 	}
@@ -48,23 +54,9 @@ func BenchmarkKernelGradient(b *testing.B) {
 // BenchmarkSingleChannelConvolution times the model's first convolution
 // at batch 128 on the runs path and on im2col (noShift).
 func BenchmarkSingleChannelConvolution(b *testing.B) {
-	axes := backends.ConvolveAxesConfig{InputBatch: 0, InputChannels: 3, InputSpatial: []int{1, 2},
-		KernelInputChannels: 2, KernelOutputChannels: 3, KernelSpatial: []int{0, 1},
-		OutputBatch: 0, OutputChannels: 3, OutputSpatial: []int{1, 2}}
 	for _, noShift := range []bool{false, true} {
 		b.Run(fmt.Sprintf("noShift=%v", noShift), func(b *testing.B) {
-			r := rand.New(rand.NewPCG(1, 2))
-			x, k := randTensor(r, 128, 28, 28, 1), randTensor(r, 3, 3, 1, 16)
-			c := &convolution{inShape: x.shape(), kShape: k.shape(), axes: axes, strides: []int{1, 1},
-				pads: [][2]int{{1, 1}, {1, 1}}, inDil: []int{1, 1}, kDil: []int{1, 1}, noShift: noShift}
-			c.outShape = c.inShape.Clone()
-			c.outShape.Dimensions = []int{128, 28, 28, 16}
-			out := make([]float32, c.outShape.Size())
-			c.run(x.data, k.data, out)
-			b.ResetTimer()
-			for range b.N {
-				c.run(x.data, k.data, out)
-			}
+			benchConv(b, []int{128, 28, 28, 1}, []int{3, 3, 1, 16}, nhwcAxes(2, false), 1, []int{128, 28, 28, 16}, noShift)
 		})
 	}
 }
@@ -72,11 +64,7 @@ func BenchmarkSingleChannelConvolution(b *testing.B) {
 // BenchmarkConvolution times the seed model's multi-channel convolutions
 // at batch 128, forward and input gradients (im2col and a product).
 func BenchmarkConvolution(b *testing.B) {
-	fwd := backends.ConvolveAxesConfig{InputBatch: 0, InputChannels: 3, InputSpatial: []int{1, 2},
-		KernelInputChannels: 2, KernelOutputChannels: 3, KernelSpatial: []int{0, 1},
-		OutputBatch: 0, OutputChannels: 3, OutputSpatial: []int{1, 2}}
-	grad := fwd
-	grad.KernelInputChannels, grad.KernelOutputChannels = 3, 2
+	fwd, grad := nhwcAxes(2, false), nhwcAxes(2, true)
 	for _, tc := range []struct {
 		name  string
 		in, k []int
@@ -91,20 +79,8 @@ func BenchmarkConvolution(b *testing.B) {
 		{"transposed-dX", []int{128, 7, 7, 32}, []int{3, 3, 64, 32}, 0, grad},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			r := rand.New(rand.NewPCG(1, 2))
-			x, k := randTensor(r, tc.in...), randTensor(r, tc.k...)
-			pads := [][2]int{{tc.pad, tc.pad}, {tc.pad, tc.pad}}
-			c := &convolution{inShape: x.shape(), kShape: k.shape(), axes: tc.axes, strides: []int{1, 1},
-				pads: pads, inDil: []int{1, 1}, kDil: []int{1, 1}}
 			oc := tc.k[tc.axes.KernelOutputChannels]
-			c.outShape = c.inShape.Clone()
-			c.outShape.Dimensions = []int{128, tc.in[1] + 2*tc.pad - 2, tc.in[2] + 2*tc.pad - 2, oc}
-			out := make([]float32, c.outShape.Size())
-			c.run(x.data, k.data, out)
-			b.ResetTimer()
-			for range b.N {
-				c.run(x.data, k.data, out)
-			}
+			benchConv(b, tc.in, tc.k, tc.axes, tc.pad, []int{128, tc.in[1] + 2*tc.pad - 2, tc.in[2] + 2*tc.pad - 2, oc}, false)
 		})
 	}
 }

@@ -262,16 +262,6 @@ func refKernelGradient(x, k tensor, pads [][2]int) (out, abs []float64) {
 // spatial axes, images wider than a block. Tolerance 1e-4 (sums of up to
 // 27 products of values in [-1, 1]).
 func TestSingleChannelConvolution(t *testing.T) {
-	axes := func(n int) backends.ConvolveAxesConfig {
-		a := backends.ConvolveAxesConfig{InputBatch: 0, InputChannels: n + 1, KernelInputChannels: n, KernelOutputChannels: n + 1,
-			OutputBatch: 0, OutputChannels: n + 1}
-		for d := range n {
-			a.InputSpatial = append(a.InputSpatial, d+1)
-			a.KernelSpatial = append(a.KernelSpatial, d)
-			a.OutputSpatial = append(a.OutputSpatial, d+1)
-		}
-		return a
-	}
 	cases := []struct {
 		name  string
 		in, k []int
@@ -288,7 +278,7 @@ func TestSingleChannelConvolution(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(uint64(i), 11))
 			x, k := randTensor(r, tc.in...), randTensor(r, tc.k...)
-			a := axes(len(tc.in) - 2)
+			a := nhwcAxes(len(tc.in)-2, false)
 			var outs [][]float32
 			for _, config := range []string{"kernels=hourglass", "kernels=hourglass/noShift", "kernels=simplego"} {
 				var conv *convolution
@@ -330,19 +320,6 @@ func TestSingleChannelConvolution(t *testing.T) {
 // (float32 sums of values in [-1, 1] in different orders; an indexing
 // mistake errs by O(1)).
 func TestConvolutionRuns(t *testing.T) {
-	axes := func(n int, swapped bool) backends.ConvolveAxesConfig {
-		a := backends.ConvolveAxesConfig{InputBatch: 0, InputChannels: n + 1, KernelInputChannels: n, KernelOutputChannels: n + 1,
-			OutputBatch: 0, OutputChannels: n + 1}
-		if swapped {
-			a.KernelInputChannels, a.KernelOutputChannels = n+1, n
-		}
-		for d := range n {
-			a.InputSpatial = append(a.InputSpatial, d+1)
-			a.KernelSpatial = append(a.KernelSpatial, d)
-			a.OutputSpatial = append(a.OutputSpatial, d+1)
-		}
-		return a
-	}
 	cases := []struct {
 		name          string
 		in, k         []int
@@ -365,7 +342,7 @@ func TestConvolutionRuns(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(uint64(i), 13))
 			x, k := randTensor(r, tc.in...), randTensor(r, tc.k...)
-			a := axes(len(tc.in)-2, tc.swapped)
+			a := nhwcAxes(len(tc.in)-2, tc.swapped)
 			build := func(b *stagedBuilder, in []backends.Op) []backends.Op {
 				return []backends.Op{must(t)(b.ConvGeneral(in[0], in[1], a, tc.strides, tc.pads, nil, tc.kDil, 1, 1))}
 			}
@@ -385,4 +362,21 @@ func TestConvolutionRuns(t *testing.T) {
 			}
 		})
 	}
+}
+
+// nhwcAxes is the layout of an NHWC convolution with n spatial axes:
+// input and output [b, s..., c], kernel [k..., ic, oc], or [k..., oc, ic]
+// when swapped (as GoMLX lays out an input gradient's kernel).
+func nhwcAxes(n int, swapped bool) backends.ConvolveAxesConfig {
+	a := backends.ConvolveAxesConfig{InputBatch: 0, InputChannels: n + 1, KernelInputChannels: n, KernelOutputChannels: n + 1,
+		OutputBatch: 0, OutputChannels: n + 1}
+	if swapped {
+		a.KernelInputChannels, a.KernelOutputChannels = n+1, n
+	}
+	for d := range n {
+		a.InputSpatial = append(a.InputSpatial, d+1)
+		a.KernelSpatial = append(a.KernelSpatial, d)
+		a.OutputSpatial = append(a.OutputSpatial, d+1)
+	}
+	return a
 }
