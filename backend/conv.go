@@ -302,6 +302,20 @@ func (c *convolution) runBatchInner(g *convGeometry, x, k, out []float32) {
 // from the input at offset src, or zeros where src is -1.
 type gatherRun struct{ dst, src, n int }
 
+// addRun appends n values from the input at src (zeros when src < 0) to
+// a patch row's runs, extending the last run when the values continue it
+// (the next channel or batch vector in the input, or more padding).
+func addRun(rs []gatherRun, dst, src, n int) []gatherRun {
+	if k := len(rs); k > 0 {
+		last := &rs[k-1]
+		if (src < 0 && last.src < 0) || (src >= 0 && last.src >= 0 && src == last.src+last.n) {
+			last.n += n
+			return rs
+		}
+	}
+	return append(rs, gatherRun{dst: dst, src: max(src, -1), n: n})
+}
+
 // batchRuns lists, per kernel position, the runs of runBatchInner's patch
 // rows: neighbouring output positions whose batch vectors lie next to each
 // other in the input (the taps along a row, inside the image) are one
@@ -310,19 +324,9 @@ func (c *convolution) batchRuns(g *convGeometry) [][]gatherRun {
 	c.runsOnce.Do(func() {
 		c.runs = make([][]gatherRun, g.kPos)
 		for kidx := range g.kPos {
-			var rs []gatherRun
 			for opos := range g.outPos {
-				o := g.off[opos*g.kPos+kidx]
-				if n := len(rs); n > 0 {
-					last := &rs[n-1]
-					if (o < 0 && last.src < 0) || (o >= 0 && last.src >= 0 && o == last.src+last.n) {
-						last.n += g.batch
-						continue
-					}
-				}
-				rs = append(rs, gatherRun{dst: opos * g.batch, src: max(o, -1), n: g.batch})
+				c.runs[kidx] = addRun(c.runs[kidx], opos*g.batch, g.off[opos*g.kPos+kidx], g.batch)
 			}
-			c.runs[kidx] = rs
 		}
 	})
 	return c.runs
@@ -336,18 +340,9 @@ func (c *convolution) rowRuns(g *convGeometry) [][]gatherRun {
 	c.rowRunsOnce.Do(func() {
 		c.rruns = make([][]gatherRun, g.outPos)
 		for opos := range g.outPos {
-			var rs []gatherRun
 			for kidx, o := range g.off[opos*g.kPos : (opos+1)*g.kPos] {
-				if n := len(rs); n > 0 {
-					last := &rs[n-1]
-					if (o < 0 && last.src < 0) || (o >= 0 && last.src >= 0 && o == last.src+last.n) {
-						last.n += g.cin
-						continue
-					}
-				}
-				rs = append(rs, gatherRun{dst: kidx * g.cin, src: max(o, -1), n: g.cin})
+				c.rruns[opos] = addRun(c.rruns[opos], kidx*g.cin, o, g.cin)
 			}
-			c.rruns[opos] = rs
 		}
 	})
 	return c.rruns

@@ -455,7 +455,7 @@ func (b *stagedBuilder) relabel(v *value, shape shapes.Shape) (backends.Op, bool
 	if !b.useKernels {
 		return nil, false
 	}
-	if _, ok := b.exprs[v.id]; ok && b.pending(v.id) != nil {
+	if b.pending(v.id) != nil {
 		return b.newExpr(&expr{op: opRelabel, args: []int{v.id}}, shape), true
 	}
 	if shape.DType != v.shape.DType {

@@ -50,39 +50,19 @@ func sqrtZ(d, a *float32, n int)
 //go:noescape
 func whereZ(d, c, a, b *float32, n int)
 
+// binaryZ holds the AVX-512 loop of each binary opcode.
+var binaryZ = [...]func(d, a, b *float32, n int){opAdd: addZ, opSub: subZ, opMul: mulZ, opDiv: divZ,
+	opMin: minZ, opMax: maxZ, opGE: geZ, opGT: gtZ, opLE: leZ, opLT: ltZ}
+
 // vecBinary runs op on the first len(d) rounded down to 16 values and
 // returns how many it did (0 without AVX-512).
 func vecBinary(op opcode, d, a, b []float32) int {
 	n := len(d) &^ 15
-	if !fusedAVX512 || n == 0 {
+	if !fusedAVX512 || n == 0 || int(op) >= len(binaryZ) || binaryZ[op] == nil {
 		return 0
 	}
 	_, _ = a[n-1], b[n-1]
-	pd, pa, pb := &d[0], &a[0], &b[0]
-	switch op {
-	case opAdd:
-		addZ(pd, pa, pb, n)
-	case opSub:
-		subZ(pd, pa, pb, n)
-	case opMul:
-		mulZ(pd, pa, pb, n)
-	case opDiv:
-		divZ(pd, pa, pb, n)
-	case opMin:
-		minZ(pd, pa, pb, n)
-	case opMax:
-		maxZ(pd, pa, pb, n)
-	case opGE:
-		geZ(pd, pa, pb, n)
-	case opGT:
-		gtZ(pd, pa, pb, n)
-	case opLE:
-		leZ(pd, pa, pb, n)
-	case opLT:
-		ltZ(pd, pa, pb, n)
-	default:
-		return 0
-	}
+	binaryZ[op](&d[0], &a[0], &b[0], n)
 	return n
 }
 

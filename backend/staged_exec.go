@@ -195,7 +195,7 @@ func (e *stagedExec) Execute(inputs []backends.Buffer, donate []bool, dev backen
 			if id := e.reusable(st, si, vals, owned); id >= 0 {
 				// The step overwrites an operand nothing reads later.
 				out, vals[id], owned[id] = vals[id], nil, false
-				err = e.runInto(st, vals, out, dev)
+				err = e.runInto(st, vals, out, id)
 			} else {
 				out, err = e.kernel(st, vals, dev)
 			}
@@ -259,9 +259,9 @@ func (e *stagedExec) reusable(st step, si int, vals []backends.Buffer, owned []b
 	return -1
 }
 
-// runInto runs kernel step st with out (an operand's buffer, already
-// taken from vals) as its result.
-func (e *stagedExec) runInto(st step, vals []backends.Buffer, out backends.Buffer, dev backends.DeviceNum) error {
+// runInto runs kernel step st (a kernelOp) with out as its result: a new
+// buffer (over -1), or the buffer of operand over, already taken from vals.
+func (e *stagedExec) runInto(st step, vals []backends.Buffer, out backends.Buffer, over int) error {
 	be := e.b.backend
 	res, err := be.BufferData(out)
 	if err != nil {
@@ -271,8 +271,11 @@ func (e *stagedExec) runInto(st step, vals []backends.Buffer, out backends.Buffe
 	in := make([]any, len(reads))
 	for i, id := range reads {
 		buf := vals[id]
+		if id == over {
+			buf = out
+		}
 		if buf == nil {
-			buf = out // the operand being overwritten
+			return fmt.Errorf("hourglass-go: an operand of a kernel step was released early (bug)")
 		}
 		if in[i], err = be.BufferData(buf); err != nil {
 			return err
@@ -287,23 +290,11 @@ func (e *stagedExec) kernel(st step, vals []backends.Buffer, dev backends.Device
 	be := e.b.backend
 	reads := st.reads()
 	if st.k != nil {
-		in := make([]any, len(reads))
-		for i, id := range reads {
-			if vals[id] == nil {
-				return nil, fmt.Errorf("hourglass-go: an operand of a kernel step was released early (bug)")
-			}
-			flat, err := be.BufferData(vals[id])
-			if err != nil {
-				return nil, err
-			}
-			in[i] = flat
-		}
-		buf, flat, err := be.NewSharedBuffer(dev, e.b.shapes[st.result()])
+		buf, _, err := be.NewSharedBuffer(dev, e.b.shapes[st.result()])
 		if err != nil {
 			return nil, err
 		}
-		st.k.exec(in, flat)
-		return buf, nil
+		return buf, e.runInto(st, vals, buf, -1)
 	}
 	lhs, err := floats(be, vals[reads[0]])
 	if err != nil {
