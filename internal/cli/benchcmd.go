@@ -93,9 +93,7 @@ pretrain.batch_size, the backend to the config's backend.`,
 				results = append(results, r)
 			}
 			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(results)
+				return printJSON(cmd, results)
 			}
 			bench.WriteTable(cmd.OutOrStdout(), results)
 			return nil
@@ -159,9 +157,7 @@ query by query with its --save-pred.`,
 				}
 			}
 			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(r)
+				return printJSON(cmd, r)
 			}
 			bench.WriteKNN(cmd.OutOrStdout(), r)
 			return nil
@@ -174,4 +170,11 @@ query by query with its --save-pred.`,
 	f.StringVar(&savePred, "save-pred", "", "write the predictions to this .npy file")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	return c
+}
+
+// printJSON writes v, indented, to the command's output.
+func printJSON(cmd *cobra.Command, v any) error {
+	enc := json.NewEncoder(cmd.OutOrStdout())
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
