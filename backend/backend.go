@@ -9,7 +9,7 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/backends/simplego"
 
-	"github.com/hourglass-ml/hourglass/internal/gemm"
+	"github.com/hourglass-ml/hourglass/internal/numeric/gemm"
 )
 
 // Name is the registered name of the wrapped pure-Go backend (usable in

@@ -6,8 +6,8 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 
-	"github.com/hourglass-ml/hourglass/internal/gemm"
-	"github.com/hourglass-ml/hourglass/internal/parallel"
+	"github.com/hourglass-ml/hourglass/internal/base/parallel"
+	"github.com/hourglass-ml/hourglass/internal/numeric/gemm"
 )
 
 // convolution is a float32 ConvGeneral (one channel group, one batch group,

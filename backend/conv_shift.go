@@ -1,8 +1,8 @@
 package backend
 
 import (
-	"github.com/hourglass-ml/hourglass/internal/gemm"
-	"github.com/hourglass-ml/hourglass/internal/parallel"
+	"github.com/hourglass-ml/hourglass/internal/base/parallel"
+	"github.com/hourglass-ml/hourglass/internal/numeric/gemm"
 )
 
 // A one-channel kernel's gradient from runs. GoMLX computes the gradient

@@ -1,8 +1,8 @@
 package backend
 
 import (
-	"github.com/hourglass-ml/hourglass/internal/gemm"
-	"github.com/hourglass-ml/hourglass/internal/parallel"
+	"github.com/hourglass-ml/hourglass/internal/base/parallel"
+	"github.com/hourglass-ml/hourglass/internal/numeric/gemm"
 )
 
 // A one-channel convolution (the model's first layer) without single-value

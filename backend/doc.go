@@ -13,7 +13,7 @@
 // The wrapper's builder also cuts each graph into steps (staged.go): float32
 // matrix products, convolutions, max pooling, transposes, sums, slices,
 // concatenations, paddings and reversals run on hourglass's own kernels,
-// split across the cores — internal/gemm (AVX-512 and AVX2/FMA
+// split across the cores — internal/numeric/gemm (AVX-512 and AVX2/FMA
 // micro-kernels in Go assembly, no cgo) for products, a blocked im2col
 // gather plus gemm for ConvGeneral (conv.go; one-channel convolutions and
 // kernel gradients from runs of the padded input, conv_single.go and

@@ -3,7 +3,7 @@ package backend
 import (
 	"slices"
 
-	"github.com/hourglass-ml/hourglass/internal/parallel"
+	"github.com/hourglass-ml/hourglass/internal/base/parallel"
 )
 
 // kernelOp is a step the staged builder runs on its own kernels between

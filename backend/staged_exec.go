@@ -7,7 +7,7 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 
-	"github.com/hourglass-ml/hourglass/internal/gemm"
+	"github.com/hourglass-ml/hourglass/internal/numeric/gemm"
 )
 
 // Compile compiles every stage that computes something the outputs need

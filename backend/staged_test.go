@@ -14,7 +14,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 
-	"github.com/hourglass-ml/hourglass/internal/gemm"
+	"github.com/hourglass-ml/hourglass/internal/numeric/gemm"
 )
 
 func randTensor(r *rand.Rand, dims ...int) tensor {

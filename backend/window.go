@@ -7,7 +7,7 @@ import (
 
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 
-	"github.com/hourglass-ml/hourglass/internal/parallel"
+	"github.com/hourglass-ml/hourglass/internal/base/parallel"
 )
 
 // window is a float32 max pooling step (ReduceWindow with the max

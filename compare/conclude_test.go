@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hourglass-ml/hourglass/config"
-	"github.com/hourglass-ml/hourglass/internal/stats"
-	"github.com/hourglass-ml/hourglass/results"
+	"github.com/hourglass-ml/hourglass/internal/experiment/config"
+	"github.com/hourglass-ml/hourglass/internal/experiment/results"
+	"github.com/hourglass-ml/hourglass/internal/numeric/stats"
 )
 
 // knnOf is a kNN result with only what the conclusion reads.

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/hourglass-ml/hourglass/config"
-	"github.com/hourglass-ml/hourglass/results"
+	"github.com/hourglass-ml/hourglass/internal/experiment/config"
+	"github.com/hourglass-ml/hourglass/internal/experiment/results"
 )
 
 // dataSection says where the data came from, how it was converted, how

@@ -15,11 +15,11 @@ import (
 	"github.com/sjwhitworth/golearn/evaluation"
 	golearnknn "github.com/sjwhitworth/golearn/knn"
 
-	"github.com/hourglass-ml/hourglass/config"
-	"github.com/hourglass-ml/hourglass/internal/progress"
-	"github.com/hourglass-ml/hourglass/internal/stats"
+	"github.com/hourglass-ml/hourglass/internal/base/progress"
+	"github.com/hourglass-ml/hourglass/internal/experiment/config"
+	"github.com/hourglass-ml/hourglass/internal/experiment/results"
+	"github.com/hourglass-ml/hourglass/internal/numeric/stats"
 	"github.com/hourglass-ml/hourglass/knn"
-	"github.com/hourglass-ml/hourglass/results"
 )
 
 // The engines' descriptions, for the report.

@@ -7,8 +7,8 @@ import (
 	"os"
 	"testing"
 
-	"github.com/hourglass-ml/hourglass/config"
-	"github.com/hourglass-ml/hourglass/internal/testutil"
+	"github.com/hourglass-ml/hourglass/internal/experiment/config"
+	"github.com/hourglass-ml/hourglass/internal/runtime/testutil"
 )
 
 // toy is three clusters on a line, and four queries whose 3 nearest

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/hourglass-ml/hourglass/internal/tsne"
-	"github.com/hourglass-ml/hourglass/layout"
-	"github.com/hourglass-ml/hourglass/results"
+	"github.com/hourglass-ml/hourglass/internal/experiment/layout"
+	"github.com/hourglass-ml/hourglass/internal/experiment/results"
+	"github.com/hourglass-ml/hourglass/internal/numeric/tsne"
 )
 
 // mapPoints is how many test images the t-SNE maps show.

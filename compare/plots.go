@@ -10,12 +10,12 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"github.com/hourglass-ml/hourglass/data"
-	"github.com/hourglass-ml/hourglass/internal/chart"
-	"github.com/hourglass-ml/hourglass/internal/pca"
-	"github.com/hourglass-ml/hourglass/internal/stats"
-	"github.com/hourglass-ml/hourglass/layout"
-	"github.com/hourglass-ml/hourglass/results"
+	"github.com/hourglass-ml/hourglass/internal/experiment/data"
+	"github.com/hourglass-ml/hourglass/internal/experiment/layout"
+	"github.com/hourglass-ml/hourglass/internal/experiment/results"
+	"github.com/hourglass-ml/hourglass/internal/numeric/chart"
+	"github.com/hourglass-ml/hourglass/internal/numeric/pca"
+	"github.com/hourglass-ml/hourglass/internal/numeric/stats"
 )
 
 // writeAccuracyBars draws kNN accuracy per representation with its 95%

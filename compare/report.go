@@ -6,10 +6,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/hourglass-ml/hourglass/data"
-	"github.com/hourglass-ml/hourglass/internal/atomicfile"
-	"github.com/hourglass-ml/hourglass/layout"
-	"github.com/hourglass-ml/hourglass/results"
+	"github.com/hourglass-ml/hourglass/internal/base/atomicfile"
+	"github.com/hourglass-ml/hourglass/internal/experiment/data"
+	"github.com/hourglass-ml/hourglass/internal/experiment/layout"
+	"github.com/hourglass-ml/hourglass/internal/experiment/results"
 )
 
 // report is a comparison being written: its numbers and the 2-D views of

@@ -13,14 +13,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hourglass-ml/hourglass/config"
-	"github.com/hourglass-ml/hourglass/data"
-	"github.com/hourglass-ml/hourglass/internal/chart"
-	"github.com/hourglass-ml/hourglass/internal/testutil"
-	"github.com/hourglass-ml/hourglass/layout"
+	"github.com/hourglass-ml/hourglass/internal/experiment/config"
+	"github.com/hourglass-ml/hourglass/internal/experiment/data"
+	"github.com/hourglass-ml/hourglass/internal/experiment/layout"
+	"github.com/hourglass-ml/hourglass/internal/experiment/results"
+	"github.com/hourglass-ml/hourglass/internal/numeric/chart"
+	"github.com/hourglass-ml/hourglass/internal/runtime/testutil"
+	"github.com/hourglass-ml/hourglass/internal/stage"
 	"github.com/hourglass-ml/hourglass/reduce"
-	"github.com/hourglass-ml/hourglass/results"
-	"github.com/hourglass-ml/hourglass/stage"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -101,7 +101,7 @@ func TestReportGolden(t *testing.T) {
 // TestCompareRunAndBrowser runs the stage on a tiny real experiment (a
 // briefly trained model, no pretrain stage) and opens report.html in
 // headless Chromium, which must decode every image. The whole pipeline's
-// report is checked the same way in internal/pipeline.
+// report is checked the same way in internal/app/pipeline.
 func TestCompareRunAndBrowser(t *testing.T) {
 	cfg, splits := testutil.PretrainedExperiment(t, 300, 64, 120)
 	cfg.Compare.TestSubset = 100

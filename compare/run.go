@@ -9,13 +9,13 @@ import (
 	"slices"
 	"time"
 
-	"github.com/hourglass-ml/hourglass/config"
-	"github.com/hourglass-ml/hourglass/data"
-	"github.com/hourglass-ml/hourglass/internal/codes"
+	"github.com/hourglass-ml/hourglass/internal/experiment/codes"
+	"github.com/hourglass-ml/hourglass/internal/experiment/config"
+	"github.com/hourglass-ml/hourglass/internal/experiment/data"
+	"github.com/hourglass-ml/hourglass/internal/experiment/layout"
+	"github.com/hourglass-ml/hourglass/internal/experiment/results"
+	"github.com/hourglass-ml/hourglass/internal/stage"
 	"github.com/hourglass-ml/hourglass/knn"
-	"github.com/hourglass-ml/hourglass/layout"
-	"github.com/hourglass-ml/hourglass/results"
-	"github.com/hourglass-ml/hourglass/stage"
 )
 
 // Run scores raw pixels and every representation reduce wrote with kNN,

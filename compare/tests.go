@@ -1,8 +1,8 @@
 package compare
 
 import (
-	"github.com/hourglass-ml/hourglass/internal/stats"
-	"github.com/hourglass-ml/hourglass/results"
+	"github.com/hourglass-ml/hourglass/internal/experiment/results"
+	"github.com/hourglass-ml/hourglass/internal/numeric/stats"
 )
 
 // pairedTests runs McNemar's exact test for each representation against

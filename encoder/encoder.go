@@ -17,7 +17,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 
 	"github.com/hourglass-ml/hourglass/backend"
-	"github.com/hourglass-ml/hourglass/engine"
+	"github.com/hourglass-ml/hourglass/internal/runtime/engine"
 	"github.com/hourglass-ml/hourglass/model"
 )
 

@@ -12,10 +12,10 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
 
 	"github.com/hourglass-ml/hourglass/backend"
-	"github.com/hourglass-ml/hourglass/data"
 	"github.com/hourglass-ml/hourglass/encoder"
-	"github.com/hourglass-ml/hourglass/engine"
-	"github.com/hourglass-ml/hourglass/layout"
+	"github.com/hourglass-ml/hourglass/internal/experiment/data"
+	"github.com/hourglass-ml/hourglass/internal/experiment/layout"
+	"github.com/hourglass-ml/hourglass/internal/runtime/engine"
 )
 
 // makeCheckpoint trains an autoencoder for two steps on synthetic images

@@ -16,8 +16,8 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
 
 	"github.com/hourglass-ml/hourglass/backend"
-	"github.com/hourglass-ml/hourglass/data"
 	"github.com/hourglass-ml/hourglass/encoder"
+	"github.com/hourglass-ml/hourglass/internal/experiment/data"
 )
 
 // A downstream classifier on the frozen encoder: load the encoder, stack a

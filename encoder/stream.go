@@ -7,7 +7,7 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 
-	"github.com/hourglass-ml/hourglass/data"
+	"github.com/hourglass-ml/hourglass/internal/experiment/data"
 )
 
 // EncodeStream encodes every image of a stream, batch images at a time on

@@ -10,13 +10,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hourglass-ml/hourglass/config"
-	"github.com/hourglass-ml/hourglass/data"
 	"github.com/hourglass-ml/hourglass/encoder"
-	"github.com/hourglass-ml/hourglass/internal/hooks"
-	"github.com/hourglass-ml/hourglass/internal/testutil"
-	"github.com/hourglass-ml/hourglass/layout"
-	"github.com/hourglass-ml/hourglass/stage"
+	"github.com/hourglass-ml/hourglass/internal/base/hooks"
+	"github.com/hourglass-ml/hourglass/internal/experiment/config"
+	"github.com/hourglass-ml/hourglass/internal/experiment/data"
+	"github.com/hourglass-ml/hourglass/internal/experiment/layout"
+	"github.com/hourglass-ml/hourglass/internal/runtime/testutil"
+	"github.com/hourglass-ml/hourglass/internal/stage"
 )
 
 func tinyFinetune(t *testing.T) (*config.Config, *data.Splits) {

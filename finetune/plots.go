@@ -7,9 +7,9 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
-	"github.com/hourglass-ml/hourglass/config"
-	"github.com/hourglass-ml/hourglass/internal/chart"
-	"github.com/hourglass-ml/hourglass/results"
+	"github.com/hourglass-ml/hourglass/internal/experiment/config"
+	"github.com/hourglass-ml/hourglass/internal/experiment/results"
+	"github.com/hourglass-ml/hourglass/internal/numeric/chart"
 )
 
 // errPoints are points with vertical error bars.

@@ -16,16 +16,16 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 
-	"github.com/hourglass-ml/hourglass/config"
-	"github.com/hourglass-ml/hourglass/data"
 	"github.com/hourglass-ml/hourglass/encoder"
-	"github.com/hourglass-ml/hourglass/engine"
-	"github.com/hourglass-ml/hourglass/internal/atomicfile"
-	"github.com/hourglass-ml/hourglass/internal/hooks"
-	"github.com/hourglass-ml/hourglass/internal/stats"
-	"github.com/hourglass-ml/hourglass/layout"
-	"github.com/hourglass-ml/hourglass/results"
-	"github.com/hourglass-ml/hourglass/stage"
+	"github.com/hourglass-ml/hourglass/internal/base/atomicfile"
+	"github.com/hourglass-ml/hourglass/internal/base/hooks"
+	"github.com/hourglass-ml/hourglass/internal/experiment/config"
+	"github.com/hourglass-ml/hourglass/internal/experiment/data"
+	"github.com/hourglass-ml/hourglass/internal/experiment/layout"
+	"github.com/hourglass-ml/hourglass/internal/experiment/results"
+	"github.com/hourglass-ml/hourglass/internal/numeric/stats"
+	"github.com/hourglass-ml/hourglass/internal/runtime/engine"
+	"github.com/hourglass-ml/hourglass/internal/stage"
 )
 
 // ErrInterrupted is returned when ctx is cancelled: the classifiers

@@ -12,10 +12,10 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 
 	"github.com/hourglass-ml/hourglass/backend"
-	"github.com/hourglass-ml/hourglass/config"
-	"github.com/hourglass-ml/hourglass/data"
 	"github.com/hourglass-ml/hourglass/encoder"
-	"github.com/hourglass-ml/hourglass/internal/testutil"
+	"github.com/hourglass-ml/hourglass/internal/experiment/config"
+	"github.com/hourglass-ml/hourglass/internal/experiment/data"
+	"github.com/hourglass-ml/hourglass/internal/runtime/testutil"
 )
 
 // smallJob is a 5-per-class draw of real images with a briefly trained

@@ -7,9 +7,9 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"gonum.org/v1/gonum/stat/distuv"
 
-	"github.com/hourglass-ml/hourglass/data"
-	"github.com/hourglass-ml/hourglass/engine"
-	"github.com/hourglass-ml/hourglass/internal/chart"
+	"github.com/hourglass-ml/hourglass/internal/experiment/data"
+	"github.com/hourglass-ml/hourglass/internal/numeric/chart"
+	"github.com/hourglass-ml/hourglass/internal/runtime/engine"
 )
 
 // decode decodes n codes of the engine's size into n images of 784

@@ -5,9 +5,9 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/hourglass-ml/hourglass/internal/frechet"
-	"github.com/hourglass-ml/hourglass/internal/stats"
-	"github.com/hourglass-ml/hourglass/results"
+	"github.com/hourglass-ml/hourglass/internal/experiment/results"
+	"github.com/hourglass-ml/hourglass/internal/numeric/frechet"
+	"github.com/hourglass-ml/hourglass/internal/numeric/stats"
 )
 
 // batches is how many equal batches a distance is also measured on, for

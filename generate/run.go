@@ -10,15 +10,15 @@ import (
 	gctx "github.com/gomlx/gomlx/pkg/ml/context"
 	"gonum.org/v1/gonum/stat"
 
-	"github.com/hourglass-ml/hourglass/config"
-	"github.com/hourglass-ml/hourglass/data"
-	"github.com/hourglass-ml/hourglass/engine"
-	"github.com/hourglass-ml/hourglass/internal/atomicfile"
-	"github.com/hourglass-ml/hourglass/internal/frechet"
-	"github.com/hourglass-ml/hourglass/layout"
+	"github.com/hourglass-ml/hourglass/internal/base/atomicfile"
+	"github.com/hourglass-ml/hourglass/internal/experiment/config"
+	"github.com/hourglass-ml/hourglass/internal/experiment/data"
+	"github.com/hourglass-ml/hourglass/internal/experiment/layout"
+	"github.com/hourglass-ml/hourglass/internal/experiment/results"
+	"github.com/hourglass-ml/hourglass/internal/numeric/frechet"
+	"github.com/hourglass-ml/hourglass/internal/runtime/engine"
+	"github.com/hourglass-ml/hourglass/internal/stage"
 	"github.com/hourglass-ml/hourglass/model"
-	"github.com/hourglass-ml/hourglass/results"
-	"github.com/hourglass-ml/hourglass/stage"
 )
 
 // Run draws the pictures and measures the samples' quality into the

@@ -11,14 +11,14 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/hourglass-ml/hourglass/config"
-	"github.com/hourglass-ml/hourglass/data"
-	"github.com/hourglass-ml/hourglass/internal/frechet"
-	"github.com/hourglass-ml/hourglass/internal/testutil"
-	"github.com/hourglass-ml/hourglass/layout"
+	"github.com/hourglass-ml/hourglass/internal/experiment/config"
+	"github.com/hourglass-ml/hourglass/internal/experiment/data"
+	"github.com/hourglass-ml/hourglass/internal/experiment/layout"
+	"github.com/hourglass-ml/hourglass/internal/experiment/results"
+	"github.com/hourglass-ml/hourglass/internal/numeric/frechet"
+	"github.com/hourglass-ml/hourglass/internal/runtime/testutil"
+	"github.com/hourglass-ml/hourglass/internal/stage"
 	"github.com/hourglass-ml/hourglass/pretrain"
-	"github.com/hourglass-ml/hourglass/results"
-	"github.com/hourglass-ml/hourglass/stage"
 )
 
 // vaeExperiment pretrains a 2-value VAE for one short epoch on real

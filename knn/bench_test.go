@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/hourglass-ml/hourglass/internal/testutil"
+	"github.com/hourglass-ml/hourglass/internal/runtime/testutil"
 )
 
 // BenchmarkSearchPixels searches the 10,000 real test images among the

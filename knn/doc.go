@@ -4,7 +4,7 @@
 //
 // Search screens candidates with squared distances through the identity
 // ||q||² - 2 q·x + ||x||², the products on hourglass's float32 matrix
-// kernel (internal/gemm) in tiles of queries x training rows sized for the
+// kernel (internal/numeric/gemm) in tiles of queries x training rows sized for the
 // cache, all cores busy. Rounding never changes the answer: every training
 // row whose float32 screen comes within a proven bound of the k-th nearest
 // is kept, and the kept candidates are ranked by distances recomputed in

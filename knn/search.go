@@ -8,8 +8,8 @@ import (
 	"slices"
 	"sync/atomic"
 
-	"github.com/hourglass-ml/hourglass/internal/gemm"
-	"github.com/hourglass-ml/hourglass/internal/parallel"
+	"github.com/hourglass-ml/hourglass/internal/base/parallel"
+	"github.com/hourglass-ml/hourglass/internal/numeric/gemm"
 )
 
 // Tile sizes: a tile of queries times a tile of training rows is one gemm

@@ -352,7 +352,7 @@ func TestModelGradients(t *testing.T) {
 
 // TestModelGradientsFloat32 covers the float32 path training takes, where
 // the pure-Go backend runs matrix products on hourglass's own kernel
-// (internal/gemm) rather than simplego's: the gradients of the whole model
+// (internal/numeric/gemm) rather than simplego's: the gradients of the whole model
 // in float32 must match the float64 gradients (themselves checked against
 // finite differences above) at the same weights, to 1e-4 of each tensor's
 // largest entry (float32 rounding over sums of up to ~25,000 terms).

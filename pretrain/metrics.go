@@ -5,8 +5,8 @@ import (
 	"io"
 	"strconv"
 
-	"github.com/hourglass-ml/hourglass/internal/atomicfile"
-	"github.com/hourglass-ml/hourglass/results"
+	"github.com/hourglass-ml/hourglass/internal/base/atomicfile"
+	"github.com/hourglass-ml/hourglass/internal/experiment/results"
 )
 
 func writeMetrics(csvPath, jsonPath string, h []results.EpochMetrics) error {

@@ -11,15 +11,15 @@ import (
 
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 
-	"github.com/hourglass-ml/hourglass/config"
-	"github.com/hourglass-ml/hourglass/data"
-	"github.com/hourglass-ml/hourglass/engine"
-	"github.com/hourglass-ml/hourglass/internal/atomicfile"
-	"github.com/hourglass-ml/hourglass/internal/progress"
-	"github.com/hourglass-ml/hourglass/layout"
+	"github.com/hourglass-ml/hourglass/internal/base/atomicfile"
+	"github.com/hourglass-ml/hourglass/internal/base/progress"
+	"github.com/hourglass-ml/hourglass/internal/experiment/config"
+	"github.com/hourglass-ml/hourglass/internal/experiment/data"
+	"github.com/hourglass-ml/hourglass/internal/experiment/layout"
+	"github.com/hourglass-ml/hourglass/internal/experiment/results"
+	"github.com/hourglass-ml/hourglass/internal/runtime/engine"
+	"github.com/hourglass-ml/hourglass/internal/stage"
 	"github.com/hourglass-ml/hourglass/model"
-	"github.com/hourglass-ml/hourglass/results"
-	"github.com/hourglass-ml/hourglass/stage"
 )
 
 // ErrInterrupted is returned when ctx is cancelled (Ctrl-C, SIGTERM): the

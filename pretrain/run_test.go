@@ -14,15 +14,15 @@ import (
 
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 
-	"github.com/hourglass-ml/hourglass/config"
-	"github.com/hourglass-ml/hourglass/data"
-	"github.com/hourglass-ml/hourglass/engine"
-	"github.com/hourglass-ml/hourglass/internal/hooks"
-	"github.com/hourglass-ml/hourglass/internal/outdir"
-	"github.com/hourglass-ml/hourglass/internal/testutil"
-	"github.com/hourglass-ml/hourglass/layout"
-	"github.com/hourglass-ml/hourglass/results"
-	"github.com/hourglass-ml/hourglass/stage"
+	"github.com/hourglass-ml/hourglass/internal/base/hooks"
+	"github.com/hourglass-ml/hourglass/internal/base/outdir"
+	"github.com/hourglass-ml/hourglass/internal/experiment/config"
+	"github.com/hourglass-ml/hourglass/internal/experiment/data"
+	"github.com/hourglass-ml/hourglass/internal/experiment/layout"
+	"github.com/hourglass-ml/hourglass/internal/experiment/results"
+	"github.com/hourglass-ml/hourglass/internal/runtime/engine"
+	"github.com/hourglass-ml/hourglass/internal/runtime/testutil"
+	"github.com/hourglass-ml/hourglass/internal/stage"
 )
 
 // smallSplits cuts a few hundred real images: enough to train a handful of

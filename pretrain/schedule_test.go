@@ -4,7 +4,7 @@ import (
 	"math"
 	"testing"
 
-	"github.com/hourglass-ml/hourglass/config"
+	"github.com/hourglass-ml/hourglass/internal/experiment/config"
 )
 
 // TestLearningRate: the cosine schedule's closed form lr/2 (1 + cos(pi t/T))

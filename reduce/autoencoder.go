@@ -6,10 +6,10 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/hourglass-ml/hourglass/data"
-	"github.com/hourglass-ml/hourglass/engine"
+	"github.com/hourglass-ml/hourglass/internal/experiment/data"
+	"github.com/hourglass-ml/hourglass/internal/experiment/results"
+	"github.com/hourglass-ml/hourglass/internal/runtime/engine"
 	"github.com/hourglass-ml/hourglass/model"
-	"github.com/hourglass-ml/hourglass/results"
 )
 
 // Autoencoder is the pretrained encoder (and decoder) as a Reducer.

@@ -6,7 +6,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
-	"github.com/hourglass-ml/hourglass/internal/chart"
+	"github.com/hourglass-ml/hourglass/internal/numeric/chart"
 )
 
 // writeExplainedVariance plots the ratio per component and the cumulative

@@ -3,9 +3,9 @@ package reduce
 import (
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/hourglass-ml/hourglass/internal/codes"
-	"github.com/hourglass-ml/hourglass/internal/pca"
-	"github.com/hourglass-ml/hourglass/results"
+	"github.com/hourglass-ml/hourglass/internal/experiment/codes"
+	"github.com/hourglass-ml/hourglass/internal/experiment/results"
+	"github.com/hourglass-ml/hourglass/internal/numeric/pca"
 )
 
 // Reducer maps rows of pixels (one image per row, values in [0, 1]) to
@@ -34,7 +34,7 @@ func ReconstructionMSE(r Reducer, x *mat.Dense) (float64, error) {
 	return codes.MeanSquaredError(x, back), nil
 }
 
-// PCA is gonum PCA (package internal/pca) as a Reducer.
+// PCA is gonum PCA (package internal/numeric/pca) as a Reducer.
 type PCA struct{ *pca.PCA }
 
 // NewPCA returns an unfitted PCA keeping k components.

@@ -8,16 +8,16 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/hourglass-ml/hourglass/config"
-	"github.com/hourglass-ml/hourglass/engine"
-	"github.com/hourglass-ml/hourglass/internal/atomicfile"
-	"github.com/hourglass-ml/hourglass/internal/codes"
-	"github.com/hourglass-ml/hourglass/internal/fastblas"
-	"github.com/hourglass-ml/hourglass/internal/pca"
-	"github.com/hourglass-ml/hourglass/internal/stats"
-	"github.com/hourglass-ml/hourglass/layout"
-	"github.com/hourglass-ml/hourglass/results"
-	"github.com/hourglass-ml/hourglass/stage"
+	"github.com/hourglass-ml/hourglass/internal/base/atomicfile"
+	"github.com/hourglass-ml/hourglass/internal/base/fastblas"
+	"github.com/hourglass-ml/hourglass/internal/experiment/codes"
+	"github.com/hourglass-ml/hourglass/internal/experiment/config"
+	"github.com/hourglass-ml/hourglass/internal/experiment/layout"
+	"github.com/hourglass-ml/hourglass/internal/experiment/results"
+	"github.com/hourglass-ml/hourglass/internal/numeric/pca"
+	"github.com/hourglass-ml/hourglass/internal/numeric/stats"
+	"github.com/hourglass-ml/hourglass/internal/runtime/engine"
+	"github.com/hourglass-ml/hourglass/internal/stage"
 )
 
 // Run fits PCA on the training images (one fit, with the largest of

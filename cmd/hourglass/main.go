@@ -9,7 +9,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/hourglass-ml/hourglass/internal/cli"
+	"github.com/hourglass-ml/hourglass/internal/app/cli"
 )
 
 func main() {

@@ -1,0 +1,150 @@
+// Package bench times the autoencoder's training step and encoder on a
+// backend, optionally side by side with the unimproved GoMLX path, for
+// `hourglass bench` and the Go benchmarks.
+package bench
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gomlx/gomlx/backends"
+
+	"github.com/hourglass-ml/hourglass/backend"
+	"github.com/hourglass-ml/hourglass/internal/experiment/data"
+	"github.com/hourglass-ml/hourglass/internal/runtime/engine"
+)
+
+// Options says what to time.
+type Options struct {
+	Backend       backends.Backend
+	BackendName   string
+	Batch         int
+	Steps, Warmup int
+	EncodeBatches int
+	Images        *data.Set // batches are cut from it in order
+	DataName      string    // "random" or "real", for the report
+	Stock         bool      // time the unimproved GoMLX path
+	Variant       string    // name in the report; default "hourglass" or "stock"
+	Seed          int64
+	Log           io.Writer // progress lines; nil discards
+}
+
+// Result is one timed variant.
+type Result struct {
+	Variant            string  `json:"variant"` // "hourglass", "simplego-kernels" or "stock"
+	Backend            string  `json:"backend"`
+	Kernels            string  `json:"kernels,omitempty"` // what ran the heavy operations (backend.Kernels)
+	Data               string  `json:"data"`
+	BatchSize          int     `json:"batch_size"`
+	Cores              int     `json:"cores"`
+	Steps              int     `json:"steps"`
+	MsPerStep          float64 `json:"ms_per_step"`
+	TrainImagesPerSec  float64 `json:"train_images_per_sec"`
+	EncodeImagesPerSec float64 `json:"encode_images_per_sec"`
+	FirstLoss          float64 `json:"first_loss"`
+	LastLoss           float64 `json:"last_loss"`
+	PeakRSSMiB         float64 `json:"peak_rss_mib"`
+}
+
+// Run times one variant: Warmup untimed steps (compilation), Steps timed
+// training steps, then EncodeBatches timed encoder calls.
+func Run(o Options) (Result, error) {
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	if o.Images.Len() < o.Batch {
+		return Result{}, fmt.Errorf("bench: %d images, fewer than one batch of %d", o.Images.Len(), o.Batch)
+	}
+	ResetPeakRSS()
+	eo := engine.DefaultOptions()
+	eo.Seed, eo.Stock = o.Seed, o.Stock
+	e, err := engine.New(o.Backend, eo)
+	if err != nil {
+		return Result{}, err
+	}
+	r := Result{Variant: "hourglass", Backend: o.BackendName, Kernels: backend.Kernels(o.Backend), Data: o.DataName, BatchSize: o.Batch,
+		Cores: runtime.NumCPU(), Steps: o.Steps}
+	if o.Stock {
+		r.Variant = "stock"
+	}
+	if o.Variant != "" {
+		r.Variant = o.Variant
+	}
+	nb := o.Images.Len() / o.Batch
+	batch := func(i int) *data.Set { i %= nb; return o.Images.Slice(i*o.Batch, (i+1)*o.Batch) }
+	for i := 0; i < o.Warmup; i++ {
+		if _, err := e.TrainStep(engine.Images(batch(i).Images)); err != nil {
+			return r, err
+		}
+	}
+	start := time.Now()
+	for i := 0; i < o.Steps; i++ {
+		l, err := e.TrainStep(engine.Images(batch(o.Warmup + i).Images))
+		if err != nil {
+			return r, err
+		}
+		if i == 0 {
+			r.FirstLoss = l
+		}
+		r.LastLoss = l
+		fmt.Fprintf(o.Log, "%s step %d/%d loss %.5f\n", r.Variant, i+1, o.Steps, l)
+	}
+	el := time.Since(start)
+	r.MsPerStep = float64(el.Milliseconds()) / float64(max(o.Steps, 1))
+	r.TrainImagesPerSec = float64(o.Steps*o.Batch) / el.Seconds()
+	if _, err := e.Encode(engine.Images(batch(0).Images)); err != nil { // compile
+		return r, err
+	}
+	start = time.Now()
+	for i := 0; i < o.EncodeBatches; i++ {
+		if _, err := e.Encode(engine.Images(batch(i).Images)); err != nil {
+			return r, err
+		}
+	}
+	if o.EncodeBatches > 0 {
+		r.EncodeImagesPerSec = float64(o.EncodeBatches*o.Batch) / time.Since(start).Seconds()
+	}
+	r.PeakRSSMiB = PeakRSSMiB()
+	return r, nil
+}
+
+// ResetPeakRSS resets the kernel's high-water mark of this process's
+// resident memory (Linux), so each variant's peak is its own.
+func ResetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// PeakRSSMiB reads VmHWM from /proc/self/status (Linux); 0 elsewhere.
+func PeakRSSMiB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+// WriteTable prints results as a table, with the speed-up of the first
+// variant over each other one.
+func WriteTable(w io.Writer, rs []Result) {
+	if len(rs) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "backend %s, batch %d, %d cores, %s data, %d timed steps\n",
+		rs[0].Backend, rs[0].BatchSize, rs[0].Cores, rs[0].Data, rs[0].Steps)
+	fmt.Fprintf(w, "%-18s %12s %14s %15s %13s  %s\n", "variant", "ms/step", "train img/s", "encode img/s", "peak RSS MiB", "kernels")
+	for _, r := range rs {
+		fmt.Fprintf(w, "%-18s %12.1f %14.1f %15.1f %13.0f  %s\n", r.Variant, r.MsPerStep, r.TrainImagesPerSec, r.EncodeImagesPerSec, r.PeakRSSMiB, r.Kernels)
+	}
+	for _, r := range rs[1:] {
+		fmt.Fprintf(w, "training step: %s is %.2fx faster than %s\n", rs[0].Variant, r.MsPerStep/rs[0].MsPerStep, r.Variant)
+	}
+}

@@ -1,0 +1,224 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hourglass-ml/hourglass/internal/experiment/data"
+	"github.com/hourglass-ml/hourglass/internal/numeric/gemm"
+)
+
+// run executes the command line args with the given environment and
+// returns stdout and the error.
+func run(t testing.TB, env map[string]string, args ...string) (string, error) {
+	t.Helper()
+	cmd := newRootCommand(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(io.Discard)
+	cmd.SetArgs(args)
+	err := cmd.Execute()
+	return out.String(), err
+}
+
+func writeFile(t *testing.T, name, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestConfigShowPrecedence(t *testing.T) {
+	file := writeFile(t, "e.yaml", "name: mine\npretrain:\n  epochs: 7\n  batch_size: 32\ncompare:\n  k: 3\n")
+	env := map[string]string{"HOURGLASS_PRETRAIN_EPOCHS": "9", "HOURGLASS_COMPARE_K": "4"}
+	out, err := run(t, env, "config", "show", "--config", file, "--set", "pretrain.epochs=12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"name: mine",           // file
+		"epochs: 12",           // flag beats env 9 and file 7
+		"k: 4",                 // env beats file 3
+		"batch_size: 32",       // file beats default 128
+		"learning_rate: 0.001", // default
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("config show lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestConfigShowDefaults(t *testing.T) {
+	out, err := run(t, nil, "config", "show")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "epochs: 100") || !strings.Contains(out, "batch_size: 128") {
+		t.Errorf("defaults should be the paper's protocol:\n%s", out)
+	}
+}
+
+func TestConfigErrorsThroughCLI(t *testing.T) {
+	typo := writeFile(t, "typo.yaml", "pretrain:\n  learnig_rate: 0.01\n")
+	badType := writeFile(t, "type.yaml", "compare:\n  k: five\n")
+	badRange := writeFile(t, "range.yaml", "data:\n  validation: 70000\n")
+	cases := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want []string
+	}{
+		{"misspelled key", nil, []string{"config", "show", "--config", typo}, []string{typo, "pretrain.learnig_rate", "pretrain.learning_rate"}},
+		{"bad type", nil, []string{"config", "show", "--config", badType}, []string{badType, "compare.k", `"five"`, "integer"}},
+		{"bad range", nil, []string{"config", "show", "--config", badRange}, []string{badRange, "data.validation", "70000", "0 to 59999"}},
+		{"bad env", map[string]string{"HOURGLASS_BACKEND": "cuda"}, []string{"config", "show"}, []string{"HOURGLASS_BACKEND", `"cuda"`, "xla:cuda"}},
+		{"bad flag", nil, []string{"config", "show", "--set", "pretrain.batch_size=0"}, []string{"--set pretrain.batch_size=0", ">= 1"}},
+	}
+	for _, tc := range cases {
+		_, err := run(t, tc.env, tc.args...)
+		if err == nil {
+			t.Errorf("%s: no error", tc.name)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: error %q lacks %q", tc.name, err, w)
+			}
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	out, err := run(t, nil, "version")
+	if err != nil || !strings.HasPrefix(out, "hourglass ") {
+		t.Errorf("version: %q %v", out, err)
+	}
+}
+
+func realDataDir(t *testing.T) string {
+	loc, err := data.Discover("", nil)
+	if err != nil {
+		t.Fatalf("the real Fashion-MNIST is needed for this test: %v", err)
+	}
+	return loc.Dir
+}
+
+func TestDataVerifyReal(t *testing.T) {
+	dir := realDataDir(t)
+	out, err := run(t, nil, "data", "verify", "--set", "data.dir="+dir)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, want := range []string{dir, "60000 items  sha256 ok", "10000 items  sha256 ok",
+		"[6000 6000 6000 6000 6000 6000 6000 6000 6000 6000]", "all 4 files verified"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("verify output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestDataVerifyTruncatedCopy(t *testing.T) {
+	src := realDataDir(t)
+	dst := t.TempDir()
+	var truncated string
+	for _, f := range data.Files {
+		p := filepath.Join(src, f.Name+".gz")
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Name == "t10k-images-idx3-ubyte" {
+			b = b[:len(b)/2]
+			truncated = filepath.Join(dst, f.Name+".gz")
+		}
+		os.WriteFile(filepath.Join(dst, f.Name+".gz"), b, 0o644)
+	}
+	out, err := run(t, map[string]string{"HOURGLASS_DATA_DIR": dst}, "data", "verify")
+	if err == nil {
+		t.Fatal("verifying a truncated copy succeeded")
+	}
+	if !strings.Contains(out, truncated) || !strings.Contains(out, "PROBLEM") {
+		t.Errorf("output should name %s as a problem:\n%s", truncated, out)
+	}
+}
+
+func TestDataFetchCLI(t *testing.T) {
+	src := realDataDir(t)
+	srv := httptest.NewServer(http.FileServer(http.Dir(src)))
+	defer srv.Close()
+	dst := filepath.Join(t.TempDir(), "cache")
+	out, err := run(t, nil, "data", "fetch", "--quiet", "--mirror", srv.URL, "--dir", dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "downloaded and verified in "+dst) {
+		t.Errorf("fetch output: %q", out)
+	}
+	out, err = run(t, nil, "data", "verify", "--set", "data.dir="+dst)
+	if err != nil || !strings.Contains(out, "all 4 files verified") {
+		t.Errorf("fetched data does not verify: %v\n%s", err, out)
+	}
+}
+
+func TestModelSummaryCLI(t *testing.T) {
+	out, err := run(t, nil, "model", "summary")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"16x14x14", "18,464", "1x28x28", "43,889"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestBenchCLIJSON(t *testing.T) {
+	out, err := run(t, nil, "bench", "--quiet", "--json", "--steps", "2", "--warmup", "1", "--batch", "16", "--encode", "2", "--stock", "--simplego-kernels")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rs []struct {
+		Variant   string  `json:"variant"`
+		FirstLoss float64 `json:"first_loss"`
+		Kernels   string  `json:"kernels"`
+		MsPerStep float64 `json:"ms_per_step"`
+		Encode    float64 `json:"encode_images_per_sec"`
+		BatchSize int     `json:"batch_size"`
+	}
+	if err := json.Unmarshal([]byte(out), &rs); err != nil {
+		t.Fatalf("bench --json printed no JSON: %v\n%s", err, out)
+	}
+	if len(rs) != 3 || rs[0].Variant != "hourglass" || rs[1].Variant != "simplego-kernels" || rs[2].Variant != "stock" {
+		t.Fatalf("variants %+v", rs)
+	}
+	want := "simplego"
+	switch {
+	case gemm.AVX512:
+		want = "hourglass (AVX-512)"
+	case gemm.Accelerated:
+		want = "hourglass (AVX2/FMA)"
+	}
+	if rs[0].Kernels != want || rs[1].Kernels != "simplego" || rs[2].Kernels != "simplego" {
+		t.Errorf("kernels %q, %q, %q; want %q, simplego, simplego", rs[0].Kernels, rs[1].Kernels, rs[2].Kernels, want)
+	}
+	// Same model, seed and batches: the two product kernels agree on the
+	// first loss to float32 rounding (1e-5 relative).
+	if d := math.Abs(rs[0].FirstLoss - rs[1].FirstLoss); d > 1e-5*rs[1].FirstLoss {
+		t.Errorf("first loss %v with hourglass's kernels, %v with simplego's", rs[0].FirstLoss, rs[1].FirstLoss)
+	}
+	for _, r := range rs {
+		if r.MsPerStep <= 0 || r.Encode <= 0 || r.BatchSize != 16 {
+			t.Errorf("implausible result %+v", r)
+		}
+	}
+}

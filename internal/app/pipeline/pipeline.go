@@ -1,0 +1,148 @@
+// Package pipeline runs an experiment's stages in order into its output
+// folder, skipping a stage whose outputs were made from the same settings
+// and upstream outputs, so an interrupted experiment continues where it
+// stopped. The stages are a list of stage.Stage values: adding one is one
+// entry here.
+package pipeline
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/hourglass-ml/hourglass/compare"
+	"github.com/hourglass-ml/hourglass/finetune"
+	"github.com/hourglass-ml/hourglass/generate"
+	"github.com/hourglass-ml/hourglass/internal/base/atomicfile"
+	"github.com/hourglass-ml/hourglass/internal/experiment/config"
+	"github.com/hourglass-ml/hourglass/internal/experiment/data"
+	"github.com/hourglass-ml/hourglass/internal/experiment/layout"
+	"github.com/hourglass-ml/hourglass/internal/stage"
+	"github.com/hourglass-ml/hourglass/pretrain"
+	"github.com/hourglass-ml/hourglass/reduce"
+)
+
+// Stages in the order they run; each comes after the stages it needs.
+var Stages = []stage.Stage{pretrain.Stage, finetune.Stage, reduce.Stage, generate.Stage, compare.Stage}
+
+// Names are the stages' names, in order.
+func Names() []string {
+	out := make([]string, len(Stages))
+	for i, s := range Stages {
+		out[i] = s.Name()
+	}
+	return out
+}
+
+// Options drive a pipeline run.
+type Options struct {
+	// Force lists stages to rerun even if up to date; pretrain starts over
+	// (its checkpoint is discarded). Every stage that reads a rerun
+	// stage's outputs reruns too.
+	Force []string
+	// Env is passed to every stage; when it carries no splits, the data
+	// are loaded once here and shared.
+	Env stage.Env
+}
+
+// Record is a finished stage's .done file.
+type Record struct {
+	Stage       string `json:"stage"`
+	Fingerprint string `json:"fingerprint"`
+	Finished    string `json:"finished"` // also makes every rerun a new input downstream
+}
+
+// Result says what happened to one stage.
+type Result struct {
+	Stage   string
+	Skipped bool
+	Seconds float64
+}
+
+// Run runs every stage that is not up to date, in order, and stops at the
+// first that fails.
+func Run(ctx context.Context, cfg *config.Config, o Options) ([]Result, error) {
+	for _, f := range o.Force {
+		if !slices.Contains(Names(), f) {
+			return nil, fmt.Errorf("--force %q: stages are %v", f, Names())
+		}
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	env := o.Env
+	if env.Splits == nil {
+		s, err := data.Prepare(cfg.Data, cfg.Seed, env.LookupEnv)
+		if err != nil {
+			return nil, err
+		}
+		env.Splits = s
+	}
+	log := env.Log
+	if log == nil {
+		log = io.Discard
+	}
+	fmt.Fprintf(log, "data: %s\n", env.Splits.Describe())
+	run := layout.At(cfg.OutputDir)
+	var out []Result
+	records := map[string]string{} // stage -> fingerprint+finish time, for its dependants
+	for _, s := range Stages {
+		name := s.Name()
+		fp := fingerprint(s, cfg, records)
+		done := run.Done(name)
+		forced := slices.Contains(o.Force, name)
+		if rec, ok := readRecord(done); ok && rec.Fingerprint == fp && !forced {
+			fmt.Fprintf(log, "%s: up to date (finished %s), skipped\n", name, rec.Finished)
+			out = append(out, Result{Stage: name, Skipped: true})
+			records[name] = fp + rec.Finished
+			continue
+		}
+		os.Remove(done) // a rerun invalidates the old record first
+		fmt.Fprintf(log, "%s: running\n", name)
+		start := time.Now()
+		senv := env
+		senv.Restart = forced
+		if err := s.Run(ctx, cfg, senv); err != nil {
+			return out, fmt.Errorf("%s: %w", name, err)
+		}
+		rec := Record{Stage: name, Fingerprint: fp, Finished: time.Now().UTC().Format(time.RFC3339Nano)}
+		b, _ := json.MarshalIndent(rec, "", "  ")
+		if err := os.MkdirAll(filepath.Dir(done), 0o755); err != nil {
+			return out, err
+		}
+		if err := atomicfile.WriteBytes(done, b); err != nil {
+			return out, err
+		}
+		out = append(out, Result{Stage: name, Seconds: time.Since(start).Seconds()})
+		records[name] = fp + rec.Finished
+	}
+	return out, nil
+}
+
+// fingerprint hashes what a stage's outputs depend on: its settings and
+// the records of the stages it reads from.
+func fingerprint(s stage.Stage, cfg *config.Config, records map[string]string) string {
+	parts := []any{s.Name(), s.Settings(cfg)}
+	for _, d := range s.Needs() {
+		parts = append(parts, records[d])
+	}
+	b, _ := json.Marshal(parts)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+func readRecord(path string) (Record, bool) {
+	var r Record
+	b, err := os.ReadFile(path)
+	if err != nil || json.Unmarshal(b, &r) != nil {
+		return r, false
+	}
+	return r, true
+}

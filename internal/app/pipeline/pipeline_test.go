@@ -1,0 +1,216 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hourglass-ml/hourglass/internal/base/hooks"
+	"github.com/hourglass-ml/hourglass/internal/experiment/config"
+	"github.com/hourglass-ml/hourglass/internal/experiment/data"
+	"github.com/hourglass-ml/hourglass/internal/experiment/layout"
+	"github.com/hourglass-ml/hourglass/internal/experiment/results"
+	"github.com/hourglass-ml/hourglass/internal/runtime/engine"
+	"github.com/hourglass-ml/hourglass/internal/runtime/testutil"
+	"github.com/hourglass-ml/hourglass/internal/stage"
+)
+
+// outcome runs the pipeline, fails the test on an error, and returns
+// "stage:ran" or "stage:skipped" for each stage, in order.
+func outcome(t *testing.T, ctx context.Context, cfg *config.Config, o Options) []string {
+	t.Helper()
+	rs, err := Run(ctx, cfg, o)
+	if err != nil {
+		t.Fatalf("pipeline: %v", err)
+	}
+	var out []string
+	for _, r := range rs {
+		out = append(out, fmt.Sprintf("%s:%s", r.Stage, map[bool]string{true: "skipped", false: "ran"}[r.Skipped]))
+	}
+	return out
+}
+
+func want(states ...string) []string {
+	names := Names()
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = n + ":" + states[i]
+	}
+	return out
+}
+
+func tiny(t *testing.T) (*config.Config, *data.Splits) {
+	cfg := testutil.TinyConfig(t)
+	cfg.Pretrain.Epochs = 2
+	cfg.Finetune.LabelsPerClass, cfg.Finetune.Seeds, cfg.Finetune.Epochs = []config.LabelCount{5}, 1, 3
+	cfg.Finetune.Methods = []config.Method{config.Frozen, config.Scratch}
+	return cfg, testutil.TinySplits(t, 256, 64, 80)
+}
+
+// TestRunSkipsAndResumes: a first run does every stage and writes a report
+// whose images all load in Chromium; a second skips them all; forcing
+// reduce reruns reduce and compare; changing compare.k reruns compare
+// only; forcing pretrain reruns everything.
+func TestRunSkipsAndResumes(t *testing.T) {
+	cfg, splits := tiny(t)
+	ctx, o := context.Background(), Options{Env: stage.Env{Splits: splits}}
+	if got := outcome(t, ctx, cfg, o); !slices.Equal(got, want("ran", "ran", "ran", "ran", "ran")) {
+		t.Fatalf("first run: %v", got)
+	}
+	run := layout.At(cfg.OutputDir)
+	md, _ := os.ReadFile(run.ReportMarkdown())
+	for _, section := range []string{"## Pretraining", "## Representations", "## Transfer learning", "## Summary and conclusion"} {
+		if !strings.Contains(string(md), section) {
+			t.Errorf("the report lacks %q although every stage ran", section)
+		}
+	}
+	html, _ := os.ReadFile(run.ReportHTML())
+	imgs := len(regexp.MustCompile(`<img `).FindAll(html, -1))
+	if imgs < 7 { // loss, reconstructions, explained variance, kNN bars, label efficiency, two scatters
+		t.Errorf("report.html has %d images, want at least 7", imgs)
+	}
+	if loaded := testutil.BrowserImages(t, run.ReportHTML()); loaded != fmt.Sprintf("%d/%d", imgs, imgs) {
+		t.Errorf("Chromium decoded %q images, want all %d", loaded, imgs)
+	}
+	if got := outcome(t, ctx, cfg, o); !slices.Equal(got, want("skipped", "skipped", "skipped", "skipped", "skipped")) {
+		t.Errorf("second run should skip everything: %v", got)
+	}
+	o.Force = []string{"reduce"}
+	if got := outcome(t, ctx, cfg, o); !slices.Equal(got, want("skipped", "skipped", "ran", "skipped", "ran")) {
+		t.Errorf("--force reduce should rerun reduce and compare: %v", got)
+	}
+	o.Force = nil
+	cfg.Compare.K = 3
+	if got := outcome(t, ctx, cfg, o); !slices.Equal(got, want("skipped", "skipped", "skipped", "skipped", "ran")) {
+		t.Errorf("a new compare.k should rerun compare only: %v", got)
+	}
+	o.Force = []string{"pretrain"}
+	if got := outcome(t, ctx, cfg, o); !slices.Equal(got, want("ran", "ran", "ran", "ran", "ran")) {
+		t.Errorf("--force pretrain should rerun everything: %v", got)
+	}
+	o.Force = []string{"nope"}
+	if _, err := Run(ctx, cfg, o); err == nil || !strings.Contains(err.Error(), "pretrain") {
+		t.Errorf("--force of an unknown stage: %v", err)
+	}
+}
+
+// TestStagesComeAfterTheirNeeds: the list runs each stage after the stages
+// whose outputs it reads.
+func TestStagesComeAfterTheirNeeds(t *testing.T) {
+	seen := map[string]bool{}
+	for _, s := range Stages {
+		for _, n := range s.Needs() {
+			if !seen[n] {
+				t.Errorf("%s needs %s, which runs later or not at all", s.Name(), n)
+			}
+		}
+		seen[s.Name()] = true
+	}
+}
+
+// TestInterruptedPipelineResumes interrupts pretraining in its second
+// epoch and finetune inside its second classifier, resumes, and checks
+// every result equals an uninterrupted run's.
+func TestInterruptedPipelineResumes(t *testing.T) {
+	cfg, splits := tiny(t)
+	o := Options{Env: stage.Env{Splits: splits}}
+	outcome(t, context.Background(), cfg, o)
+
+	b := *cfg
+	b.OutputDir = t.TempDir()
+	// interrupt cancels the run after the at-th step of loop in this session.
+	interrupt := func(loop string, at int) ([]Result, error) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		steps := 0
+		return Run(hooks.With(ctx, &hooks.Hooks{Step: func(l string, _ int) {
+			if l == loop {
+				if steps++; steps == at {
+					cancel()
+				}
+			}
+		}}), &b, o)
+	}
+	// 256 images in batches of 64: 4 steps an epoch; step 6 is in epoch 2.
+	if _, err := interrupt("pretrain", 6); !errors.Is(err, engine.ErrInterrupted) {
+		t.Fatalf("interrupting pretraining: %v", err)
+	}
+	if _, err := os.Stat(layout.At(b.OutputDir).Done("pretrain")); !os.IsNotExist(err) {
+		t.Error("an interrupted stage left a .done record")
+	}
+	// 40 labelled images (4 per class, one held out): 1 step an epoch, 3
+	// epochs a classifier; step 5 is in the second.
+	rs, err := interrupt("finetune", 5)
+	if !errors.Is(err, engine.ErrInterrupted) {
+		t.Fatalf("interrupting finetune: %v", err)
+	}
+	if len(rs) != 1 || rs[0].Stage != "pretrain" || rs[0].Skipped {
+		t.Errorf("the second session should finish pretraining, then stop in finetune: %+v", rs)
+	}
+	if got := outcome(t, context.Background(), &b, o); !slices.Equal(got, want("skipped", "ran", "ran", "ran", "ran")) {
+		t.Errorf("third session: %v", got)
+	}
+
+	ra, rb := layout.At(cfg.OutputDir), layout.At(b.OutputDir)
+	pa, _ := results.ReadPretraining(ra)
+	pb, _ := results.ReadPretraining(rb)
+	if pa.TestMSE != pb.TestMSE || pa.FinalTrain != pb.FinalTrain || pa.FinalVal != pb.FinalVal || pa.Epochs != 2 {
+		t.Errorf("pretraining: uninterrupted %+v\nresumed %+v", pa, pb)
+	}
+	fa, _ := results.ReadTransfer(ra)
+	fb, _ := results.ReadTransfer(rb)
+	if len(fa.Runs) != 2 || len(fb.Runs) != 2 {
+		t.Fatalf("finetune runs: %d and %d, want 2", len(fa.Runs), len(fb.Runs))
+	}
+	for i := range fa.Runs {
+		x, y := fa.Runs[i], fb.Runs[i]
+		x.Seconds, y.Seconds = 0, 0
+		if !reflect.DeepEqual(x, y) {
+			t.Errorf("classifier %d: uninterrupted %+v\nresumed %+v", i, x, y)
+		}
+	}
+	ca, _ := results.ReadComparison(ra)
+	cb, _ := results.ReadComparison(rb)
+	if len(ca.KNN) != 4 || len(cb.KNN) != 4 {
+		t.Fatalf("kNN results: %d and %d, want 4", len(ca.KNN), len(cb.KNN))
+	}
+	for i := range ca.KNN {
+		x, y := ca.KNN[i], cb.KNN[i]
+		if x.Accuracy != y.Accuracy || !reflect.DeepEqual(x.Confusion, y.Confusion) || !slices.Equal(x.Predictions, y.Predictions) {
+			t.Errorf("kNN %s: %v uninterrupted, %v resumed", x.Representation, x.Accuracy, y.Accuracy)
+		}
+	}
+	red, _ := results.ReadReduction(ra)
+	for _, rep := range red.Representations {
+		for _, split := range []layout.Split{layout.TrainSplit, layout.TestSplit} {
+			ea, _ := os.ReadFile(ra.Codes(split, rep.Name))
+			eb, _ := os.ReadFile(rb.Codes(split, rep.Name))
+			if len(ea) == 0 || !slices.Equal(ea, eb) {
+				t.Errorf("%s %s codes differ between the uninterrupted and the resumed run", split, rep.Name)
+			}
+		}
+	}
+}
+
+// TestFailingStageStops: a stage that fails stops the pipeline with its
+// error, records nothing for it and runs nothing after it.
+func TestFailingStageStops(t *testing.T) {
+	cfg, splits := tiny(t)
+	cfg.Finetune.LabelsPerClass = []config.LabelCount{50} // the 256 tiny images hold fewer per class
+	rs, err := Run(context.Background(), cfg, Options{Env: stage.Env{Splits: splits}})
+	if err == nil || !strings.Contains(err.Error(), "finetune") || !strings.Contains(err.Error(), "labels_per_class") {
+		t.Fatalf("err = %v, want finetune's labels_per_class error", err)
+	}
+	if len(rs) != 1 || rs[0].Stage != "pretrain" {
+		t.Errorf("results %+v, want pretrain only", rs)
+	}
+	if _, err := os.Stat(layout.At(cfg.OutputDir).Done("finetune")); !os.IsNotExist(err) {
+		t.Error("the failed stage has a .done record")
+	}
+}

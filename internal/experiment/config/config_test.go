@@ -1,0 +1,201 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func writeYAML(t *testing.T, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "exp.yaml")
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestDefaultsAreValid(t *testing.T) {
+	c, err := Load(Options{LookupEnv: env(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(*c, Default()) {
+		t.Errorf("Load with no sources = %+v, want Default() %+v", *c, Default())
+	}
+}
+
+// TestPrecedence checks flag > env > file > default, one key at a time.
+func TestPrecedence(t *testing.T) {
+	file := writeYAML(t, "pretrain:\n  epochs: 7\n  batch_size: 64\ncompare:\n  k: 3\n")
+	e := env(map[string]string{"HOURGLASS_PRETRAIN_EPOCHS": "9", "HOURGLASS_COMPARE_K": "11"})
+	c, err := Load(Options{File: file, LookupEnv: e, Sets: []string{"pretrain.epochs=12"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		key       string
+		got, want any
+	}{
+		{"pretrain.epochs (flag beats env and file)", c.Pretrain.Epochs, 12},
+		{"compare.k (env beats file)", c.Compare.K, 11},
+		{"pretrain.batch_size (file beats default)", c.Pretrain.BatchSize, 64},
+		{"pretrain.learning_rate (default)", c.Pretrain.LearningRate, 1e-3},
+	}
+	for _, tc := range cases {
+		if tc.got != tc.want {
+			t.Errorf("%s = %v, want %v", tc.key, tc.got, tc.want)
+		}
+	}
+}
+
+func TestListsFromEachSource(t *testing.T) {
+	cases := []struct {
+		name string
+		opts Options
+		want []LabelCount
+	}{
+		{"file", Options{File: writeYAML(t, "finetune:\n  labels_per_class: [5, all]\n")}, []LabelCount{5, AllLabels}},
+		{"env", Options{LookupEnv: env(map[string]string{"HOURGLASS_FINETUNE_LABELS_PER_CLASS": "10,20"})}, []LabelCount{10, 20}},
+		{"env all", Options{LookupEnv: env(map[string]string{"HOURGLASS_FINETUNE_LABELS_PER_CLASS": "10,all"})}, []LabelCount{10, AllLabels}},
+		{"flag", Options{Sets: []string{"finetune.labels_per_class=[1, 2, 3]"}}, []LabelCount{1, 2, 3}},
+		{"flag all", Options{Sets: []string{"finetune.labels_per_class=[1, all]"}}, []LabelCount{1, AllLabels}},
+		{"flag scalar", Options{Sets: []string{"finetune.labels_per_class=50"}}, []LabelCount{50}},
+	}
+	for _, tc := range cases {
+		if tc.opts.LookupEnv == nil {
+			tc.opts.LookupEnv = env(nil)
+		}
+		c, err := Load(tc.opts)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if !reflect.DeepEqual(c.Finetune.LabelsPerClass, tc.want) {
+			t.Errorf("%s: labels_per_class = %v, want %v", tc.name, c.Finetune.LabelsPerClass, tc.want)
+		}
+	}
+}
+
+// TestErrors checks that every bad input names its source, the key, the
+// value and what is allowed.
+func TestErrors(t *testing.T) {
+	file := writeYAML(t, "pretrain:\n  epochz: 5\n")
+	typo := writeYAML(t, "pretrain:\n  epochs: many\n")
+	frac := writeYAML(t, "pretrain:\n  batch_size: 2.5\n")
+	rng := writeYAML(t, "pretrain:\n  learning_rate: -1\n")
+	cases := []struct {
+		name string
+		opts Options
+		want []string
+	}{
+		{"unknown key in file", Options{File: file}, []string{file, `"pretrain.epochz"`, `did you mean "pretrain.epochs"`}},
+		{"unknown key in flag", Options{Sets: []string{"compare.kk=3"}}, []string{"--set compare.kk=3", `"compare.kk"`}},
+		{"bad type in file", Options{File: typo}, []string{typo, `"pretrain.epochs"`, `"many"`, "integer"}},
+		{"fraction for integer", Options{File: frac}, []string{frac, `"pretrain.batch_size"`, "2.5", "whole number"}},
+		{"bad range in file", Options{File: rng}, []string{rng, `"pretrain.learning_rate"`, "-1", "> 0"}},
+		{"bad range in env", Options{LookupEnv: env(map[string]string{"HOURGLASS_COMPARE_K": "0"})},
+			[]string{"HOURGLASS_COMPARE_K", `"compare.k"`, "0", ">= 1"}},
+		{"bad type in env", Options{LookupEnv: env(map[string]string{"HOURGLASS_SEED": "x1"})},
+			[]string{"HOURGLASS_SEED", `"seed"`, `"x1"`, "integer"}},
+		{"bad choice in flag", Options{Sets: []string{"backend=tpu"}}, []string{"--set backend=tpu", `"tpu"`, "go, xla:cpu, xla:cuda"}},
+		{"malformed flag", Options{Sets: []string{"epochs"}}, []string{"section.key=value"}},
+		{"missing file", Options{File: "/nonexistent/x.yaml"}, []string{"/nonexistent/x.yaml", "configs/"}},
+		{"bad yaml", Options{File: writeYAML(t, "pretrain: [\n")}, []string{"not valid YAML"}},
+	}
+	for _, tc := range cases {
+		if tc.opts.LookupEnv == nil {
+			tc.opts.LookupEnv = env(nil)
+		}
+		_, err := Load(tc.opts)
+		if err == nil {
+			t.Errorf("%s: no error", tc.name)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: error %q does not mention %q", tc.name, err, w)
+			}
+		}
+	}
+}
+
+func TestValidateReportsAllProblems(t *testing.T) {
+	c := Default()
+	c.Pretrain.Epochs = 0
+	c.Compare.K = -1
+	err := c.Validate()
+	var fe *FieldError
+	if !errors.As(err, &fe) {
+		t.Fatalf("Validate() = %v, want FieldErrors", err)
+	}
+	for _, k := range []string{"pretrain.epochs", "compare.k"} {
+		if !strings.Contains(err.Error(), k) {
+			t.Errorf("error %q does not mention %s", err, k)
+		}
+	}
+}
+
+// TestAllOnlyForLabelCounts: "all" is a label count, never a number for
+// any other key (it once became 0 for every integer key).
+func TestAllOnlyForLabelCounts(t *testing.T) {
+	for _, set := range []string{"pretrain.patience=all", "compare.k=all", "data.validation=all", "finetune.head=[all]"} {
+		_, err := Load(Options{Sets: []string{set}, LookupEnv: env(nil)})
+		if err == nil {
+			t.Errorf("--set %s: no error", set)
+			continue
+		}
+		key, _, _ := strings.Cut(set, "=")
+		if !strings.Contains(err.Error(), key) || !strings.Contains(err.Error(), "all") {
+			t.Errorf("--set %s: error %q does not name the key and the value", set, err)
+		}
+	}
+}
+
+func TestYAMLRoundTrip(t *testing.T) {
+	c := Default()
+	c.Name = "round"
+	c.Finetune.LabelsPerClass = []LabelCount{10, AllLabels}
+	b, err := c.YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(Options{File: writeYAML(t, string(b)), LookupEnv: env(nil)})
+	if err != nil {
+		t.Fatalf("reloading %s: %v", b, err)
+	}
+	if !reflect.DeepEqual(*got, c) {
+		t.Errorf("round trip: got %+v, want %+v", *got, c)
+	}
+}
+
+func TestShippedConfigsLoad(t *testing.T) {
+	files, _ := filepath.Glob("../../../configs/*.yaml")
+	if len(files) < 2 {
+		t.Fatalf("configs/ holds %d YAML files, want quickstart.yaml and seed.yaml at least", len(files))
+	}
+	for _, f := range files {
+		if _, err := Load(Options{File: f, LookupEnv: env(nil)}); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
+
+// TestEveryKeyDocumented: configs/README.md has a row for every key.
+func TestEveryKeyDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../../configs/README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range Keys() {
+		if !strings.Contains(string(doc), "| `"+k+"` |") {
+			t.Errorf("configs/README.md has no row for %s", k)
+		}
+	}
+}

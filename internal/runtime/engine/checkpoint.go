@@ -1,0 +1,113 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
+
+	"github.com/hourglass-ml/hourglass/internal/base/atomicfile"
+	"github.com/hourglass-ml/hourglass/internal/experiment/layout"
+)
+
+// SaveCheckpoint writes ctx's variables (weights, optimiser moments, global
+// step) and state (as JSON) into dir atomically: everything goes to a
+// temporary folder first, which then replaces dir, so dir is always a whole
+// checkpoint (or, for an instant, dir.old is; see layout.CheckpointPath).
+func SaveCheckpoint(ctx *context.Context, dir string, state any) error {
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+filepath.Base(dir)+"-tmp-*")
+	if err != nil {
+		return fmt.Errorf("saving checkpoint: %w", err)
+	}
+	defer os.RemoveAll(tmp) // no-op once renamed
+	h, err := checkpoints.Build(ctx).Dir(tmp).Keep(1).Done()
+	if err != nil {
+		return fmt.Errorf("saving checkpoint in %s: %w", tmp, err)
+	}
+	if err := h.Save(); err != nil {
+		return fmt.Errorf("saving checkpoint in %s: %w", tmp, err)
+	}
+	b, err := json.MarshalIndent(state, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.WriteBytes(filepath.Join(tmp, layout.StateFile), b); err != nil {
+		return err
+	}
+	old := dir + ".old"
+	os.RemoveAll(old)
+	if _, err := os.Stat(dir); err == nil {
+		if err := os.Rename(dir, old); err != nil {
+			return fmt.Errorf("replacing checkpoint %s: %w", dir, err)
+		}
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return fmt.Errorf("replacing checkpoint %s: %w", dir, err)
+	}
+	return os.RemoveAll(old)
+}
+
+// ReadState reads a checkpoint's state record into v.
+func ReadState(dir string, v any) error {
+	p := filepath.Join(dir, layout.StateFile)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return fmt.Errorf("checkpoint state %s: %w (rerun with --restart to start over)", p, err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("checkpoint state %s is corrupt: %w (rerun with --restart to start over)", p, err)
+	}
+	return nil
+}
+
+// Attach hands the variables of the checkpoint folder path to ctx: they
+// are loaded as the graphs create them.
+func Attach(ctx *context.Context, path string) error {
+	if _, err := checkpoints.Build(ctx).Dir(path).Done(); err != nil {
+		return fmt.Errorf("checkpoint %s is unreadable: %w (delete it, or rerun with --restart)", path, err)
+	}
+	return nil
+}
+
+// Load gives the engine the weights of a checkpoint: a checkpoint folder,
+// a pretrain folder or an experiment's output folder (see
+// layout.ResolveCheckpoint).
+func (e *Engine) Load(path string) error {
+	dir, err := layout.ResolveCheckpoint(path)
+	if err != nil {
+		return err
+	}
+	return Attach(e.Ctx, dir)
+}
+
+// SaveModel saves the engine's variables as a checkpoint with an empty
+// state record: a model other programs and stages can load, with nothing
+// to resume.
+func SaveModel(e *Engine, dir string) error {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return err
+	}
+	return SaveCheckpoint(e.Ctx, dir, struct{}{})
+}
+
+// ReadVariables reads every variable of a model checkpoint (a checkpoint
+// folder, a pretrain folder or an output folder) by parameter name, and
+// says which checkpoint folder it read.
+func ReadVariables(path string) (Weights, string, error) {
+	dir, err := layout.ResolveCheckpoint(path)
+	if err != nil {
+		return nil, "", err
+	}
+	ctx := context.New()
+	if _, err := checkpoints.Build(ctx).Dir(dir).Immediate().Done(); err != nil {
+		return nil, dir, fmt.Errorf("checkpoint %s is unreadable: %w", dir, err)
+	}
+	out := Weights{}
+	for v := range ctx.IterVariables() {
+		out[v.ParameterName()] = v.MustValue()
+	}
+	return out, dir, nil
+}
