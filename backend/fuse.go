@@ -67,9 +67,6 @@ type expr struct {
 	nodes   int
 }
 
-// lazy reports whether id is an alias or an expression not computed yet.
-func (b *stagedBuilder) lazy(id int) bool { return b.origins[id].stage == lazyStage }
-
 // pending returns id's expression when it is not computed yet.
 func (b *stagedBuilder) pending(id int) *expr {
 	if e, ok := b.exprs[id]; ok && e.mat < 0 {

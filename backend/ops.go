@@ -3,6 +3,7 @@ package backend
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/gomlx/gomlx/backends"
 )
@@ -225,19 +226,7 @@ func windowOffsets(window []int) [][]int {
 }
 
 func sortRowMajor(xs [][]int) {
-	less := func(a, b []int) bool {
-		for i := range a {
-			if a[i] != b[i] {
-				return a[i] < b[i]
-			}
-		}
-		return false
-	}
-	for i := 1; i < len(xs); i++ {
-		for j := i; j > 0 && less(xs[j], xs[j-1]); j-- {
-			xs[j], xs[j-1] = xs[j-1], xs[j]
-		}
-	}
+	slices.SortStableFunc(xs, slices.Compare)
 }
 
 // ConvGeneral fills in the empty strides and dilations that GoMLX's

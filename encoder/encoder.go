@@ -134,7 +134,9 @@ func (e *Encoder) Install(ctx *context.Context, m Mode) {
 		if v == nil {
 			v = sc.VariableWithValue(vname, c)
 		} else {
-			v.MustSetValue(c)
+			if err := v.SetValue(c); err != nil {
+				panic(err)
+			}
 		}
 		v.SetTrainable(m.Trainable)
 	}

@@ -300,9 +300,9 @@ func checkGradients(t *testing.T, name string, be backends.Backend, ctx *context
 		check(v.ScopeAndName(), len(base), tensors.MustCopyFlatData[float64](grads[k+1]), func(i int, d float64) float64 {
 			p := append([]float64(nil), base...)
 			p[i] += d
-			v.MustSetValue(tensors.FromFlatDataAndDimensions(p, dims...))
+			mustSet(t, v, tensors.FromFlatDataAndDimensions(p, dims...))
 			l := lossAt(x.tensor())
-			v.MustSetValue(tensors.FromFlatDataAndDimensions(base, dims...))
+			mustSet(t, v, tensors.FromFlatDataAndDimensions(base, dims...))
 			return l
 		})
 	}
@@ -407,7 +407,7 @@ func TestModelGradientsFloat32(t *testing.T) {
 		for i, s := range src {
 			w32[i] = float32(s)
 		}
-		v.MustSetValue(tensors.FromFlatDataAndDimensions(w32, w64.MustValue().Shape().Dimensions...))
+		mustSet(t, v, tensors.FromFlatDataAndDimensions(w32, w64.MustValue().Shape().Dimensions...))
 	}
 	got := grads(ctx32, tensors.FromFlatDataAndDimensions(x32, x.d...))
 	if len(got) != len(want) || len(got) != 12 {
@@ -441,4 +441,12 @@ func flat64(t *tensors.Tensor) []float64 {
 		out[i] = float64(v)
 	}
 	return out
+}
+
+// mustSet sets a variable's value, failing the test if it can't.
+func mustSet(t *testing.T, v *context.Variable, value *tensors.Tensor) {
+	t.Helper()
+	if err := v.SetValue(value); err != nil {
+		t.Fatalf("setting %s: %v", v.ScopeAndName(), err)
+	}
 }

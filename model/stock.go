@@ -21,7 +21,7 @@ func StockAutoencoder(ctx *context.Context, images *Node) *Node {
 	x := images
 	for i, filters := range EncoderFilters {
 		x = layers.Convolution(ctx.In(EncoderScope).In(fmt.Sprintf("conv%d", i+1)), x).
-			Filters(filters).KernelSize(3).PadSame().Done()
+			Channels(filters).KernelSize(3).PadSame().Done()
 		x = MaxPool(activations.Relu(x)).Window(2).Done()
 	}
 	b := images.Shape().Dimensions[0]

@@ -91,7 +91,7 @@ func ReadHeader(r io.Reader) (Header, error) {
 	br := bufio.NewReader(r)
 	pre := make([]byte, 8)
 	if _, err := io.ReadFull(br, pre); err != nil {
-		return Header{}, errors.New("too short for a .npy header")
+		return Header{}, errors.New("not a NumPy .npy file (too short for its header)")
 	}
 	if string(pre[:6]) != magic {
 		return Header{}, errors.New("not a .npy file (no \\x93NUMPY magic)")

@@ -139,7 +139,7 @@ func TestBadFiles(t *testing.T) {
 		{"not npy", write("n.npy", []byte("hello, world, this is text")), "no \\x93NUMPY magic"},
 		{"fortran", write("f.npy", fortran), "Fortran order"},
 		{"object dtype", write("o.npy", object), "not a plain number type"},
-		{"empty", write("e.npy", nil), "too short"},
+		{"empty", write("e.npy", nil), "not a NumPy .npy file (too short"},
 	} {
 		_, err := Open(tc.path)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), tc.path) {

@@ -11,9 +11,6 @@ import (
 	"math"
 	"math/bits"
 	"os"
-	"regexp"
-	"strconv"
-	"strings"
 	"unsafe"
 
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -21,6 +18,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/hourglass-ml/hourglass/internal/base/atomicfile"
+	"github.com/hourglass-ml/hourglass/internal/base/npy"
 	"github.com/hourglass-ml/hourglass/internal/experiment/data"
 )
 
@@ -123,15 +121,24 @@ func ReadFloat32(path string) (vals []float32, rows, cols int, err error) {
 		return nil, 0, 0, err
 	}
 	defer f.Close()
-	br := bufio.NewReader(f)
-	rows, cols, err = npyHeader(br)
+	h, err := npy.ReadHeader(f)
+	if err == nil && (h.Descr != "<f4" || len(h.Shape) != 2) {
+		err = fmt.Errorf("want a 2-D little-endian float32 array, the file holds %s %v", h.DtypeName(), h.Shape)
+	}
 	if err != nil {
 		return nil, 0, 0, fmt.Errorf("%s: %w (run `hourglass reduce` again)", path, err)
+	}
+	rows, cols = h.Shape[0], h.Shape[1]
+	if st, err := f.Stat(); err != nil || st.Size()-h.DataOffset < 4*int64(rows)*int64(cols) || cols > 0 && rows > math.MaxInt32/cols {
+		return nil, 0, 0, fmt.Errorf("%s: %d x %d float32 values expected: the file is cut short (run `hourglass reduce` again)", path, rows, cols)
+	}
+	if _, err := f.Seek(h.DataOffset, io.SeekStart); err != nil {
+		return nil, 0, 0, fmt.Errorf("%s: %w", path, err)
 	}
 	vals = make([]float32, rows*cols)
 	if len(vals) > 0 {
 		raw := unsafe.Slice((*byte)(unsafe.Pointer(&vals[0])), 4*len(vals))
-		if _, err := io.ReadFull(br, raw); err != nil {
+		if _, err := io.ReadFull(bufio.NewReader(f), raw); err != nil {
 			return nil, 0, 0, fmt.Errorf("%s: %d x %d float32 values expected: %w (the file is cut short: run `hourglass reduce` again)", path, rows, cols, err)
 		}
 		if binary.NativeEndian.Uint16([]byte{1, 0}) != 1 { // a big-endian machine: swap
@@ -141,50 +148,4 @@ func ReadFloat32(path string) (vals []float32, rows, cols int, err error) {
 		}
 	}
 	return vals, rows, cols, nil
-}
-
-var shapeRE = regexp.MustCompile(`'shape':\s*\((\d+),\s*(\d+)\)`)
-
-// npyHeader reads an .npy header and checks it describes a C-ordered 2-D
-// little-endian float32 array.
-func npyHeader(r io.Reader) (rows, cols int, err error) {
-	var pre [8]byte
-	if _, err := io.ReadFull(r, pre[:]); err != nil || string(pre[:6]) != "\x93NUMPY" {
-		return 0, 0, fmt.Errorf("not a NumPy .npy file")
-	}
-	var n int
-	switch pre[6] {
-	case 1:
-		var l [2]byte
-		if _, err := io.ReadFull(r, l[:]); err != nil {
-			return 0, 0, err
-		}
-		n = int(binary.LittleEndian.Uint16(l[:]))
-	case 2, 3:
-		var l [4]byte
-		if _, err := io.ReadFull(r, l[:]); err != nil {
-			return 0, 0, err
-		}
-		n = int(binary.LittleEndian.Uint32(l[:]))
-	default:
-		return 0, 0, fmt.Errorf(".npy version %d is not supported", pre[6])
-	}
-	if n > 1<<16 {
-		return 0, 0, fmt.Errorf(".npy header of %d bytes", n)
-	}
-	h := make([]byte, n)
-	if _, err := io.ReadFull(r, h); err != nil {
-		return 0, 0, err
-	}
-	hs := string(h)
-	if !strings.Contains(hs, "'descr': '<f4'") || !strings.Contains(hs, "'fortran_order': False") {
-		return 0, 0, fmt.Errorf("want a C-ordered little-endian float32 array, the header says %s", strings.TrimSpace(hs))
-	}
-	m := shapeRE.FindStringSubmatch(hs)
-	if m == nil {
-		return 0, 0, fmt.Errorf("want a 2-D array [rows, cols], the header says %s", strings.TrimSpace(hs))
-	}
-	rows, _ = strconv.Atoi(m[1])
-	cols, _ = strconv.Atoi(m[2])
-	return rows, cols, nil
 }

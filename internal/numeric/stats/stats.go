@@ -73,15 +73,15 @@ func TQuantile(p float64, df int) float64 {
 // SeedsNeeded estimates how many paired runs would make a 95% interval of
 // a difference exclude zero if its mean and spread stayed as observed: the
 // smallest n >= 2 with t(0.975, n-1) sd/sqrt(n) < |mean|. It returns 0 when
-// the mean is 0 (no number of runs would), and caps the search at max.
-func SeedsNeeded(mean, sd float64, max int) int {
+// the mean is 0 (no number of runs would), and caps the search at limit.
+func SeedsNeeded(mean, sd float64, limit int) int {
 	if mean == 0 {
 		return 0
 	}
 	if sd == 0 {
 		return 2
 	}
-	for n := 2; n <= max; n++ {
+	for n := 2; n <= limit; n++ {
 		if TQuantile(0.975, n-1)*sd/math.Sqrt(float64(n)) < math.Abs(mean) {
 			return n
 		}
