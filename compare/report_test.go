@@ -179,13 +179,20 @@ func TestKLWeightNote(t *testing.T) {
 	}
 }
 
+// oddClasses are class names a folder of images may carry that Markdown
+// or HTML would read as markup: a table's cell separator, a tag, a line
+// break.
+var oddClasses = []string{"a|b", "<b>", "x\ny"}
+
 // TestCompareRunAndBrowser runs the stage on a tiny real experiment (a
-// briefly trained model, no pretrain stage) and opens report.html in
-// headless Chromium, which must decode every image. The whole pipeline's
-// report is checked the same way in internal/app/pipeline.
+// briefly trained model, no pretrain stage) whose first classes have
+// oddClasses' names, and opens report.html in headless Chromium, which
+// must decode every image and read each name as text. The whole
+// pipeline's report is checked the same way in internal/app/pipeline.
 func TestCompareRunAndBrowser(t *testing.T) {
 	cfg, splits := testutil.PretrainedExperiment(t, 300, 64, 120)
 	cfg.Compare.TestSubset = 100
+	splits.Classes = append(append([]string(nil), oddClasses...), splits.Classes[len(oddClasses):]...)
 	if _, err := reduce.Run(context.Background(), cfg, stage.Env{Splits: splits}); err != nil {
 		t.Fatal(err)
 	}
@@ -233,9 +240,28 @@ func TestCompareRunAndBrowser(t *testing.T) {
 	if !strings.Contains(string(page), `<section class="summary">`) || strings.Index(string(page), "Summary and conclusion") > strings.Index(string(page), "<h2>Setup") {
 		t.Error("report.html does not open with the summary")
 	}
-	loaded := testutil.BrowserImages(t, run.ReportHTML())
-	if want := fmt.Sprintf("%d/%d", len(imgs), len(imgs)); loaded != want {
-		t.Errorf("Chromium decoded %q images, want %s", loaded, want)
+	checkMarkdownTables(t, string(md))
+	for _, want := range []string{`| a\|b |`, `| &lt;b&gt; |`, `| x<br>y |`, `| 0 a\|b |`} { // per-class and confusion tables
+		if !strings.Contains(string(md), want) {
+			t.Errorf("report.md lacks the escaped class name %q", want)
+		}
+	}
+	// The page as Chromium parsed it: each odd name is a cell's text, and
+	// no <b> element came from the class name.
+	if strings.Contains(string(page), "<b>") || !strings.Contains(string(page), "&lt;b&gt;") {
+		t.Error("report.html prints the class name <b> unescaped")
+	}
+	dom := testutil.BrowserDOM(t, run.ReportHTML())
+	for _, want := range []string{`>a|b</td>`, `>&lt;b&gt;</td>`, ">x\ny</td>"} {
+		if !strings.Contains(dom, want) {
+			t.Errorf("Chromium's DOM lacks the cell %q", want)
+		}
+	}
+	if strings.Contains(dom, "<b>") {
+		t.Error("Chromium's DOM has a <b> element: a class name was read as a tag")
+	}
+	if m := regexp.MustCompile(`data-images="([0-9]+/[0-9]+)"`).FindStringSubmatch(dom); m == nil || m[1] != fmt.Sprintf("%d/%d", len(imgs), len(imgs)) {
+		t.Errorf("Chromium decoded %v images, want all %d", m, len(imgs))
 	}
 	shot := filepath.Join(t.TempDir(), "report.png")
 	testutil.Screenshot(t, run.ReportHTML(), shot, 1280, 2400)
@@ -264,6 +290,67 @@ func TestCompareRunAndBrowser(t *testing.T) {
 		if got := paletteColours(img); got < 8 {
 			t.Errorf("%s shows %d of the 10 class colours, want at least 8 (100 test images of 10 classes)", name, got)
 		}
+	}
+}
+
+// checkMarkdownTables fails where a Markdown table's row has other than
+// its header's number of cells (a cell separator is a "|" no backslash
+// escapes).
+func checkMarkdownTables(t *testing.T, md string) {
+	t.Helper()
+	head, tables := -1, 0
+	for i, line := range strings.Split(md, "\n") {
+		if !strings.HasPrefix(line, "|") {
+			head = -1
+			continue
+		}
+		n := 0
+		for j := 0; j < len(line); j++ {
+			switch line[j] {
+			case '\\':
+				j++
+			case '|':
+				n++
+			}
+		}
+		if head < 0 {
+			head, tables = n, tables+1
+			continue
+		}
+		if n != head {
+			t.Errorf("report.md line %d has %d cell separators, its table's header %d: %s", i+1, n, head, line)
+		}
+	}
+	if tables == 0 {
+		t.Error("report.md has no tables")
+	}
+}
+
+// TestMarkdownCells: cells that would split a row, end it or open a tag
+// keep the table's columns (the column count checked as a Markdown
+// reader splits a row) and print as their text. Expected escapes are
+// GitHub Flavored Markdown's: a backslash before a pipe or a backslash,
+// <br> for a line break, entities for what reads as HTML.
+func TestMarkdownCells(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"a|b", `a\|b`},
+		{"<b>", "&lt;b&gt;"},
+		{"x\ny", "x<br>y"},
+		{"x\r\ny", "x<br>y"},
+		{`a\|b`, `a\\\|b`},
+		{"true \\ predicted", `true \\ predicted`},
+		{"< 0.0001", "< 0.0001"}, // no tag: stays readable
+		{"R&D &amp; co", "R&amp;D &amp;amp; co"},
+		{"<!-- x -->", "&lt;!-- x --&gt;"},
+	} {
+		if got := mdCell(c.in); got != c.want {
+			t.Errorf("mdCell(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	md := renderMarkdown("t", []section{{"s", []block{table{head: []string{"class", "n"}, rows: [][]string{{"a|b", "1"}, {"<b>", "2"}, {"x\ny", "3"}, {`c\`, "4"}}}}}})
+	checkMarkdownTables(t, md)
+	if strings.Count(md, "\n|") != 6 {
+		t.Errorf("want a header, a rule and 4 rows, one line each:\n%s", md)
 	}
 }
 
