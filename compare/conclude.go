@@ -208,7 +208,7 @@ func concludeReconstruction(red *results.Reduction) string {
 	}
 	iv := fmt.Sprintf("per image %s's error less PCA's is %+.5f on average, 95%% interval [%+.5f, %+.5f] over %d test images", who, c.Mean, c.Low, c.High, c.Images)
 	if ae.Kind == results.VAE {
-		iv = "decoded from its mean codes; " + iv
+		iv = "the VAE's reconstructions decoded from its mean codes; " + iv
 	}
 	switch {
 	case c.High < 0:
