@@ -186,30 +186,37 @@ func concludePair(r *results.Comparison, a, b *results.KNN, claim string) string
 	return s + "."
 }
 
-// concludeReconstruction compares the autoencoder's test reconstruction
-// error with the largest PCA's, paired by image.
+// concludeReconstruction compares the model's test reconstruction error
+// (the autoencoder's, or the VAE's decoded from its mean codes) with the
+// largest PCA's, paired by image.
 func concludeReconstruction(red *results.Reduction) string {
-	ae, pca := red.Find(results.Autoencoder), red.Find(results.PCA)
+	ae, pca, who := red.Find(results.Autoencoder), red.Find(results.PCA), "the autoencoder"
+	if ae == nil {
+		ae, who = red.Find(results.VAE), "the VAE"
+	}
 	if ae == nil || pca == nil || ae.TestMSE == 0 {
 		return ""
 	}
 	var c *results.MSEComparison
 	for i := range red.Reconstruction {
-		if red.Reconstruction[i].B == pca.Name {
+		if red.Reconstruction[i].A == ae.Name && red.Reconstruction[i].B == pca.Name {
 			c = &red.Reconstruction[i]
 		}
 	}
 	if c == nil {
-		return fmt.Sprintf("At reconstruction the autoencoder's test MSE is %.5f and that of %s %.5f; no paired test was run.", ae.TestMSE, pca.Label(), pca.TestMSE)
+		return fmt.Sprintf("At reconstruction %s's test MSE is %.5f and that of %s %.5f; no paired test was run.", who, ae.TestMSE, pca.Label(), pca.TestMSE)
 	}
-	iv := fmt.Sprintf("per image the autoencoder's error less PCA's is %+.5f on average, 95%% interval [%+.5f, %+.5f] over %d test images", c.Mean, c.Low, c.High, c.Images)
+	iv := fmt.Sprintf("per image %s's error less PCA's is %+.5f on average, 95%% interval [%+.5f, %+.5f] over %d test images", who, c.Mean, c.Low, c.High, c.Images)
+	if ae.Kind == results.VAE {
+		iv = "the VAE's reconstructions decoded from its mean codes; " + iv
+	}
 	switch {
 	case c.High < 0:
-		return fmt.Sprintf("At reconstruction the autoencoder beat %s: test MSE %.5f against %.5f (%s).", pca.Label(), ae.TestMSE, pca.TestMSE, iv)
+		return fmt.Sprintf("At reconstruction %s beat %s: test MSE %.5f against %.5f (%s).", who, pca.Label(), ae.TestMSE, pca.TestMSE, iv)
 	case c.Low > 0:
-		return fmt.Sprintf("At reconstruction %s beat the autoencoder: test MSE %.5f against %.5f (%s).", pca.Label(), pca.TestMSE, ae.TestMSE, iv)
+		return fmt.Sprintf("At reconstruction %s beat %s: test MSE %.5f against %.5f (%s).", pca.Label(), who, pca.TestMSE, ae.TestMSE, iv)
 	}
-	return fmt.Sprintf("At reconstruction the autoencoder (test MSE %.5f) and %s (%.5f) are not distinguishable (%s).", ae.TestMSE, pca.Label(), pca.TestMSE, iv)
+	return fmt.Sprintf("At reconstruction %s (test MSE %.5f) and %s (%.5f) are not distinguishable (%s).", who, ae.TestMSE, pca.Label(), pca.TestMSE, iv)
 }
 
 // methodName names a transfer method for people.

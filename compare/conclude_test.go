@@ -1,8 +1,6 @@
 package compare
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -148,24 +146,12 @@ var scenarios = []struct {
 }
 
 // TestConclusionGolden renders each scenario's conclusion against
-// testdata/conclusion_<name>.golden (-update rewrites them) and checks the
+// testdata/conclusion_<name>.golden (-update=conclusion_ rewrites them) and checks the
 // phrases of the branches it takes.
 func TestConclusionGolden(t *testing.T) {
 	for _, sc := range scenarios {
 		text := strings.Join(conclude(sc.make()), "\n") + "\n"
-		golden := filepath.Join("testdata", "conclusion_"+sc.name+".golden")
-		if *update {
-			if err := os.WriteFile(golden, []byte(text), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatalf("%v (run with -update to create it)", err)
-		}
-		if text != string(want) {
-			t.Errorf("%s: conclusion differs from %s:\n%s", sc.name, golden, text)
-		}
+		checkGolden(t, "conclusion_"+sc.name+".golden", text)
 		for _, p := range sc.phrases {
 			if !strings.Contains(text, p) {
 				t.Errorf("%s: conclusion lacks %q:\n%s", sc.name, p, text)

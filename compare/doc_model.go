@@ -1,14 +1,10 @@
 package compare
 
 import (
-	"encoding/base64"
 	"fmt"
-	"html"
-	"os"
+	"net/url"
 	"path/filepath"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 )
 
 // A report is built once as sections of blocks, then rendered twice: to
@@ -49,9 +45,9 @@ func (markdownOnly) isBlock() {}
 
 func renderMarkdown(title string, secs []section) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# %s\n", title)
+	fmt.Fprintf(&b, "# %s\n", mdText(title))
 	for _, s := range secs {
-		fmt.Fprintf(&b, "\n## %s\n", s.title)
+		fmt.Fprintf(&b, "\n## %s\n", mdText(s.title))
 		for _, bl := range s.blocks {
 			markdownBlock(&b, bl)
 		}
@@ -62,19 +58,19 @@ func renderMarkdown(title string, secs []section) string {
 func markdownBlock(b *strings.Builder, bl block) {
 	switch v := bl.(type) {
 	case para:
-		b.WriteString("\n" + string(v) + "\n")
+		b.WriteString("\n" + mdText(string(v)) + "\n")
 	case table:
-		b.WriteString("\n| " + strings.Join(v.head, " | ") + " |\n|")
+		b.WriteString("\n" + mdRow(v.head) + "|")
 		for range v.head {
 			b.WriteString("---|")
 		}
 		b.WriteString("\n")
 		for _, r := range v.rows {
-			b.WriteString("| " + strings.Join(r, " | ") + " |\n")
+			b.WriteString(mdRow(r))
 		}
 	case figure:
-		fmt.Fprintf(b, "\n![%s](%s)\n", v.alt, filepath.ToSlash(v.path))
-		fmt.Fprintf(b, "\n*%s*\n", v.caption)
+		fmt.Fprintf(b, "\n![%s](%s)\n", mdAlt.Replace(mdText(v.alt)), mdPath(v.path))
+		fmt.Fprintf(b, "\n*%s*\n", mdEmphasis.Replace(mdText(v.caption)))
 	case markdownOnly:
 		markdownBlock(b, v.block)
 	case gallery, htmlOnly:
@@ -82,96 +78,62 @@ func markdownBlock(b *strings.Builder, bl block) {
 	}
 }
 
-// renderHTML embeds every figure; missing image files are an error, so a
-// report never points at nothing. The first section (the summary) sits in
-// a box at the top.
-func renderHTML(title, dir string, secs []section) (string, error) {
-	var b strings.Builder
-	e := html.EscapeString
-	fmt.Fprintf(&b, `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>%s</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-body{font-family:system-ui,sans-serif;max-width:64rem;margin:2rem auto;padding:0 1rem;color:#222;line-height:1.5;font-size:16px}
-h1{font-size:1.7rem}h2{font-size:1.3rem;border-bottom:1px solid #ddd;padding-bottom:.2rem;margin-top:2.2rem}
-table{border-collapse:collapse;margin:.6rem 0;font-size:.92rem}td,th{border:1px solid #ccc;padding:.25rem .55rem;text-align:right}
-td:first-child,th:first-child,td.t{text-align:left}th{background:#f3f3f3}
-figure{margin:1.2rem 0}img{max-width:100%%;height:auto}figcaption{color:#555;font-size:.9rem;margin-top:.2rem}
-.summary{background:#f5f8fb;border:1px solid #cfdbe6;border-radius:6px;padding:.2rem 1.2rem 1rem;margin:1rem 0 2rem}
-.summary h2{border:none;margin-top:.8rem}
-.gallery{display:flex;flex-wrap:wrap;gap:.8rem}.gallery figure{flex:1 1 30%%;min-width:18rem;margin:.3rem 0}
-</style></head>
-<body>
-<h1>%s</h1>
-`, e(title), e(title))
-	for i, s := range secs {
-		if i == 0 {
-			b.WriteString(`<section class="summary">` + "\n")
-		}
-		fmt.Fprintf(&b, "<h2>%s</h2>\n", e(s.title))
-		for _, bl := range s.blocks {
-			if err := htmlBlock(&b, dir, bl); err != nil {
-				return "", err
-			}
-		}
-		if i == 0 {
-			b.WriteString("</section>\n")
-		}
+// mdRow is a table row, every cell escaped by mdCell.
+func mdRow(cells []string) string {
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		out[i] = mdCell(c)
 	}
-	// Marks the body once every image has decoded, for the browser test.
-	b.WriteString(`<script>
-window.addEventListener("load", function () {
-  var imgs = document.images, ok = 0;
-  for (var i = 0; i < imgs.length; i++) { if (imgs[i].complete && imgs[i].naturalWidth > 0) ok++; }
-  document.body.setAttribute("data-images", ok + "/" + imgs.length);
-});
-</script>
-</body></html>
-`)
-	return b.String(), nil
+	return "| " + strings.Join(out, " | ") + " |\n"
 }
 
-func htmlBlock(b *strings.Builder, dir string, bl block) error {
-	e := html.EscapeString
-	switch v := bl.(type) {
-	case para:
-		fmt.Fprintf(b, "<p>%s</p>\n", e(string(v)))
-	case table:
-		b.WriteString("<table><tr>")
-		for _, h := range v.head {
-			fmt.Fprintf(b, "<th>%s</th>", e(h))
+// mdCell escapes text for a Markdown table cell: what Markdown would read
+// as HTML as mdText does, then a backslash or a pipe with a backslash (a
+// bare pipe would split the cell) and a line break as <br> (a bare one
+// would end the row).
+func mdCell(s string) string { return mdCellEscaper.Replace(mdText(s)) }
+
+var mdCellEscaper = strings.NewReplacer(`\`, `\\`, "|", `\|`, "\r\n", "<br>", "\n", "<br>", "\r", "<br>")
+
+// mdAlt escapes an image's alt text, which brackets enclose; mdEmphasis a
+// caption, which asterisks enclose.
+var (
+	mdAlt      = strings.NewReplacer(`\`, `\\`, "[", `\[`, "]", `\]`)
+	mdEmphasis = strings.NewReplacer(`\`, `\\`, "*", `\*`)
+)
+
+// mdText escapes what Markdown would read as HTML: "<" before a letter,
+// "/", "!" or "?" (a tag, a comment, an autolink) becomes "&lt;", every ">"
+// "&gt;", and "&" before a letter or "#" (an entity) "&amp;". A "<" before
+// a space or a figure ("p < 0.05") stays as it is.
+func mdText(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c, next := s[i], byte(0)
+		if i+1 < len(s) {
+			next = s[i+1]
 		}
-		b.WriteString("</tr>\n")
-		for _, r := range v.rows {
-			b.WriteString("<tr>")
-			for _, c := range r {
-				if r, _ := utf8.DecodeRuneInString(c); unicode.IsLetter(r) { // words read from the left, figures from the right
-					fmt.Fprintf(b, `<td class="t">%s</td>`, e(c))
-					continue
-				}
-				fmt.Fprintf(b, "<td>%s</td>", e(c))
-			}
-			b.WriteString("</tr>\n")
+		letter := 'a' <= next|0x20 && next|0x20 <= 'z'
+		switch {
+		case c == '<' && (letter || next == '/' || next == '!' || next == '?'):
+			b.WriteString("&lt;")
+		case c == '>':
+			b.WriteString("&gt;")
+		case c == '&' && (letter || next == '#'):
+			b.WriteString("&amp;")
+		default:
+			b.WriteByte(c)
 		}
-		b.WriteString("</table>\n")
-	case figure:
-		raw, err := os.ReadFile(filepath.Join(dir, v.path))
-		if err != nil {
-			return fmt.Errorf("report figure: %w", err)
-		}
-		fmt.Fprintf(b, "<figure><img alt=\"%s\" src=\"data:image/png;base64,%s\"><figcaption>%s</figcaption></figure>\n",
-			e(v.alt), base64.StdEncoding.EncodeToString(raw), e(v.caption))
-	case gallery:
-		b.WriteString(`<div class="gallery">` + "\n")
-		for _, f := range v {
-			if err := htmlBlock(b, dir, f); err != nil {
-				return err
-			}
-		}
-		b.WriteString("</div>\n")
-	case htmlOnly:
-		return htmlBlock(b, dir, v.block)
-	case markdownOnly:
 	}
-	return nil
+	return b.String()
+}
+
+// mdPath is a figure's path as a link target: forward slashes, each part
+// percent-escaped (a space or a parenthesis would end the link).
+func mdPath(p string) string {
+	parts := strings.Split(filepath.ToSlash(p), "/")
+	for i, s := range parts {
+		parts[i] = url.PathEscape(s)
+	}
+	return strings.Join(parts, "/")
 }

@@ -90,14 +90,8 @@ func sections(r *results.Comparison, run layout.Run, exists func(string) bool) [
 		secs = append(secs, dataSection(r))
 	}
 
-	if p := r.Pretrain; p != nil {
-		b := []block{para(fmt.Sprintf("The autoencoder (%d parameters) trained %s at batch %d, learning rate %g (%s schedule), in %.0fs: final train loss %.5f, validation loss %.5f (best %.5f at epoch %d), test MSE %.5f.",
-			p.Parameters, plural(p.Epochs, "epoch"), p.BatchSize, p.LearningRate, p.Schedule, p.WallSeconds, p.FinalTrain, p.FinalVal, p.BestVal, p.BestEpoch, p.TestMSE))}
-		b = append(b, figAlt(run.LossPlot(), "Train and validation loss (per-pixel MSE) per epoch",
-			fmt.Sprintf("Line chart of train and validation loss over %d epochs, ending at %.5f and %.5f", p.Epochs, p.FinalTrain, p.FinalVal))...)
-		b = append(b, figAlt(run.Reconstructions(), "The first test images above their reconstructions, then the worst-reconstructed test images; each image's MSE under it",
-			"Grid of test images and their reconstructions with per-image errors")...)
-		secs = append(secs, section{"Pretraining", b})
+	if r.Pretrain != nil {
+		secs = append(secs, pretrainSection(r, run, figAlt))
 	}
 
 	if red := r.Reduce; red != nil {
@@ -247,7 +241,7 @@ func summary(r *results.Comparison) section {
 	}
 	b = append(b, t)
 	if p := r.Pretrain; p != nil {
-		b = append(b, para(fmt.Sprintf("The autoencoder trained %s to a test reconstruction MSE of %.5f.", plural(p.Epochs, "epoch"), p.TestMSE)))
+		b = append(b, para(pretrainSummary(p)))
 	}
 	for _, c := range r.Conclusion {
 		b = append(b, para(c))

@@ -31,7 +31,7 @@ func writeLossPlot(path string, h []results.EpochMetrics, vae bool) error {
 		}
 		all = append(all, series{name, xy})
 	}
-	add("train", func(m results.EpochMetrics) float64 { return m.TrainLoss })
+	add(trainName(h, vae), func(m results.EpochMetrics) float64 { return m.TrainLoss })
 	add("validation", func(m results.EpochMetrics) float64 { return m.ValLoss })
 	if vae {
 		add("validation reconstruction", func(m results.EpochMetrics) float64 { return m.ValRecon })
@@ -43,6 +43,20 @@ func writeLossPlot(path string, h []results.EpochMetrics, vae bool) error {
 		}
 	}
 	return chart.Save(path, p, l, 6*vg.Inch, 4*vg.Inch)
+}
+
+// trainName names the train loss's line: for a VAE whose KL term was
+// weighed by other than 1 in some epoch (pretrain.beta, pretrain.kl_warmup)
+// the train loss is not the negative ELBO the validation lines show.
+func trainName(h []results.EpochMetrics, vae bool) string {
+	if vae {
+		for _, m := range h {
+			if m.KLWeight != 1 {
+				return "train (KL term weighted as trained)"
+			}
+		}
+	}
+	return "train"
 }
 
 // shown is one test image with its reconstruction and error.
@@ -61,9 +75,10 @@ func worst(all []shown, n int) []shown {
 }
 
 // writeReconstructions draws two blocks, each a row of originals above a
-// row of their reconstructions (the paper's Figure 3.3) with each image's
-// MSE under it: the first test images, then the worst-reconstructed ones.
-func writeReconstructions(path string, first, bad []shown) error {
+// row of their reconstructions (the paper's Figure 3.3; a VAE's decoded
+// from the posterior means) with each image's per-pixel MSE under it: the
+// first test images, then the worst-reconstructed ones.
+func writeReconstructions(path string, first, bad []shown, vae bool) error {
 	const scale = 3
 	n := max(len(first), len(bad))
 	cell := 28*scale + chart.ImageGap
@@ -71,7 +86,10 @@ func writeReconstructions(path string, first, bad []shown) error {
 	p := chart.NewPicture(n*cell+chart.ImageGap, 2*block+chart.ImageGap, scale)
 	for b, row := range [][]shown{first, bad} {
 		y0 := b * block
-		title := fmt.Sprintf("first %d test images: original above, reconstruction below, per-image MSE", len(row))
+		title := fmt.Sprintf("first %d test images: original above, reconstruction below, per-pixel MSE", len(row))
+		if vae {
+			title = fmt.Sprintf("first %d test images: original above, decoded posterior mean below, per-pixel MSE", len(row))
+		}
 		if b == 1 {
 			title = fmt.Sprintf("the %d worst-reconstructed test images", len(row))
 		}

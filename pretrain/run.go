@@ -389,7 +389,7 @@ func (r *runner) finish() (*results.Pretraining, error) {
 		return nil, err
 	}
 	if n := min(p.Reconstructions, len(all)); n > 0 {
-		if err := writeReconstructions(run.Reconstructions(), all[:n], worst(all, n)); err != nil {
+		if err := writeReconstructions(run.Reconstructions(), all[:n], worst(all, n), p.Model == "vae"); err != nil {
 			return nil, err
 		}
 	}

@@ -13,6 +13,18 @@ import (
 // data-images marker ("decoded/total") the page's script sets on load.
 func BrowserImages(t testing.TB, page string) string {
 	t.Helper()
+	dom := BrowserDOM(t, page)
+	m := regexp.MustCompile(`data-images="([0-9]+/[0-9]+)"`).FindStringSubmatch(dom)
+	if m == nil {
+		t.Fatalf("the page never finished loading (no data-images marker); DOM starts %q", dom[:min(len(dom), 300)])
+	}
+	return m[1]
+}
+
+// BrowserDOM loads a page in headless Chromium and returns the document
+// as Chromium parsed it, serialised after its scripts ran.
+func BrowserDOM(t testing.TB, page string) string {
+	t.Helper()
 	bin := chromium(t)
 	abs, _ := filepath.Abs(page)
 	cmd := exec.Command(bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -31,11 +43,7 @@ func BrowserImages(t testing.TB, page string) string {
 	if err != nil {
 		t.Fatalf("chromium: %v", err)
 	}
-	m := regexp.MustCompile(`data-images="([0-9]+/[0-9]+)"`).FindSubmatch(out)
-	if m == nil {
-		t.Fatalf("the page never finished loading (no data-images marker); DOM starts %q", string(out[:min(len(out), 300)]))
-	}
-	return string(m[1])
+	return string(out)
 }
 
 // Screenshot renders a page in headless Chromium into a PNG at path
