@@ -2,6 +2,7 @@ package compare
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -80,7 +81,7 @@ func sections(r *results.Comparison, run layout.Run, exists func(string) bool) [
 		para(fmt.Sprintf("kNN: k = %d, euclidean distance, %s votes; engine: %s.", r.K, r.Weights, r.KNNPath))}
 	if len(r.Versions) > 0 {
 		t := table{head: []string{"library", "version"}}
-		for _, k := range sortedKeys(r.Versions) {
+		for _, k := range slices.Sorted(maps.Keys(r.Versions)) {
 			t.rows = append(t.rows, []string{k, r.Versions[k]})
 		}
 		setup = append(setup, t)
@@ -270,19 +271,6 @@ func confusion(k results.KNN, classes []string) table {
 		t.rows = append(t.rows, row)
 	}
 	return t
-}
-
-func sortedKeys(m map[string]string) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	for i := 1; i < len(ks); i++ {
-		for j := i; j > 0 && ks[j] < ks[j-1]; j-- {
-			ks[j], ks[j-1] = ks[j-1], ks[j]
-		}
-	}
-	return ks
 }
 
 // tieSentence says how many votes tied in this run, and how they were
