@@ -43,7 +43,10 @@ func runAny(t *testing.T, config string, build func(b *stagedBuilder, in []backe
 	}
 	var out []any
 	for _, r := range res {
-		s, _ := be.BufferShape(r)
+		s, err := be.BufferShape(r)
+		if err != nil {
+			t.Fatal(err)
+		}
 		var flat any = make([]float32, s.Size())
 		if s.DType == dtypes.Bool {
 			flat = make([]bool, s.Size())

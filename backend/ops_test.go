@@ -58,7 +58,10 @@ func runOp(t *testing.T, build func(b *Builder, in []backends.Op) (backends.Op, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, _ := b.OpShape(out)
+	s, err := b.OpShape(out)
+	if err != nil {
+		t.Fatal(err)
+	}
 	exe, err := b.Compile([]backends.Op{out}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -266,14 +269,20 @@ func TestSelectAndScatter(t *testing.T) {
 // (simplego announces its parallelism setting there).
 func TestNewPrintsNothing(t *testing.T) {
 	old := os.Stdout
-	r, w, _ := os.Pipe()
-	os.Stdout = w
-	_, err := newGo("")
-	w.Close()
-	os.Stdout = old
-	out, _ := io.ReadAll(r)
+	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
+	}
+	os.Stdout = w
+	_, err = newGo("")
+	w.Close()
+	os.Stdout = old
+	out, rerr := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rerr != nil {
+		t.Fatal(rerr)
 	}
 	if len(out) != 0 {
 		t.Errorf("backend creation printed %q", out)

@@ -92,7 +92,10 @@ func stagedRun(t *testing.T, config string, build func(b *stagedBuilder, in []ba
 			t.Fatal(err)
 		}
 		for i, r := range res {
-			s, _ := be.BufferShape(r)
+			s, err := be.BufferShape(r)
+			if err != nil {
+				t.Fatal(err)
+			}
 			got := seq(s.Dimensions...)
 			if err := be.BufferToFlatData(r, got.data); err != nil {
 				t.Fatal(err)

@@ -122,15 +122,21 @@ func TestGolearnCheckCatchesAWrongEngine(t *testing.T) {
 // its slow path does) does not reach stdout.
 func TestKNNPrintsNothing(t *testing.T) {
 	old := os.Stdout
-	rd, wr, _ := os.Pipe()
-	os.Stdout = wr
-	train, labels, test, truth := toy()
-	_, err := golearnKNN(context.Background(), "quiet", train, labels, test, truth, 10, toyConfig(), nil)
-	wr.Close()
-	os.Stdout = old
-	out, _ := io.ReadAll(rd)
+	rd, wr, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
+	}
+	os.Stdout = wr
+	train, labels, test, truth := toy()
+	_, err = golearnKNN(context.Background(), "quiet", train, labels, test, truth, 10, toyConfig(), nil)
+	wr.Close()
+	os.Stdout = old
+	out, rerr := io.ReadAll(rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rerr != nil {
+		t.Fatal(rerr)
 	}
 	if len(out) != 0 {
 		t.Errorf("kNN printed to stdout: %q", out)

@@ -61,8 +61,14 @@ func TestEncodeMatchesTrainingEngine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	be, _ := backend.New("go")
-	e, _ := engine.New(be, engine.DefaultOptions())
+	be, err := backend.New("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := engine.New(be, engine.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := e.Load(dir); err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +127,10 @@ func TestLoadAndEncodeErrors(t *testing.T) {
 // TestLoadVAE: a VAE checkpoint loads as an encoder whose codes are the
 // posterior means, equal to the training engine's.
 func TestLoadVAE(t *testing.T) {
-	be, _ := backend.New("go")
+	be, err := backend.New("go")
+	if err != nil {
+		t.Fatal(err)
+	}
 	o := engine.DefaultOptions()
 	o.Model, o.Latent = "vae", 6
 	e, err := engine.New(be, o)

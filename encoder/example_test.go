@@ -24,7 +24,10 @@ import (
 // linear layer on its codes in your own GoMLX graph, train, and the
 // encoder's weights stay exactly as loaded.
 func Example() {
-	tmp, _ := os.MkdirTemp("", "hourglass-example-")
+	tmp, err := os.MkdirTemp("", "hourglass-example-")
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer os.RemoveAll(tmp)
 	dir, err := makeCheckpoint(tmp) // a pretrain folder, e.g. runs/quickstart/pretrain
 	if err != nil {
@@ -34,7 +37,10 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	be, _ := backend.New("go")
+	be, err := backend.New("go")
+	if err != nil {
+		log.Fatal(err)
+	}
 	ctx := context.New()
 	enc.Install(ctx, encoder.Frozen)
 	before := ctx.InAbsPath("/encoder/conv2").GetVariable("weights").MustValue()

@@ -100,11 +100,17 @@ func TestMethodsAndFreezing(t *testing.T) {
 		}
 		fh.Close()
 	}
-	md, _ := os.ReadFile(run.FinetuneSummary())
+	md, err := os.ReadFile(run.FinetuneSummary())
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !strings.Contains(string(md), "| frozen | 5 | 1 |") {
 		t.Errorf("summary.md:\n%s", md)
 	}
-	csv, _ := os.ReadFile(run.FinetuneResultsCSV())
+	csv, err := os.ReadFile(run.FinetuneResultsCSV())
+	if err != nil {
+		t.Fatal(err)
+	}
 	if n := strings.Count(string(csv), "\n"); n != 4 {
 		t.Errorf("results.csv has %d lines, want header + 3", n)
 	}

@@ -60,8 +60,14 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Trans
 	run := p.Run
 	res := &results.Transfer{Checkpoint: p.Model, Settings: settings(cfg, p.Model)}
 	var prev results.Transfer
-	if results.ReadJSON(run.FinetuneResultsJSON(), &prev) == nil && sameSettings(prev.Settings, res.Settings) {
-		res.Runs = prev.Runs
+	if results.ReadJSON(run.FinetuneResultsJSON(), &prev) == nil {
+		same, err := sameSettings(prev.Settings, res.Settings)
+		if err != nil {
+			return nil, fmt.Errorf("finetune: comparing the settings with %s's: %w", run.FinetuneResultsJSON(), err)
+		}
+		if same {
+			res.Runs = prev.Runs
+		}
 	}
 	done := map[string]bool{}
 	for _, r := range res.Runs {
@@ -209,13 +215,26 @@ func runKey(m config.Method, n config.LabelCount, seed int64) string {
 	return fmt.Sprintf("%s/%d/%d", m, n, seed)
 }
 
-func sameSettings(a, b any) bool {
-	ja, _ := json.Marshal(a)
-	jb, _ := json.Marshal(b)
+// sameSettings reports whether a and b read back from JSON equal, so that
+// settings read from a results file compare with freshly made ones. Its
+// error is a value JSON cannot hold (an infinite float in the config).
+func sameSettings(a, b any) (bool, error) {
+	ja, err := json.Marshal(a)
+	if err != nil {
+		return false, err
+	}
+	jb, err := json.Marshal(b)
+	if err != nil {
+		return false, err
+	}
 	var x, y any
-	json.Unmarshal(ja, &x)
-	json.Unmarshal(jb, &y)
-	return reflect.DeepEqual(x, y)
+	if err := json.Unmarshal(ja, &x); err != nil {
+		return false, err
+	}
+	if err := json.Unmarshal(jb, &y); err != nil {
+		return false, err
+	}
+	return reflect.DeepEqual(x, y), nil
 }
 
 // summarize averages the runs per method and label count, in config order,

@@ -34,7 +34,10 @@ func smallJob(t *testing.T, m config.Method) (*job, *encoder.Encoder, feats, []i
 	images := feats{splits.Train.Images, data.Pixels}
 	j := &job{method: m, n: 5, seed: 7, classes: 10, trainIdx: tr, heldIdx: held, train: images.subset(tr), heldOut: images.subset(held),
 		labels: subsetLabels(splits.Train.Labels, tr), heldLabs: subsetLabels(splits.Train.Labels, held)}
-	be, _ := backend.New("go")
+	be, err := backend.New("go")
+	if err != nil {
+		t.Fatal(err)
+	}
 	f := cfg.Finetune
 	f.Epochs, f.Patience, f.Head = 6, 0, []int{16}
 	return j, enc, feats{splits.Test.Images, data.Pixels}, splits.Test.Labels, be, f

@@ -82,7 +82,14 @@ func classifierSettings(cfg *config.Config) any {
 // accuracy (patience 2, the best epoch's weights kept).
 func featureClassifier(ctx context.Context, be backends.Backend, cfg *config.Config, run layout.Run, splits *data.Splits, log io.Writer) (*classifier, results.FeatureClassifier, error) {
 	var st classifierState
-	if results.ReadJSON(run.FeatureClassifierJSON(), &st) == nil && sameSettings(st.Settings, classifierSettings(cfg)) {
+	same := false
+	if results.ReadJSON(run.FeatureClassifierJSON(), &st) == nil {
+		var err error
+		if same, err = sameSettings(st.Settings, classifierSettings(cfg)); err != nil {
+			return nil, results.FeatureClassifier{}, fmt.Errorf("generate: comparing the settings with %s's: %w", run.FeatureClassifierJSON(), err)
+		}
+	}
+	if same {
 		if path, ok := layout.CheckpointPath(run.FeatureClassifier()); ok {
 			c, err := newClassifier(be, cfg.Seed, splits.NumClasses())
 			if err != nil {
@@ -206,6 +213,15 @@ func (c *classifier) featuresOf(pixels []float32) (*mat.Dense, error) {
 	return out, nil
 }
 
-func sameSettings(a, b any) bool {
-	return reflect.DeepEqual(roundTrip(a), roundTrip(b))
+// sameSettings reports whether a and b read back from JSON equal.
+func sameSettings(a, b any) (bool, error) {
+	x, err := roundTrip(a)
+	if err != nil {
+		return false, err
+	}
+	y, err := roundTrip(b)
+	if err != nil {
+		return false, err
+	}
+	return reflect.DeepEqual(x, y), nil
 }

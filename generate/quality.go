@@ -51,10 +51,16 @@ func difference(a, b results.GenerativeModel) *results.DistanceDifference {
 	return &results.DistanceDifference{A: a.Name, B: b.Name, Mean: m, Low: lo, High: hi}
 }
 
-// roundTrip is v as JSON would read it back, for comparing settings.
-func roundTrip(v any) any {
-	b, _ := json.Marshal(v)
+// roundTrip is v as JSON would read it back, for comparing settings. Its
+// error is a value JSON cannot hold.
+func roundTrip(v any) (any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
 	var out any
-	json.Unmarshal(b, &out)
-	return out
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

@@ -96,7 +96,11 @@ func TestGenerateVAEAgainstAutoencoder(t *testing.T) {
 		t.Errorf("second run %+v, first %+v", again.Models, g.Models)
 	}
 	for p, b := range pictures {
-		if c, _ := os.ReadFile(p); !bytes.Equal(b, c) {
+		c, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(b, c) {
 			t.Errorf("%s changed on the second run", p)
 		}
 	}

@@ -236,7 +236,10 @@ func (c *Classifier) LoadWithPrefix(r *base.ClassifierDeserializer, prefix strin
 		K       int     `json:"k"`
 		Weights Weights `json:"weights"`
 	}
-	b, _ := json.Marshal(md.ClassifierMetadata)
+	b, err := json.Marshal(md.ClassifierMetadata)
+	if err != nil {
+		return err
+	}
 	if err := json.Unmarshal(b, &p); err != nil {
 		return err
 	}

@@ -171,7 +171,10 @@ func TestClassifierSaveLoad(t *testing.T) {
 	if err := b.Load(path); err != nil {
 		t.Fatal(err)
 	}
-	pa, _ := a.Predict(test)
+	pa, err := a.Predict(test)
+	if err != nil {
+		t.Fatal(err)
+	}
 	pb, err := b.Predict(test)
 	if err != nil {
 		t.Fatal(err)
@@ -221,7 +224,9 @@ func TestClassifierErrors(t *testing.T) {
 	c.SetName("class")
 	empty.AddAttribute(base.NewFloatAttribute("a0"))
 	empty.AddAttribute(c)
-	empty.AddClassAttribute(c)
+	if err := empty.AddClassAttribute(c); err != nil {
+		t.Fatal(err)
+	}
 	if err := NewClassifier(1, Uniform).Fit(empty); err == nil {
 		t.Error("empty training data: no error")
 	}

@@ -159,7 +159,10 @@ func TestSearchErrors(t *testing.T) {
 	if _, err := NewIndex(nan, 3, 1); err == nil {
 		t.Error("NaN in the training rows: no error")
 	}
-	ix, _ := NewIndex(make([]float32, 6), 3, 2)
+	ix, err := NewIndex(make([]float32, 6), 3, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, k := range []int{0, 4} {
 		if _, err := ix.Search(context.Background(), make([]float32, 2), 1, k, nil); err == nil {
 			t.Errorf("k = %d of 3 rows: no error", k)

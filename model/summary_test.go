@@ -93,8 +93,7 @@ func TestEncoderShapes(t *testing.T) {
 // TestSummaryMatchesVariables builds and runs the model and counts the
 // parameters GoMLX actually created, per layer scope.
 func TestSummaryMatchesVariables(t *testing.T) {
-	ctx := context.New()
-	ctx.SetRNGStateFromSeed(1)
+	ctx := seeded(t, 1)
 	x := tensors.FromFlatDataAndDimensions(make([]float32, 2*784), 2, 28, 28, 1)
 	out, err := context.ExecOnce(goBackend(t), ctx, func(ctx *context.Context, x *Node) *Node { return Autoencoder(ctx, x) }, x)
 	if err != nil {

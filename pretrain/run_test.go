@@ -173,7 +173,11 @@ func TestModelCheckpointHoldsBestWeights(t *testing.T) {
 	if err := e.Load(cfg.OutputDir); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := e.MeanLoss(splits.Validation, 1000); got != s.BestVal {
+	got, err := e.MeanLoss(splits.Validation, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != s.BestVal {
 		t.Errorf("the model checkpoint's validation loss %v, the best epoch's %v", got, s.BestVal)
 	}
 }
@@ -206,7 +210,9 @@ func seqInts(n int) []int {
 func TestSecondRunIsLockedOut(t *testing.T) {
 	cfg := smallConfig(t)
 	dir := Stage.Dir(cfg)
-	os.MkdirAll(dir, 0o755)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	l, err := outdir.Acquire(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -253,7 +259,10 @@ func TestVAEPretraining(t *testing.T) {
 		!(sa.TestMSE > 0 && sa.TestMSE < 0.2) {
 		t.Errorf("summary %+v", sa)
 	}
-	h, _ := results.ReadHistory(layout.At(a.OutputDir))
+	h, err := results.ReadHistory(layout.At(a.OutputDir))
+	if err != nil {
+		t.Fatal(err)
+	}
 	// Warm-up over 1 epoch of 6 steps: the first epoch ends at 5/6 of
 	// beta, the second at beta.
 	if len(h) != 2 || math.Abs(h[0].KLWeight-5.0/6) > 1e-12 || h[1].KLWeight != 1 || !(h[0].ValKL > 0) {

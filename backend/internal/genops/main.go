@@ -96,7 +96,9 @@ func qualify(e ast.Expr) ast.Expr {
 
 func typeString(fset *token.FileSet, e ast.Expr) string {
 	var b bytes.Buffer
-	printer.Fprint(&b, fset, e)
+	if err := printer.Fprint(&b, fset, e); err != nil {
+		log.Fatalf("printing the type at %s: %v", fset.Position(e.Pos()), err)
+	}
 	return b.String()
 }
 

@@ -141,7 +141,9 @@ func TestDataVerifyTruncatedCopy(t *testing.T) {
 			b = b[:len(b)/2]
 			truncated = filepath.Join(dst, f.Name+".gz")
 		}
-		os.WriteFile(filepath.Join(dst, f.Name+".gz"), b, 0o644)
+		if err := os.WriteFile(filepath.Join(dst, f.Name+".gz"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	out, err := run(t, map[string]string{"HOURGLASS_DATA_DIR": dst}, "data", "verify")
 	if err == nil {

@@ -75,7 +75,9 @@ func writeRandomImages(b *testing.B, path string, n int) {
 		for i := range img {
 			img[i] = byte(r.IntN(256))
 		}
-		w.Write(img)
+		if _, err := w.Write(img); err != nil {
+			b.Fatal(err)
+		}
 	}
 	if err := w.Flush(); err != nil {
 		b.Fatal(err)

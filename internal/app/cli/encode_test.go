@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -23,6 +24,23 @@ import (
 	"github.com/hourglass-ml/hourglass/internal/stage"
 	"github.com/hourglass-ml/hourglass/reduce"
 )
+
+// create writes the file at path with write, failing the test on any
+// error, Close's included.
+func create(t *testing.T, path string, write func(io.Writer) error) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
 
 func pixelBytes(px []float32) []byte {
 	out := make([]byte, len(px))
@@ -48,21 +66,23 @@ func TestEncodeMatchesReduce(t *testing.T) {
 	dir := t.TempDir()
 	// The inputs, written with other code than hourglass's readers.
 	npyIn := filepath.Join(dir, "test.npy")
-	f, _ := os.Create(npyIn)
-	numpy.ToNpyWriter(tensors.FromFlatDataAndDimensions(pixelBytes(test.Images), test.Len(), 28, 28), f)
-	f.Close()
+	create(t, npyIn, func(w io.Writer) error {
+		return numpy.ToNpyWriter(tensors.FromFlatDataAndDimensions(pixelBytes(test.Images), test.Len(), 28, 28), w)
+	})
 	pngIn := filepath.Join(dir, "pngs")
 	for i := range test.Len() {
 		sub := filepath.Join(pngIn, fmt.Sprintf("part%d", i%2)) // nested, sorted by path
-		os.MkdirAll(sub, 0o755)
-		f, _ := os.Create(filepath.Join(sub, fmt.Sprintf("%03d.png", i)))
-		png.Encode(f, &image.Gray{Pix: pixelBytes(test.Image(i)), Stride: 28, Rect: image.Rect(0, 0, 28, 28)})
-		f.Close()
+		if err := os.MkdirAll(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		create(t, filepath.Join(sub, fmt.Sprintf("%03d.png", i)), func(w io.Writer) error {
+			return png.Encode(w, &image.Gray{Pix: pixelBytes(test.Image(i)), Stride: 28, Rect: image.Rect(0, 0, 28, 28)})
+		})
 	}
 	idxIn := filepath.Join(dir, "t10k-images-idx3-ubyte.gz")
-	f, _ = os.Create(idxIn)
-	data.WriteIDX(f, []int{test.Len(), 28, 28}, pixelBytes(test.Images), true)
-	f.Close()
+	create(t, idxIn, func(w io.Writer) error {
+		return data.WriteIDX(w, []int{test.Len(), 28, 28}, pixelBytes(test.Images), true)
+	})
 
 	// Rows of the PNG folder come in path order: part0/000, part0/002, ...
 	var pngOrder []int
@@ -94,7 +114,10 @@ func TestEncodeMatchesReduce(t *testing.T) {
 			if !mat.Equal(got, reorder(want, tc.order)) {
 				t.Error("the codes differ from reduce's")
 			}
-			names, _ := os.ReadFile(filepath.Join(filepath.Dir(out), "codes.files.txt"))
+			names, err := os.ReadFile(filepath.Join(filepath.Dir(out), "codes.files.txt"))
+			if err != nil {
+				t.Fatal(err)
+			}
 			lines := strings.Split(strings.TrimSpace(string(names)), "\n")
 			if len(lines) != test.Len() || lines[0] != tc.firstName {
 				t.Errorf("codes.files.txt: %d lines starting %q, want %d starting %q", len(lines), lines[0], test.Len(), tc.firstName)
@@ -106,7 +129,10 @@ func TestEncodeMatchesReduce(t *testing.T) {
 		if _, err := run0(t, "encode", "--quiet", "--from", cfg.OutputDir, "--input", npyIn, "--output", out); err != nil {
 			t.Fatal(err)
 		}
-		f, _ := os.Open(out)
+		f, err := os.Open(out)
+		if err != nil {
+			t.Fatal(err)
+		}
 		defer f.Close()
 		recs, err := csv.NewReader(f).ReadAll()
 		if err != nil {

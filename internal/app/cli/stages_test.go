@@ -79,7 +79,10 @@ func TestStageCommands(t *testing.T) {
 			}
 		}
 	}
-	md, _ := os.ReadFile(run.ReportMarkdown())
+	md, err := os.ReadFile(run.ReportMarkdown())
+	if err != nil {
+		t.Fatal(err)
+	}
 	mustContain(t, "report.md", string(md), "## Pretraining", "## Transfer learning", "## Generation", "## Summary and conclusion")
 }
 

@@ -16,7 +16,11 @@ func TestWriteReplacesWhole(t *testing.T) {
 	if err := WriteBytes(p, []byte("new content")); err != nil {
 		t.Fatal(err)
 	}
-	if b, _ := os.ReadFile(p); string(b) != "new content" {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != "new content" {
 		t.Errorf("content %q, want %q", b, "new content")
 	}
 }
@@ -29,16 +33,26 @@ func TestFailedWriteKeepsOldAndLeavesNoTemp(t *testing.T) {
 	}
 	boom := errors.New("boom")
 	err := Write(p, func(w io.Writer) error {
-		w.Write([]byte("half"))
+		if _, err := w.Write([]byte("half")); err != nil {
+			return err
+		}
 		return boom
 	})
 	if !errors.Is(err, boom) {
 		t.Fatalf("err = %v, want boom", err)
 	}
-	if b, _ := os.ReadFile(p); string(b) != "old" {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != "old" {
 		t.Errorf("content %q after failed write, want %q", b, "old")
 	}
-	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ents) != 1 {
 		t.Errorf("folder holds %d entries after failed write, want 1 (no temporary left)", len(ents))
 	}
 }

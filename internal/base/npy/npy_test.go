@@ -23,8 +23,18 @@ func writeWith(t *testing.T, name string, tensor *tensors.Tensor) string {
 	if err := numpy.ToNpyWriter(tensor, f); err != nil {
 		t.Fatal(err)
 	}
-	f.Close()
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 	return p
+}
+
+// closeReader closes r at the end of a test, failing it on an error.
+func closeReader(t *testing.T, r *Reader) {
+	t.Helper()
+	if err := r.Close(); err != nil {
+		t.Error(err)
+	}
 }
 
 func TestReadsEveryDtype(t *testing.T) {
@@ -47,7 +57,7 @@ func TestReadsEveryDtype(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer r.Close()
+			defer closeReader(t, r)
 			dims := tc.tensor.Shape().Dimensions
 			if r.Rows() != dims[0] || r.DtypeName() != tc.name {
 				t.Fatalf("rows %d dtype %s, want %d %s", r.Rows(), r.DtypeName(), dims[0], tc.name)
@@ -77,7 +87,7 @@ func TestInt64RefusesFloats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
+	defer closeReader(t, r)
 	if _, err := r.Int64(nil, 2); err == nil || !strings.Contains(err.Error(), "want integers") {
 		t.Errorf("error %v", err)
 	}
@@ -125,11 +135,16 @@ func TestWriterRoundTrip(t *testing.T) {
 
 func TestBadFiles(t *testing.T) {
 	good := writeWith(t, "g.npy", tensors.FromFlatDataAndDimensions([]float32{1, 2, 3, 4}, 2, 2))
-	raw, _ := os.ReadFile(good)
+	raw, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
 	dir := t.TempDir()
 	write := func(name string, b []byte) string {
 		p := filepath.Join(dir, name)
-		os.WriteFile(p, b, 0o644)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
 		return p
 	}
 	fortran := bytes.Replace(raw, []byte("'fortran_order': False"), []byte("'fortran_order': True "), 1)

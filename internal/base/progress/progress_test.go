@@ -29,7 +29,9 @@ func TestPlainLinesEveryTenPercent(t *testing.T) {
 func TestBytesUnit(t *testing.T) {
 	var buf bytes.Buffer
 	b := New(&buf, "x", 2_000_000, "B")
-	b.Write(make([]byte, 2_000_000))
+	if _, err := b.Write(make([]byte, 2_000_000)); err != nil {
+		t.Fatal(err)
+	}
 	b.Finish()
 	if !strings.Contains(buf.String(), "2.0MB/2.0MB") {
 		t.Errorf("output %q lacks 2.0MB/2.0MB", buf.String())

@@ -17,7 +17,10 @@ func TestNpyRoundTrip(t *testing.T) {
 	if err := WriteCodes(p, m); err != nil {
 		t.Fatal(err)
 	}
-	raw, _ := os.ReadFile(p)
+	raw, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
 	// The header, as NumPy writes it: magic, version, dict with the dtype
 	// and shape.
 	if !bytes.HasPrefix(raw, []byte("\x93NUMPY")) || !bytes.Contains(raw, []byte("'descr': '<f4'")) || !bytes.Contains(raw, []byte("(3, 2)")) {
@@ -62,18 +65,27 @@ func TestReadFloat32(t *testing.T) {
 		}
 	}
 	lp := filepath.Join(dir, "labels.npy")
-	WriteLabels(lp, []int{1, 2})
+	if err := WriteLabels(lp, []int{1, 2}); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, _, err := ReadFloat32(lp); err == nil || !strings.Contains(err.Error(), lp) || !strings.Contains(err.Error(), "float32") {
 		t.Errorf("int64 labels as codes: %v", err)
 	}
-	raw, _ := os.ReadFile(p)
+	raw, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cut := filepath.Join(dir, "cut.npy")
-	os.WriteFile(cut, raw[:len(raw)-5], 0o644)
+	if err := os.WriteFile(cut, raw[:len(raw)-5], 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, _, err := ReadFloat32(cut); err == nil || !strings.Contains(err.Error(), "cut short") {
 		t.Errorf("truncated file: %v", err)
 	}
 	junk := filepath.Join(dir, "junk.npy")
-	os.WriteFile(junk, []byte("hello"), 0o644)
+	if err := os.WriteFile(junk, []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, _, err := ReadFloat32(junk); err == nil || !strings.Contains(err.Error(), "not a NumPy") {
 		t.Errorf("junk: %v", err)
 	}

@@ -176,7 +176,10 @@ func TestYAMLRoundTrip(t *testing.T) {
 }
 
 func TestShippedConfigsLoad(t *testing.T) {
-	files, _ := filepath.Glob("../../../configs/*.yaml")
+	files, err := filepath.Glob("../../../configs/*.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(files) < 2 {
 		t.Fatalf("configs/ holds %d YAML files, want quickstart.yaml and seed.yaml at least", len(files))
 	}

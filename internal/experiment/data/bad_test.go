@@ -99,13 +99,20 @@ func TestBadData(t *testing.T) {
 		{"truncated image", func(t *testing.T) config.Data {
 			dir := imageFolder(t, 3)
 			p := filepath.Join(dir, "train", "a", "0.png")
-			b, _ := os.ReadFile(p)
-			os.WriteFile(p, b[:len(b)/2], 0o644)
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, b[:len(b)/2], 0o644); err != nil {
+				t.Fatal(err)
+			}
 			return config.Data{Source: SourceImages, Dir: dir}
 		}, []string{"0.png", "not a readable image"}},
 		{"empty class folder", func(t *testing.T) config.Data {
 			dir := imageFolder(t, 3)
-			os.MkdirAll(filepath.Join(dir, "train", "c"), 0o755)
+			if err := os.MkdirAll(filepath.Join(dir, "train", "c"), 0o755); err != nil {
+				t.Fatal(err)
+			}
 			writeFile(t, dir, "train/c/notes.txt", []byte("no images here"))
 			return config.Data{Source: SourceImages, Dir: dir}
 		}, []string{filepath.Join("train", "c"), "holds no images"}},
@@ -173,8 +180,13 @@ func TestBadData(t *testing.T) {
 		{"npy truncated", func(t *testing.T) config.Data {
 			dir := npyFolder(t, 4)
 			p := filepath.Join(dir, NPYTrainImages)
-			b, _ := os.ReadFile(p)
-			os.WriteFile(p, b[:len(b)-100], 0o644)
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, b[:len(b)-100], 0o644); err != nil {
+				t.Fatal(err)
+			}
 			return config.Data{Source: SourceNPY, Dir: dir}
 		}, []string{NPYTrainImages, "truncated or corrupt"}},
 		{"idx counts disagree", func(t *testing.T) config.Data {
@@ -187,9 +199,7 @@ func TestBadData(t *testing.T) {
 				for _, d := range dims {
 					n *= d
 				}
-				f, _ := os.Create(filepath.Join(dir, name))
-				WriteIDX(f, dims, make([]byte, n), false)
-				f.Close()
+				writeIDX(t, filepath.Join(dir, name), dims, make([]byte, n), false)
 			}
 			return config.Data{Source: SourceIDX, Dir: dir}
 		}, []string{"train-images-idx3-ubyte", "4 images", "3 labels"}},
@@ -240,7 +250,10 @@ func TestDrawnTestSplit(t *testing.T) {
 	if c := d.Test.ClassCounts(2); c[0] != 2 || c[1] != 2 {
 		t.Errorf("test per class %v, want [2 2]", c)
 	}
-	again, _ := Open(config.Data{Source: SourceImages, Dir: dir, TestFraction: 0.25}, 3, nil)
+	again, err := Open(config.Data{Source: SourceImages, Dir: dir, TestFraction: 0.25}, 3, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !slices.Equal(again.Test.Images, d.Test.Images) {
 		t.Error("the same seed drew another test split")
 	}

@@ -19,11 +19,17 @@ func TestPerClass(t *testing.T) {
 			t.Errorf("class %d: %d images, want 5", c, n)
 		}
 	}
-	b, _ := s.PerClass(5, 42, FashionClasses)
+	b, err := s.PerClass(5, 42, FashionClasses)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !reflect.DeepEqual(a, b) {
 		t.Error("same seed gave different subsets")
 	}
-	c, _ := s.PerClass(5, 43, FashionClasses)
+	c, err := s.PerClass(5, 43, FashionClasses)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if reflect.DeepEqual(a.Images, c.Images) {
 		t.Error("different seeds gave the same subset")
 	}

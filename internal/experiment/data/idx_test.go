@@ -69,19 +69,23 @@ func TestLoadSetValid(t *testing.T) {
 
 // header builds a raw IDX header with the given magic and dimensions.
 func header(magic uint32, dims ...uint32) []byte {
-	var b bytes.Buffer
-	binary.Write(&b, binary.BigEndian, magic)
+	b := binary.BigEndian.AppendUint32(nil, magic)
 	for _, d := range dims {
-		binary.Write(&b, binary.BigEndian, d)
+		b = binary.BigEndian.AppendUint32(b, d)
 	}
-	return b.Bytes()
+	return b
 }
 
-func gzipBytes(b []byte) []byte {
+func gzipBytes(t *testing.T, b []byte) []byte {
+	t.Helper()
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
-	zw.Write(b)
-	zw.Close()
+	if _, err := zw.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	return buf.Bytes()
 }
 
@@ -91,7 +95,7 @@ func TestReadIDXErrors(t *testing.T) {
 		noise[i] = byte(v * 255)
 	}
 	img := append(header(magicImages, 2, 28, 28), noise...)
-	corrupt := gzipBytes(img)
+	corrupt := gzipBytes(t, img)
 	corrupt[len(corrupt)/2] ^= 0xff
 	corrupt[len(corrupt)/2+1] ^= 0xff
 	cases := []struct {
@@ -101,8 +105,8 @@ func TestReadIDXErrors(t *testing.T) {
 		want    string
 	}{
 		{"truncated", img[:len(img)-100], false, "truncated"},
-		{"truncated gzip", gzipBytes(img[:len(img)-100]), false, "truncated"},
-		{"cut-off gzip stream", gzipBytes(img)[:400], false, "corrupt gzip stream"},
+		{"truncated gzip", gzipBytes(t, img[:len(img)-100]), false, "truncated"},
+		{"cut-off gzip stream", gzipBytes(t, img)[:400], false, "corrupt gzip stream"},
 		{"corrupt gzip stream", corrupt, false, "gzip"},
 		{"bad magic", append(header(0x00000903, 2, 28, 28), make([]byte, 2*Pixels)...), false, "bad magic"},
 		{"too short", []byte{0, 0}, false, "too short"},
@@ -113,7 +117,9 @@ func TestReadIDXErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		p := filepath.Join(t.TempDir(), "f")
-		os.WriteFile(p, tc.content, 0o644)
+		if err := os.WriteFile(p, tc.content, 0o644); err != nil {
+			t.Fatal(err)
+		}
 		var err error
 		if tc.labels {
 			_, err = ReadLabels(p)

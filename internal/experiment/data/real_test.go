@@ -64,14 +64,26 @@ func serveDir(t *testing.T, dir, corrupt string) *httptest.Server {
 			return
 		}
 		if name == corrupt {
-			idx, _ := ReadIDXFile(filepath.Join(dir, name))
+			idx, err := ReadIDXFile(filepath.Join(dir, name))
+			if err != nil {
+				t.Errorf("serving %s: %v", name, err) // t.Fatal must not run off the test's goroutine
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
 			payload := append([]byte(nil), idx.Data...)
 			payload[len(payload)/2] ^= 1
 			var buf strings.Builder
-			WriteIDX(&buf, idx.Dims, payload, true)
+			if err := WriteIDX(&buf, idx.Dims, payload, true); err != nil {
+				t.Errorf("serving %s: %v", name, err)
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
 			b = []byte(buf.String())
 		}
-		w.Write(b)
+		if _, err := w.Write(b); err != nil {
+			// The client went away; what it got is its to judge.
+			t.Logf("serving %s: %v", name, err)
+		}
 	}))
 	t.Cleanup(srv.Close)
 	return srv
@@ -91,7 +103,11 @@ func TestFetchFromLocalMirror(t *testing.T) {
 	if _, err := Verify(dir); err != nil {
 		t.Fatalf("fetched files do not verify: %v", err)
 	}
-	if ents, _ := os.ReadDir(cache); len(ents) != 4 {
+	ents, err := os.ReadDir(cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ents) != 4 {
 		t.Errorf("cache holds %d entries, want exactly the 4 files", len(ents))
 	}
 }
@@ -111,7 +127,11 @@ func TestFetchRefusesCorruptFile(t *testing.T) {
 	if !errors.Is(err, ErrChecksum) || !strings.Contains(err.Error(), "t10k-labels-idx1-ubyte") {
 		t.Fatalf("err = %v, want a checksum error naming t10k-labels-idx1-ubyte", err)
 	}
-	if ents, _ := os.ReadDir(cache); len(ents) != 0 {
+	ents, err := os.ReadDir(cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ents) != 0 {
 		t.Errorf("cache holds %d entries after a refused fetch, want none", len(ents))
 	}
 }
@@ -123,7 +143,9 @@ func TestFetchUnreachableMirror(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := l.Addr().String()
-	l.Close()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
 	cache := filepath.Join(t.TempDir(), "cache")
 	_, err = Fetch(context.Background(), FetchOptions{Mirror: "http://" + addr, Dir: cache})
 	if err == nil || !strings.Contains(err.Error(), "cannot reach") || !strings.Contains(err.Error(), "apt-get install dataset-fashion-mnist") {
@@ -134,7 +156,9 @@ func TestFetchUnreachableMirror(t *testing.T) {
 func TestDiscover(t *testing.T) {
 	good := t.TempDir()
 	for _, f := range Files {
-		os.WriteFile(filepath.Join(good, f.Name+".gz"), nil, 0o644)
+		if err := os.WriteFile(filepath.Join(good, f.Name+".gz"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	empty := t.TempDir()
 	env := func(m map[string]string) func(string) (string, bool) {

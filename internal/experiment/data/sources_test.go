@@ -46,7 +46,9 @@ func writePNGs(t *testing.T, dir string, s *data.Set) {
 	t.Helper()
 	for i := range s.Len() {
 		sub := filepath.Join(dir, fmt.Sprintf("c%d", s.Labels[i]))
-		os.MkdirAll(sub, 0o755)
+		if err := os.MkdirAll(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
 		f, err := os.Create(filepath.Join(sub, fmt.Sprintf("%04d.png", i)))
 		if err != nil {
 			t.Fatal(err)
@@ -55,7 +57,9 @@ func writePNGs(t *testing.T, dir string, s *data.Set) {
 		if err := png.Encode(f, img); err != nil {
 			t.Fatal(err)
 		}
-		f.Close()
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -78,7 +82,9 @@ func writeNPY(t *testing.T, dir, prefix string, s *data.Set) {
 		if err := numpy.ToNpyWriter(tensor, f); err != nil {
 			t.Fatal(err)
 		}
-		f.Close()
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -98,7 +104,9 @@ func TestSourcesAgree(t *testing.T) {
 	writePNGs(t, filepath.Join(imgDir, "test"), want.Test)
 	writeNPY(t, npyDir, "train", want.Train)
 	writeNPY(t, npyDir, "test", want.Test)
-	os.WriteFile(filepath.Join(npyDir, data.NPYClasses), []byte(strings.Join(data.FashionClasses, "\n")+"\n"), 0o644)
+	if err := os.WriteFile(filepath.Join(npyDir, data.NPYClasses), []byte(strings.Join(data.FashionClasses, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	cfg := config.Default().Data
 	cfg.Validation = 100

@@ -68,7 +68,10 @@ func TestClosedForms(t *testing.T) {
 	if got := distance(t, x, moved); math.Abs(got-c2) > 1e-9*c2 {
 		t.Errorf("shifted by c: %v, want |c|² = %v", got, c2)
 	}
-	s, _ := Of(x)
+	s, err := Of(x)
+	if err != nil {
+		t.Fatal(err)
+	}
 	const scale = 1.7
 	scaled := mat.DenseCopyOf(x)
 	for i := range n {

@@ -113,9 +113,15 @@ func TestSeparatedClustersStaySeparated(t *testing.T) {
 // seed another one.
 func TestSameSeedSameMap(t *testing.T) {
 	x, labels := clusters(3, 20, 4, 4)
-	a, _ := Embed(x, len(labels), 4, Options{Perplexity: 10, Iterations: 100, Seed: 5})
-	b, _ := Embed(x, len(labels), 4, Options{Perplexity: 10, Iterations: 100, Seed: 5})
-	c, _ := Embed(x, len(labels), 4, Options{Perplexity: 10, Iterations: 100, Seed: 6})
+	embed := func(seed int64) *Map {
+		t.Helper()
+		m, err := Embed(x, len(labels), 4, Options{Perplexity: 10, Iterations: 100, Seed: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	a, b, c := embed(5), embed(5), embed(6)
 	if !reflect.DeepEqual(a.Y, b.Y) {
 		t.Error("the same seed gave two maps")
 	}

@@ -110,13 +110,21 @@ func TestSnapshotRestore(t *testing.T) {
 	e := testutil.Engine(t, 1) // seed 2's output layer starts dead (all zeros): nothing would move
 	trainLosses(t, e, s.Train, 2, 64)
 	snap := e.Weights()
-	before, _ := e.MeanLoss(s.Validation, 64)
+	validation := func() float64 {
+		t.Helper()
+		l, err := e.MeanLoss(s.Validation, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	before := validation()
 	trainLosses(t, e, s.Train, 3, 64)
-	moved, _ := e.MeanLoss(s.Validation, 64)
+	moved := validation()
 	if err := e.SetWeights(snap); err != nil {
 		t.Fatal(err)
 	}
-	after, _ := e.MeanLoss(s.Validation, 64)
+	after := validation()
 	if before != after || moved == before {
 		t.Errorf("validation loss %v at the snapshot, %v after training on, %v restored", before, moved, after)
 	}
@@ -126,7 +134,10 @@ func vaeEngine(t *testing.T, seed int64) *engine.Engine {
 	t.Helper()
 	o := engine.DefaultOptions()
 	o.Seed, o.Model, o.Latent = seed, "vae", 8
-	be, _ := backend.New("go")
+	be, err := backend.New("go")
+	if err != nil {
+		t.Fatal(err)
+	}
 	e, err := engine.New(be, o)
 	if err != nil {
 		t.Fatal(err)
@@ -184,8 +195,14 @@ func TestKLWeight(t *testing.T) {
 	if err := b.SetKLWeight(0); err != nil {
 		t.Fatal(err)
 	}
-	la, _ := a.TrainStep(x)
-	lb, _ := b.TrainStep(x)
+	la, err := a.TrainStep(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lb, err := b.TrainStep(x)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !(lb < la) {
 		t.Errorf("loss with the KL term %v, without %v", la, lb)
 	}

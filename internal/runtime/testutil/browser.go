@@ -26,7 +26,7 @@ func BrowserImages(t testing.TB, page string) string {
 func BrowserDOM(t testing.TB, page string) string {
 	t.Helper()
 	bin := chromium(t)
-	abs, _ := filepath.Abs(page)
+	abs := absPath(t, page)
 	cmd := exec.Command(bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
 		"--user-data-dir="+t.TempDir(), "--virtual-time-budget=10000", "--dump-dom", "file://"+abs)
@@ -51,8 +51,7 @@ func BrowserDOM(t testing.TB, page string) string {
 func Screenshot(t testing.TB, page, path string, width, height int) {
 	t.Helper()
 	bin := chromium(t)
-	abs, _ := filepath.Abs(page)
-	out, _ := filepath.Abs(path)
+	abs, out := absPath(t, page), absPath(t, path)
 	cmd := exec.Command(bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
 		"--user-data-dir="+t.TempDir(), "--virtual-time-budget=10000", fmt.Sprintf("--window-size=%d,%d", width, height),
@@ -60,6 +59,16 @@ func Screenshot(t testing.TB, page, path string, width, height int) {
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("chromium --screenshot: %v\n%s", err, msg)
 	}
+}
+
+// absPath is p made absolute, for a file:// URL or a Chromium flag.
+func absPath(t testing.TB, p string) string {
+	t.Helper()
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatalf("%s: %v", p, err)
+	}
+	return abs
 }
 
 func chromium(t testing.TB) string {
