@@ -214,7 +214,10 @@ func TestCompareRunAndBrowser(t *testing.T) {
 	if err != nil || len(back.KNN) != 4 || back.Config.Name != "tiny" || back.KNN[1].Kind != results.PCA || back.KNN[1].Dim != 2 {
 		t.Errorf("results.json: %v %+v", err, back)
 	}
-	md, _ := os.ReadFile(run.ReportMarkdown())
+	md, err := os.ReadFile(run.ReportMarkdown())
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, want := range []string{"## kNN accuracy by representation", "## Summary and conclusion", "report/knn_accuracy.png", "compare.test_subset = 100"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("report.md lacks %q", want)

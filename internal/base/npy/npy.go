@@ -32,8 +32,7 @@ func (h Header) Kind() byte { return h.Descr[1] }
 
 // ItemSize is the dtype's size in bytes.
 func (h Header) ItemSize() int {
-	n, _ := strconv.Atoi(h.Descr[2:])
-	return n
+	return int(h.Descr[2] - '0') // ReadHeader accepts sizes 1, 2, 4 and 8 only
 }
 
 // Order is the dtype's byte order.

@@ -149,11 +149,11 @@ func WriteIDX(w io.Writer, dims []int, payload []byte, gz bool) error {
 	if len(dims) < 1 || len(dims) > 3 {
 		panic("data.WriteIDX: 1 to 3 dimensions")
 	}
-	var buf bytes.Buffer
-	binary.Write(&buf, binary.BigEndian, uint32(0x0800|len(dims)))
+	head := binary.BigEndian.AppendUint32(nil, uint32(0x0800|len(dims)))
 	for _, d := range dims {
-		binary.Write(&buf, binary.BigEndian, uint32(d))
+		head = binary.BigEndian.AppendUint32(head, uint32(d))
 	}
+	buf := bytes.NewBuffer(head)
 	buf.Write(payload)
 	if !gz {
 		_, err := w.Write(buf.Bytes())
