@@ -76,7 +76,7 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Trans
 	for _, n := range cfg.Finetune.LabelsPerClass {
 		for s := 0; s < cfg.Finetune.Seeds; s++ {
 			seed := cfg.Seed*1000 + int64(s)
-			labelled, err := train.PerClassIndices(int(n), seed, p.Splits.Classes)
+			labelled, err := train.PerClassIndices(drawCount(n), seed, p.Splits.Classes)
 			if err != nil {
 				return nil, fmt.Errorf("finetune.labels_per_class %s: %w", n, err)
 			}
@@ -169,6 +169,15 @@ type Subset struct {
 	Seed           int64             `json:"seed"`
 	Train          []int             `json:"train"`
 	HeldOut        []int             `json:"held_out"`
+}
+
+// drawCount is n as data's per-class draws take it, where 0 draws every
+// image.
+func drawCount(n config.LabelCount) int {
+	if n == config.AllLabels {
+		return 0
+	}
+	return int(n)
 }
 
 func subsetKey(n config.LabelCount, seed int64) string { return fmt.Sprintf("%s/%d", n, seed) }
