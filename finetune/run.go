@@ -148,7 +148,7 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Trans
 
 // Stage is transfer learning as a pipeline stage.
 var Stage = stage.Define(layout.Finetune, []string{layout.Pretrain},
-	func(cfg *config.Config) any { return cfg.Finetune }, Run)
+	func(cfg *config.Config) any { return cfg.Finetune }, nil, Run)
 
 func bestRun(runs []results.TransferRun) *results.TransferRun {
 	var best *results.TransferRun
