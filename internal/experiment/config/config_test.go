@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -263,5 +264,48 @@ func TestEveryKeyDocumented(t *testing.T) {
 		if !strings.Contains(string(doc), "| `"+k+"` |") {
 			t.Errorf("configs/README.md has no row for %s", k)
 		}
+	}
+}
+
+// TestShippedConfigsRunInReadmeOrder: README lists every shipped
+// experiment; each says at its top what it needs ("Needs:"), and an
+// experiment it compares with (generate.autoencoder) is the output folder
+// of one listed before it, so on a fresh clone they run in README's order.
+func TestShippedConfigsRunInReadmeOrder(t *testing.T) {
+	readme, err := os.ReadFile("../../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, m := range regexp.MustCompile("(?m)^- `(configs/[a-z0-9-]+\\.yaml)`").FindAllStringSubmatch(string(readme), -1) {
+		order = append(order, m[1])
+	}
+	files, _ := filepath.Glob("../../../configs/*.yaml")
+	if len(order) != len(files) {
+		t.Fatalf("README lists %v; configs/ holds %d experiments", order, len(files))
+	}
+	made := map[string]string{} // output_dir -> the file that makes it
+	for _, name := range order {
+		path := "../../../" + name
+		text, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("README lists %s: %v", name, err)
+		}
+		header, _, _ := strings.Cut(string(text), "\nname:")
+		if !strings.Contains(header, "# Needs: ") {
+			t.Errorf("%s does not say at its top what it needs", name)
+		}
+		c, err := Load(Options{File: path, LookupEnv: env(nil)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ae := c.Generate.Autoencoder; ae != "" {
+			if made[ae] == "" {
+				t.Errorf("%s compares with %s, which no experiment listed before it in README makes", name, ae)
+			} else if !strings.Contains(header, made[ae]) {
+				t.Errorf("%s needs %s but its header does not name %s, which makes it", name, ae, made[ae])
+			}
+		}
+		made[c.OutputDir] = name
 	}
 }
