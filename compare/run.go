@@ -92,7 +92,7 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Compa
 
 // Stage is the comparison and report as a pipeline stage.
 var Stage = stage.Define(layout.Compare, []string{layout.Pretrain, layout.Finetune, layout.Reduce, layout.Generate},
-	func(cfg *config.Config) any { return []any{cfg.Compare, cfg.Name} }, Run)
+	func(cfg *config.Config) any { return []any{cfg.Compare, cfg.Name} }, nil, Run)
 
 // scoreRepresentation runs the configured engine on one representation
 // and, with the exact engine, golearn's cross-check on the sample.

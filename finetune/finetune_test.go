@@ -15,6 +15,7 @@ import (
 	"github.com/hourglass-ml/hourglass/internal/experiment/config"
 	"github.com/hourglass-ml/hourglass/internal/experiment/data"
 	"github.com/hourglass-ml/hourglass/internal/experiment/layout"
+	"github.com/hourglass-ml/hourglass/internal/experiment/results"
 	"github.com/hourglass-ml/hourglass/internal/runtime/testutil"
 	"github.com/hourglass-ml/hourglass/internal/stage"
 )
@@ -160,6 +161,50 @@ func TestResumeSkipsFinishedRuns(t *testing.T) {
 		if !reflect.DeepEqual(a, b) {
 			t.Errorf("run %d: uninterrupted %+v\nresumed       %+v", i, a, b)
 		}
+	}
+}
+
+// TestAllLabels: labels_per_class "all" trains on every training image
+// (here the 300 of the tiny splits), is written "all" in results.csv and
+// summary.md and 0 in results.json, which reads back as all; a second Run
+// finds its finished classifier in results.json and trains nothing.
+func TestAllLabels(t *testing.T) {
+	cfg, splits := tinyFinetune(t)
+	cfg.Finetune.LabelsPerClass = []config.LabelCount{config.AllLabels}
+	cfg.Finetune.Methods = []config.Method{config.Frozen}
+	cfg.Finetune.Epochs = 2
+	var seen []hooks.Classifier
+	ctx := hooks.With(context.Background(), &hooks.Hooks{Classifier: func(c hooks.Classifier) { seen = append(seen, c) }})
+	res, err := Run(ctx, cfg, stage.Env{Splits: splits})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != 1 || seen[0].TrainImages+seen[0].HeldOutImages != splits.Train.Len() || seen[0].LabelsPerClass >= 0 {
+		t.Fatalf("classifiers trained: %+v, want one on all %d training images, labels per class negative (all)", seen, splits.Train.Len())
+	}
+	if len(res.Runs) != 1 || res.Runs[0].LabelsPerClass != config.AllLabels {
+		t.Fatalf("runs %+v", res.Runs)
+	}
+	run := layout.At(cfg.OutputDir)
+	csv, _ := os.ReadFile(run.FinetuneResultsCSV())
+	if !strings.Contains(string(csv), "\nfrozen,all,") {
+		t.Errorf("results.csv does not say all:\n%s", csv)
+	}
+	md, _ := os.ReadFile(run.FinetuneSummary())
+	if !strings.Contains(string(md), "| frozen | all | 1 |") {
+		t.Errorf("summary.md does not say all:\n%s", md)
+	}
+	js, _ := os.ReadFile(run.FinetuneResultsJSON())
+	if !strings.Contains(string(js), `"labels_per_class": 0`) || strings.Contains(string(js), `"labels_per_class": -1`) {
+		t.Errorf("results.json does not write all as 0")
+	}
+	back, err := results.ReadTransfer(run)
+	if err != nil || back.Runs[0].LabelsPerClass != config.AllLabels || back.Summary[0].LabelsPerClass != config.AllLabels {
+		t.Fatalf("results.json read back: %v, %+v", err, back)
+	}
+	seen = nil
+	if _, err := Run(ctx, cfg, stage.Env{Splits: splits}); err != nil || len(seen) != 0 {
+		t.Errorf("second Run: %v, trained %d classifiers, want 0", err, len(seen))
 	}
 }
 

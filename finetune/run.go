@@ -82,7 +82,7 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Trans
 	for _, n := range cfg.Finetune.LabelsPerClass {
 		for s := 0; s < cfg.Finetune.Seeds; s++ {
 			seed := cfg.Seed*1000 + int64(s)
-			labelled, err := train.PerClassIndices(int(n), seed, p.Splits.Classes)
+			labelled, err := train.PerClassIndices(drawCount(n), seed, p.Splits.Classes)
 			if err != nil {
 				return nil, fmt.Errorf("finetune.labels_per_class %s: %w", n, err)
 			}
@@ -154,7 +154,7 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Trans
 
 // Stage is transfer learning as a pipeline stage.
 var Stage = stage.Define(layout.Finetune, []string{layout.Pretrain},
-	func(cfg *config.Config) any { return cfg.Finetune }, Run)
+	func(cfg *config.Config) any { return cfg.Finetune }, nil, Run)
 
 func bestRun(runs []results.TransferRun) *results.TransferRun {
 	var best *results.TransferRun
@@ -175,6 +175,15 @@ type Subset struct {
 	Seed           int64             `json:"seed"`
 	Train          []int             `json:"train"`
 	HeldOut        []int             `json:"held_out"`
+}
+
+// drawCount is n as data's per-class draws take it, where 0 draws every
+// image.
+func drawCount(n config.LabelCount) int {
+	if n == config.AllLabels {
+		return 0
+	}
+	return int(n)
 }
 
 func subsetKey(n config.LabelCount, seed int64) string { return fmt.Sprintf("%s/%d", n, seed) }

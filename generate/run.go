@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -24,7 +25,7 @@ import (
 // Run draws the pictures and measures the samples' quality into the
 // generate folder.
 func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Generation, error) {
-	p, err := stage.Prepare(layout.Generate, cfg, env, stage.Options{Backend: true, Model: true})
+	p, err := stage.Prepare(layout.Generate, cfg, env, stage.Options{Backend: true, Model: true, Inputs: Inputs})
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +87,46 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Gener
 
 // Stage is generation as a pipeline stage.
 var Stage = stage.Define(layout.Generate, []string{layout.Pretrain},
-	func(cfg *config.Config) any { return cfg.Generate }, Run)
+	func(cfg *config.Config) any { return cfg.Generate }, Inputs, Run)
+
+// Inputs checks the one thing generation reads from outside the
+// experiment: in a VAE experiment, generate.autoencoder (when set) must
+// hold a plain autoencoder's checkpoint. `hourglass run` checks it before
+// the first stage, so a missing experiment stops it at once rather than
+// after pretraining.
+func Inputs(cfg *config.Config) error {
+	path := cfg.Generate.Autoencoder
+	if path == "" || cfg.Pretrain.Model != "vae" {
+		return nil // an autoencoder experiment measures its own
+	}
+	const fix = "run that experiment first (`hourglass run configs/quickstart.yaml` makes runs/quickstart), " +
+		`or set generate.autoencoder to another autoencoder experiment, or to "" to compare none`
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("generate.autoencoder: %s does not exist; %s", path, fix)
+	}
+	if _, err := layout.ResolveCheckpoint(path); err != nil {
+		return fmt.Errorf("generate.autoencoder: %s holds no hourglass checkpoint (want an experiment's output folder, its pretrain folder or a checkpoint folder); %s", path, fix)
+	}
+	vars, _, err := engine.ReadVariables(path)
+	if err != nil {
+		return fmt.Errorf("generate.autoencoder: %w", err)
+	}
+	if isVAE(vars) {
+		return fmt.Errorf(`generate.autoencoder: %s holds a VAE, not a plain autoencoder; set it to an experiment with pretrain.model ae, or to "" to compare none`, path)
+	}
+	return nil
+}
+
+// isVAE says whether a checkpoint's variables hold a VAE's Gaussian
+// bottleneck.
+func isVAE(vars engine.Weights) bool {
+	_, ok := vars[gaussianWeights()]
+	return ok
+}
+
+func gaussianWeights() string {
+	return gctx.VariableParameterNameFromScopeAndName("/"+model.EncoderScope+"/"+model.GaussianScope, "weights")
+}
 
 // load builds an engine of o's model on a checkpoint's weights (the
 // variables load as the first graph is built: encoding an image builds it).
@@ -95,8 +135,7 @@ func load(be backends.Backend, o engine.Options, path string) (*engine.Engine, e
 	if err != nil {
 		return nil, err
 	}
-	gaussian := gctx.VariableParameterNameFromScopeAndName("/"+model.EncoderScope+"/"+model.GaussianScope, "weights")
-	if w, vae := vars[gaussian]; vae && !o.IsVAE() {
+	if w, vae := vars[gaussianWeights()]; vae && !o.IsVAE() {
 		o.Model, o.Latent = "vae", w.Shape().Dimensions[1]/2
 	}
 	e, err := engine.New(be, o)

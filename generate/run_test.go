@@ -6,7 +6,9 @@ import (
 	"image/png"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -109,12 +111,26 @@ func TestGenerateVAEAgainstAutoencoder(t *testing.T) {
 	}
 }
 
-func TestGenerateRefusesAVAEAsTheAutoencoder(t *testing.T) {
+// TestGenerateRefusesABadAutoencoder: a VAE (here the experiment itself),
+// a missing folder or one without a checkpoint as generate.autoencoder is
+// refused before the generate folder is made (no feature classifier
+// trained), naming the key and the path.
+func TestGenerateRefusesABadAutoencoder(t *testing.T) {
 	splits := testutil.TinySplits(t, 320, 64, 200)
 	cfg := vaeExperiment(t, splits)
-	cfg.Generate.Autoencoder = cfg.OutputDir // itself, a VAE
-	if _, err := Run(context.Background(), cfg, stage.Env{Splits: splits}); err == nil {
-		t.Fatal("no error for a VAE given as generate.autoencoder")
+	for _, tc := range []struct{ path, want string }{
+		{cfg.OutputDir, "holds a VAE, not a plain autoencoder"},
+		{filepath.Join(t.TempDir(), "gone"), "does not exist"},
+		{t.TempDir(), "holds no hourglass checkpoint"},
+	} {
+		cfg.Generate.Autoencoder = tc.path
+		_, err := Run(context.Background(), cfg, stage.Env{Splits: splits})
+		if want := "generate.autoencoder: " + tc.path + " " + tc.want; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v, want one containing %q", err, want)
+		}
+		if _, err := os.Stat(layout.At(cfg.OutputDir).StageDir(layout.Generate)); !os.IsNotExist(err) {
+			t.Errorf("%s: the generate folder exists (%v): the stage started", tc.path, err)
+		}
 	}
 }
 

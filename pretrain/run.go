@@ -66,7 +66,7 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Pretr
 
 // Stage is pretraining as a pipeline stage.
 var Stage = stage.Define(layout.Pretrain, nil,
-	func(cfg *config.Config) any { return cfg.Pretrain }, Run)
+	func(cfg *config.Config) any { return cfg.Pretrain }, nil, Run)
 
 // trainingKeys are the settings whose change makes a checkpoint
 // incompatible (epochs and patience may change to extend a run).

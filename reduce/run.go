@@ -64,7 +64,7 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Reduc
 
 // Stage is dimensionality reduction as a pipeline stage.
 var Stage = stage.Define(layout.Reduce, []string{layout.Pretrain},
-	func(cfg *config.Config) any { return cfg.Reduce }, Run)
+	func(cfg *config.Config) any { return cfg.Reduce }, nil, Run)
 
 func runPCA(ctx context.Context, cfg *config.Config, run layout.Run, xTrain, xTest *mat.Dense, res *results.Reduction, errs map[string][]float64, log io.Writer) error {
 	dims := cfg.Reduce.PCADims

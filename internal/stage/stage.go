@@ -1,8 +1,9 @@
 // Package stage is the contract every experiment stage satisfies — a name,
 // an output folder, the settings and upstream stages its fingerprint
-// covers, and Run — and the one preparation step they share: validate the
-// configuration, lock the folder, load the data, make the backend, save the
-// configuration. internal/app/pipeline runs a list of stages; a new stage is
+// covers, a check of what it reads from outside the experiment, and Run —
+// and the one preparation step they share: validate the configuration,
+// check the inputs, lock the folder, load the data, make the backend, save
+// the configuration. internal/app/pipeline runs a list of stages; a new stage is
 // one package and one entry in that list.
 package stage
 
@@ -48,23 +49,32 @@ type Stage interface {
 	Needs() []string
 	// Settings are the configuration values its outputs depend on.
 	Settings(cfg *config.Config) any
+	// Inputs checks what the stage reads from outside the experiment's
+	// folder (another experiment named in the configuration), so a run
+	// stops before its first stage rather than in this one; nil when all
+	// is there. Data paths are not its business: the data are loaded
+	// before any stage.
+	Inputs(cfg *config.Config) error
 	// Run does the stage's work into Dir(cfg).
 	Run(ctx context.Context, cfg *config.Config, env Env) error
 }
 
 // Define makes a Stage of a stage package's Run function: name is also its
-// folder's (see layout), needs the stages it reads from, and settings the
+// folder's (see layout), needs the stages it reads from, settings the
 // configuration section its outputs depend on beside the seed, the backend
-// and the data, which every stage's do.
+// and the data, which every stage's do, and inputs, when not nil, the
+// check of what it reads from outside the experiment (Stage.Inputs; Run
+// passes the same to Prepare in Options.Inputs).
 func Define[R any](name string, needs []string, settings func(*config.Config) any,
-	run func(context.Context, *config.Config, Env) (R, error)) Stage {
-	return &defined[R]{name, needs, settings, run}
+	inputs func(*config.Config) error, run func(context.Context, *config.Config, Env) (R, error)) Stage {
+	return &defined[R]{name, needs, settings, inputs, run}
 }
 
 type defined[R any] struct {
 	name     string
 	needs    []string
 	settings func(*config.Config) any
+	inputs   func(*config.Config) error
 	run      func(context.Context, *config.Config, Env) (R, error)
 }
 
@@ -75,6 +85,13 @@ func (d *defined[R]) Dir(cfg *config.Config) string { return layout.At(cfg.Outpu
 
 func (d *defined[R]) Settings(cfg *config.Config) any {
 	return []any{cfg.Seed, cfg.Backend, cfg.Data, d.settings(cfg)}
+}
+
+func (d *defined[R]) Inputs(cfg *config.Config) error {
+	if d.inputs == nil {
+		return nil
+	}
+	return d.inputs(cfg)
 }
 
 func (d *defined[R]) Run(ctx context.Context, cfg *config.Config, env Env) error {
@@ -89,6 +106,10 @@ type Options struct {
 	// Model requires the experiment's pretrained model (checked before
 	// anything else) and hands over its checkpoint folder.
 	Model bool
+	// Inputs, when set, is the stage's check of what it reads from outside
+	// the experiment (see Stage.Inputs), run before the folder is locked,
+	// so a single-stage command fails before it writes anything.
+	Inputs func(cfg *config.Config) error
 	// Check runs once the folder is locked, before anything is written
 	// into it (pretraining checks that its checkpoint can be resumed).
 	Check func(dir string) error
@@ -108,8 +129,8 @@ type Prepared struct {
 // Release unlocks the folder.
 func (p *Prepared) Release() { p.lock.Release() }
 
-// Prepare validates cfg, finds the pretrained model (o.Model), creates and
-// locks the named stage's folder, runs o.Check, loads the data (unless env
+// Prepare validates cfg, finds the pretrained model (o.Model), checks the
+// stage's inputs (o.Inputs), creates and locks the named stage's folder, runs o.Check, loads the data (unless env
 // carries it), makes the backend (o.Backend) and saves the effective
 // configuration into the folder.
 func Prepare(name string, cfg *config.Config, env Env, o Options) (*Prepared, error) {
@@ -121,6 +142,11 @@ func Prepare(name string, cfg *config.Config, env Env, o Options) (*Prepared, er
 	if o.Model {
 		var err error
 		if p.Model, err = run.FindModelCheckpoint(); err != nil {
+			return nil, err
+		}
+	}
+	if o.Inputs != nil {
+		if err := o.Inputs(cfg); err != nil {
 			return nil, err
 		}
 	}

@@ -143,3 +143,19 @@ func TestStageErrors(t *testing.T) {
 
 // run0 runs a command with an empty environment.
 func run0(t *testing.T, args ...string) (string, error) { return run(t, nil, args...) }
+
+// TestRunStopsAtMissingAutoencoder: `hourglass run configs/vae.yaml`
+// without the quickstart experiment it compares with stops before
+// pretraining (no pretrain folder), naming generate.autoencoder and the
+// command that makes it.
+func TestRunStopsAtMissingAutoencoder(t *testing.T) {
+	out, missing := t.TempDir(), filepath.Join(t.TempDir(), "quickstart")
+	_, err := run0(t, "run", "../../../configs/vae.yaml", "--quiet", "--set", "output_dir="+out, "--set", "generate.autoencoder="+missing)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	mustContain(t, "run", err.Error(), "generate.autoencoder: "+missing+" does not exist", "hourglass run configs/quickstart.yaml")
+	if _, err := os.Stat(filepath.Join(out, "pretrain")); !os.IsNotExist(err) {
+		t.Errorf("the pretrain folder exists (%v)", err)
+	}
+}

@@ -77,6 +77,14 @@ func Run(ctx context.Context, cfg *config.Config, o Options) ([]Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	// Every stage that will run has what it reads from outside the
+	// experiment before the first starts (a stage that fails after hours
+	// of pretraining for a folder missing from the start is no use).
+	for _, s := range toRun(cfg, o.Force) {
+		if err := s.Inputs(cfg); err != nil {
+			return nil, fmt.Errorf("%s: %w", s.Name(), err)
+		}
+	}
 	env := o.Env
 	if env.Splits == nil {
 		s, err := data.Prepare(cfg.Data, cfg.Seed, env.LookupEnv)
@@ -124,6 +132,25 @@ func Run(ctx context.Context, cfg *config.Config, o Options) ([]Result, error) {
 		records[name] = fp + rec.Finished
 	}
 	return out, nil
+}
+
+// toRun lists the stages Run will run rather than skip: as Run decides,
+// but a stage that will run stands for a record no .done file holds, so
+// every stage that reads it runs too.
+func toRun(cfg *config.Config, force []string) []stage.Stage {
+	run := layout.At(cfg.OutputDir)
+	var out []stage.Stage
+	records := map[string]string{}
+	for _, s := range Stages {
+		fp := fingerprint(s, cfg, records)
+		if rec, ok := readRecord(run.Done(s.Name())); ok && rec.Fingerprint == fp && !slices.Contains(force, s.Name()) {
+			records[s.Name()] = fp + rec.Finished
+			continue
+		}
+		records[s.Name()] = fp + " (to run)"
+		out = append(out, s)
+	}
+	return out
 }
 
 // fingerprint hashes what a stage's outputs depend on: its settings and

@@ -2,9 +2,11 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
@@ -212,5 +214,69 @@ func TestFailingStageStops(t *testing.T) {
 	}
 	if _, err := os.Stat(layout.At(cfg.OutputDir).Done("finetune")); !os.IsNotExist(err) {
 		t.Error("the failed stage has a .done record")
+	}
+}
+
+// vaeAgainst is the tiny experiment as a VAE whose generation compares an
+// autoencoder experiment at path.
+func vaeAgainst(t *testing.T, path string) *config.Config {
+	cfg := testutil.TinyConfig(t)
+	cfg.Pretrain.Model, cfg.Pretrain.Latent = "vae", 2
+	cfg.Generate.Autoencoder = path
+	return cfg
+}
+
+// TestMissingInputStopsBeforeFirstStage: a VAE experiment whose
+// generate.autoencoder is missing, or holds no checkpoint, stops before
+// the first stage: no data loaded (nothing logged), no pretrain folder,
+// and an error naming the stage, the key, the path and what to do.
+func TestMissingInputStopsBeforeFirstStage(t *testing.T) {
+	empty := t.TempDir()
+	for _, tc := range []struct{ path, want string }{
+		{filepath.Join(t.TempDir(), "quickstart"), "does not exist"},
+		{empty, "holds no hourglass checkpoint"},
+	} {
+		cfg := vaeAgainst(t, tc.path)
+		var log strings.Builder
+		rs, err := Run(context.Background(), cfg, Options{Env: stage.Env{Log: &log}})
+		want := "generate: generate.autoencoder: " + tc.path + " " + tc.want
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "hourglass run configs/quickstart.yaml") {
+			t.Errorf("%s: err = %v, want one containing %q and the command that makes it", tc.path, err, want)
+		}
+		if len(rs) != 0 || log.Len() != 0 {
+			t.Errorf("%s: stages %+v ran and logged %q before the check", tc.path, rs, log.String())
+		}
+		if _, err := os.Stat(layout.At(cfg.OutputDir).StageDir(layout.Pretrain)); !os.IsNotExist(err) {
+			t.Errorf("%s: the pretrain folder exists (%v): pretraining started", tc.path, err)
+		}
+	}
+}
+
+// TestSkippedStageNeedsNoInputs: a generate stage that is up to date is
+// skipped and reads nothing, so its missing autoencoder stops nothing;
+// forcing it stops the run before any stage, naming the key.
+func TestSkippedStageNeedsNoInputs(t *testing.T) {
+	cfg := vaeAgainst(t, filepath.Join(t.TempDir(), "gone"))
+	// The records a finished run leaves, as Run writes them.
+	run, records := layout.At(cfg.OutputDir), map[string]string{}
+	for _, s := range Stages {
+		rec := Record{Stage: s.Name(), Fingerprint: fingerprint(s, cfg, records), Finished: "2026-01-02T03:04:05Z"}
+		b, _ := json.Marshal(rec)
+		os.MkdirAll(run.StageDir(s.Name()), 0o755)
+		if err := os.WriteFile(run.Done(s.Name()), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		records[s.Name()] = rec.Fingerprint + rec.Finished
+	}
+	splits := testutil.TinySplits(t, 64, 16, 16)
+	if got := outcome(t, context.Background(), cfg, Options{Env: stage.Env{Splits: splits}}); !slices.Equal(got, want("skipped", "skipped", "skipped", "skipped", "skipped")) {
+		t.Fatalf("up-to-date run: %v", got)
+	}
+	rs, err := Run(context.Background(), cfg, Options{Force: []string{"generate"}, Env: stage.Env{Splits: splits}})
+	if err == nil || !strings.Contains(err.Error(), "generate.autoencoder: "+cfg.Generate.Autoencoder+" does not exist") || len(rs) != 0 {
+		t.Errorf("--force generate: %v after %+v, want the missing autoencoder before any stage", err, rs)
+	}
+	if _, err := os.Stat(run.Done("generate")); err != nil {
+		t.Errorf("generate's record went before the check: %v", err)
 	}
 }

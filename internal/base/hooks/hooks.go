@@ -21,7 +21,7 @@ type Hooks struct {
 // Classifier describes a finished transfer classifier for Hooks.Classifier.
 type Classifier struct {
 	Method         string
-	LabelsPerClass int
+	LabelsPerClass int // negative: every label
 	Seed           int64
 	TrainImages    int
 	HeldOutImages  int

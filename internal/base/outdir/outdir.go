@@ -1,6 +1,12 @@
 // Package outdir prepares a stage's output folder: it checks the folder is
-// writable with room to spare before hours of work, and holds a lock file
-// so two runs never write into the same folder at once.
+// writable with room to spare before hours of work, and locks it so two
+// runs never write into the same folder at once.
+//
+// The lock is an advisory lock (flock) on the file .lock in the folder,
+// held for as long as the process keeps it: the kernel drops it when the
+// process ends, however it ends, so a killed run never leaves the folder
+// locked. The file itself stays; the PID written into it only names the
+// holder in the message a refused process prints.
 package outdir
 
 import (
@@ -11,7 +17,9 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
+	"golang.org/x/sys/unix"
 )
 
 // LockFile is the lock file's name inside a locked folder.
@@ -42,49 +50,117 @@ func Prepare(dir string, minFree uint64) error {
 	return nil
 }
 
-// Lock is a held lock file.
-type Lock struct{ path string }
+// Lock is a held folder lock: an open lock file with an exclusive flock on
+// it, kept until Release or the end of the process.
+type Lock struct{ f *os.File }
 
-// ErrLocked means another live process holds the folder.
+// ErrLocked means another process holds the folder.
 var ErrLocked = errors.New("output folder is in use")
 
-// Acquire takes the lock file in dir for this process. A lock left by a process that
-// no longer runs is taken over; one held by a live process is refused.
+// Acquire locks dir for this process, or refuses at once with ErrLocked,
+// naming the holder's PID, when another process (or another Acquire of
+// this one) holds it. A lock file left by a process that has ended holds
+// no lock and is simply taken.
 func Acquire(dir string) (*Lock, error) {
 	path := filepath.Join(dir, LockFile)
-	for attempt := 0; attempt < 2; attempt++ {
-		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
-		if err == nil {
-			fmt.Fprintf(f, "%d\n", os.Getpid())
-			f.Close()
-			return &Lock{path: path}, nil
-		}
-		if !errors.Is(err, os.ErrExist) {
-			return nil, fmt.Errorf("locking %s: %w", dir, err)
-		}
-		pid := readPID(path)
-		if pid > 0 && alive(pid) {
-			return nil, fmt.Errorf("%w: %s is being written by process %d (lock %s); wait for it, stop it, or set another output_dir",
-				ErrLocked, dir, pid, path)
-		}
-		os.Remove(path) // stale: its process is gone
+	// No O_TRUNC: the file may be another process's, whose PID is in it.
+	// Go opens it close-on-exec, so no child process inherits the lock.
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("locking %s: %w (set output_dir to a folder you can write)", dir, err)
 	}
-	return nil, fmt.Errorf("locking %s: could not take over a stale lock %s", dir, path)
+	if err := flock(f, unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, unix.EWOULDBLOCK) {
+			return nil, lockedError(dir, path)
+		}
+		return nil, fmt.Errorf("locking %s: %w", path, err)
+	}
+	if err := writePID(f); err != nil {
+		f.Close() // drops the lock
+		return nil, fmt.Errorf("locking %s: writing the PID into %s: %w", dir, path, err)
+	}
+	return &Lock{f: f}, nil
 }
 
-// Release removes the lock file.
+// Release clears the PID and unlocks the folder. The file stays: removing
+// it would let a process that opened it a moment before lock a file no
+// longer in the folder while a third creates and locks a new one. Release
+// is safe to call twice and on nil.
 func (l *Lock) Release() {
-	if l != nil {
-		os.Remove(l.path)
+	if l == nil || l.f == nil {
+		return
+	}
+	l.f.Truncate(0) // still held: no one else writes it now
+	flock(l.f, unix.LOCK_UN)
+	l.f.Close()
+	l.f = nil
+}
+
+func flock(f *os.File, how int) error {
+	for {
+		err := unix.Flock(int(f.Fd()), how)
+		if !errors.Is(err, unix.EINTR) {
+			return err
+		}
 	}
 }
 
+func writePID(f *os.File) error {
+	if err := f.Truncate(0); err != nil {
+		return err
+	}
+	if _, err := f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0); err != nil {
+		return err
+	}
+	return f.Sync()
+}
+
+// lockedError names the holder. The holder writes its PID just after it
+// takes the lock, so for a moment the file may be empty or still name the
+// previous, ended holder: it is read again until it names a running
+// process, for at most holderWait.
+func lockedError(dir, path string) error {
+	pid, running := holder(path, holderWait)
+	who := "another process (its PID is not in " + path + ")"
+	switch {
+	case running:
+		who = fmt.Sprintf("process %d", pid)
+	case pid > 0:
+		who = fmt.Sprintf("another process (%s names PID %d, not running here: it may be on another machine or in a container)", path, pid)
+	}
+	return fmt.Errorf("%w: %s is being written by %s; wait for it to finish, stop it, or set another output_dir",
+		ErrLocked, dir, who)
+}
+
+const holderWait = time.Second
+
+func holder(path string, wait time.Duration) (pid int, running bool) {
+	deadline := time.Now().Add(wait)
+	for {
+		pid = readPID(path)
+		if pid > 0 && alive(pid) {
+			return pid, true
+		}
+		if time.Now().After(deadline) {
+			return pid, false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// readPID reads the first line of the lock file as a PID; 0 when there is
+// none.
 func readPID(path string) int {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0
 	}
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	first, _, _ := strings.Cut(string(b), "\n")
+	pid, err := strconv.Atoi(strings.TrimSpace(first))
+	if err != nil || pid < 0 {
+		return 0
+	}
 	return pid
 }
 

@@ -1,10 +1,12 @@
 package config
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -68,6 +70,8 @@ func TestListsFromEachSource(t *testing.T) {
 		{"flag", Options{Sets: []string{"finetune.labels_per_class=[1, 2, 3]"}}, []LabelCount{1, 2, 3}},
 		{"flag all", Options{Sets: []string{"finetune.labels_per_class=[1, all]"}}, []LabelCount{1, AllLabels}},
 		{"flag scalar", Options{Sets: []string{"finetune.labels_per_class=50"}}, []LabelCount{50}},
+		{"flag scalar all", Options{Sets: []string{"finetune.labels_per_class=all"}}, []LabelCount{AllLabels}},
+		{"idx beyond fashion's 6000", Options{Sets: []string{"finetune.labels_per_class=7000", "data.source=idx", "data.dir=d"}}, []LabelCount{7000}},
 	}
 	for _, tc := range cases {
 		if tc.opts.LookupEnv == nil {
@@ -158,6 +162,69 @@ func TestAllOnlyForLabelCounts(t *testing.T) {
 	}
 }
 
+// TestLabelCountZeroRefused: only the word all means every label; 0, a
+// negative count (AllLabels' -1 included) or, for fashion-mnist, more than
+// its 6000 per class is refused from every source, naming the source, the
+// key, the value and what is allowed.
+func TestLabelCountZeroRefused(t *testing.T) {
+	const allowed = `allowed: integers >= 1 (at most the smallest class's training images: 6000 for fashion-mnist), or "all" (0 is not all)`
+	file := writeYAML(t, "finetune:\n  labels_per_class: [10, 0]\n")
+	cases := []struct {
+		name string
+		opts Options
+		want []string
+	}{
+		{"flag 0", Options{Sets: []string{"finetune.labels_per_class=0"}},
+			[]string{`--set finetune.labels_per_class=0: key "finetune.labels_per_class" has bad value 0; ` + allowed}},
+		{"flag list with -1", Options{Sets: []string{"finetune.labels_per_class=[10, -1]"}},
+			[]string{`key "finetune.labels_per_class" has bad value -1; ` + allowed}},
+		{"file list with 0", Options{File: file},
+			[]string{"config file " + file + `: key "finetune.labels_per_class" has bad value 0; ` + allowed}},
+		{"env with 0", Options{LookupEnv: env(map[string]string{"HOURGLASS_FINETUNE_LABELS_PER_CLASS": "10,0"})},
+			[]string{`environment variable HOURGLASS_FINETUNE_LABELS_PER_CLASS: key "finetune.labels_per_class" has bad value "10,0"; ` + allowed}},
+		{"fashion beyond 6000", Options{Sets: []string{"finetune.labels_per_class=[6000, 6001]"}},
+			[]string{`key "finetune.labels_per_class" has bad value 6001; allowed: integers from 1 to 6000`}},
+	}
+	for _, tc := range cases {
+		if tc.opts.LookupEnv == nil {
+			tc.opts.LookupEnv = env(nil)
+		}
+		c, err := Load(tc.opts)
+		if err == nil {
+			t.Errorf("%s: accepted as %v", tc.name, c.Finetune.LabelsPerClass)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: error %q does not contain %q", tc.name, err, w)
+			}
+		}
+	}
+	// A configuration built in Go is validated the same way.
+	c := Default()
+	c.Finetune.LabelsPerClass = []LabelCount{0}
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), `key "finetune.labels_per_class" has bad value 0; `+allowed) {
+		t.Errorf("Validate of labels_per_class [0]: %v", err)
+	}
+}
+
+// TestLabelCountJSON: JSON writes every label as 0, as results files always
+// have (so fingerprints and earlier folders stay valid), and reads 0 or
+// "all" back as AllLabels; a negative count is refused.
+func TestLabelCountJSON(t *testing.T) {
+	b, err := json.Marshal([]LabelCount{10, AllLabels})
+	if err != nil || string(b) != "[10,0]" {
+		t.Fatalf("json.Marshal = %s, %v; want [10,0]", b, err)
+	}
+	var got []LabelCount
+	if err := json.Unmarshal([]byte(`[10, 0, "all"]`), &got); err != nil || !reflect.DeepEqual(got, []LabelCount{10, AllLabels, AllLabels}) {
+		t.Errorf("json.Unmarshal = %v, %v; want [10 all all]", got, err)
+	}
+	if err := json.Unmarshal([]byte(`[-1]`), &got); err == nil || !strings.Contains(err.Error(), "labels_per_class -1") {
+		t.Errorf("json.Unmarshal of -1: %v, want an error naming it", err)
+	}
+}
+
 func TestYAMLRoundTrip(t *testing.T) {
 	c := Default()
 	c.Name = "round"
@@ -200,5 +267,48 @@ func TestEveryKeyDocumented(t *testing.T) {
 		if !strings.Contains(string(doc), "| `"+k+"` |") {
 			t.Errorf("configs/README.md has no row for %s", k)
 		}
+	}
+}
+
+// TestShippedConfigsRunInReadmeOrder: README lists every shipped
+// experiment; each says at its top what it needs ("Needs:"), and an
+// experiment it compares with (generate.autoencoder) is the output folder
+// of one listed before it, so on a fresh clone they run in README's order.
+func TestShippedConfigsRunInReadmeOrder(t *testing.T) {
+	readme, err := os.ReadFile("../../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, m := range regexp.MustCompile("(?m)^- `(configs/[a-z0-9-]+\\.yaml)`").FindAllStringSubmatch(string(readme), -1) {
+		order = append(order, m[1])
+	}
+	files, _ := filepath.Glob("../../../configs/*.yaml")
+	if len(order) != len(files) {
+		t.Fatalf("README lists %v; configs/ holds %d experiments", order, len(files))
+	}
+	made := map[string]string{} // output_dir -> the file that makes it
+	for _, name := range order {
+		path := "../../../" + name
+		text, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("README lists %s: %v", name, err)
+		}
+		header, _, _ := strings.Cut(string(text), "\nname:")
+		if !strings.Contains(header, "# Needs: ") {
+			t.Errorf("%s does not say at its top what it needs", name)
+		}
+		c, err := Load(Options{File: path, LookupEnv: env(nil)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ae := c.Generate.Autoencoder; ae != "" {
+			if made[ae] == "" {
+				t.Errorf("%s compares with %s, which no experiment listed before it in README makes", name, ae)
+			} else if !strings.Contains(header, made[ae]) {
+				t.Errorf("%s needs %s but its header does not name %s, which makes it", name, ae, made[ae])
+			}
+		}
+		made[c.OutputDir] = name
 	}
 }

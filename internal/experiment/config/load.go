@@ -216,6 +216,16 @@ func strictHook(_ reflect.Type, t reflect.Type, data any) (any, error) {
 		if s, ok := data.(string); ok && strings.EqualFold(strings.TrimSpace(s), "all") {
 			return AllLabels, nil
 		}
+		// Only the word means all: a number below 1, AllLabels' -1
+		// included, is refused here.
+		n, err := toInt(data)
+		if err != nil {
+			return nil, fmt.Errorf("expected %s, got %v", LabelCountsAllowed, data)
+		}
+		if reflect.ValueOf(n).Int() < 1 {
+			return nil, fmt.Errorf("expected %s, got %v", LabelCountsAllowed, data)
+		}
+		return n, nil
 	}
 	switch t.Kind() {
 	case reflect.Int, reflect.Int64:
@@ -295,8 +305,14 @@ func decodeError(err error, v *viper.Viper, src func(string) string) error {
 		return err
 	}
 	key := strings.ToLower(de.Name())
+	var val any
 	if i := strings.Index(key, "["); i >= 0 {
-		key = key[:i] // a list element: report the list's key
+		// A list element: report the list's key and the element.
+		elem, _ := strconv.Atoi(strings.TrimSuffix(key[i+1:], "]"))
+		key = key[:i]
+		val = listElement(v.Get(key), elem)
+	} else {
+		val = v.Get(key)
 	}
 	allowed := de.Unwrap().Error()
 	if i := strings.Index(allowed, "expected "); i >= 0 {
@@ -305,7 +321,17 @@ func decodeError(err error, v *viper.Viper, src func(string) string) error {
 			allowed = allowed[:j]
 		}
 	}
-	return &FieldError{Key: key, Value: v.Get(key), Allowed: allowed, Source: src(key)}
+	return &FieldError{Key: key, Value: val, Allowed: allowed, Source: src(key)}
+}
+
+// listElement is list's element i, or list itself when it is no list (a
+// comma-separated environment variable) or too short.
+func listElement(list any, i int) any {
+	l := reflect.ValueOf(list)
+	if l.Kind() != reflect.Slice || i < 0 || i >= l.Len() {
+		return list
+	}
+	return l.Index(i).Interface()
 }
 
 // attachSources fills FieldError.Source for every error joined in err.

@@ -90,12 +90,25 @@ func (c *Config) Validate() error {
 	if strings.TrimSpace(c.OutputDir) == "" {
 		k.fail("output_dir", c.OutputDir, "a non-empty folder path")
 	}
+	if c.Data.Source == "fashion-mnist" {
+		for _, n := range c.Finetune.LabelsPerClass {
+			if n > TrainImages/10 { // 10 classes of 6000
+				k.fail("finetune.labels_per_class", int(n),
+					`integers from 1 to 6000 (Fashion-MNIST's training images per class, fewer once data.validation is held out), or "all"`)
+			}
+		}
+	}
 	return errors.Join(k.err(), c.Data.Validate(), c.Pretrain.Validate(),
 		c.Finetune.Validate(), c.Reduce.Validate(), c.Generate.Validate(), c.Compare.Validate())
 }
 
 // TrainImages is the size of Fashion-MNIST's training file.
 const TrainImages = 60000
+
+// LabelCountsAllowed says what finetune.labels_per_class accepts. Every
+// source is limited by its smallest class, checked when the data are
+// loaded; Fashion-MNIST's 6000 is checked beforehand.
+const LabelCountsAllowed = `integers >= 1 (at most the smallest class's training images: 6000 for fashion-mnist), or "all" (0 is not all)`
 
 // Validate checks the data section.
 func (d *Data) Validate() error {
@@ -151,11 +164,11 @@ func (p *Pretrain) Validate() error {
 func (f *Finetune) Validate() error {
 	k := &checker{prefix: "finetune."}
 	if len(f.LabelsPerClass) == 0 {
-		k.fail("labels_per_class", f.LabelsPerClass, `a non-empty list of integers >= 1 or "all"`)
+		k.fail("labels_per_class", f.LabelsPerClass, "a non-empty list of "+LabelCountsAllowed)
 	}
 	for _, n := range f.LabelsPerClass {
-		if n < 0 || n > TrainImages/10 {
-			k.fail("labels_per_class", int(n), `integers from 1 to 6000, or "all"`)
+		if n < 1 && n != AllLabels {
+			k.fail("labels_per_class", int(n), LabelCountsAllowed)
 		}
 	}
 	k.atLeast("epochs", f.Epochs, 1)

@@ -139,7 +139,7 @@ func TestBadData(t *testing.T) {
 		}, []string{"1 class", "at least 2"}},
 		{"folder missing", func(t *testing.T) config.Data {
 			return config.Data{Source: SourceImages, Dir: filepath.Join(t.TempDir(), "nowhere")}
-		}, []string{"data.dir", "nowhere", "not a folder"}},
+		}, []string{"data.dir", "nowhere", "not a folder", "hourglass data export --format images --output "}},
 		{"npy counts disagree", func(t *testing.T) config.Data {
 			dir := npyFolder(t, 6)
 			writeArray(t, dir, NPYTrainLabels, "<i8", []int{5}, make([]byte, 40))

@@ -50,7 +50,9 @@ func Open(cfg config.Data, seed int64, lookupEnv func(string) (string, bool)) (*
 			return nil, fmt.Errorf("data.source %s needs data.dir, the folder that holds the data", source)
 		}
 		if st, err := os.Stat(cfg.Dir); err != nil || !st.IsDir() {
-			return nil, fmt.Errorf("data.dir %s: not a folder (data.source %s)", cfg.Dir, source)
+			return nil, fmt.Errorf("data.dir %s: not a folder (data.source %s): set data.dir to the folder that holds the data, "+
+				"or write part of Fashion-MNIST there first: hourglass data export --format %s --output %s",
+				cfg.Dir, source, source, cfg.Dir)
 		}
 	}
 	switch source {

@@ -22,7 +22,7 @@ const (
 const (
 	ConfigFile = "config.yaml"   // the effective configuration the stage ran with
 	DoneFile   = ".done"         // the pipeline's record of a finished stage
-	LockFile   = outdir.LockFile // held while a process writes the folder
+	LockFile   = outdir.LockFile // locked (flock) while a process writes the folder
 )
 
 // Run is one experiment's output folder.

@@ -19,7 +19,7 @@ func NewConfusion(k int) Confusion {
 // TransferRun is one trained classifier: a row of finetune/results.csv.
 type TransferRun struct {
 	Method         config.Method     `json:"method"`
-	LabelsPerClass config.LabelCount `json:"labels_per_class"` // 0: all
+	LabelsPerClass config.LabelCount `json:"labels_per_class"` // 0 in JSON: all (config.AllLabels)
 	Seed           int64             `json:"seed"`
 	TrainImages    int               `json:"train_images"`
 	HeldOutImages  int               `json:"held_out_images"`
