@@ -75,3 +75,18 @@ func cpuModel(path string) string {
 	}
 	return "unknown"
 }
+
+// LoadAverage is the one-minute load average (/proc/loadavg), or "unknown":
+// the document says it before and after measuring, since other work on
+// the cores shows in every figure.
+func LoadAverage() string {
+	return loadAverage("/proc/loadavg")
+}
+
+func loadAverage(path string) string {
+	b, err := os.ReadFile(path)
+	if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "unknown"
+}

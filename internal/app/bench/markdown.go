@@ -12,10 +12,13 @@ import (
 // training and encoding figures per batch size, PyTorch's beside them
 // when measured, and the exact kNN search.
 type Report struct {
-	Machine  Machine
-	Command  string   // the command line that measured it
-	Notes    []string // said under the header, e.g. that the machine was shared
-	Training []Result // every variant at every batch size
+	Machine Machine
+	Command string // the command line that measured it
+	// LoadBefore and LoadAfter are the one-minute load averages before
+	// and after measuring (LoadAverage).
+	LoadBefore, LoadAfter string
+	Notes                 []string // said under the header, e.g. that the machine was shared
+	Training              []Result // every variant at every batch size
 	// Peer holds PyTorch's figures by batch size; PeerNote says which
 	// PyTorch, or why it was not measured.
 	Peer     map[int]PeerResult
@@ -40,6 +43,9 @@ func WriteMarkdown(w io.Writer, r Report) error {
 	fmt.Fprintf(&b, "| cores | %d |\n", m.Cores)
 	fmt.Fprintf(&b, "| Go | %s |\n", m.GoVersion)
 	fmt.Fprintf(&b, "| date | %s |\n", m.Date.Format("2006-01-02 15:04 MST"))
+	if r.LoadBefore != "" {
+		fmt.Fprintf(&b, "| load average (1 min), before / after | %s / %s |\n", r.LoadBefore, r.LoadAfter)
+	}
 	if len(r.Training) > 0 {
 		t := r.Training[0]
 		fmt.Fprintf(&b, "| backend | %s (kernels: %s) |\n", t.Backend, t.Kernels)

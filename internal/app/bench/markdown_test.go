@@ -15,8 +15,9 @@ func report() Report {
 	return Report{
 		Machine: Machine{Commit: "0123456789ab", CPU: "Test CPU @ 1.00GHz", Cores: 3, GoVersion: "go1.99",
 			Date: time.Date(2031, 2, 3, 4, 5, 0, 0, time.UTC)},
-		Command: "hourglass bench --markdown B.md --batches 32,128",
-		Notes:   []string{"A shared machine: figures are noisy."},
+		Command:    "hourglass bench --markdown B.md --batches 32,128",
+		LoadBefore: "0.52", LoadAfter: "2.10",
+		Notes: []string{"A shared machine: figures are noisy."},
 		Training: []Result{
 			{Variant: "hourglass", Backend: "go", Kernels: "hourglass (AVX2/FMA)", Data: "random", BatchSize: 32, Steps: 4, MsPerStep: 8.25, TrainImagesPerSec: 3878.8, EncodeImagesPerSec: 20000.4, PeakRSSMiB: 60.2},
 			{Variant: "stock", Backend: "go", Kernels: "simplego", Data: "random", BatchSize: 32, Steps: 4, MsPerStep: 700, TrainImagesPerSec: 45.7, EncodeImagesPerSec: 1100, PeakRSSMiB: 400},
@@ -52,6 +53,7 @@ func TestMarkdownHeaderAndRows(t *testing.T) {
 		"| cores | 3 |\n",
 		"| Go | go1.99 |\n",
 		"| date | 2031-02-03 04:05 UTC |\n",
+		"| load average (1 min), before / after | 0.52 / 2.10 |\n",
 		"| backend | go (kernels: hourglass (AVX2/FMA)) |\n",
 		"A shared machine: figures are noisy.\n",
 		"| 32 | hourglass | hourglass (AVX2/FMA) | 8.2 | 3879 | 20000 | 60 |\n",
@@ -64,12 +66,12 @@ func TestMarkdownHeaderAndRows(t *testing.T) {
 			t.Errorf("document lacks %q:\n%s", want, doc)
 		}
 	}
-	// Table lines other than separators: the header table's 7 rows (5 +
-	// backend + data), 3 training results, 1 kNN search, and each of the
-	// three tables' heading line.
+	// Table lines other than separators: the header table's 8 rows (5 +
+	// load + backend + data), 3 training results, 1 kNN search, and each
+	// of the three tables' heading line.
 	rows := regexp.MustCompile(`(?m)^\| .* \|$`).FindAllString(doc, -1)
-	if len(rows) != 7+3+1+3 {
-		t.Errorf("%d table lines, want 14:\n%s", len(rows), doc)
+	if len(rows) != 8+3+1+3 {
+		t.Errorf("%d table lines, want 15:\n%s", len(rows), doc)
 	}
 }
 
@@ -146,5 +148,20 @@ func TestCPUModel(t *testing.T) {
 	}
 	if got := cpuModel(filepath.Join(dir, "none")); got != "unknown" {
 		t.Errorf("cpuModel of a missing file = %q", got)
+	}
+}
+
+// TestLoadAverage reads the first field of a loadavg file (the format of
+// proc(5)), and says "unknown" without one.
+func TestLoadAverage(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "loadavg")
+	if err := os.WriteFile(p, []byte("1.25 0.80 0.40 2/345 6789\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := loadAverage(p); got != "1.25" {
+		t.Errorf("loadAverage = %q, want 1.25", got)
+	}
+	if got := loadAverage(p + ".none"); got != "unknown" {
+		t.Errorf("loadAverage of a missing file = %q", got)
 	}
 }

@@ -87,6 +87,7 @@ README's speed figures come from BENCHMARKS.md, written by
 			} else if source != "random" {
 				return fmt.Errorf("--data %q: use random or real", source)
 			}
+			doc.loadBefore = bench.LoadAverage()
 			var peer *peerRun
 			if doc.path != "" && doc.peer != "" {
 				peer = newPeerRun(doc.python, doc.peer)
@@ -156,6 +157,7 @@ type docFlags struct {
 	path, peer, python string
 	knnQueries         int
 	notes              []string
+	loadBefore         string
 }
 
 // peerRun times the PyTorch peer beside hourglass, when python imports
@@ -218,6 +220,7 @@ func writeBenchDoc(cmd *cobra.Command, g *globalFlags, doc docFlags, results []b
 		}
 		rep.KNN = &r
 	}
+	rep.LoadBefore, rep.LoadAfter = doc.loadBefore, bench.LoadAverage()
 	if err := bench.WriteMarkdownFile(doc.path, rep); err != nil {
 		return fmt.Errorf("--markdown %s: %w", doc.path, err)
 	}

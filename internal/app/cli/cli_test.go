@@ -239,7 +239,7 @@ func TestBenchMarkdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc := string(b)
-	for _, want := range []string{"| commit | ", "| CPU | ", "| cores | ", "| Go | go", "| date | ", "--batches 8,16",
+	for _, want := range []string{"| commit | ", "| CPU | ", "| cores | ", "| Go | go", "| date | ", "| load average (1 min), before / after | ", "--batches 8,16",
 		"| 8 | hourglass | ", "| 16 | hourglass | ", "Not measured: no --peer script given"} {
 		if !strings.Contains(doc, want) {
 			t.Errorf("document lacks %q:\n%s", want, doc)
