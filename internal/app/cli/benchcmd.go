@@ -295,11 +295,15 @@ func printJSON(cmd *cobra.Command, v any) error {
 	return enc.Encode(v)
 }
 
-// commandLine is the command as given: its path and the flags set, for
-// the document to say how to measure again.
+// commandLine is the command as given, for the document to say how to
+// measure again: its path and the flags set, but --note, whose paragraphs
+// the document holds anyway.
 func commandLine(cmd *cobra.Command) string {
 	parts := []string{cmd.CommandPath()}
 	cmd.Flags().Visit(func(f *pflag.Flag) {
+		if f.Name == "note" {
+			return
+		}
 		vals := []string{f.Value.String()}
 		if sv, ok := f.Value.(pflag.SliceValue); ok {
 			vals = sv.GetSlice()

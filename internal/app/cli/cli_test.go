@@ -230,7 +230,7 @@ func TestBenchCLIJSON(t *testing.T) {
 func TestBenchMarkdown(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "BENCHMARKS.md")
 	out, err := run(t, nil, "bench", "--quiet", "--markdown", p, "--batches", "8,16", "--steps", "1", "--warmup", "0",
-		"--encode", "1", "--knn-queries", "0", "--peer", "")
+		"--encode", "1", "--knn-queries", "0", "--peer", "", "--note", "A paragraph.")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,6 +244,9 @@ func TestBenchMarkdown(t *testing.T) {
 		if !strings.Contains(doc, want) {
 			t.Errorf("document lacks %q:\n%s", want, doc)
 		}
+	}
+	if strings.Count(doc, "A paragraph.") != 1 {
+		t.Errorf("the --note paragraph is not in the document once (in the command line too?):\n%s", doc)
 	}
 	if strings.Contains(doc, "Exact kNN") {
 		t.Errorf("--knn-queries 0 left a kNN section:\n%s", doc)
