@@ -92,3 +92,41 @@ func TestExportExampleMatchesDocs(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchmarksDocument: the committed BENCHMARKS.md is a document `bench
+// --markdown` wrote (its header fields and a row for each batch size
+// README names), and the command README says writes it is the one that
+// did: every flag README gives is in the document's command line.
+func TestBenchmarksDocument(t *testing.T) {
+	b, err := os.ReadFile("../../../BENCHMARKS.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	for _, want := range []string{"| commit | ", "| CPU | ", "| cores | ", "| Go | ", "| date | ", "| load average (1 min)",
+		"| 32 | hourglass | ", "| 128 | hourglass | ", "| 512 | hourglass | ", "## PyTorch side by side", "## Exact kNN search"} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("BENCHMARKS.md lacks %q", want)
+		}
+	}
+	readme, err := os.ReadFile("../../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(string(readme)), " ")
+	m := regexp.MustCompile("`(hourglass bench --markdown BENCHMARKS.md[^`]*)`").FindStringSubmatch(text)
+	if m == nil {
+		t.Fatal("README.md names no `hourglass bench --markdown BENCHMARKS.md ...` command")
+	}
+	written := regexp.MustCompile("Written by `([^`]*)`").FindStringSubmatch(doc)
+	if written == nil {
+		t.Fatal("BENCHMARKS.md does not say which command wrote it")
+	}
+	have := " " + written[1] + " "
+	f := strings.Fields(m[1])[2:]
+	for i := 0; i+1 < len(f); i += 2 {
+		if pair := " " + f[i] + " " + f[i+1] + " "; !strings.Contains(have, pair) {
+			t.Errorf("README's command has %q; BENCHMARKS.md was written by %q", strings.TrimSpace(pair), written[1])
+		}
+	}
+}
