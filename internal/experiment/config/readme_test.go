@@ -101,17 +101,19 @@ type bound struct {
 type docRange struct{ lo, hi *bound }
 
 var (
-	intSpan  = regexp.MustCompile(`^(\d+)-(\d+)(?: or ` + "`all`" + `)?$`) // 1-576, 1-6000 or `all`
-	atLeast  = regexp.MustCompile(`^(?:integers )?(>=|>) (\S+)$`)          // >= 1, > 0, integers >= 1
-	interval = regexp.MustCompile(`^([\[(])(\S+), (\S+)([\])])$`)          // [0, 1), (0, 1)
-	zeroAll  = regexp.MustCompile(`^0 \(all\)`)                            // 0 (all), or up to ...
-	enum     = regexp.MustCompile("^`[^`]+`(, `[^`]+`)*$")                 // `go`, `xla:cpu`
+	intSpan  = regexp.MustCompile(`^(\d+)-(\d+)$`)                // 1-576
+	atLeast  = regexp.MustCompile(`^(?:integers )?(>=|>) (\S+)$`) // >= 1, > 0, integers >= 1
+	interval = regexp.MustCompile(`^([\[(])(\S+), (\S+)([\])])$`) // [0, 1), (0, 1)
+	zeroAll  = regexp.MustCompile(`^0 \(all\)`)                   // 0 (all), or up to ...
+	allOr    = regexp.MustCompile(",? or `all`$")                 // 1-6000 or `all`; integers >= 1, or `all`
+	enum     = regexp.MustCompile("^`[^`]+`(, `[^`]+`)*$")        // `go`, `xla:cpu`
 )
 
 // parseRange reads the allowed cell's numeric range, if it has one. A
 // cell that depends on data.source gives fashion-mnist's part, the
 // default source.
 func parseRange(allowed string) (docRange, bool) {
+	allowed = allOr.ReplaceAllString(allowed, "") // the word all is no number
 	if rest, ok := strings.CutPrefix(allowed, "fashion-mnist: "); ok {
 		allowed, _, _ = strings.Cut(rest, ";")
 	}
