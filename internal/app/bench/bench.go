@@ -95,7 +95,7 @@ func Run(o Options) (Result, error) {
 		fmt.Fprintf(o.Log, "%s step %d/%d loss %.5f\n", r.Variant, i+1, o.Steps, l)
 	}
 	el := time.Since(start)
-	r.MsPerStep = float64(el.Milliseconds()) / float64(max(o.Steps, 1))
+	r.MsPerStep = 1000 * el.Seconds() / float64(max(o.Steps, 1))
 	r.TrainImagesPerSec = float64(o.Steps*o.Batch) / el.Seconds()
 	if _, err := e.Encode(engine.Images(batch(0).Images)); err != nil { // compile
 		return r, err

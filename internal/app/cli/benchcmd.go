@@ -3,8 +3,13 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"runtime/debug"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/hourglass-ml/hourglass/backend"
 	"github.com/hourglass-ml/hourglass/internal/app/bench"
@@ -18,8 +23,10 @@ import (
 func NewBenchCommand(g *globalFlags) *cobra.Command {
 	var (
 		steps, warmup, batch, encode int
+		batches                      []int
 		source                       string
 		stock, simple, asJSON        bool
+		doc                          docFlags
 	)
 	c := &cobra.Command{
 		Use:   "bench",
@@ -33,69 +40,96 @@ the same run and prints the ratio; --simplego-kernels times hourglass's model
 with simplego's own kernels instead of hourglass's (backend option
 kernels=simplego: im2col convolutions built from graph operations, simplego's
 matrix products). Both comparison variants run on a backend with simplego's
-kernels. The batch size defaults to
-pretrain.batch_size, the backend to the config's backend.`,
+kernels. The batch size defaults to pretrain.batch_size, the backend to the
+config's backend; --batches times several batch sizes one after the other.
+
+--markdown FILE also writes a benchmarks document (atomically): the commit,
+the CPU model, the cores, the Go version and the date, then the figures
+above, the exact kNN search of --knn-queries test images among the 60,000
+training images (as bench knn; 0 leaves it out), and PyTorch's figures at
+each batch size from --peer (scripts/peers/torch_autoencoder.py) when
+python3 imports torch, or a line saying they were not measured. The
+README's speed figures come from BENCHMARKS.md, written by
+  hourglass bench --markdown BENCHMARKS.md --batches 32,128,512 --steps 20`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := g.load()
 			if err != nil {
 				return err
 			}
-			if batch <= 0 {
-				batch = cfg.Pretrain.BatchSize
+			if len(batches) == 0 {
+				if batch <= 0 {
+					batch = cfg.Pretrain.BatchSize
+				}
+				batches = []int{batch}
 			}
-			if steps < 1 || warmup < 0 || encode < 0 {
-				return fmt.Errorf("--steps must be >= 1 and --warmup, --encode >= 0")
+			if steps < 1 || warmup < 0 || encode < 0 || slices.Min(batches) < 1 {
+				return fmt.Errorf("--steps and every batch size must be >= 1 and --warmup, --encode >= 0")
 			}
 			be, err := backend.New(cfg.Backend)
 			if err != nil {
 				return err
 			}
-			need := batch * max(steps+warmup, encode, 1)
-			var images *data.Set
-			switch source {
-			case "random":
-				images = data.Synthetic(min(need, 20*batch), cfg.Seed)
-			case "real":
+			variants := []string{"hourglass"}
+			if simple {
+				variants = append(variants, "simplego-kernels")
+			}
+			if stock {
+				variants = append(variants, "stock")
+			}
+			var real *data.Set
+			if source == "real" {
 				s, err := data.Prepare(cfg.Data, cfg.Seed, g.lookupEnv)
 				if err != nil {
 					return err
 				}
-				images = s.Train
-			default:
+				real = s.Train
+			} else if source != "random" {
 				return fmt.Errorf("--data %q: use random or real", source)
 			}
-			o := bench.Options{Backend: be, BackendName: cfg.Backend, Batch: batch, Steps: steps, Warmup: warmup,
-				EncodeBatches: encode, Images: images, DataName: source, Seed: cfg.Seed, Log: g.progressOut(cmd)}
-			type variant struct {
-				name  string
-				stock bool
-			}
-			variants := []variant{{"hourglass", false}}
-			if simple {
-				variants = append(variants, variant{"simplego-kernels", false})
-			}
-			if stock {
-				variants = append(variants, variant{"stock", true})
+			doc.loadBefore = bench.LoadAverage()
+			var peer *peerRun
+			if doc.path != "" && doc.peer != "" {
+				peer = newPeerRun(doc.python, doc.peer)
 			}
 			var results []bench.Result
-			for i, v := range variants {
-				o.Variant, o.Stock = v.name, v.stock
-				if i > 0 && backend.IsPureGo(be) {
-					if o.Backend, err = backend.NewGo(backend.DefaultGoConfig + ",kernels=simplego"); err != nil {
+			for _, b := range batches {
+				images := real
+				if images == nil {
+					images = data.Synthetic(min(b*max(steps+warmup, encode, 1), 20*b), cfg.Seed)
+				}
+				o := bench.Options{Backend: be, BackendName: cfg.Backend, Batch: b, Steps: steps, Warmup: warmup,
+					EncodeBatches: encode, Images: images, DataName: source, Seed: cfg.Seed, Log: g.progressOut(cmd)}
+				var rs []bench.Result
+				for i, v := range variants {
+					o.Variant, o.Stock = v, v == "stock"
+					if i > 0 && backend.IsPureGo(be) {
+						if o.Backend, err = backend.NewGo(backend.DefaultGoConfig + ",kernels=simplego"); err != nil {
+							return err
+						}
+					}
+					r, err := bench.Run(o)
+					if err != nil {
 						return err
 					}
+					rs = append(rs, r)
 				}
-				r, err := bench.Run(o)
-				if err != nil {
+				if peer != nil {
+					peer.time(b, steps)
+				}
+				if !asJSON {
+					bench.WriteTable(cmd.OutOrStdout(), rs)
+				}
+				results = append(results, rs...)
+			}
+			if doc.path != "" {
+				if err := writeBenchDoc(cmd, g, doc, results, peer); err != nil {
 					return err
 				}
-				results = append(results, r)
 			}
 			if asJSON {
 				return printJSON(cmd, results)
 			}
-			bench.WriteTable(cmd.OutOrStdout(), results)
 			return nil
 		},
 	}
@@ -103,13 +137,95 @@ pretrain.batch_size, the backend to the config's backend.`,
 	f.IntVar(&steps, "steps", 10, "timed training steps")
 	f.IntVar(&warmup, "warmup", 2, "untimed training steps first (graph compilation)")
 	f.IntVar(&batch, "batch", 0, "batch size (default: pretrain.batch_size)")
+	f.IntSliceVar(&batches, "batches", nil, "several batch sizes, timed one after the other (e.g. 32,128,512); overrides --batch")
 	f.IntVar(&encode, "encode", 10, "timed encoder batches")
 	f.StringVar(&source, "data", "random", "images to use: random (synthetic) or real (Fashion-MNIST training split)")
 	f.BoolVar(&stock, "stock", false, "also time the unimproved GoMLX path and print the ratio")
 	f.BoolVar(&simple, "simplego-kernels", false, "also time the model on simplego's own kernels instead of hourglass's")
 	f.BoolVar(&asJSON, "json", false, "print JSON instead of a table")
+	f.StringVar(&doc.path, "markdown", "", "also write a benchmarks document (Markdown) to this file")
+	f.IntVar(&doc.knnQueries, "knn-queries", 10000, "with --markdown: test images the exact kNN search classifies (0: leave it out)")
+	f.StringVar(&doc.peer, "peer", "scripts/peers/torch_autoencoder.py", "with --markdown: the PyTorch peer script to time beside hourglass (empty: none)")
+	f.StringVar(&doc.python, "python", "python3", "with --markdown: the Python that runs --peer")
+	f.StringArrayVar(&doc.notes, "note", nil, "with --markdown: a paragraph under the document's header (repeatable)")
 	c.AddCommand(newBenchKNNCommand(g))
 	return c
+}
+
+// docFlags are bench's --markdown options.
+type docFlags struct {
+	path, peer, python string
+	knnQueries         int
+	notes              []string
+	loadBefore         string
+}
+
+// peerRun times the PyTorch peer beside hourglass, when python imports
+// torch.
+type peerRun struct {
+	python, script string
+	note           string // which PyTorch, or why none was timed
+	ok             bool
+	results        map[int]bench.PeerResult
+}
+
+func newPeerRun(python, script string) *peerRun {
+	p := &peerRun{python: python, script: script, results: map[int]bench.PeerResult{}}
+	if _, err := os.Stat(script); err != nil {
+		p.note = fmt.Sprintf("the peer script %s is not there (run from the repository root, or pass --peer)", script)
+		return p
+	}
+	p.note, p.ok = bench.TorchAvailable(python)
+	return p
+}
+
+// time runs the peer at one batch size; a failure ends the peer's timings
+// and is said in the document.
+func (p *peerRun) time(batch, steps int) {
+	if !p.ok {
+		return
+	}
+	r, err := bench.RunTorch(p.python, p.script, batch, steps)
+	if err != nil {
+		p.ok, p.note, p.results = false, err.Error(), map[int]bench.PeerResult{}
+		return
+	}
+	p.results[batch] = r
+}
+
+// writeBenchDoc times the kNN search if asked and writes the document.
+func writeBenchDoc(cmd *cobra.Command, g *globalFlags, doc docFlags, results []bench.Result, peer *peerRun) error {
+	rep := bench.Report{Machine: bench.DescribeMachine(), Command: commandLine(cmd),
+		Notes: doc.notes, Training: results, PeerNote: "no --peer script given"}
+	if peer != nil {
+		rep.Peer, rep.PeerNote = peer.results, peer.note
+	}
+	if doc.knnQueries > 0 {
+		cfg, err := g.load()
+		if err != nil {
+			return err
+		}
+		debug.FreeOSMemory() // the training runs' memory, so the search's peak is its own
+		bench.ResetPeakRSS()
+		s, err := data.Prepare(config.Data{Dir: cfg.Data.Dir}, cfg.Seed, g.lookupEnv)
+		if err != nil {
+			return err
+		}
+		if doc.knnQueries > s.Test.Len() {
+			return fmt.Errorf("--knn-queries %d: from 0 to %d", doc.knnQueries, s.Test.Len())
+		}
+		r, err := bench.KNN(bench.KNNOptions{Train: s.Full, Test: s.Test.Slice(0, doc.knnQueries), Classes: s.NumClasses(), K: 5, Weights: knn.Uniform})
+		if err != nil {
+			return err
+		}
+		rep.KNN = &r
+	}
+	rep.LoadBefore, rep.LoadAfter = doc.loadBefore, bench.LoadAverage()
+	if err := bench.WriteMarkdownFile(doc.path, rep); err != nil {
+		return fmt.Errorf("--markdown %s: %w", doc.path, err)
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "benchmarks written to %s\n", doc.path)
+	return nil
 }
 
 // newBenchKNNCommand times the exact kNN search on raw pixels.
@@ -177,4 +293,34 @@ func printJSON(cmd *cobra.Command, v any) error {
 	enc := json.NewEncoder(cmd.OutOrStdout())
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// commandLine is the command as given, for the document to say how to
+// measure again: its path and the flags set, but --note, whose paragraphs
+// the document holds anyway.
+func commandLine(cmd *cobra.Command) string {
+	parts := []string{cmd.CommandPath()}
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		if f.Name == "note" {
+			return
+		}
+		vals := []string{f.Value.String()}
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			vals = sv.GetSlice()
+			if f.Value.Type() != "stringArray" {
+				vals = []string{strings.Join(vals, ",")}
+			}
+		}
+		for _, v := range vals {
+			if f.Value.Type() == "bool" && v == "true" {
+				parts = append(parts, "--"+f.Name)
+				continue
+			}
+			if v == "" || strings.ContainsAny(v, " '\"$") {
+				v = "'" + strings.ReplaceAll(v, "'", `'\''`) + "'"
+			}
+			parts = append(parts, "--"+f.Name, v)
+		}
+	})
+	return strings.Join(parts, " ")
 }

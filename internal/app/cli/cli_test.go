@@ -224,3 +224,36 @@ func TestBenchCLIJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchMarkdown: bench --markdown times each of --batches and writes
+// a document headed by the commit, CPU, cores, Go version and date, with
+// one training row per batch size and, without a peer script, a line
+// saying PyTorch was not measured.
+func TestBenchMarkdown(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "BENCHMARKS.md")
+	out, err := run(t, nil, "bench", "--quiet", "--markdown", p, "--batches", "8,16", "--steps", "1", "--warmup", "0",
+		"--encode", "1", "--knn-queries", "0", "--peer", "", "--note", "A paragraph.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	for _, want := range []string{"| commit | ", "| CPU | ", "| cores | ", "| Go | go", "| date | ", "| load average (1 min), before / after | ", "--batches 8,16",
+		"| 8 | hourglass | ", "| 16 | hourglass | ", "Not measured: no --peer script given"} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("document lacks %q:\n%s", want, doc)
+		}
+	}
+	if strings.Count(doc, "A paragraph.") != 1 {
+		t.Errorf("the --note paragraph is not in the document once (in the command line too?):\n%s", doc)
+	}
+	if strings.Contains(doc, "Exact kNN") {
+		t.Errorf("--knn-queries 0 left a kNN section:\n%s", doc)
+	}
+	if !strings.Contains(out, "batch 8,") || !strings.Contains(out, "batch 16,") {
+		t.Errorf("the tables printed lack a batch size:\n%s", out)
+	}
+}

@@ -137,7 +137,7 @@ and DIR/test/<class>/ PNG files (and DIR/unlabelled/ for --unlabelled), npy
 gives train_images.npy, train_labels.npy, test_*.npy, classes.txt (and
 unlabelled.npy), idx gives MNIST's four gzip'd files. configs/images-example.yaml
 reads the folder that
-  hourglass data export --format images --output examples/fashion-images --per-class 300 --test-per-class 100 --unlabelled 3000
+  hourglass data export --format images --output examples/fashion-images --per-class 300 --test-per-class 100 --unlabelled 6000
 writes.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

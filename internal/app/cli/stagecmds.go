@@ -3,6 +3,8 @@ package cli
 import (
 	"fmt"
 	"runtime"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -58,8 +60,16 @@ It needs a pretrained autoencoder (hourglass pretrain).`,
 func NewCompareCommand(g *globalFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "compare",
-		Short: "Score raw pixels, PCA and autoencoder codes with golearn kNN; write report.md, report.html, results.json",
-		Args:  cobra.NoArgs,
+		Short: "Score raw pixels, PCA and autoencoder codes with exact kNN; write report.md, report.html, results.json",
+		Long: `compare classifies the test images by their nearest training images in
+every representation (raw pixels, each PCA size, the autoencoder's or VAE's
+codes) and writes the report. The search is hourglass's exact kNN by
+default (compare.knn exact: deterministic ties, seconds for the whole test
+set), with golearn's KNNClassifier classifying compare.golearn_check queries
+per representation as a cross-check; compare.knn golearn makes golearn's
+KNNClassifier the engine for every query instead (minutes; random
+tie-breaks). It reads the outputs of ` + strings.Join(compare.Stage.Needs(), ", ") + `.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := g.load()
 			if err != nil {
@@ -85,14 +95,13 @@ func NewRunCommand(g *globalFlags) *cobra.Command {
 	var force []string
 	c := &cobra.Command{
 		Use:   "run [EXPERIMENT.yaml]",
-		Short: "Run pretrain, finetune, reduce and compare into the experiment's output folder, skipping stages already done",
-		Long: `run executes the experiment's stages in order. A stage whose outputs were
-made from the same effective configuration and inputs is skipped, so an
-interrupted experiment (Ctrl-C) continues where it stopped when run again.
---force STAGE reruns a stage and every later stage that reads its outputs
-(--force pretrain starts pretraining over, so everything reruns; --force
-reduce reruns reduce and compare; --force finetune reruns finetune and
-compare; --force compare reruns compare only).`,
+		Short: "Run every stage (" + strings.Join(pipeline.Names(), ", ") + ") into the experiment's output folder, skipping stages already done",
+		Long: `run executes the experiment's stages in order: ` + strings.Join(pipeline.Names(), ", ") + `.
+A stage whose outputs were made from the same effective configuration and
+inputs is skipped, so an interrupted experiment (Ctrl-C) continues where it
+stopped when run again. --force STAGE reruns a stage and every later stage
+that reads its outputs (pretrain starts over):
+` + forceHelp(),
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
@@ -123,4 +132,20 @@ compare; --force compare reruns compare only).`,
 	}
 	c.Flags().StringArrayVar(&force, "force", nil, fmt.Sprintf("rerun a stage even if up to date, and every stage after it that reads its outputs; pretrain starts over (%v; repeatable)", pipeline.Names()))
 	return c
+}
+
+// forceHelp lists, for each stage, the stages `run --force STAGE` reruns:
+// the stage and every later one that reads the outputs of one rerun.
+func forceHelp() string {
+	var b strings.Builder
+	for i, s := range pipeline.Stages {
+		rerun := []string{s.Name()}
+		for _, later := range pipeline.Stages[i+1:] {
+			if slices.ContainsFunc(later.Needs(), func(n string) bool { return slices.Contains(rerun, n) }) {
+				rerun = append(rerun, later.Name())
+			}
+		}
+		fmt.Fprintf(&b, "  --force %-9s reruns %s\n", s.Name(), strings.Join(rerun, ", "))
+	}
+	return b.String()
 }

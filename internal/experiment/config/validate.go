@@ -191,7 +191,7 @@ func (f *Finetune) Validate() error {
 	for _, m := range f.Methods {
 		k.oneOf("methods", string(m), names)
 	}
-	k.within("encoder_step_scale", f.EncoderStepScale, 1e-6, 10, "a number in (0, 10)")
+	k.within("encoder_step_scale", f.EncoderStepScale, 1e-6, 10, "a number in [1e-6, 10)")
 	return k.err()
 }
 

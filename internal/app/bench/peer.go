@@ -1,0 +1,48 @@
+package bench
+
+import (
+	"fmt"
+	"os/exec"
+	"strings"
+)
+
+// PeerResult is one PyTorch timing of the same model
+// (scripts/peers/torch_autoencoder.py bench).
+type PeerResult struct {
+	BatchSize          int     `json:"batch_size"`
+	MsPerStep          float64 `json:"ms_per_step"`
+	TrainImagesPerSec  float64 `json:"train_images_per_sec"`
+	EncodeImagesPerSec float64 `json:"encode_images_per_sec"`
+}
+
+// TorchAvailable says whether python3 imports torch; when not, the reason.
+func TorchAvailable(python string) (string, bool) {
+	out, err := exec.Command(python, "-c", "import torch; print(torch.__version__)").CombinedOutput()
+	if err != nil {
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		return fmt.Sprintf("%s cannot import torch (%s)", python, strings.TrimSpace(lines[len(lines)-1])), false
+	}
+	return "PyTorch " + strings.TrimSpace(string(out)), true
+}
+
+// RunTorch times the PyTorch peer script at one batch size.
+func RunTorch(python, script string, batch, steps int) (PeerResult, error) {
+	cmd := exec.Command(python, script, "bench", "--batch", fmt.Sprint(batch), "--steps", fmt.Sprint(steps))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return PeerResult{}, fmt.Errorf("%s %s: %w\n%s", python, script, err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	return ParseTorch(lines[len(lines)-1])
+}
+
+// ParseTorch reads the peer's summary line,
+// "torch batch B ms/step M train img/s T encode img/s E".
+func ParseTorch(line string) (PeerResult, error) {
+	var r PeerResult
+	if _, err := fmt.Sscanf(line, "torch batch %d ms/step %g train img/s %g encode img/s %g",
+		&r.BatchSize, &r.MsPerStep, &r.TrainImagesPerSec, &r.EncodeImagesPerSec); err != nil {
+		return r, fmt.Errorf("PyTorch peer printed %q, not \"torch batch B ms/step M train img/s T encode img/s E\": %w", line, err)
+	}
+	return r, nil
+}
