@@ -3,7 +3,10 @@ GO      ?= go
 BIN     := bin/hourglass
 CONFIG  ?= configs/quickstart.yaml
 
-.PHONY: quickstart setup build test bench clean
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+ERRCHECK    := github.com/kisielk/errcheck@v1.30.0
+
+.PHONY: quickstart setup build test lint lint-tools bench clean
 
 ## quickstart: install what is missing (the dataset included) and run the default experiment
 quickstart: setup build
@@ -19,11 +22,24 @@ build:
 ## test: the whole test suite, then again with the plain-Go micro-kernel
 ## (-tags purego), as machines without AVX2/FMA run it (needs the dataset:
 ## run `make setup` once)
-test:
-	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
-	$(GO) vet ./...
+test: lint
 	$(GO) test -count=1 -timeout 30m ./...
 	$(GO) test -count=1 -timeout 30m -tags purego ./...
+
+## lint: gofmt, go vet, staticcheck (staticcheck.conf) and errcheck
+## (.errcheck-excludes says which calls it skips and why), at the versions
+## pinned above; the layer check is a test (layers_test.go)
+lint:
+	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+	$(GO) run $(STATICCHECK) -tags purego ./...
+	$(GO) run $(ERRCHECK) -blank -exclude .errcheck-excludes ./...
+
+## lint-tools: fetch and build the pinned linters (scripts/setup.sh runs it)
+lint-tools:
+	$(GO) run $(STATICCHECK) -version
+	$(GO) run $(ERRCHECK) -version
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./...

@@ -22,10 +22,6 @@ import (
 	"github.com/hourglass-ml/hourglass/reduce"
 )
 
-// syntheticResults is a hand-made autoencoder experiment: fixed numbers,
-// so the Markdown is fixed too.
-func syntheticResults() *results.Comparison { return syntheticExperiment("ae") }
-
 // syntheticExperiment is a hand-made experiment of a model kind, "ae" or
 // "vae": the VAE's has its 16-value mean codes where the autoencoder's
 // has its codes, its bound in nats per image and a generate stage.

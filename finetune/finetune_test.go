@@ -186,15 +186,24 @@ func TestAllLabels(t *testing.T) {
 		t.Fatalf("runs %+v", res.Runs)
 	}
 	run := layout.At(cfg.OutputDir)
-	csv, _ := os.ReadFile(run.FinetuneResultsCSV())
+	csv, err := os.ReadFile(run.FinetuneResultsCSV())
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !strings.Contains(string(csv), "\nfrozen,all,") {
 		t.Errorf("results.csv does not say all:\n%s", csv)
 	}
-	md, _ := os.ReadFile(run.FinetuneSummary())
+	md, err := os.ReadFile(run.FinetuneSummary())
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !strings.Contains(string(md), "| frozen | all | 1 |") {
 		t.Errorf("summary.md does not say all:\n%s", md)
 	}
-	js, _ := os.ReadFile(run.FinetuneResultsJSON())
+	js, err := os.ReadFile(run.FinetuneResultsJSON())
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !strings.Contains(string(js), `"labels_per_class": 0`) || strings.Contains(string(js), `"labels_per_class": -1`) {
 		t.Errorf("results.json does not write all as 0")
 	}

@@ -24,8 +24,9 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-echo "setup: downloading Go modules"
+echo "setup: downloading Go modules and the pinned linters"
 go mod download
+make -s lint-tools >/dev/null
 
 if ! have_data; then
   echo "setup: Fashion-MNIST not found; downloading it into the user cache"

@@ -60,7 +60,9 @@ func Run(o Options) (Result, error) {
 	if o.Images.Len() < o.Batch {
 		return Result{}, fmt.Errorf("bench: %d images, fewer than one batch of %d", o.Images.Len(), o.Batch)
 	}
-	ResetPeakRSS()
+	if err := ResetPeakRSS(); err != nil {
+		fmt.Fprintf(o.Log, "bench: the peak RSS includes earlier work (%v)\n", err)
+	}
 	eo := engine.DefaultOptions()
 	eo.Seed, eo.Stock = o.Seed, o.Stock
 	e, err := engine.New(o.Backend, eo)
@@ -114,8 +116,10 @@ func Run(o Options) (Result, error) {
 }
 
 // ResetPeakRSS resets the kernel's high-water mark of this process's
-// resident memory (Linux), so each variant's peak is its own.
-func ResetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+// resident memory (Linux), so each variant's peak is its own. Where the
+// kernel has no clear_refs it returns the error, and peaks are then the
+// process's highest so far.
+func ResetPeakRSS() error { return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
 
 // PeakRSSMiB reads VmHWM from /proc/self/status (Linux); 0 elsewhere.
 func PeakRSSMiB() float64 {
@@ -125,7 +129,10 @@ func PeakRSSMiB() float64 {
 	}
 	for _, line := range strings.Split(string(b), "\n") {
 		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
-			kb, _ := strconv.ParseFloat(f[1], 64)
+			kb, err := strconv.ParseFloat(f[1], 64)
+			if err != nil {
+				return 0
+			}
 			return kb / 1024
 		}
 	}

@@ -206,7 +206,9 @@ func writeBenchDoc(cmd *cobra.Command, g *globalFlags, doc docFlags, results []b
 			return err
 		}
 		debug.FreeOSMemory() // the training runs' memory, so the search's peak is its own
-		bench.ResetPeakRSS()
+		if err := bench.ResetPeakRSS(); err != nil {
+			fmt.Fprintf(cmd.ErrOrStderr(), "bench: the search's peak RSS includes the training runs (%v)\n", err)
+		}
 		s, err := data.Prepare(config.Data{Dir: cfg.Data.Dir}, cfg.Seed, g.lookupEnv)
 		if err != nil {
 			return err

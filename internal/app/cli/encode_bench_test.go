@@ -43,7 +43,9 @@ func BenchmarkEncodeMemory(b *testing.B) {
 		b.Run(fmt.Sprintf("images=%d", n), func(b *testing.B) {
 			for range b.N {
 				runtime.GC()
-				bench.ResetPeakRSS()
+				if err := bench.ResetPeakRSS(); err != nil {
+					b.Fatal(err)
+				}
 				stop := sampleHeap()
 				start := time.Now()
 				if _, err := run(b, nil, "encode", "--quiet", "--from", model, "--input", input, "--output", out); err != nil {

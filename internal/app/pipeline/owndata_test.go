@@ -51,7 +51,9 @@ func abs(x int) int { return max(x, -x) }
 
 func savePNG(t *testing.T, path string, img image.Image) {
 	t.Helper()
-	os.MkdirAll(filepath.Dir(path), 0o755)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
@@ -133,7 +135,10 @@ func TestOwnImagesWithUnlabelledPool(t *testing.T) {
 			t.Errorf("%s: per-class figures for %d classes", k.Representation, len(k.PerClass))
 		}
 	}
-	md, _ := os.ReadFile(run.ReportMarkdown())
+	md, err := os.ReadFile(run.ReportMarkdown())
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, want := range []string{"## Data", "Source: images in " + dir + ", 3 classes", "| stripes | 35 | 5 | 10 |",
 		"| pretrain | 105 | 60 |", "| reduce | 120 | 0 |", "Catmull-Rom", "| disc |"} {
 		if !strings.Contains(string(md), want) {
@@ -212,7 +217,10 @@ func TestIDX26Classes(t *testing.T) {
 	if g, err := results.ReadGeneration(run); err != nil || g.Classifier.TrainImages != 12*k-26 {
 		t.Errorf("generation: %v, %+v", err, g)
 	}
-	md, _ := os.ReadFile(run.ReportMarkdown())
+	md, err := os.ReadFile(run.ReportMarkdown())
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !strings.Contains(string(md), "| 26 | 11 | 1 | 4 |") {
 		t.Error("report.md has no row for class 26 in its data table")
 	}

@@ -80,7 +80,11 @@ func Run(ctx context.Context, cfg *config.Config, o Options) ([]Result, error) {
 	// Every stage that will run has what it reads from outside the
 	// experiment before the first starts (a stage that fails after hours
 	// of pretraining for a folder missing from the start is no use).
-	for _, s := range toRun(cfg, o.Force) {
+	pending, err := toRun(cfg, o.Force)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range pending {
 		if err := s.Inputs(cfg); err != nil {
 			return nil, fmt.Errorf("%s: %w", s.Name(), err)
 		}
@@ -103,7 +107,10 @@ func Run(ctx context.Context, cfg *config.Config, o Options) ([]Result, error) {
 	records := map[string]string{} // stage -> fingerprint+finish time, for its dependants
 	for _, s := range Stages {
 		name := s.Name()
-		fp := fingerprint(s, cfg, records)
+		fp, err := fingerprint(s, cfg, records)
+		if err != nil {
+			return out, err
+		}
 		done := run.Done(name)
 		forced := slices.Contains(o.Force, name)
 		if rec, ok := readRecord(done); ok && rec.Fingerprint == fp && !forced {
@@ -121,7 +128,10 @@ func Run(ctx context.Context, cfg *config.Config, o Options) ([]Result, error) {
 			return out, fmt.Errorf("%s: %w", name, err)
 		}
 		rec := Record{Stage: name, Fingerprint: fp, Finished: time.Now().UTC().Format(time.RFC3339Nano)}
-		b, _ := json.MarshalIndent(rec, "", "  ")
+		b, err := json.MarshalIndent(rec, "", "  ")
+		if err != nil {
+			return out, err
+		}
 		if err := os.MkdirAll(filepath.Dir(done), 0o755); err != nil {
 			return out, err
 		}
@@ -137,12 +147,15 @@ func Run(ctx context.Context, cfg *config.Config, o Options) ([]Result, error) {
 // toRun lists the stages Run will run rather than skip: as Run decides,
 // but a stage that will run stands for a record no .done file holds, so
 // every stage that reads it runs too.
-func toRun(cfg *config.Config, force []string) []stage.Stage {
+func toRun(cfg *config.Config, force []string) ([]stage.Stage, error) {
 	run := layout.At(cfg.OutputDir)
 	var out []stage.Stage
 	records := map[string]string{}
 	for _, s := range Stages {
-		fp := fingerprint(s, cfg, records)
+		fp, err := fingerprint(s, cfg, records)
+		if err != nil {
+			return nil, err
+		}
 		if rec, ok := readRecord(run.Done(s.Name())); ok && rec.Fingerprint == fp && !slices.Contains(force, s.Name()) {
 			records[s.Name()] = fp + rec.Finished
 			continue
@@ -150,19 +163,22 @@ func toRun(cfg *config.Config, force []string) []stage.Stage {
 		records[s.Name()] = fp + " (to run)"
 		out = append(out, s)
 	}
-	return out
+	return out, nil
 }
 
 // fingerprint hashes what a stage's outputs depend on: its settings and
 // the records of the stages it reads from.
-func fingerprint(s stage.Stage, cfg *config.Config, records map[string]string) string {
+func fingerprint(s stage.Stage, cfg *config.Config, records map[string]string) (string, error) {
 	parts := []any{s.Name(), s.Settings(cfg)}
 	for _, d := range s.Needs() {
 		parts = append(parts, records[d])
 	}
-	b, _ := json.Marshal(parts)
+	b, err := json.Marshal(parts)
+	if err != nil {
+		return "", fmt.Errorf("%s: its settings have no fingerprint: %w", s.Name(), err)
+	}
 	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	return hex.EncodeToString(sum[:]), nil
 }
 
 func readRecord(path string) (Record, bool) {

@@ -66,13 +66,19 @@ func TestRunSkipsAndResumes(t *testing.T) {
 		t.Fatalf("first run: %v", got)
 	}
 	run := layout.At(cfg.OutputDir)
-	md, _ := os.ReadFile(run.ReportMarkdown())
+	md, err := os.ReadFile(run.ReportMarkdown())
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, section := range []string{"## Pretraining", "## Representations", "## Transfer learning", "## Summary and conclusion"} {
 		if !strings.Contains(string(md), section) {
 			t.Errorf("the report lacks %q although every stage ran", section)
 		}
 	}
-	html, _ := os.ReadFile(run.ReportHTML())
+	html, err := os.ReadFile(run.ReportHTML())
+	if err != nil {
+		t.Fatal(err)
+	}
 	imgs := len(regexp.MustCompile(`<img `).FindAll(html, -1))
 	if imgs < 7 { // loss, reconstructions, explained variance, kNN bars, label efficiency, two scatters
 		t.Errorf("report.html has %d images, want at least 7", imgs)
@@ -160,13 +166,25 @@ func TestInterruptedPipelineResumes(t *testing.T) {
 	}
 
 	ra, rb := layout.At(cfg.OutputDir), layout.At(b.OutputDir)
-	pa, _ := results.ReadPretraining(ra)
-	pb, _ := results.ReadPretraining(rb)
+	pa, err := results.ReadPretraining(ra)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pb, err := results.ReadPretraining(rb)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if pa.TestMSE != pb.TestMSE || pa.FinalTrain != pb.FinalTrain || pa.FinalVal != pb.FinalVal || pa.Epochs != 2 {
 		t.Errorf("pretraining: uninterrupted %+v\nresumed %+v", pa, pb)
 	}
-	fa, _ := results.ReadTransfer(ra)
-	fb, _ := results.ReadTransfer(rb)
+	fa, err := results.ReadTransfer(ra)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fb, err := results.ReadTransfer(rb)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(fa.Runs) != 2 || len(fb.Runs) != 2 {
 		t.Fatalf("finetune runs: %d and %d, want 2", len(fa.Runs), len(fb.Runs))
 	}
@@ -177,8 +195,14 @@ func TestInterruptedPipelineResumes(t *testing.T) {
 			t.Errorf("classifier %d: uninterrupted %+v\nresumed %+v", i, x, y)
 		}
 	}
-	ca, _ := results.ReadComparison(ra)
-	cb, _ := results.ReadComparison(rb)
+	ca, err := results.ReadComparison(ra)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, err := results.ReadComparison(rb)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(ca.KNN) != 4 || len(cb.KNN) != 4 {
 		t.Fatalf("kNN results: %d and %d, want 4", len(ca.KNN), len(cb.KNN))
 	}
@@ -188,11 +212,20 @@ func TestInterruptedPipelineResumes(t *testing.T) {
 			t.Errorf("kNN %s: %v uninterrupted, %v resumed", x.Representation, x.Accuracy, y.Accuracy)
 		}
 	}
-	red, _ := results.ReadReduction(ra)
+	red, err := results.ReadReduction(ra)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, rep := range red.Representations {
 		for _, split := range []layout.Split{layout.TrainSplit, layout.TestSplit} {
-			ea, _ := os.ReadFile(ra.Codes(split, rep.Name))
-			eb, _ := os.ReadFile(rb.Codes(split, rep.Name))
+			ea, err := os.ReadFile(ra.Codes(split, rep.Name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			eb, err := os.ReadFile(rb.Codes(split, rep.Name))
+			if err != nil {
+				t.Fatal(err)
+			}
 			if len(ea) == 0 || !slices.Equal(ea, eb) {
 				t.Errorf("%s %s codes differ between the uninterrupted and the resumed run", split, rep.Name)
 			}
@@ -260,9 +293,18 @@ func TestSkippedStageNeedsNoInputs(t *testing.T) {
 	// The records a finished run leaves, as Run writes them.
 	run, records := layout.At(cfg.OutputDir), map[string]string{}
 	for _, s := range Stages {
-		rec := Record{Stage: s.Name(), Fingerprint: fingerprint(s, cfg, records), Finished: "2026-01-02T03:04:05Z"}
-		b, _ := json.Marshal(rec)
-		os.MkdirAll(run.StageDir(s.Name()), 0o755)
+		fp, err := fingerprint(s, cfg, records)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := Record{Stage: s.Name(), Fingerprint: fp, Finished: "2026-01-02T03:04:05Z"}
+		b, err := json.Marshal(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(run.StageDir(s.Name()), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(run.Done(s.Name()), b, 0o644); err != nil {
 			t.Fatal(err)
 		}

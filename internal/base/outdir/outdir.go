@@ -83,16 +83,15 @@ func Acquire(dir string) (*Lock, error) {
 	return &Lock{f: f}, nil
 }
 
-// Release clears the PID and unlocks the folder. The file stays: removing
-// it would let a process that opened it a moment before lock a file no
-// longer in the folder while a third creates and locks a new one. Release
-// is safe to call twice and on nil.
+// Release unlocks the folder: closing the file drops the flock (the next
+// holder overwrites the PID left in it). The file stays: removing it would
+// let a process that opened it a moment before lock a file no longer in
+// the folder while a third creates and locks a new one. Release is safe to
+// call twice and on nil.
 func (l *Lock) Release() {
 	if l == nil || l.f == nil {
 		return
 	}
-	l.f.Truncate(0) // still held: no one else writes it now
-	flock(l.f, unix.LOCK_UN)
 	l.f.Close()
 	l.f = nil
 }

@@ -29,15 +29,22 @@ func TestMain(m *testing.M) {
 // "refused: error" on one line, and then, if it holds the lock, keeps it
 // until its standard input ends.
 func lockChild(dir string) int {
-	io.Copy(io.Discard, os.NewFile(3, "start"))
+	if _, err := io.Copy(io.Discard, os.NewFile(3, "start")); err != nil {
+		fmt.Printf("start signal: %v\n", err)
+		return 1
+	}
 	l, err := Acquire(dir)
 	if err != nil {
 		fmt.Printf("refused: %v\n", err)
 		return 0
 	}
 	fmt.Printf("locked %d\n", os.Getpid())
-	io.Copy(io.Discard, os.Stdin)
+	_, err = io.Copy(io.Discard, os.Stdin) // held until the parent closes stdin
 	l.Release()
+	if err != nil {
+		fmt.Printf("stdin: %v\n", err)
+		return 1
+	}
 	return 0
 }
 
@@ -77,7 +84,17 @@ func startChildren(t *testing.T, dir string, n int) ([]*child, *os.File) {
 		}
 		c := &child{cmd: cmd, stdin: in, out: bufio.NewReader(out)}
 		kids = append(kids, c)
-		t.Cleanup(func() { c.stdin.Close(); c.cmd.Process.Kill(); c.cmd.Wait() })
+		t.Cleanup(func() {
+			c.stdin.Close()
+			if c.cmd.ProcessState != nil { // already waited for
+				return
+			}
+			c.cmd.Process.Kill()
+			var exit *exec.ExitError
+			if err := c.cmd.Wait(); err != nil && !errors.As(err, &exit) {
+				t.Errorf("child %d: %v", c.cmd.Process.Pid, err)
+			}
+		})
 	}
 	return kids, startW
 }
@@ -152,7 +169,9 @@ func TestKilledHolderFreesLock(t *testing.T) {
 	if err := c.cmd.Process.Kill(); err != nil { // SIGKILL
 		t.Fatal(err)
 	}
-	c.cmd.Wait()
+	if err := c.cmd.Wait(); err == nil {
+		t.Fatal("the killed holder exited cleanly, want killed by SIGKILL")
+	}
 	if got := readPID(filepath.Join(dir, LockFile)); got != pid {
 		t.Fatalf("the killed holder's lock file names PID %d, want %d", got, pid)
 	}
@@ -233,7 +252,9 @@ func TestPrepareUnwritable(t *testing.T) {
 	// Tests run as root here, who writes anywhere: a path under a regular
 	// file fails for everyone.
 	f := filepath.Join(t.TempDir(), "file")
-	os.WriteFile(f, nil, 0o644)
+	if err := os.WriteFile(f, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	err := Prepare(filepath.Join(f, "sub"), 0)
 	if err == nil || !strings.Contains(err.Error(), "output_dir") {
 		t.Fatalf("Prepare under a file: %v", err)

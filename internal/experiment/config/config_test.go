@@ -283,7 +283,10 @@ func TestShippedConfigsRunInReadmeOrder(t *testing.T) {
 	for _, m := range regexp.MustCompile("(?m)^- `(configs/[a-z0-9-]+\\.yaml)`").FindAllStringSubmatch(string(readme), -1) {
 		order = append(order, m[1])
 	}
-	files, _ := filepath.Glob("../../../configs/*.yaml")
+	files, err := filepath.Glob("../../../configs/*.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(order) != len(files) {
 		t.Fatalf("README lists %v; configs/ holds %d experiments", order, len(files))
 	}

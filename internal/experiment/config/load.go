@@ -308,9 +308,11 @@ func decodeError(err error, v *viper.Viper, src func(string) string) error {
 	var val any
 	if i := strings.Index(key, "["); i >= 0 {
 		// A list element: report the list's key and the element.
-		elem, _ := strconv.Atoi(strings.TrimSuffix(key[i+1:], "]"))
+		elem, err := strconv.Atoi(strings.TrimSuffix(key[i+1:], "]"))
 		key = key[:i]
-		val = listElement(v.Get(key), elem)
+		if val = v.Get(key); err == nil {
+			val = listElement(val, elem)
+		}
 	} else {
 		val = v.Get(key)
 	}
