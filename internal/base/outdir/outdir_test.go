@@ -225,8 +225,17 @@ func TestLockFileWithoutHolderIsFree(t *testing.T) {
 		t.Errorf("lock file names PID %d, want %d", got, os.Getpid())
 	}
 	l.Release()
-	if b, err := os.ReadFile(path); err != nil || len(b) != 0 {
-		t.Errorf("after Release the lock file holds %q (%v), want it empty", b, err)
+	// Released, the file still names this process, and is free all the same.
+	if err := os.WriteFile(path, []byte("1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err = Acquire(dir)
+	if err != nil {
+		t.Fatalf("Acquire after Release: %v", err)
+	}
+	defer l.Release()
+	if got := readPID(path); got != os.Getpid() {
+		t.Errorf("lock file names PID %d after the second Acquire, want %d", got, os.Getpid())
 	}
 }
 
