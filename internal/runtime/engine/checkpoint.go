@@ -66,6 +66,9 @@ func ReadState(dir string, v any) error {
 // Attach hands the variables of the checkpoint folder path to ctx: they
 // are loaded as the graphs create them.
 func Attach(ctx *context.Context, path string) error {
+	if err := vetCheckpoint(path); err != nil {
+		return fmt.Errorf("%w (delete it, or rerun with --restart)", err)
+	}
 	if _, err := checkpoints.Build(ctx).Dir(path).Done(); err != nil {
 		return fmt.Errorf("checkpoint %s is unreadable: %w (delete it, or rerun with --restart)", path, err)
 	}
@@ -100,6 +103,9 @@ func ReadVariables(path string) (Weights, string, error) {
 	dir, err := layout.ResolveCheckpoint(path)
 	if err != nil {
 		return nil, "", err
+	}
+	if err := vetCheckpoint(dir); err != nil {
+		return nil, dir, err
 	}
 	ctx := context.New()
 	if _, err := checkpoints.Build(ctx).Dir(dir).Immediate().Done(); err != nil {
