@@ -91,13 +91,17 @@ var Stage = stage.Define(layout.Generate, []string{layout.Pretrain},
 // load builds an engine of o's model on a checkpoint's weights (the
 // variables load as the first graph is built: encoding an image builds it).
 func load(be backends.Backend, o engine.Options, path string) (*engine.Engine, error) {
-	vars, _, err := engine.ReadVariables(path)
+	vars, dir, err := engine.ReadVariables(path)
 	if err != nil {
 		return nil, err
 	}
 	gaussian := gctx.VariableParameterNameFromScopeAndName("/"+model.EncoderScope+"/"+model.GaussianScope, "weights")
 	if w, vae := vars[gaussian]; vae && !o.IsVAE() {
-		o.Model, o.Latent = "vae", w.Shape().Dimensions[1]/2
+		d := w.Shape().Dimensions
+		if len(d) != 2 || d[1] == 0 || d[1]%2 != 0 {
+			return nil, fmt.Errorf("checkpoint %s: variable %s has shape %v, want [features, 2*latent]: not an hourglass VAE", dir, gaussian, d)
+		}
+		o.Model, o.Latent = "vae", d[1]/2
 	}
 	e, err := engine.New(be, o)
 	if err != nil {
@@ -106,8 +110,10 @@ func load(be backends.Backend, o engine.Options, path string) (*engine.Engine, e
 	if err := e.Load(path); err != nil {
 		return nil, err
 	}
-	_, err = e.Encode(engine.Images(make([]float32, data.Pixels)))
-	return e, err
+	if _, err = e.Encode(engine.Images(make([]float32, data.Pixels))); err != nil {
+		return nil, fmt.Errorf("checkpoint %s does not hold this model: %w", dir, err)
+	}
+	return e, nil
 }
 
 // measure holds what every model is measured against.
