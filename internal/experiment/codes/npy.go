@@ -21,6 +21,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/hourglass-ml/hourglass/internal/base/atomicfile"
+	"github.com/hourglass-ml/hourglass/internal/base/npy"
 	"github.com/hourglass-ml/hourglass/internal/experiment/data"
 )
 
@@ -52,19 +53,22 @@ func writeNpy(path string, t *tensors.Tensor) error {
 
 // ReadCodes reads a 2-D float32 .npy file into a matrix.
 func ReadCodes(path string) (*mat.Dense, error) {
-	t, err := numpy.FromNpyFile(path)
+	r, err := npy.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, err
 	}
-	d := t.Shape().Dimensions
-	if len(d) != 2 {
-		return nil, fmt.Errorf("%s: shape %v, want [rows, cols] (run `hourglass reduce` again)", path, d)
+	defer r.Close()
+	if d := r.Shape; len(d) != 2 || d[0] == 0 || d[1] == 0 {
+		return nil, fmt.Errorf("%s: shape %v, want [rows, cols] of at least one value (run `hourglass reduce` again)", path, d)
 	}
-	vals, err := tensors.CopyFlatData[float32](t)
+	if r.Kind() != 'f' || r.ItemSize() != 4 {
+		return nil, fmt.Errorf("%s: dtype %s, want float32 codes", path, r.DtypeName())
+	}
+	vals, err := r.Float32(make([]float32, 0, r.Len()), r.Rows())
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w (want float32 codes)", path, err)
+		return nil, err
 	}
-	out := mat.NewDense(d[0], d[1], nil)
+	out := mat.NewDense(r.Shape[0], r.Shape[1], nil)
 	raw := out.RawMatrix().Data
 	for i, v := range vals {
 		raw[i] = float64(v)
@@ -74,13 +78,17 @@ func ReadCodes(path string) (*mat.Dense, error) {
 
 // ReadLabels reads a 1-D int64 .npy file.
 func ReadLabels(path string) ([]int, error) {
-	t, err := numpy.FromNpyFile(path)
+	r, err := npy.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, err
 	}
-	vals, err := tensors.CopyFlatData[int64](t)
-	if err != nil || t.Shape().Rank() != 1 {
-		return nil, fmt.Errorf("%s: want a 1-D int64 label array, got %s", path, t.Shape())
+	defer r.Close()
+	if len(r.Shape) != 1 || r.Kind() != 'i' || r.ItemSize() != 8 {
+		return nil, fmt.Errorf("%s: want a 1-D int64 label array, got %s %v", path, r.DtypeName(), r.Shape)
+	}
+	vals, err := r.Int64(nil, r.Rows())
+	if err != nil {
+		return nil, err
 	}
 	out := make([]int, len(vals))
 	for i, v := range vals {
@@ -124,9 +132,17 @@ func ReadFloat32(path string) (vals []float32, rows, cols int, err error) {
 	}
 	defer f.Close()
 	br := bufio.NewReader(f)
-	rows, cols, err = npyHeader(br)
+	rows, cols, hlen, err := npyHeader(br)
 	if err != nil {
 		return nil, 0, 0, fmt.Errorf("%s: %w (run `hourglass reduce` again)", path, err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	// Both below 2^31: the byte count fits an int64.
+	if have := st.Size() - hlen; have < 4*int64(rows)*int64(cols) {
+		return nil, 0, 0, fmt.Errorf("%s: %d x %d float32 values expected, %d bytes there (the file is cut short: run `hourglass reduce` again)", path, rows, cols, have)
 	}
 	vals = make([]float32, rows*cols)
 	if len(vals) > 0 {
@@ -146,45 +162,51 @@ func ReadFloat32(path string) (vals []float32, rows, cols int, err error) {
 var shapeRE = regexp.MustCompile(`'shape':\s*\((\d+),\s*(\d+)\)`)
 
 // npyHeader reads an .npy header and checks it describes a C-ordered 2-D
-// little-endian float32 array.
-func npyHeader(r io.Reader) (rows, cols int, err error) {
+// little-endian float32 array of fewer than 2^31 rows and columns; hlen
+// is where the values start.
+func npyHeader(r io.Reader) (rows, cols int, hlen int64, err error) {
 	var pre [8]byte
 	if _, err := io.ReadFull(r, pre[:]); err != nil || string(pre[:6]) != "\x93NUMPY" {
-		return 0, 0, fmt.Errorf("not a NumPy .npy file")
+		return 0, 0, 0, fmt.Errorf("not a NumPy .npy file")
 	}
-	var n int
+	var n, lenBytes int
 	switch pre[6] {
 	case 1:
+		lenBytes = 2
 		var l [2]byte
 		if _, err := io.ReadFull(r, l[:]); err != nil {
-			return 0, 0, err
+			return 0, 0, 0, err
 		}
 		n = int(binary.LittleEndian.Uint16(l[:]))
 	case 2, 3:
+		lenBytes = 4
 		var l [4]byte
 		if _, err := io.ReadFull(r, l[:]); err != nil {
-			return 0, 0, err
+			return 0, 0, 0, err
 		}
 		n = int(binary.LittleEndian.Uint32(l[:]))
 	default:
-		return 0, 0, fmt.Errorf(".npy version %d is not supported", pre[6])
+		return 0, 0, 0, fmt.Errorf(".npy version %d is not supported", pre[6])
 	}
 	if n > 1<<16 {
-		return 0, 0, fmt.Errorf(".npy header of %d bytes", n)
+		return 0, 0, 0, fmt.Errorf(".npy header of %d bytes", n)
 	}
 	h := make([]byte, n)
 	if _, err := io.ReadFull(r, h); err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	hs := string(h)
 	if !strings.Contains(hs, "'descr': '<f4'") || !strings.Contains(hs, "'fortran_order': False") {
-		return 0, 0, fmt.Errorf("want a C-ordered little-endian float32 array, the header says %s", strings.TrimSpace(hs))
+		return 0, 0, 0, fmt.Errorf("want a C-ordered little-endian float32 array, the header says %s", strings.TrimSpace(hs))
 	}
 	m := shapeRE.FindStringSubmatch(hs)
 	if m == nil {
-		return 0, 0, fmt.Errorf("want a 2-D array [rows, cols], the header says %s", strings.TrimSpace(hs))
+		return 0, 0, 0, fmt.Errorf("want a 2-D array [rows, cols], the header says %s", strings.TrimSpace(hs))
 	}
-	rows, _ = strconv.Atoi(m[1])
-	cols, _ = strconv.Atoi(m[2])
-	return rows, cols, nil
+	r64, err1 := strconv.ParseInt(m[1], 10, 32)
+	c64, err2 := strconv.ParseInt(m[2], 10, 32)
+	if err1 != nil || err2 != nil {
+		return 0, 0, 0, fmt.Errorf("shape (%s, %s) is too large for codes", m[1], m[2])
+	}
+	return int(r64), int(c64), int64(8 + lenBytes + n), nil
 }
