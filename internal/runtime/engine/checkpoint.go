@@ -10,6 +10,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
 
 	"github.com/hourglass-ml/hourglass/internal/base/atomicfile"
+	"github.com/hourglass-ml/hourglass/internal/experiment/data"
 	"github.com/hourglass-ml/hourglass/internal/experiment/layout"
 )
 
@@ -77,13 +78,21 @@ func Attach(ctx *context.Context, path string) error {
 
 // Load gives the engine the weights of a checkpoint: a checkpoint folder,
 // a pretrain folder or an experiment's output folder (see
-// layout.ResolveCheckpoint).
+// layout.ResolveCheckpoint). It reconstructs a blank image at once, so
+// that weights of other shapes are an error here, naming the checkpoint,
+// rather than in whatever first builds a graph.
 func (e *Engine) Load(path string) error {
 	dir, err := layout.ResolveCheckpoint(path)
 	if err != nil {
 		return err
 	}
-	return Attach(e.Ctx, dir)
+	if err := Attach(e.Ctx, dir); err != nil {
+		return err
+	}
+	if _, err := e.Reconstruct(Images(make([]float32, data.Pixels))); err != nil {
+		return fmt.Errorf("checkpoint %s does not hold this model: %w", dir, err)
+	}
+	return nil
 }
 
 // SaveModel saves the engine's variables as a checkpoint with an empty
