@@ -8,10 +8,10 @@ import (
 	"testing"
 )
 
-// FuzzLoad feeds arbitrary config files to Load: no panic, errors name
+// FuzzConfigFile feeds arbitrary config files to Load: no panic, errors name
 // the file, and a configuration that loads renders as YAML that loads
 // back to the same configuration.
-func FuzzLoad(f *testing.F) {
+func FuzzConfigFile(f *testing.F) {
 	for _, name := range []string{"quickstart.yaml", "seed.yaml", "vae.yaml", "images-example.yaml"} {
 		b, err := os.ReadFile(filepath.Join("..", "..", "..", "configs", name))
 		if err != nil {
