@@ -243,3 +243,13 @@ func TestDecodeImageRefusesHugeHeaders(t *testing.T) {
 		}
 	}
 }
+
+// TestReadClassNamesLongLine: a classes.txt line past the scanner's 64 KiB
+// is an error naming the file (it used to be bufio's "token too long"
+// alone).
+func TestReadClassNamesLongLine(t *testing.T) {
+	p := fuzzFile(t, NPYClasses, []byte("shirt\n"+strings.Repeat("x", 70000)+"\n"))
+	if _, err := readClassNames(p); err == nil || !strings.Contains(err.Error(), p) {
+		t.Errorf("a 70,000-byte line: %v", err)
+	}
+}
