@@ -51,7 +51,8 @@ func SaveCheckpoint(ctx *context.Context, dir string, state any) error {
 	return os.RemoveAll(old)
 }
 
-// ReadState reads a checkpoint's state record into v.
+// ReadState reads a checkpoint's state record into v, and checks it when
+// v has a Check method (a Progress in it has).
 func ReadState(dir string, v any) error {
 	p := filepath.Join(dir, layout.StateFile)
 	b, err := os.ReadFile(p)
@@ -60,6 +61,11 @@ func ReadState(dir string, v any) error {
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		return fmt.Errorf("checkpoint state %s is corrupt: %w (rerun with --restart to start over)", p, err)
+	}
+	if c, ok := v.(interface{ Check() error }); ok {
+		if err := c.Check(); err != nil {
+			return fmt.Errorf("checkpoint state %s is corrupt: %w (rerun with --restart to start over)", p, err)
+		}
 	}
 	return nil
 }

@@ -105,24 +105,47 @@ func FuzzReadCheckpoint(f *testing.F) {
 	})
 }
 
-// FuzzReadState feeds damaged state records to ReadState: no panic, and
-// errors name the file.
+// FuzzReadState feeds damaged state records to ReadState: no panic,
+// errors name the file, and a record read holds a position training
+// reaches.
 func FuzzReadState(f *testing.F) {
 	state, meta, bin := smallCheckpoint(f)
 	f.Add(state)
 	f.Add(state[:len(state)/2])
 	f.Add([]byte(`{"epoch": "three"}`))
+	f.Add([]byte(`{"epoch": 2, "step": 5, "best_epoch": 1, "seeds": [1, 2]}`))
+	f.Add([]byte(`{"step": -1}`))
 	f.Add([]byte(`{"epoch": 1e400}`))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		dir := writeCheckpoint(t, b, meta, bin)
 		var st struct {
-			Epoch int
-			Best  float64
-			Seeds []int64
+			engine.Progress
+			Seeds []int64 `json:"seeds"`
 		}
-		if err := engine.ReadState(dir, &st); err != nil && !strings.Contains(err.Error(), filepath.Join(dir, layout.StateFile)) {
-			t.Fatalf("error does not name the state file: %v", err)
+		err := engine.ReadState(dir, &st)
+		if err != nil {
+			if !strings.Contains(err.Error(), filepath.Join(dir, layout.StateFile)) {
+				t.Fatalf("error does not name the state file: %v", err)
+			}
+			return
+		}
+		if p := st.Progress; p.Epoch < 0 || p.Step < 0 || p.BestEpoch < 0 || p.BestEpoch > p.Epoch {
+			t.Fatalf("read an impossible position: %+v", p)
 		}
 	})
+}
+
+// TestReadStateRefusesImpossiblePositions: a state record whose position
+// training never reaches is an error naming the file (a negative step
+// used to reach pretraining, which slices its batch order with it).
+func TestReadStateRefusesImpossiblePositions(t *testing.T) {
+	_, meta, bin := smallCheckpoint(t)
+	for _, rec := range []string{`{"step": -1}`, `{"epoch": -2}`, `{"epoch": 1, "best_epoch": 3}`, `{"best_epoch": -1}`} {
+		dir := writeCheckpoint(t, []byte(rec), meta, bin)
+		var p engine.Progress
+		if err := engine.ReadState(dir, &p); err == nil || !strings.Contains(err.Error(), filepath.Join(dir, layout.StateFile)) {
+			t.Errorf("%s: %v", rec, err)
+		}
+	}
 }
