@@ -76,10 +76,23 @@ func Attach(ctx *context.Context, path string) error {
 	if err := vetCheckpoint(path); err != nil {
 		return fmt.Errorf("%w (delete it, or rerun with --restart)", err)
 	}
-	if _, err := checkpoints.Build(ctx).Dir(path).Done(); err != nil {
+	if err := loadCheckpoint(checkpoints.Build(ctx).Dir(path)); err != nil {
 		return fmt.Errorf("checkpoint %s is unreadable: %w (delete it, or rerun with --restart)", path, err)
 	}
 	return nil
+}
+
+// loadCheckpoint loads what c configures, turning a panic of GoMLX's
+// (its way of reporting data it cannot take) into an error: vetCheckpoint
+// stops the damage known to cause them first.
+func loadCheckpoint(c *checkpoints.Config) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	_, err = c.Done()
+	return err
 }
 
 // Load gives the engine the weights of a checkpoint: a checkpoint folder,
@@ -123,7 +136,7 @@ func ReadVariables(path string) (Weights, string, error) {
 		return nil, dir, err
 	}
 	ctx := context.New()
-	if _, err := checkpoints.Build(ctx).Dir(dir).Immediate().Done(); err != nil {
+	if err := loadCheckpoint(checkpoints.Build(ctx).Dir(dir).Immediate()); err != nil {
 		return nil, dir, fmt.Errorf("checkpoint %s is unreadable: %w", dir, err)
 	}
 	out := Weights{}

@@ -149,3 +149,37 @@ func TestReadStateRefusesImpossiblePositions(t *testing.T) {
 		}
 	}
 }
+
+// TestReadDamagedCheckpoint: metadata GoMLX would panic on or allocate
+// from is an error naming the metadata or data file (the relative scope
+// was found by FuzzReadCheckpoint; the others by its seeds).
+func TestReadDamagedCheckpoint(t *testing.T) {
+	state, meta, bin := smallCheckpoint(t)
+	dims := func(d string) []byte { return firstDims.ReplaceAll(meta, []byte(`"Dimensions": `+d)) }
+	for _, c := range []struct {
+		name       string
+		meta, bin  []byte
+		file, want string // the file named (its suffix) and what is said
+	}{
+		{"relative scope", []byte(strings.Replace(string(meta), "var:/encoder", "var:2encoder", 1)), bin, ".json", "not var:/scope/name"},
+		{"repeated name", []byte(strings.Replace(string(meta), "conv1/biases", "conv1/weights", 1)), bin, ".json", "repeated"},
+		{"relative param scope", []byte(strings.Replace(string(meta), `"Params": null`, `"Params": [{"Scope": "x", "Key": "k", "Value": 1, "ValueType": "int"}]`, 1)), bin, ".json", "not an absolute one"},
+		{"negative dimension", dims("[-2, 3]"), bin, ".json", "not a tensor"},
+		{"2^64 values", dims("[4611686018427387904, 4]"), bin, ".json", "not a tensor"},
+		{"unknown dtype", []byte(strings.Replace(string(meta), `"Float32"`, `"InvalidDType"`, 1)), bin, ".json", "not a tensor"},
+		{"null", []byte("null"), bin, ".json", "corrupt"},
+		{"more values than data", dims("[200, 300]"), bin, ".bin", "truncated or corrupt"},
+		{"data cut short", meta, bin[:len(bin)/2], ".bin", "corrupt gzip"},
+	} {
+		dir := writeCheckpoint(t, state, c.meta, c.bin)
+		for _, read := range []func() error{
+			func() error { _, _, err := engine.ReadVariables(dir); return err },
+			func() error { return engine.Attach(context.New(), dir) },
+		} {
+			err := read()
+			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), filepath.Join(dir, "checkpoint-n0000001-20260101-000000-initial"+c.file)) {
+				t.Errorf("%s: %v", c.name, err)
+			}
+		}
+	}
+}

@@ -12,12 +12,16 @@ import (
 	"strings"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
 )
 
 // checkpointMeta is what a GoMLX checkpoint's metadata file says its data
 // file holds.
 type checkpointMeta struct {
+	Params []struct {
+		Scope, Key string
+	}
 	Variables []struct {
 		ParameterName string
 		Dimensions    []int
@@ -31,10 +35,10 @@ const binHeader = "gomlx_checkpoints\x04gzip"
 
 // vetCheckpoint checks the newest checkpoint in dir, the one GoMLX loads:
 // its metadata must parse and describe variables of valid shapes whose
-// bytes its data file holds. GoMLX panics on a negative dimension or an
-// unknown dtype and allocates whatever a shape says before reading it, so
-// a damaged or foreign checkpoint is stopped here with an error naming
-// the file.
+// bytes its data file holds, under names and scopes GoMLX accepts. GoMLX
+// panics on a negative dimension, an unknown dtype or a relative scope,
+// and allocates whatever a shape says before reading it, so a damaged or
+// foreign checkpoint is stopped here with an error naming the file.
 func vetCheckpoint(dir string) error {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -61,8 +65,19 @@ func vetCheckpoint(dir string) error {
 		}
 		return fmt.Errorf("checkpoint metadata %s is corrupt: %v", metaPath, err)
 	}
+	for _, p := range meta.Params {
+		if !strings.HasPrefix(p.Scope, context.ScopeSeparator) {
+			return fmt.Errorf("checkpoint metadata %s is corrupt: parameter %q has scope %q, not an absolute one", metaPath, p.Key, p.Scope)
+		}
+	}
 	var need int64 // bytes the variables take
+	seen := map[string]bool{}
 	for _, v := range meta.Variables {
+		scope, name := context.VariableScopeAndNameFromParameterName(v.ParameterName)
+		if !strings.HasPrefix(scope, context.ScopeSeparator) || name == "" || seen[v.ParameterName] {
+			return fmt.Errorf("checkpoint metadata %s is corrupt: variable name %q is not var:/scope/name or is repeated", metaPath, v.ParameterName)
+		}
+		seen[v.ParameterName] = true
 		n, ok := tensorBytes(v.DType, v.Dimensions)
 		if !ok || n > math.MaxInt64-need {
 			return fmt.Errorf("checkpoint metadata %s is corrupt: variable %q has shape %v of %s, not a tensor hourglass can hold",
