@@ -52,8 +52,13 @@ func Load(path string) (*Encoder, error) {
 		}
 	}
 	e.spec = model.Spec{Kind: "ae"}
-	if g, ok := e.weights[context.VariableParameterNameFromScopeAndName("/"+model.EncoderScope+"/"+model.GaussianScope, "weights")]; ok {
-		e.spec = model.Spec{Kind: "vae", Latent: g.Shape().Dimensions[1] / 2}
+	gaussian := context.VariableParameterNameFromScopeAndName("/"+model.EncoderScope+"/"+model.GaussianScope, "weights")
+	if g, ok := e.weights[gaussian]; ok {
+		d := g.Shape().Dimensions
+		if len(d) != 2 || d[1] == 0 || d[1]%2 != 0 {
+			return nil, fmt.Errorf("encoder.Load(%q): variable %s has shape %v, want [features, 2*latent]: not an hourglass VAE checkpoint", dir, gaussian, d)
+		}
+		e.spec = model.Spec{Kind: "vae", Latent: d[1] / 2}
 	}
 	if err := e.check(); err != nil {
 		return nil, fmt.Errorf("encoder.Load(%q): %w", dir, err)

@@ -131,12 +131,17 @@ func gaussianWeights() string {
 // load builds an engine of o's model on a checkpoint's weights (the
 // variables load as the first graph is built: encoding an image builds it).
 func load(be backends.Backend, o engine.Options, path string) (*engine.Engine, error) {
-	vars, _, err := engine.ReadVariables(path)
+	vars, dir, err := engine.ReadVariables(path)
 	if err != nil {
 		return nil, err
 	}
-	if w, vae := vars[gaussianWeights()]; vae && !o.IsVAE() {
-		o.Model, o.Latent = "vae", w.Shape().Dimensions[1]/2
+	gaussian := gctx.VariableParameterNameFromScopeAndName("/"+model.EncoderScope+"/"+model.GaussianScope, "weights")
+	if w, vae := vars[gaussian]; vae && !o.IsVAE() {
+		d := w.Shape().Dimensions
+		if len(d) != 2 || d[1] == 0 || d[1]%2 != 0 {
+			return nil, fmt.Errorf("checkpoint %s: variable %s has shape %v, want [features, 2*latent]: not an hourglass VAE", dir, gaussian, d)
+		}
+		o.Model, o.Latent = "vae", d[1]/2
 	}
 	e, err := engine.New(be, o)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -149,6 +150,19 @@ func ReadHeader(r io.Reader) (Header, error) {
 			return h, fmt.Errorf("bad shape %q in the .npy header", sh[1])
 		}
 		h.Shape = append(h.Shape, d)
+	}
+	// The array's byte count must fit an int64 (a file's size): past it,
+	// Len()*ItemSize() wraps around to what a short file may hold. Zero
+	// dimensions are left out, so that RowLen() cannot wrap either.
+	n := int64(h.ItemSize())
+	for _, d := range h.Shape {
+		if d == 0 {
+			continue
+		}
+		if n > math.MaxInt64/int64(d) {
+			return h, fmt.Errorf("shape %v of %s is too large for any file: corrupt header", h.Shape, h.DtypeName())
+		}
+		n *= int64(d)
 	}
 	return h, nil
 }

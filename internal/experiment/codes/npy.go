@@ -50,19 +50,22 @@ func writeNpy(path string, t *tensors.Tensor) error {
 
 // ReadCodes reads a 2-D float32 .npy file into a matrix.
 func ReadCodes(path string) (*mat.Dense, error) {
-	t, err := numpy.FromNpyFile(path)
+	r, err := npy.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, err
 	}
-	d := t.Shape().Dimensions
-	if len(d) != 2 {
-		return nil, fmt.Errorf("%s: shape %v, want [rows, cols] (run `hourglass reduce` again)", path, d)
+	defer r.Close()
+	if d := r.Shape; len(d) != 2 || d[0] == 0 || d[1] == 0 {
+		return nil, fmt.Errorf("%s: shape %v, want [rows, cols] of at least one value (run `hourglass reduce` again)", path, d)
 	}
-	vals, err := tensors.CopyFlatData[float32](t)
+	if r.Kind() != 'f' || r.ItemSize() != 4 {
+		return nil, fmt.Errorf("%s: dtype %s, want float32 codes", path, r.DtypeName())
+	}
+	vals, err := r.Float32(make([]float32, 0, r.Len()), r.Rows())
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w (want float32 codes)", path, err)
+		return nil, err
 	}
-	out := mat.NewDense(d[0], d[1], nil)
+	out := mat.NewDense(r.Shape[0], r.Shape[1], nil)
 	raw := out.RawMatrix().Data
 	for i, v := range vals {
 		raw[i] = float64(v)
@@ -72,13 +75,17 @@ func ReadCodes(path string) (*mat.Dense, error) {
 
 // ReadLabels reads a 1-D int64 .npy file.
 func ReadLabels(path string) ([]int, error) {
-	t, err := numpy.FromNpyFile(path)
+	r, err := npy.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, err
 	}
-	vals, err := tensors.CopyFlatData[int64](t)
-	if err != nil || t.Shape().Rank() != 1 {
-		return nil, fmt.Errorf("%s: want a 1-D int64 label array, got %s", path, t.Shape())
+	defer r.Close()
+	if len(r.Shape) != 1 || r.Kind() != 'i' || r.ItemSize() != 8 {
+		return nil, fmt.Errorf("%s: want a 1-D int64 label array, got %s %v", path, r.DtypeName(), r.Shape)
+	}
+	vals, err := r.Int64(nil, r.Rows())
+	if err != nil {
+		return nil, err
 	}
 	out := make([]int, len(vals))
 	for i, v := range vals {

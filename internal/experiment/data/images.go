@@ -7,6 +7,7 @@ import (
 	_ "image/gif" // decoders for image.Decode
 	_ "image/jpeg"
 	_ "image/png"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -16,6 +17,10 @@ import (
 
 	"github.com/hourglass-ml/hourglass/internal/base/parallel"
 )
+
+// maxImagePixels bounds an image file's pixels (a 32-megapixel photo):
+// decoding takes up to 8 bytes each.
+const maxImagePixels = 1 << 25
 
 // ImageExtensions are the file types an image folder may hold.
 var ImageExtensions = []string{".png", ".jpg", ".jpeg", ".gif"}
@@ -105,6 +110,18 @@ func DecodeImage(path string) (image.Image, error) {
 		return nil, err
 	}
 	defer f.Close()
+	// The header first: decoders allocate the whole image it declares
+	// before reading a pixel, so a damaged one could exhaust memory.
+	cfg, _, err := image.DecodeConfig(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a readable image (%v); replace or delete it", path, err)
+	}
+	if px := int64(cfg.Width) * int64(cfg.Height); px > maxImagePixels {
+		return nil, fmt.Errorf("%s: %dx%d pixels, more than the %d hourglass reads; resize it (to 28x28) or delete it", path, cfg.Width, cfg.Height, maxImagePixels)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
 	img, _, err := image.Decode(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a readable image (%v); replace or delete it", path, err)

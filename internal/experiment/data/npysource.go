@@ -198,6 +198,9 @@ func readClassNames(path string) ([]string, error) {
 	for sc.Scan() {
 		names = append(names, strings.TrimSpace(sc.Text()))
 	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w; want one class name per line", path, err)
+	}
 	for len(names) > 0 && names[len(names)-1] == "" {
 		names = names[:len(names)-1]
 	}
@@ -211,5 +214,5 @@ func readClassNames(path string) ([]string, error) {
 		}
 		seen[n] = i
 	}
-	return names, sc.Err()
+	return names, nil
 }

@@ -152,16 +152,18 @@ func openIDXStream(path string) (Stream, error) {
 	}
 	s.n = int(binary.BigEndian.Uint32(hdr[4:]))
 	s.h, s.w = int(binary.BigEndian.Uint32(hdr[8:])), int(binary.BigEndian.Uint32(hdr[12:]))
-	if s.h == 0 || s.w == 0 {
+	// Each dimension is below 2^32, so these products fit a uint64.
+	if px := uint64(s.h) * uint64(s.w); px == 0 || px > maxIDXBytes {
 		f.Close()
-		return nil, fmt.Errorf("%s: images of %dx%d pixels", path, s.w, s.h)
+		return nil, fmt.Errorf("%s: images of %dx%d pixels; want 28x28 (or any size up to %d pixels)", path, s.w, s.h, maxIDXBytes)
 	}
 	if !s.compressed {
+		want := 16 + uint64(s.n)*uint64(s.h)*uint64(s.w)
 		st, err := f.Stat()
-		if err == nil && st.Size() != int64(16+s.n*s.h*s.w) {
+		if err == nil && uint64(st.Size()) != want {
 			f.Close()
 			return nil, fmt.Errorf("%s: the header says %d images of %dx%d (%d bytes) but the file has %d: truncated or corrupt",
-				path, s.n, s.w, s.h, 16+s.n*s.h*s.w, st.Size())
+				path, s.n, s.w, s.h, want, st.Size())
 		}
 	}
 	return s, nil

@@ -10,6 +10,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
 
 	"github.com/hourglass-ml/hourglass/internal/base/atomicfile"
+	"github.com/hourglass-ml/hourglass/internal/experiment/data"
 	"github.com/hourglass-ml/hourglass/internal/experiment/layout"
 )
 
@@ -50,7 +51,8 @@ func SaveCheckpoint(ctx *context.Context, dir string, state any) error {
 	return os.RemoveAll(old)
 }
 
-// ReadState reads a checkpoint's state record into v.
+// ReadState reads a checkpoint's state record into v, and checks it when
+// v has a Check method (a Progress in it has).
 func ReadState(dir string, v any) error {
 	p := filepath.Join(dir, layout.StateFile)
 	b, err := os.ReadFile(p)
@@ -60,27 +62,56 @@ func ReadState(dir string, v any) error {
 	if err := json.Unmarshal(b, v); err != nil {
 		return fmt.Errorf("checkpoint state %s is corrupt: %w (rerun with --restart to start over)", p, err)
 	}
+	if c, ok := v.(interface{ Check() error }); ok {
+		if err := c.Check(); err != nil {
+			return fmt.Errorf("checkpoint state %s is corrupt: %w (rerun with --restart to start over)", p, err)
+		}
+	}
 	return nil
 }
 
 // Attach hands the variables of the checkpoint folder path to ctx: they
 // are loaded as the graphs create them.
 func Attach(ctx *context.Context, path string) error {
-	if _, err := checkpoints.Build(ctx).Dir(path).Done(); err != nil {
+	if err := vetCheckpoint(path); err != nil {
+		return fmt.Errorf("%w (delete it, or rerun with --restart)", err)
+	}
+	if err := loadCheckpoint(checkpoints.Build(ctx).Dir(path)); err != nil {
 		return fmt.Errorf("checkpoint %s is unreadable: %w (delete it, or rerun with --restart)", path, err)
 	}
 	return nil
 }
 
+// loadCheckpoint loads what c configures, turning a panic of GoMLX's
+// (its way of reporting data it cannot take) into an error: vetCheckpoint
+// stops the damage known to cause them first.
+func loadCheckpoint(c *checkpoints.Config) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	_, err = c.Done()
+	return err
+}
+
 // Load gives the engine the weights of a checkpoint: a checkpoint folder,
 // a pretrain folder or an experiment's output folder (see
-// layout.ResolveCheckpoint).
+// layout.ResolveCheckpoint). It reconstructs a blank image at once, so
+// that weights of other shapes are an error here, naming the checkpoint,
+// rather than in whatever first builds a graph.
 func (e *Engine) Load(path string) error {
 	dir, err := layout.ResolveCheckpoint(path)
 	if err != nil {
 		return err
 	}
-	return Attach(e.Ctx, dir)
+	if err := Attach(e.Ctx, dir); err != nil {
+		return err
+	}
+	if _, err := e.Reconstruct(Images(make([]float32, data.Pixels))); err != nil {
+		return fmt.Errorf("checkpoint %s does not hold this model: %w", dir, err)
+	}
+	return nil
 }
 
 // SaveModel saves the engine's variables as a checkpoint with an empty
@@ -101,8 +132,11 @@ func ReadVariables(path string) (Weights, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	if err := vetCheckpoint(dir); err != nil {
+		return nil, dir, err
+	}
 	ctx := context.New()
-	if _, err := checkpoints.Build(ctx).Dir(dir).Immediate().Done(); err != nil {
+	if err := loadCheckpoint(checkpoints.Build(ctx).Dir(dir).Immediate()); err != nil {
 		return nil, dir, fmt.Errorf("checkpoint %s is unreadable: %w", dir, err)
 	}
 	out := Weights{}

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/hourglass-ml/hourglass/internal/base/hooks"
 )
@@ -20,6 +21,15 @@ type Progress struct {
 	Best         float64 `json:"best_val"`   // best score so far
 	BestEpoch    int     `json:"best_epoch"` // its epoch, 1-based (0: none yet)
 	StoppedEarly bool    `json:"stopped_early"`
+}
+
+// Check says whether p is a position a Loop could have saved; ReadState
+// checks the Progress in a state record with it.
+func (p Progress) Check() error {
+	if p.Epoch < 0 || p.Step < 0 || p.BestEpoch < 0 || p.BestEpoch > p.Epoch {
+		return fmt.Errorf("epoch %d, step %d, best epoch %d is no position training reaches", p.Epoch, p.Step, p.BestEpoch)
+	}
+	return nil
 }
 
 // Loop runs epochs of steps, scores each epoch, keeps track of the best
