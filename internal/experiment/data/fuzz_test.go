@@ -114,14 +114,14 @@ func FuzzNPYFile(f *testing.F) {
 func FuzzIDXFile(f *testing.F) {
 	images := append(header(magicImages, 2, Rows, Cols), make([]byte, 2*Pixels)...)
 	f.Add(images)
-	f.Add(gzipBytes(images))
+	f.Add(gzipBytes(f, images))
 	f.Add(append(header(magicLabels, 3), 0, 9, 4))
-	f.Add(gzipBytes(append(header(magicLabels, 3), 0, 9, 4)))
+	f.Add(gzipBytes(f, append(header(magicLabels, 3), 0, 9, 4)))
 	f.Add(append(header(magicImages, 2, 3, 5), make([]byte, 30)...)) // 3x5 images, converted
 	f.Add(images[:len(images)-1])
-	f.Add(gzipBytes(images)[:40])
+	f.Add(gzipBytes(f, images)[:40])
 	// Images of 2^31 x 2^31 pixels, gzip'd: no file size to check.
-	f.Add(gzipBytes(header(magicImages, 1, 1<<31, 1<<31)))
+	f.Add(gzipBytes(f, header(magicImages, 1, 1<<31, 1<<31)))
 	// 2^32-1 images of 2^32-1 x 2^32-1 pixels: 16+n*h*w wraps around.
 	f.Add(header(magicImages, 1<<32-1, 1<<32-1, 1<<32-1))
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -213,7 +213,7 @@ func TestOpenStreamRefusesHugeImages(t *testing.T) {
 		name string
 		file []byte
 	}{
-		{"gzip'd 2^31 x 2^31", gzipBytes(header(magicImages, 1, 1<<31, 1<<31))},
+		{"gzip'd 2^31 x 2^31", gzipBytes(t, header(magicImages, 1, 1<<31, 1<<31))},
 		{"raw 2^31 x 2^31", header(magicImages, 1, 1<<31, 1<<31)},
 		{"raw (2^32-1)^3", header(magicImages, 1<<32-1, 1<<32-1, 1<<32-1)},
 		{"zero width", header(magicImages, 1, 5, 0)},
