@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -132,8 +133,11 @@ func dataBytes(path string, need int64) (int64, error) {
 	}
 	defer f.Close()
 	head := make([]byte, len(binHeader))
-	n, _ := io.ReadFull(f, head)
-	if string(head[:n]) != binHeader {
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return 0, err
+	}
+	if string(head[:n]) != binHeader { // a short file is no gzip'd one
 		st, err := f.Stat()
 		if err != nil {
 			return 0, err
