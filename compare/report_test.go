@@ -30,7 +30,7 @@ func syntheticExperiment(model string) *results.Comparison {
 	c.Name = "synthetic"
 	codeRep := results.AutoencoderRep(576)
 	if model == "vae" {
-		c.Name, c.Pretrain.Model, c.Pretrain.Latent = "synthetic-vae", "vae", 16
+		c.Name, c.Pretrain.Model, c.Model.Code = "synthetic-vae", "vae", 16
 		codeRep = results.VAERep(16)
 	}
 	k := func(rep results.Rep, acc float64, secs float64) results.KNN {

@@ -49,7 +49,7 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Gener
 		return nil, err
 	}
 	fmt.Fprintf(p.Log, "floor: %d training images are at a Fréchet distance of %.2f from the test images\n", n, res.Floor.All)
-	e, err := load(p.Backend, engine.FromConfig(cfg.Pretrain, cfg.Seed), p.Model)
+	e, err := load(p.Backend, engine.FromConfig(cfg, cfg.Seed), p.Model, cfg.Spec().Input)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +61,7 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Gener
 		}
 		res.Models = append(res.Models, vae)
 		if g.Autoencoder != "" {
-			other, err := load(p.Backend, engine.DefaultOptions(), g.Autoencoder)
+			other, err := load(p.Backend, engine.DefaultOptions(), g.Autoencoder, cfg.Spec().Input)
 			if err != nil {
 				return nil, fmt.Errorf("generate.autoencoder %s: %w", g.Autoencoder, err)
 			}
@@ -128,16 +128,20 @@ func gaussianWeights() string {
 	return gctx.VariableParameterNameFromScopeAndName("/"+model.EncoderScope+"/"+model.GaussianScope, "weights")
 }
 
-// load builds an engine of o's model on a checkpoint's weights (the
-// variables load as the first graph is built: encoding an image builds it).
-func load(be backends.Backend, o engine.Options, path string) (*engine.Engine, error) {
-	vars, _, err := engine.ReadVariables(path)
+// load builds an engine of the model a checkpoint holds, with o's other
+// options, on its weights (the variables load as the first graph is
+// built: encoding an image builds it). The model must take the
+// experiment's images (input).
+func load(be backends.Backend, o engine.Options, path string, input [3]int) (*engine.Engine, error) {
+	spec, dir, err := engine.ReadSpec(path)
 	if err != nil {
 		return nil, err
 	}
-	if w, vae := vars[gaussianWeights()]; vae && !o.IsVAE() {
-		o.Model, o.Latent = "vae", w.Shape().Dimensions[1]/2
+	if spec.Input != input {
+		return nil, fmt.Errorf("%s holds a model of %dx%dx%d images (%s), but this experiment's images are %dx%dx%d (model.input): compare models of the same input",
+			dir, spec.Input[0], spec.Input[1], spec.Input[2], spec, input[0], input[1], input[2])
 	}
+	o.Spec = spec
 	e, err := engine.New(be, o)
 	if err != nil {
 		return nil, err
@@ -145,7 +149,7 @@ func load(be backends.Backend, o engine.Options, path string) (*engine.Engine, e
 	if err := e.Load(path); err != nil {
 		return nil, err
 	}
-	_, err = e.Encode(engine.Images(make([]float32, data.Pixels)))
+	_, err = e.Encode(e.Images(make([]float32, spec.Values())))
 	return e, err
 }
 
@@ -193,7 +197,7 @@ func (m *measure) vae(e *engine.Engine, source string) (results.GenerativeModel,
 	}
 	fmt.Fprintf(m.log, "VAE: test negative ELBO %.2f nats per image (reconstruction %.2f + KL %.2f), %d of %d latent dimensions active; samples at a Fréchet distance of %.2f, its test reconstructions at %.2f\n",
 		r.TestNegELBO, r.TestRecon, r.TestKL, r.ActiveUnits, e.CodeSize(), r.Quality.All, r.Reconstructions.All)
-	if err := grid(m.run.Samples(), fmt.Sprintf("%d samples decoded from points drawn from the prior N(0, I)", g.Samples), samples, g.Samples, 8); err != nil {
+	if err := grid(m.run.Samples(), fmt.Sprintf("%d samples decoded from points drawn from the prior N(0, I)", g.Samples), data.Shape(e.Spec().Input), samples, g.Samples, 8); err != nil {
 		return r, err
 	}
 	if err := interpolations(m.run.Interpolations(), e, test, g.Interpolations); err != nil {
@@ -234,31 +238,32 @@ func (m *measure) autoencoder(e *engine.Engine, source string) (results.Generati
 	fmt.Fprintf(m.log, "autoencoder: samples from a Gaussian fitted to its training codes at a Fréchet distance of %.2f (%.2f with independent code values); its test reconstructions at %.2f\n",
 		r.Quality.All, ind.All, r.Reconstructions.All)
 	return r, grid(m.run.AutoencoderSamples(), fmt.Sprintf("%d autoencoder samples: codes drawn from a Gaussian fitted to its training codes, decoded", g.Samples),
-		samples, g.Samples, 8)
+		data.Shape(e.Spec().Input), samples, g.Samples, 8)
 }
 
 // reconstructions decodes a set from its codes (a VAE's posterior means)
 // and returns the per-pixel squared error with the first keep decoded
 // images.
 func reconstructions(e *engine.Engine, s *data.Set, keep int) (float64, []float32, error) {
+	px := s.ImageShape().Values()
 	var sum float64
 	var kept []float32
 	for from := 0; from < s.Len(); from += 1000 {
 		to := min(from+1000, s.Len())
-		rec, err := e.Reconstruct(engine.Images(s.Slice(from, to).Images))
+		rec, err := e.Reconstruct(engine.Batch(s.Slice(from, to)))
 		if err != nil {
 			return 0, nil, err
 		}
 		vals := tensors.MustCopyFlatData[float32](rec)
 		for i, v := range vals {
-			d := float64(v - s.Images[from*data.Pixels+i])
+			d := float64(v - s.Images[from*px+i])
 			sum += d * d
 		}
-		if room := keep*data.Pixels - len(kept); room > 0 {
+		if room := keep*px - len(kept); room > 0 {
 			kept = append(kept, vals[:min(room, len(vals))]...)
 		}
 	}
-	return sum / float64(s.Len()*data.Pixels), kept, nil
+	return sum / float64(s.Len()*px), kept, nil
 }
 
 // reconstructionQuality measures a model's test MSE and the distance of

@@ -28,7 +28,7 @@ import (
 func vaeExperiment(t *testing.T, splits *data.Splits) *config.Config {
 	t.Helper()
 	cfg := testutil.TinyConfig(t)
-	cfg.Pretrain.Model, cfg.Pretrain.Latent, cfg.Pretrain.BatchSize = "vae", 2, 32
+	cfg.Pretrain.Model, cfg.Model.Code, cfg.Pretrain.BatchSize = "vae", 2, 32
 	if _, err := pretrain.Run(context.Background(), cfg, stage.Env{Splits: splits}); err != nil {
 		t.Fatal(err)
 	}

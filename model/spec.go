@@ -1,9 +1,9 @@
 package model
 
 import (
+	"errors"
 	"fmt"
 	"slices"
-	"strings"
 )
 
 // Kinds of model.
@@ -124,27 +124,34 @@ func (s Spec) Deconvs() []Deconv {
 // every pooling needs at least 2 rows and columns.
 func MinInput(depth int) int { return 1 << depth }
 
-// Validate checks the spec, naming the config key (under model.) of what
-// is wrong, its value and what is allowed.
-func (s Spec) Validate() error {
-	var errs []string
-	bad := func(key string, val any, allowed string) {
-		errs = append(errs, fmt.Sprintf("model.%s = %v: %s", key, val, allowed))
-	}
+// Problem is one thing wrong with a Spec: its config key (under model.),
+// the value and what is allowed.
+type Problem struct {
+	Key     string
+	Value   any
+	Allowed string
+}
+
+func (p Problem) Error() string { return fmt.Sprintf("model.%s = %v: %s", p.Key, p.Value, p.Allowed) }
+
+// Problems lists what is wrong with the spec (nothing for a valid one).
+func (s Spec) Problems() []Problem {
+	var out []Problem
+	bad := func(key string, val any, allowed string) { out = append(out, Problem{key, val, allowed}) }
 	if s.Kind != KindAE && s.Kind != KindVAE {
-		bad("kind", s.Kind, `want "ae" or "vae"`)
+		bad("kind", s.Kind, `"ae" or "vae"`)
 	}
 	d := s.Depth()
 	switch {
 	case d == 0:
-		bad("filters", "[]", fmt.Sprintf("want 1 to %d blocks, e.g. [16, 32, 64]", MaxDepth))
+		bad("filters", "[]", fmt.Sprintf("1 to %d blocks, e.g. [16, 32, 64]", MaxDepth))
 	case d > MaxDepth:
-		bad("filters", s.Filters, fmt.Sprintf("%d blocks; want 1 to %d", d, MaxDepth))
+		bad("filters", s.Filters, fmt.Sprintf("%d blocks; 1 to %d", d, MaxDepth))
 	case slices.Min(s.Filters) < 1:
 		bad("filters", s.Filters, "every block needs at least 1 filter")
 	}
 	if c := s.Input[2]; c != 1 && c != 3 {
-		bad("input", s.Input[:], fmt.Sprintf("%d channels; want 1 (grey) or 3 (colour)", c))
+		bad("input", s.Input[:], fmt.Sprintf("%d channels; 1 (grey) or 3 (colour)", c))
 	}
 	if d >= 1 && d <= MaxDepth {
 		if m := MinInput(d); s.Input[0] < m || s.Input[1] < m {
@@ -153,15 +160,21 @@ func (s Spec) Validate() error {
 		}
 	}
 	if s.Code < 0 {
-		bad("code", s.Code, "want 0 (the last block's map; for a VAE, 16 latent values) or a positive size")
+		bad("code", s.Code, "0 (the last block's map; for a VAE, 16 latent values) or a positive size")
 	}
-	if len(errs) == 0 && !s.IsVAE() && s.Code > s.MapSize() {
-		bad("code", s.Code, fmt.Sprintf("larger than the last block's map (%d values): a bottleneck must not widen; use at most %d, or 0 for the map itself", s.MapSize(), s.MapSize()))
+	if len(out) == 0 && !s.IsVAE() && s.Code > s.MapSize() {
+		bad("code", s.Code, fmt.Sprintf("larger than the last block's map (%d values): a bottleneck must not widen; at most %d, or 0 for the map itself", s.MapSize(), s.MapSize()))
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("%s", strings.Join(errs, "; "))
+	return out
+}
+
+// Validate checks the spec: an error listing its Problems, or nil.
+func (s Spec) Validate() error {
+	var errs []error
+	for _, p := range s.Problems() {
+		errs = append(errs, p)
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // String describes the architecture in one line, e.g.

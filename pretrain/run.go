@@ -90,6 +90,10 @@ func checkResumable(run layout.Run, cfg *config.Config) error {
 	if err != nil {
 		return fmt.Errorf("cannot resume %s: its config.yaml: %w (rerun with --restart to start over)", dir, err)
 	}
+	if was, now := prev.Spec(), cfg.Spec(); !was.Equal(now) {
+		return fmt.Errorf("%s holds a checkpoint of another model (%s) than the configuration asks for (%s); "+
+			"rerun with --restart to discard it, set the model section back, or set another output_dir", dir, was, now)
+	}
 	if !reflect.DeepEqual(trainingKeys(prev), trainingKeys(cfg)) {
 		return fmt.Errorf("%s holds a checkpoint trained with other data, seed or pretrain settings (see its config.yaml); "+
 			"rerun with --restart to discard it, or set another output_dir", dir)
@@ -107,7 +111,7 @@ type runner struct {
 }
 
 func (r *runner) engineOptions(seed int64) engine.Options {
-	return engine.FromConfig(r.cfg.Pretrain, seed)
+	return engine.FromConfig(r.cfg, seed)
 }
 
 // klWeight is the VAE's KL weight at global step t: pretrain.beta, reached
@@ -156,7 +160,7 @@ func (r *runner) start() error {
 // PyTorch's initialisation the final ReLU starts dead for some seeds, and
 // then no gradient ever flows.
 func (r *runner) liveInit() (int64, error) {
-	sample := engine.Images(r.p.Splits.Train.Slice(0, min(64, r.p.Splits.Train.Len())).Images)
+	sample := engine.Batch(r.p.Splits.Train.Slice(0, min(64, r.p.Splits.Train.Len())))
 	for try := int64(0); try < 20; try++ {
 		seed := r.cfg.Seed + try*1_000_003
 		e, err := engine.New(r.p.Backend, r.engineOptions(seed))
@@ -201,7 +205,7 @@ func (r *runner) loadBest() error {
 		return err
 	}
 	// Build a graph so the lazily loaded variables exist.
-	if _, err := e.Loss(engine.Images(r.p.Splits.Validation.Slice(0, 1).Images)); err != nil {
+	if _, err := e.Loss(engine.Batch(r.p.Splits.Validation.Slice(0, 1))); err != nil {
 		return err
 	}
 	r.best = e.Weights()
@@ -256,7 +260,7 @@ func (r *runner) train(ctx context.Context) (*results.Pretraining, error) {
 				}
 			}
 			idx := perm[step*p.BatchSize : min((step+1)*p.BatchSize, train.Len())]
-			loss, err := r.e.TrainStep(engine.Images(train.Subset(idx).Images))
+			loss, err := r.e.TrainStep(engine.Batch(train.Subset(idx)))
 			if err != nil {
 				return err
 			}
@@ -293,7 +297,7 @@ func (r *runner) train(ctx context.Context) (*results.Pretraining, error) {
 		Improved: func(pr *engine.Progress) error {
 			r.best = r.e.Weights()
 			r.st.Progress = *pr
-			return engine.SaveCheckpoint(r.e.Ctx, r.p.Run.BestCheckpoint(), r.st)
+			return r.e.SaveCheckpoint(r.p.Run.BestCheckpoint(), r.st)
 		},
 		EndEpoch: func(pr *engine.Progress) error {
 			r.st.Progress = *pr
@@ -308,7 +312,7 @@ func (r *runner) train(ctx context.Context) (*results.Pretraining, error) {
 			bar.Finish()
 			r.st.Progress = *pr
 			r.st.Seconds += time.Since(epochStart).Seconds() // this session's part of the epoch
-			if err := engine.SaveCheckpoint(r.e.Ctx, r.p.Run.LastCheckpoint(), r.st); err != nil {
+			if err := r.e.SaveCheckpoint(r.p.Run.LastCheckpoint(), r.st); err != nil {
 				return fmt.Errorf("interrupted, and saving the checkpoint failed: %w", err)
 			}
 			return fmt.Errorf("pretraining %w at epoch %d, step %d; state saved in %s: run the same command again to resume",
@@ -327,21 +331,22 @@ func (r *runner) train(ctx context.Context) (*results.Pretraining, error) {
 // image's mean squared error.
 func (r *runner) reconstructAll(s *data.Set) ([]shown, error) {
 	out := make([]shown, 0, s.Len())
+	px := s.ImageShape().Values()
 	for from := 0; from < s.Len(); from += 1000 {
 		to := min(from+1000, s.Len())
-		rec, err := r.e.Reconstruct(engine.Images(s.Slice(from, to).Images))
+		rec, err := r.e.Reconstruct(engine.Batch(s.Slice(from, to)))
 		if err != nil {
 			return nil, err
 		}
 		vals := tensors.MustCopyFlatData[float32](rec)
 		for i := from; i < to; i++ {
-			orig, reco := s.Image(i), vals[(i-from)*data.Pixels:(i-from+1)*data.Pixels]
+			orig, reco := s.Image(i), vals[(i-from)*px:(i-from+1)*px]
 			var e float64
 			for j, v := range orig {
 				d := float64(reco[j] - v)
 				e += d * d
 			}
-			out = append(out, shown{index: i, orig: orig, reco: reco, mse: e / data.Pixels})
+			out = append(out, shown{index: i, orig: orig, reco: reco, mse: e / float64(px)})
 		}
 	}
 	return out, nil
@@ -360,7 +365,7 @@ func meanMSE(all []shown) float64 {
 // saveEpoch writes the last checkpoint, metrics and loss plot.
 func (r *runner) saveEpoch() error {
 	run := r.p.Run
-	if err := engine.SaveCheckpoint(r.e.Ctx, run.LastCheckpoint(), r.st); err != nil {
+	if err := r.e.SaveCheckpoint(run.LastCheckpoint(), r.st); err != nil {
 		return err
 	}
 	if err := writeMetrics(run.MetricsCSV(), run.MetricsJSON(), r.st.History); err != nil {
@@ -389,12 +394,12 @@ func (r *runner) finish() (*results.Pretraining, error) {
 		return nil, err
 	}
 	if n := min(p.Reconstructions, len(all)); n > 0 {
-		if err := writeReconstructions(run.Reconstructions(), all[:n], worst(all, n), p.Model == "vae"); err != nil {
+		if err := writeReconstructions(run.Reconstructions(), r.cfg.Spec().Input, all[:n], worst(all, n), p.Model == "vae"); err != nil {
 			return nil, err
 		}
 	}
 	h := r.st.History
-	params, err := model.SummaryOf(model.Spec{Kind: p.Model, Latent: p.Latent})
+	params, err := model.SummaryOf(r.cfg.Spec())
 	if err != nil {
 		return nil, err
 	}
@@ -406,9 +411,9 @@ func (r *runner) finish() (*results.Pretraining, error) {
 		s.FinalTrain, s.FinalVal = h[len(h)-1].TrainLoss, h[len(h)-1].ValLoss
 	}
 	if p.Model == "vae" {
-		s.Latent, s.TestRecon, s.TestKL = p.Latent, testRecon, testKL
+		s.Latent, s.TestRecon, s.TestKL = r.cfg.Spec().Latent(), testRecon, testKL
 	}
-	if err := engine.SaveCheckpoint(r.e.Ctx, run.ModelCheckpoint(), r.st); err != nil {
+	if err := r.e.SaveCheckpoint(run.ModelCheckpoint(), r.st); err != nil {
 		return nil, err
 	}
 	if p.Model == "vae" {

@@ -144,7 +144,7 @@ func loadWeights(t *testing.T, dir string) engine.Weights {
 	if err := e.Load(dir); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Loss(engine.Images(data.Synthetic(1, 1).Images)); err != nil { // creates the variables
+	if _, err := e.Loss(engine.Batch(data.Synthetic(1, 1))); err != nil { // creates the variables
 		t.Fatal(err)
 	}
 	return e.Weights()
@@ -250,7 +250,7 @@ func TestVAEPretraining(t *testing.T) {
 	splits := smallSplits(t)
 	vae := func() *config.Config {
 		c := smallConfig(t)
-		c.Pretrain.Model, c.Pretrain.Latent, c.Pretrain.KLWarmup = "vae", 4, 1
+		c.Pretrain.Model, c.Model.Code, c.Pretrain.KLWarmup = "vae", 4, 1
 		return c
 	}
 	a := vae()

@@ -45,7 +45,7 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Reduc
 	if err := runPCA(ctx, cfg, run, xTrain, xTest, res, errs, p.Log); err != nil {
 		return nil, err
 	}
-	e, err := engine.New(p.Backend, engine.FromConfig(cfg.Pretrain, cfg.Seed))
+	e, err := engine.New(p.Backend, engine.FromConfig(cfg, cfg.Seed))
 	if err != nil {
 		return nil, err
 	}

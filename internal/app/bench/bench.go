@@ -80,13 +80,13 @@ func Run(o Options) (Result, error) {
 	nb := o.Images.Len() / o.Batch
 	batch := func(i int) *data.Set { i %= nb; return o.Images.Slice(i*o.Batch, (i+1)*o.Batch) }
 	for i := 0; i < o.Warmup; i++ {
-		if _, err := e.TrainStep(engine.Images(batch(i).Images)); err != nil {
+		if _, err := e.TrainStep(engine.Batch(batch(i))); err != nil {
 			return r, err
 		}
 	}
 	start := time.Now()
 	for i := 0; i < o.Steps; i++ {
-		l, err := e.TrainStep(engine.Images(batch(o.Warmup + i).Images))
+		l, err := e.TrainStep(engine.Batch(batch(o.Warmup + i)))
 		if err != nil {
 			return r, err
 		}
@@ -99,12 +99,12 @@ func Run(o Options) (Result, error) {
 	el := time.Since(start)
 	r.MsPerStep = 1000 * el.Seconds() / float64(max(o.Steps, 1))
 	r.TrainImagesPerSec = float64(o.Steps*o.Batch) / el.Seconds()
-	if _, err := e.Encode(engine.Images(batch(0).Images)); err != nil { // compile
+	if _, err := e.Encode(engine.Batch(batch(0))); err != nil { // compile
 		return r, err
 	}
 	start = time.Now()
 	for i := 0; i < o.EncodeBatches; i++ {
-		if _, err := e.Encode(engine.Images(batch(i).Images)); err != nil {
+		if _, err := e.Encode(engine.Batch(batch(i))); err != nil {
 			return r, err
 		}
 	}

@@ -98,7 +98,7 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
-	return errors.Join(k.err(), c.Data.Validate(), c.Pretrain.Validate(),
+	return errors.Join(k.err(), c.Data.Validate(), c.validateModel(), c.Pretrain.Validate(),
 		c.Finetune.Validate(), c.Reduce.Validate(), c.Generate.Validate(), c.Compare.Validate())
 }
 
@@ -137,13 +137,26 @@ func (d *Data) Validate() error {
 	return k.err()
 }
 
+// validateModel checks the model section (with pretrain.model, its kind).
+func (c *Config) validateModel() error {
+	k := &checker{prefix: "model."}
+	if len(c.Model.Input) != 3 {
+		k.fail("input", c.Model.Input, "[height, width, channels], e.g. [28, 28, 1] or [32, 32, 3]")
+		return k.err()
+	}
+	if c.Pretrain.Model != "ae" && c.Pretrain.Model != "vae" {
+		return nil // pretrain.model's own check says so
+	}
+	for _, p := range c.Spec().Problems() {
+		k.fail(p.Key, p.Value, p.Allowed)
+	}
+	return k.err()
+}
+
 // Validate checks the pretrain section.
 func (p *Pretrain) Validate() error {
 	k := &checker{prefix: "pretrain."}
 	k.oneOf("model", p.Model, Models)
-	if p.Latent < 1 || p.Latent > 576 {
-		k.fail("latent", p.Latent, "an integer from 1 to 576")
-	}
 	if !(p.Beta >= 0) {
 		k.fail("beta", p.Beta, "a number >= 0")
 	}

@@ -6,23 +6,55 @@ import (
 	"path/filepath"
 )
 
-// Set is a labelled set of 28x28 images: Images holds Len()*Pixels float32
-// pixels in [0, 1], row-major, one image after the other; labels are class
-// numbers from 0, or -1 for unlabelled images.
+// Shape is an image's height, width and channels (1 grey, 3 colour).
+type Shape [3]int
+
+// Grey28 is Fashion-MNIST's shape, and the paper model's input.
+var Grey28 = Shape{Rows, Cols, 1}
+
+// Values is the number of values in one image.
+func (s Shape) Values() int { return s[0] * s[1] * s[2] }
+
+// String writes the shape as "28x28 grey" or "32x32 colour".
+func (s Shape) String() string {
+	kind := "grey"
+	if s[2] == 3 {
+		kind = "colour"
+	}
+	return fmt.Sprintf("%dx%d %s", s[0], s[1], kind)
+}
+
+// Set is a labelled set of images of one Shape: Images holds
+// Len()*Shape.Values() float32 values in [0, 1], row-major with channels
+// last (height, width, channel), one image after the other; labels are
+// class numbers from 0, or -1 for unlabelled images. A zero Shape means
+// Grey28.
 type Set struct {
 	Images []float32
 	Labels []int
+	Shape  Shape
+}
+
+// ImageShape is the set's image shape (Grey28 when unset).
+func (s *Set) ImageShape() Shape {
+	if s.Shape == (Shape{}) {
+		return Grey28
+	}
+	return s.Shape
 }
 
 // Len is the number of images.
 func (s *Set) Len() int { return len(s.Labels) }
 
-// Image returns image i's pixels (a view, not a copy).
-func (s *Set) Image(i int) []float32 { return s.Images[i*Pixels : (i+1)*Pixels] }
+// Image returns image i's values (a view, not a copy).
+func (s *Set) Image(i int) []float32 {
+	n := s.ImageShape().Values()
+	return s.Images[i*n : (i+1)*n]
+}
 
 // Subset copies the images at the given indices, in that order.
 func (s *Set) Subset(idx []int) *Set {
-	out := &Set{Images: make([]float32, 0, len(idx)*Pixels), Labels: make([]int, 0, len(idx))}
+	out := &Set{Images: make([]float32, 0, len(idx)*s.ImageShape().Values()), Labels: make([]int, 0, len(idx)), Shape: s.Shape}
 	for _, i := range idx {
 		out.Images = append(out.Images, s.Image(i)...)
 		out.Labels = append(out.Labels, s.Labels[i])
@@ -32,7 +64,8 @@ func (s *Set) Subset(idx []int) *Set {
 
 // Slice returns images [from, to) as views into s.
 func (s *Set) Slice(from, to int) *Set {
-	return &Set{Images: s.Images[from*Pixels : to*Pixels], Labels: s.Labels[from:to]}
+	n := s.ImageShape().Values()
+	return &Set{Images: s.Images[from*n : to*n], Labels: s.Labels[from:to], Shape: s.Shape}
 }
 
 // ClassCounts counts the images of each of k classes (unlabelled images,

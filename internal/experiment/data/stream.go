@@ -18,8 +18,10 @@ import (
 type Stream interface {
 	// Len is the number of images.
 	Len() int
-	// Next appends the next n images' 28x28 grey pixels to dst.
+	// Next appends the next n images' values (of Shape) to dst.
 	Next(dst []float32, n int) ([]float32, error)
+	// Shape is the shape every image is converted to.
+	Shape() Shape
 	// Name says where image i came from: a file path relative to the
 	// folder, or FILE[i].
 	Name(i int) string
@@ -63,6 +65,8 @@ type folderStream struct {
 	conv  Conversion
 }
 
+func (s *folderStream) Shape() Shape { return Grey28 }
+
 func (s *folderStream) Len() int { return len(s.files) }
 
 func (s *folderStream) Next(dst []float32, n int) ([]float32, error) {
@@ -92,6 +96,8 @@ type npyStream struct {
 	r    *npyImages
 	conv Conversion
 }
+
+func (s *npyStream) Shape() Shape { return Grey28 }
 
 func (s *npyStream) Len() int { return s.r.Rows() }
 
@@ -166,6 +172,8 @@ func openIDXStream(path string) (Stream, error) {
 	}
 	return s, nil
 }
+
+func (s *idxStream) Shape() Shape { return Grey28 }
 
 func (s *idxStream) Len() int { return s.n }
 

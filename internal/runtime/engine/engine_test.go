@@ -12,6 +12,7 @@ import (
 	"github.com/hourglass-ml/hourglass/internal/experiment/data"
 	"github.com/hourglass-ml/hourglass/internal/runtime/engine"
 	"github.com/hourglass-ml/hourglass/internal/runtime/testutil"
+	"github.com/hourglass-ml/hourglass/model"
 )
 
 // trainLosses trains steps minibatches of size batch, in order, and
@@ -21,7 +22,7 @@ func trainLosses(t *testing.T, e *engine.Engine, s *data.Set, steps, batch int) 
 	var out []float64
 	for i := 0; i < steps; i++ {
 		from := (i * batch) % (s.Len() - batch)
-		l, err := e.TrainStep(engine.Images(s.Slice(from, from+batch).Images))
+		l, err := e.TrainStep(engine.Batch(s.Slice(from, from+batch)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -74,7 +75,7 @@ func TestSameSeedSameLosses(t *testing.T) {
 func TestModelRoundTrip(t *testing.T) {
 	cfg := testutil.TinyConfig(t)
 	testutil.Pretrained(t, cfg, testutil.TinySplits(t, 128, 1, 1))
-	x := engine.Images(data.Synthetic(8, 2).Images)
+	x := engine.Batch(data.Synthetic(8, 2))
 	codes := func(e *engine.Engine) []float32 {
 		c, err := e.Encode(x)
 		if err != nil {
@@ -133,7 +134,7 @@ func TestSnapshotRestore(t *testing.T) {
 func vaeEngine(t *testing.T, seed int64) *engine.Engine {
 	t.Helper()
 	o := engine.DefaultOptions()
-	o.Seed, o.Model, o.Latent = seed, "vae", 8
+	o.Seed, o.Spec = seed, model.PaperVAE(8)
 	be, err := backend.New("go")
 	if err != nil {
 		t.Fatal(err)
@@ -166,7 +167,7 @@ func TestVAELearnsOnRealData(t *testing.T) {
 	if !(recon+kl < 0.6*before && recon+kl < 290 && kl > 0) {
 		t.Errorf("negative ELBO %.1f -> %.1f + %.1f: the VAE did not learn", before, recon, kl)
 	}
-	x := engine.Images(val.Slice(0, 4).Images)
+	x := engine.Batch(val.Slice(0, 4))
 	codes, err := e.Encode(x)
 	if err != nil {
 		t.Fatal(err)
@@ -190,7 +191,7 @@ func TestVAELearnsOnRealData(t *testing.T) {
 // same batch and weights.
 func TestKLWeight(t *testing.T) {
 	s := testutil.TinySplits(t, 64, 1, 1)
-	x := engine.Images(s.Train.Images)
+	x := engine.Batch(s.Train)
 	a, b := vaeEngine(t, 3), vaeEngine(t, 3)
 	if err := b.SetKLWeight(0); err != nil {
 		t.Fatal(err)

@@ -71,7 +71,7 @@ func Pretrained(t testing.TB, cfg *config.Config, splits *data.Splits) {
 	e := Engine(t, cfg.Seed)
 	b := cfg.Pretrain.BatchSize
 	for from := 0; from+b <= splits.Train.Len(); from += b {
-		if _, err := e.TrainStep(engine.Images(splits.Train.Slice(from, from+b).Images)); err != nil {
+		if _, err := e.TrainStep(engine.Batch(splits.Train.Slice(from, from+b))); err != nil {
 			t.Fatal(err)
 		}
 	}
