@@ -84,7 +84,7 @@ func writeReconstructions(path string, shape [3]int, first, bad []shown, vae boo
 	p := chart.NewPicture(shape, 0, 0, scale)
 	cell, cellH := p.CellW(), p.CellH()
 	block := chart.TextLine + 2*cellH + chart.TextLine
-	p = chart.NewPicture(shape, max(n*cell, 7*90)+chart.ImageGap, 2*block+chart.ImageGap, scale)
+	p = chart.NewPicture(shape, n*cell+chart.ImageGap, 2*block+chart.ImageGap, scale)
 	for b, row := range [][]shown{first, bad} {
 		y0 := b * block
 		title := fmt.Sprintf("first %d test images: original above, reconstruction below, per-pixel MSE", len(row))

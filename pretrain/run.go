@@ -1,6 +1,7 @@
 package pretrain
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 
 	"github.com/hourglass-ml/hourglass/internal/base/atomicfile"
+	"github.com/hourglass-ml/hourglass/internal/base/hooks"
 	"github.com/hourglass-ml/hourglass/internal/base/progress"
 	"github.com/hourglass-ml/hourglass/internal/experiment/config"
 	"github.com/hourglass-ml/hourglass/internal/experiment/data"
@@ -33,6 +35,7 @@ var ErrNotFinite = errors.New("loss is not finite")
 type State struct {
 	engine.Progress
 	InitSeed   int64                  `json:"init_seed"`   // seed the weights were drawn with
+	Redrawn    bool                   `json:"redrawn"`     // the first initialisation died in training and was drawn again
 	StepLosses float64                `json:"step_losses"` // sum of this epoch's step losses so far
 	StepImages int                    `json:"step_images"` // images in that sum
 	Seconds    float64                `json:"seconds"`     // training time before this session
@@ -61,8 +64,32 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Pretr
 	if err := r.start(); err != nil {
 		return nil, err
 	}
-	return r.train(ctx)
+	for {
+		s, err := r.train(ctx)
+		if !errors.Is(err, errDied) {
+			return s, err
+		}
+		if r.st.Redrawn {
+			return nil, fmt.Errorf("pretraining: the output layer died again (every reconstruction 0, so no gradient flows: the last layer is a ReLU) in the first %d steps of a second initialisation (seed %d); "+
+				"a lower pretrain.learning_rate (e.g. --set pretrain.learning_rate=%g), another seed, or more filters in model.filters make it likelier to live",
+				r.diedAt, r.st.InitSeed, cfg.Pretrain.LearningRate/10)
+		}
+		fmt.Fprintf(p.Log, "the output layer died in the first %d steps (every reconstruction 0: no gradient flows); drawing the initialisation again\n", r.diedAt)
+		seed, err := r.liveInit(r.st.InitSeed + 1_000_003)
+		if err != nil {
+			return nil, err
+		}
+		r.st, r.best = &State{InitSeed: seed, Redrawn: true}, nil
+	}
 }
+
+// deathCheck is the step after which pretraining checks that the output
+// layer still passes gradient: a ReLU output that is 0 for every pixel of
+// a sample batch has died, and training it further changes nothing.
+const deathCheck = 20
+
+// errDied says the output layer died in the first steps.
+var errDied = errors.New("the output layer died")
 
 // Stage is pretraining as a pipeline stage.
 var Stage = stage.Define(layout.Pretrain, nil,
@@ -108,6 +135,8 @@ type runner struct {
 	e    *engine.Engine
 	st   *State
 	best engine.Weights // best weights, in memory
+	// diedAt is the step at which the output layer was found dead.
+	diedAt int
 }
 
 func (r *runner) engineOptions(seed int64) engine.Options {
@@ -147,7 +176,7 @@ func (r *runner) start() error {
 		r.e, r.st = e, &State{InitSeed: r.cfg.Seed}
 		return err
 	}
-	seed, err := r.liveInit()
+	seed, err := r.liveInit(r.cfg.Seed)
 	if err != nil {
 		return err
 	}
@@ -159,27 +188,41 @@ func (r *runner) start() error {
 // untrained model outputs zero for every pixel of a sample batch: with
 // PyTorch's initialisation the final ReLU starts dead for some seeds, and
 // then no gradient ever flows.
-func (r *runner) liveInit() (int64, error) {
-	sample := engine.Batch(r.p.Splits.Train.Slice(0, min(64, r.p.Splits.Train.Len())))
+// The seeds tried are first, first + 1,000,003, and so on: a live first
+// draw is the seed's own, so a live start draws what it always drew.
+func (r *runner) liveInit(first int64) (int64, error) {
 	for try := int64(0); try < 20; try++ {
-		seed := r.cfg.Seed + try*1_000_003
+		seed := first + try*1_000_003
 		e, err := engine.New(r.p.Backend, r.engineOptions(seed))
 		if err != nil {
 			return 0, err
 		}
-		out, err := e.Reconstruct(sample)
+		dead, err := r.outputDead(e)
 		if err != nil {
 			return 0, err
 		}
-		if anyPositive(tensors.MustCopyFlatData[float32](out)) {
+		if !dead {
 			r.e = e
 			if try > 0 {
-				fmt.Fprintf(r.p.Log, "initialisation with seed %d had a dead output layer (all-zero reconstructions); using seed %d\n", r.cfg.Seed, seed)
+				fmt.Fprintf(r.p.Log, "initialisation with seed %d had a dead output layer (all-zero reconstructions); using seed %d\n", first, seed)
 			}
 			return seed, nil
 		}
 	}
 	return 0, fmt.Errorf("20 initialisations all gave all-zero reconstructions: check the data (are the pixels all zero?)")
+}
+
+// outputDead says whether e reconstructs every pixel of a sample batch of
+// training images as 0 (a VAE's sigmoid output never is).
+func (r *runner) outputDead(e *engine.Engine) (bool, error) {
+	if e.Options().IsVAE() {
+		return false, nil
+	}
+	out, err := e.Reconstruct(engine.Batch(r.p.Splits.Train.Slice(0, min(64, r.p.Splits.Train.Len()))))
+	if err != nil {
+		return false, err
+	}
+	return !anyPositive(tensors.MustCopyFlatData[float32](out)), nil
 }
 
 func anyPositive(xs []float32) bool {
@@ -269,6 +312,15 @@ func (r *runner) train(ctx context.Context) (*results.Pretraining, error) {
 				return fmt.Errorf("%w: the loss became %v at epoch %d, step %d (learning rate %g); "+
 					"the last good checkpoint is kept in %s: try a lower pretrain.learning_rate, e.g. --set pretrain.learning_rate=%g, and --restart",
 					ErrNotFinite, loss, epoch+1, step+1, lr, r.p.Run.LastCheckpoint(), p.LearningRate/10)
+			}
+			taken := epoch*steps + step + 1
+			hooks.Weights(ctx, taken, r.e.Ctx)
+			if taken == min(deathCheck, steps) && r.st.History == nil {
+				if dead, err := r.outputDead(r.e); err != nil || dead {
+					bar.Finish()
+					r.diedAt = taken
+					return cmp.Or(err, errDied)
+				}
 			}
 			r.st.StepLosses += loss * float64(len(idx))
 			r.st.StepImages += len(idx)
