@@ -31,7 +31,9 @@ func NewBenchCommand(g *globalFlags) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "bench",
 		Short: "Time training steps and encoding on the configured backend",
-		Long: `bench trains the autoencoder for --steps steps (after --warmup untimed ones that
+		Long: `bench trains the configured model (the paper's autoencoder by default; the
+model keys set others: --set model.input=[32,32,3] --set
+model.filters=[32,64,128]) for --steps steps (after --warmup untimed ones that
 compile the graphs) and encodes --encode batches, then prints milliseconds per
 training step, training and encoding images per second, and peak memory.
 --stock also times the unimproved GoMLX path (layers.Convolution, MaxPool and
@@ -95,10 +97,12 @@ README's speed figures come from BENCHMARKS.md, written by
 			var results []bench.Result
 			for _, b := range batches {
 				images := real
-				if images == nil {
+				if images == nil && cfg.Spec().Input == data.Grey28 {
 					images = data.Synthetic(min(b*max(steps+warmup, encode, 1), 20*b), cfg.Seed)
+				} else if images == nil {
+					images = bench.RandomImages(data.Shape(cfg.Spec().Input), min(b*max(steps+warmup, encode, 1), 20*b), cfg.Seed)
 				}
-				o := bench.Options{Backend: be, BackendName: cfg.Backend, Batch: b, Steps: steps, Warmup: warmup,
+				o := bench.Options{Backend: be, BackendName: cfg.Backend, Spec: cfg.Spec(), Batch: b, Steps: steps, Warmup: warmup,
 					EncodeBatches: encode, Images: images, DataName: source, Seed: cfg.Seed, Log: g.progressOut(cmd)}
 				var rs []bench.Result
 				for i, v := range variants {
