@@ -204,7 +204,7 @@ func dataInfo(s *data.Splits) *results.DataInfo {
 	k := s.NumClasses()
 	d := &results.DataInfo{Source: s.Source, Dir: s.Location.Dir, Classes: s.Classes,
 		Train: s.Train.ClassCounts(k), Test: s.Test.ClassCounts(k), TestDrawn: s.TestDrawn,
-		Unlabelled: s.UnlabelledLen(), Conversion: s.Conversion.String()}
+		Unlabelled: s.UnlabelledLen(), Shape: s.ImageShape().String(), Conversion: s.Conversion.String()}
 	if s.Validation != nil {
 		d.Validation = s.Validation.ClassCounts(k)
 	}

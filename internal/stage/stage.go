@@ -164,7 +164,7 @@ func Prepare(name string, cfg *config.Config, env Env, o Options) (*Prepared, er
 			return fail(err)
 		}
 	}
-	if p.Splits, err = data.Use(env.Splits, cfg.Data, cfg.Seed, env.LookupEnv); err != nil {
+	if p.Splits, err = data.Use(env.Splits, cfg.Data, data.Shape(cfg.Spec().Input), cfg.Seed, env.LookupEnv); err != nil {
 		return fail(err)
 	}
 	if env.Splits == nil {

@@ -81,7 +81,7 @@ README's speed figures come from BENCHMARKS.md, written by
 			}
 			var real *data.Set
 			if source == "real" {
-				s, err := data.Prepare(cfg.Data, cfg.Seed, g.lookupEnv)
+				s, err := data.Prepare(cfg.Data, data.Grey28, cfg.Seed, g.lookupEnv)
 				if err != nil {
 					return err
 				}
@@ -213,7 +213,7 @@ func writeBenchDoc(cmd *cobra.Command, g *globalFlags, doc docFlags, results []b
 		if err := bench.ResetPeakRSS(); err != nil {
 			fmt.Fprintf(cmd.ErrOrStderr(), "bench: the search's peak RSS includes the training runs (%v)\n", err)
 		}
-		s, err := data.Prepare(config.Data{Dir: cfg.Data.Dir}, cfg.Seed, g.lookupEnv)
+		s, err := data.Prepare(config.Data{Dir: cfg.Data.Dir}, data.Grey28, cfg.Seed, g.lookupEnv)
 		if err != nil {
 			return err
 		}
@@ -262,7 +262,7 @@ query by query with its --save-pred.`,
 			if err != nil {
 				return err
 			}
-			s, err := data.Prepare(config.Data{Dir: cfg.Data.Dir}, cfg.Seed, g.lookupEnv)
+			s, err := data.Prepare(config.Data{Dir: cfg.Data.Dir}, data.Grey28, cfg.Seed, g.lookupEnv)
 			if err != nil {
 				return err
 			}

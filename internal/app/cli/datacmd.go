@@ -34,15 +34,16 @@ func newDataVerifyCommand(g *globalFlags) *cobra.Command {
 					return err
 				}
 			}
-			s, err := data.Prepare(cfg.Data, cfg.Seed, g.lookupEnv)
+			s, err := data.Prepare(cfg.Data, data.Shape(cfg.Spec().Input), cfg.Seed, g.lookupEnv)
 			if err != nil {
 				fmt.Fprintf(out, "PROBLEM: %v\n", err)
 				return err
 			}
 			fmt.Fprintf(out, "%s\n", s.Describe())
+			fmt.Fprintf(out, "images read as %s, the model's input (model.input %v)\n", s.ImageShape(), cfg.Model.Input)
 			writeClassCounts(out, s)
 			if kinds := s.Conversion.Kinds; len(kinds) > 0 {
-				fmt.Fprintln(out, "images before conversion:")
+				fmt.Fprintf(out, "images before conversion to %s:\n", s.ImageShape())
 				for _, k := range sortedKeys(kinds) {
 					fmt.Fprintf(out, "  %-24s %8d\n", k, kinds[k])
 				}
@@ -148,7 +149,7 @@ writes.`,
 			if err != nil {
 				return err
 			}
-			d, err := data.Open(cfg.Data, cfg.Seed, g.lookupEnv)
+			d, err := data.Open(cfg.Data, data.Shape(cfg.Spec().Input), cfg.Seed, g.lookupEnv)
 			if err != nil {
 				return err
 			}

@@ -15,7 +15,25 @@ var Grey28 = Shape{Rows, Cols, 1}
 // Values is the number of values in one image.
 func (s Shape) Values() int { return s[0] * s[1] * s[2] }
 
-// String writes the shape as "28x28 grey" or "32x32 colour".
+// norm is s, or Grey28 for the zero Shape.
+func (s Shape) norm() Shape {
+	if s == (Shape{}) {
+		return Grey28
+	}
+	return s
+}
+
+// Validate checks the shape is one images can be converted to: a height
+// and width of 1 or more, 1 channel (grey) or 3 (colour).
+func (s Shape) Validate() error {
+	if s[0] < 1 || s[1] < 1 || (s[2] != 1 && s[2] != 3) {
+		return fmt.Errorf("image shape %v: want [height, width, channels] with a height and width of 1 or more and 1 (grey) or 3 (colour) channels", [3]int(s))
+	}
+	return nil
+}
+
+// String writes the shape as "28x28 grey" or "32x32 colour" (height x
+// width).
 func (s Shape) String() string {
 	kind := "grey"
 	if s[2] == 3 {
@@ -36,12 +54,7 @@ type Set struct {
 }
 
 // ImageShape is the set's image shape (Grey28 when unset).
-func (s *Set) ImageShape() Shape {
-	if s.Shape == (Shape{}) {
-		return Grey28
-	}
-	return s.Shape
-}
+func (s *Set) ImageShape() Shape { return s.Shape.norm() }
 
 // Len is the number of images.
 func (s *Set) Len() int { return len(s.Labels) }

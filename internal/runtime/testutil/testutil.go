@@ -20,7 +20,7 @@ import (
 // images.
 func RealSplits(t testing.TB, trainSubset int) *data.Splits {
 	t.Helper()
-	s, err := data.Prepare(config.Data{Validation: 10000, TrainSubset: trainSubset}, 1, nil)
+	s, err := data.Prepare(config.Data{Validation: 10000, TrainSubset: trainSubset}, data.Grey28, 1, nil)
 	if err != nil {
 		t.Fatalf("the real Fashion-MNIST is needed for this test (make setup installs it): %v", err)
 	}
