@@ -24,7 +24,7 @@ func conclude(r *results.Comparison) []string {
 	}
 	var out []string
 	out = append(out, concludeBest(r))
-	ae, px := bestOf(r.KNN, results.Autoencoder), r.Find(results.PixelsRep())
+	ae, px := bestOf(r.KNN, results.Autoencoder), bestOf(r.KNN, results.Pixels)
 	claim := "the paper's claim that autoencoder codes beat PCA"
 	if ae == nil { // a VAE experiment: its mean codes in the autoencoder's place, no claim
 		ae, claim = bestOf(r.KNN, results.VAE), ""

@@ -135,7 +135,7 @@ func newTrainer(be backends.Backend, cfg config.Finetune, j *job, enc *encoder.E
 		mode = encoder.Mode{Trainable: true, StepScale: cfg.EncoderStepScale}
 		enc.Install(ctx, mode)
 	}
-	codes := j.train.width != data.Pixels // cached codes: the head alone
+	codes := j.train.shape == (data.Shape{}) // cached codes: the head alone
 	modelFn := func(ctx *gctx.Context, x *Node) *Node {
 		if codes {
 			return Head(ctx, x, j.classes, cfg.Head, cfg.Dropout)
