@@ -40,7 +40,11 @@ func settings(cfg *config.Config, ckpt string) any {
 		Data     config.Data
 		Finetune config.Finetune
 		Ckpt     string
-	}{cfg.Seed, cfg.Data, f, ckpt}
+		// What made the checkpoint: a model or pretraining changed under the
+		// same path makes every earlier classifier stale.
+		Model    config.Model
+		Pretrain config.Pretrain
+	}{cfg.Seed, cfg.Data, f, ckpt, cfg.Model, cfg.Pretrain}
 }
 
 // Run trains every (labels per class, seed, method) classifier and writes

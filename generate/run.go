@@ -8,7 +8,6 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
-	gctx "github.com/gomlx/gomlx/pkg/ml/context"
 	"gonum.org/v1/gonum/stat"
 
 	"github.com/hourglass-ml/hourglass/internal/base/atomicfile"
@@ -19,7 +18,6 @@ import (
 	"github.com/hourglass-ml/hourglass/internal/numeric/frechet"
 	"github.com/hourglass-ml/hourglass/internal/runtime/engine"
 	"github.com/hourglass-ml/hourglass/internal/stage"
-	"github.com/hourglass-ml/hourglass/model"
 )
 
 // Run draws the pictures and measures the samples' quality into the
@@ -107,25 +105,18 @@ func Inputs(cfg *config.Config) error {
 	if _, err := layout.ResolveCheckpoint(path); err != nil {
 		return fmt.Errorf("generate.autoencoder: %s holds no hourglass checkpoint (want an experiment's output folder, its pretrain folder or a checkpoint folder); %s", path, fix)
 	}
-	vars, _, err := engine.ReadVariables(path)
+	spec, _, err := engine.ReadSpec(path)
 	if err != nil {
 		return fmt.Errorf("generate.autoencoder: %w", err)
 	}
-	if isVAE(vars) {
+	if spec.IsVAE() {
 		return fmt.Errorf(`generate.autoencoder: %s holds a VAE, not a plain autoencoder; set it to an experiment with pretrain.model ae, or to "" to compare none`, path)
 	}
+	if want := cfg.Spec().Input; spec.Input != want {
+		return fmt.Errorf("generate.autoencoder: %s holds a model of %dx%dx%d images (%s), but this experiment's images are %dx%dx%d (model.input): compare models of the same input",
+			path, spec.Input[0], spec.Input[1], spec.Input[2], spec, want[0], want[1], want[2])
+	}
 	return nil
-}
-
-// isVAE says whether a checkpoint's variables hold a VAE's Gaussian
-// bottleneck.
-func isVAE(vars engine.Weights) bool {
-	_, ok := vars[gaussianWeights()]
-	return ok
-}
-
-func gaussianWeights() string {
-	return gctx.VariableParameterNameFromScopeAndName("/"+model.EncoderScope+"/"+model.GaussianScope, "weights")
 }
 
 // load builds an engine of the model a checkpoint holds, with o's other

@@ -178,12 +178,26 @@ func (s Spec) Validate() error {
 }
 
 // String describes the architecture in one line, e.g.
-// "ae 28x28x1 [16 32 64] code 576".
+// "ae 28x28x1 [16 32 64] map 576", "ae 28x28x1 [16 32 64] dense 16" or
+// "vae 28x28x1 [16 32 64] latent 16".
 func (s Spec) String() string {
-	return fmt.Sprintf("%s %dx%dx%d %v code %d", s.Kind, s.Input[0], s.Input[1], s.Input[2], s.Filters, s.CodeSize())
+	code := fmt.Sprintf("map %d", s.CodeSize())
+	switch {
+	case s.IsVAE():
+		code = fmt.Sprintf("latent %d", s.Latent())
+	case s.Code > 0:
+		code = fmt.Sprintf("dense %d", s.Code)
+	}
+	return fmt.Sprintf("%s %dx%dx%d %v %s", s.Kind, s.Input[0], s.Input[1], s.Input[2], s.Filters, code)
 }
 
-// Equal says whether two specs build the same model.
+// Equal says whether two specs build the same model (an autoencoder's
+// map as code and a dense code of the map's size are different models; a
+// VAE's code 0 and 16 are the same).
 func (s Spec) Equal(o Spec) bool {
-	return s.Kind == o.Kind && s.Input == o.Input && slices.Equal(s.Filters, o.Filters) && s.CodeSize() == o.CodeSize()
+	same := s.Kind == o.Kind && s.Input == o.Input && slices.Equal(s.Filters, o.Filters)
+	if s.IsVAE() {
+		return same && s.Latent() == o.Latent()
+	}
+	return same && s.Code == o.Code
 }

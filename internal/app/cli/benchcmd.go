@@ -17,6 +17,8 @@ import (
 	"github.com/hourglass-ml/hourglass/internal/experiment/config"
 	"github.com/hourglass-ml/hourglass/internal/experiment/data"
 	"github.com/hourglass-ml/hourglass/knn"
+
+	"github.com/hourglass-ml/hourglass/model"
 )
 
 // NewBenchCommand times training and encoding.
@@ -81,7 +83,7 @@ README's speed figures come from BENCHMARKS.md, written by
 			}
 			var real *data.Set
 			if source == "real" {
-				s, err := data.Prepare(cfg.Data, data.Grey28, cfg.Seed, g.lookupEnv)
+				s, err := data.Prepare(cfg.Data, data.Shape(cfg.Spec().Input), cfg.Seed, g.lookupEnv)
 				if err != nil {
 					return err
 				}
@@ -92,7 +94,7 @@ README's speed figures come from BENCHMARKS.md, written by
 			doc.loadBefore = bench.LoadAverage()
 			var peer *peerRun
 			if doc.path != "" && doc.peer != "" {
-				peer = newPeerRun(doc.python, doc.peer)
+				peer = newPeerRun(doc.python, doc.peer, cfg.Spec())
 			}
 			var results []bench.Result
 			for _, b := range batches {
@@ -168,13 +170,14 @@ type docFlags struct {
 // torch.
 type peerRun struct {
 	python, script string
-	note           string // which PyTorch, or why none was timed
+	spec           model.Spec // the model both sides build
+	note           string     // which PyTorch, or why none was timed
 	ok             bool
 	results        map[int]bench.PeerResult
 }
 
-func newPeerRun(python, script string) *peerRun {
-	p := &peerRun{python: python, script: script, results: map[int]bench.PeerResult{}}
+func newPeerRun(python, script string, spec model.Spec) *peerRun {
+	p := &peerRun{python: python, script: script, spec: spec, results: map[int]bench.PeerResult{}}
 	if _, err := os.Stat(script); err != nil {
 		p.note = fmt.Sprintf("the peer script %s is not there (run from the repository root, or pass --peer)", script)
 		return p
@@ -189,7 +192,12 @@ func (p *peerRun) time(batch, steps int) {
 	if !p.ok {
 		return
 	}
-	r, err := bench.RunTorch(p.python, p.script, batch, steps)
+	layers, err := model.SummaryOf(p.spec)
+	if err != nil {
+		p.ok, p.note = false, err.Error()
+		return
+	}
+	r, err := bench.RunTorch(p.python, p.script, p.spec, model.TotalParams(layers), batch, steps)
 	if err != nil {
 		p.ok, p.note, p.results = false, err.Error(), map[int]bench.PeerResult{}
 		return

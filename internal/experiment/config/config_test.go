@@ -350,6 +350,7 @@ func TestModelSection(t *testing.T) {
 		{[]string{"model.code=600"}, []string{`"model.code"`, "at most 576"}},
 		{[]string{"model.code=-2"}, []string{`"model.code"`, "-2"}},
 		{[]string{"pretrain.latent=8"}, []string{`"pretrain.latent"`, `moved to "model.code"`}},
+		{[]string{"model.input=[16,16,1]"}, []string{`"reduce.pca_dims"`, "576", "256 values"}},
 	}
 	for _, tc := range cases {
 		_, err := Load(Options{Sets: tc.sets, LookupEnv: env(nil)})

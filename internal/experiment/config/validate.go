@@ -150,6 +150,14 @@ func (c *Config) validateModel() error {
 	for _, p := range c.Spec().Problems() {
 		k.fail(p.Key, p.Value, p.Allowed)
 	}
+	if n := c.Spec().Values(); n > 0 {
+		for _, d := range c.Reduce.PCADims {
+			if d > n {
+				k.errs = append(k.errs, &FieldError{Key: "reduce.pca_dims", Value: d,
+					Allowed: fmt.Sprintf("at most the model input's %d values (model.input %v)", n, c.Model.Input)})
+			}
+		}
+	}
 	return k.err()
 }
 
@@ -212,8 +220,8 @@ func (f *Finetune) Validate() error {
 func (r *Reduce) Validate() error {
 	k := &checker{prefix: "reduce."}
 	for _, d := range r.PCADims {
-		if d < 1 || d > 784 {
-			k.fail("pca_dims", d, "integers from 1 to 784")
+		if d < 1 {
+			k.fail("pca_dims", d, "integers >= 1 (at most the model input's values: 784 for 28x28 grey)")
 		}
 	}
 	return k.err()

@@ -58,6 +58,9 @@ type Engine struct {
 // New creates an untrained model on be.
 func New(be backends.Backend, o Options) (*Engine, error) {
 	ctx := context.New()
+	if err := o.Spec.Validate(); err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
 	if err := ctx.SetRNGStateFromSeed(o.Seed); err != nil {
 		return nil, err
 	}
@@ -65,9 +68,6 @@ func New(be backends.Backend, o Options) (*Engine, error) {
 	e := &Engine{Backend: be, Ctx: ctx, opts: o}
 	if o.IsVAE() {
 		return e, e.buildVAE(opt)
-	}
-	if err := o.Spec.Validate(); err != nil {
-		return nil, fmt.Errorf("engine: %w", err)
 	}
 	ae := o.Spec.Autoencoder
 	if o.Stock {
