@@ -39,7 +39,7 @@ func conclude(r *results.Comparison) []string {
 		if pca != nil && pca != same {
 			out = append(out, concludePair(r, ae, pca, claim))
 		}
-		if same != nil {
+		if same != nil && ae.Kind == results.Autoencoder {
 			out = append(out, fmt.Sprintf("At the same size (%d values): %s", ae.Dim, concludePair(r, ae, same, sameClaim)))
 		}
 		if px != nil {

@@ -341,3 +341,20 @@ func TestDeadOutputIsRedrawn(t *testing.T) {
 		}
 	}
 }
+
+// TestResumeRefusesAnotherModel: a checkpoint left by an interrupted run
+// is not resumed under a changed model section; the error names both
+// architectures.
+func TestResumeRefusesAnotherModel(t *testing.T) {
+	cfg := smallConfig(t)
+	if _, err := Run(stopAfter(3), cfg, stage.Env{Splits: smallSplits(t)}); !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	cfg.Model.Code = 8
+	_, err := Run(context.Background(), cfg, stage.Env{Splits: smallSplits(t)})
+	for _, want := range []string{"ae 28x28x1 [16 32 64] map 576", "ae 28x28x1 [16 32 64] dense 8", "--restart"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("resuming under model.code 8: %v, want it to say %q", err, want)
+		}
+	}
+}

@@ -17,7 +17,8 @@ type Autoencoder struct {
 	Batch  int // images per encoder call
 }
 
-// Rep is the autoencoder's 576-value code, or a VAE's mean code.
+// Rep is the autoencoder's code (576 values for the paper's model), or a
+// VAE's mean code.
 func (a *Autoencoder) Rep() results.Rep {
 	if a.Engine.Options().IsVAE() {
 		return results.VAERep(a.Engine.CodeSize())

@@ -152,7 +152,7 @@ README's speed figures come from BENCHMARKS.md, written by
 	f.StringVar(&doc.path, "markdown", "", "also write a benchmarks document (Markdown) to this file")
 	f.IntVar(&doc.knnQueries, "knn-queries", 10000, "with --markdown: test images the exact kNN search classifies (0: leave it out)")
 	f.StringVar(&doc.peer, "peer", "scripts/peers/torch_autoencoder.py", "with --markdown: the PyTorch peer script to time beside hourglass (empty: none)")
-	f.StringVar(&doc.python, "python", "python3", "with --markdown: the Python that runs --peer")
+	f.StringVar(&doc.python, "python", defaultPython(), "with --markdown: the Python that runs --peer")
 	f.StringArrayVar(&doc.notes, "note", nil, "with --markdown: a paragraph under the document's header (repeatable)")
 	c.AddCommand(newBenchKNNCommand(g))
 	return c
@@ -337,4 +337,14 @@ func commandLine(cmd *cobra.Command) string {
 		}
 	})
 	return strings.Join(parts, " ")
+}
+
+// defaultPython is Debian's /usr/bin/python3, which python3-torch serves,
+// where it exists (a python3 first on the PATH may be another), else
+// python3.
+func defaultPython() string {
+	if _, err := os.Stat("/usr/bin/python3"); err == nil {
+		return "/usr/bin/python3"
+	}
+	return "python3"
 }

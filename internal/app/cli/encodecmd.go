@@ -29,7 +29,7 @@ func NewEncodeCommand(g *globalFlags) *cobra.Command {
 		Short: "Encode images with a pretrained encoder into a .npy or CSV file of codes",
 		Long: `encode applies the frozen encoder of a pretrained experiment (--from: its
 output folder, its pretrain folder or a checkpoint) to images and writes one
-code per image: 576 values for the autoencoder, the posterior means for a
+code per image: the model's code (576 values for the paper's autoencoder), the posterior means for a
 VAE. --input is a folder of images (searched recursively; png, jpg, gif),
 a .npy file of images ([N, H, W] grey, [N, H, W, 3] colour, or flattened
 rows; uint8 or float in [0, 1]) or an IDX images file. Images are converted

@@ -54,6 +54,9 @@ func TestSixteenValueCode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if a := cmp.Find(results.AutoencoderRep(16)); a == nil || a.Dim != 16 {
+		t.Errorf("compare scored no 16-value autoencoder codes: %+v", cmp.KNN)
+	}
 	if _, ok := cmp.Test(results.AutoencoderRep(16).Name(), results.PCARep(16).Name()); !ok {
 		t.Errorf("compare ran no McNemar test of autoencoder against pca-16: %+v", cmp.KNNTests)
 	}

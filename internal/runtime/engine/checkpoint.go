@@ -149,7 +149,7 @@ func legacySpec(dir string) (model.Spec, string, error) {
 	if err != nil {
 		return model.Spec{}, dir, err
 	}
-	if g, ok := vars["/"+model.EncoderScope+"/"+model.GaussianScope+"/weights"]; ok {
+	if g, ok := vars[context.VariableParameterNameFromScopeAndName("/"+model.EncoderScope+"/"+model.GaussianScope, "weights")]; ok {
 		if d := g.Shape().Dimensions; len(d) == 2 && d[1] >= 2 {
 			return model.PaperVAE(d[1] / 2), dir, nil
 		}

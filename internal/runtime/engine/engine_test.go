@@ -1,6 +1,8 @@
 package engine_test
 
 import (
+	"github.com/hourglass-ml/hourglass/internal/experiment/layout"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -209,5 +211,66 @@ func TestKLWeight(t *testing.T) {
 	}
 	if err := testutil.Engine(t, 1).SetKLWeight(0.5); err == nil {
 		t.Error("the autoencoder took a KL weight")
+	}
+}
+
+// TestReadSpec: a checkpoint records its architecture; one saved before
+// architectures were recorded (no model.json) reads as the paper's
+// autoencoder or, by its variables, its VAE; a damaged or impossible
+// model.json is an error naming the file.
+func TestReadSpec(t *testing.T) {
+	be, err := backend.New("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	save := func(spec model.Spec) string {
+		o := engine.DefaultOptions()
+		o.Spec = spec
+		e, err := engine.New(be, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.Encode(e.Images(make([]float32, spec.Values()))); err != nil { // creates the variables
+			t.Fatal(err)
+		}
+		dir := filepath.Join(t.TempDir(), "model")
+		if err := engine.SaveModel(e, dir); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	colour := model.Spec{Kind: model.KindAE, Input: [3]int{12, 10, 3}, Filters: []int{4, 6}, Code: 5}
+	for _, tc := range []struct {
+		spec   model.Spec
+		legacy bool
+		want   model.Spec
+	}{
+		{colour, false, colour},
+		{model.Paper(), true, model.Paper()},
+		{model.PaperVAE(6), true, model.PaperVAE(6)},
+	} {
+		dir := save(tc.spec)
+		if tc.legacy {
+			if err := os.Remove(filepath.Join(dir, layout.SpecFile)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, _, err := engine.ReadSpec(dir)
+		if err != nil || !got.Equal(tc.want) {
+			t.Errorf("%s (legacy %v): read %s, %v", tc.spec, tc.legacy, got, err)
+		}
+	}
+	dir := save(colour)
+	p := filepath.Join(dir, layout.SpecFile)
+	for content, want := range map[string]string{
+		"{": "corrupt",
+		`{"kind": "ae", "input": [7, 7, 1], "filters": [16, 32, 64]}`: "model.input",
+	} {
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := engine.ReadSpec(dir); err == nil || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), want) {
+			t.Errorf("model.json %q: %v, want an error naming %s and %q", content, err, p, want)
+		}
 	}
 }
