@@ -24,14 +24,23 @@ func conclude(r *results.Comparison) []string {
 	}
 	var out []string
 	out = append(out, concludeBest(r))
-	ae, px := bestOf(r.KNN, results.Autoencoder), r.Find(results.PixelsRep())
+	ae, px := bestOf(r.KNN, results.Autoencoder), bestOf(r.KNN, results.Pixels)
 	claim := "the paper's claim that autoencoder codes beat PCA"
 	if ae == nil { // a VAE experiment: its mean codes in the autoencoder's place, no claim
 		ae, claim = bestOf(r.KNN, results.VAE), ""
 	}
 	if ae != nil {
-		if pca := bestOf(r.KNN, results.PCA); pca != nil {
+		pca := bestOf(r.KNN, results.PCA)
+		same := r.Find(results.PCARep(ae.Dim)) // PCA of the code's size: the paper's 4.1 at equal size
+		sameClaim := ""
+		if claim != "" {
+			sameClaim = fmt.Sprintf("the paper's claim (its section 4.1) that autoencoder codes beat PCA at the same size, %d values,", ae.Dim)
+		}
+		if pca != nil && pca != same {
 			out = append(out, concludePair(r, ae, pca, claim))
+		}
+		if same != nil && ae.Kind == results.Autoencoder {
+			out = append(out, fmt.Sprintf("At the same size (%d values): %s", ae.Dim, concludePair(r, ae, same, sameClaim)))
 		}
 		if px != nil {
 			s := concludePair(r, ae, px, "")
@@ -40,12 +49,10 @@ func conclude(r *results.Comparison) []string {
 	}
 	if small := smallest(r.KNN, results.PCA); small != nil && px != nil {
 		out = append(out, fmt.Sprintf("The smallest code, %s, keeps %.1f%% of raw pixels' accuracy with %.1f%% of their size, and its kNN search took %.1fs against %.1fs.",
-			small.Label(), 100*small.Accuracy/px.Accuracy, 100*float64(small.Dim)/784, small.Seconds, px.Seconds))
+			small.Label(), 100*small.Accuracy/px.Accuracy, 100*float64(small.Dim)/float64(px.Dim), small.Seconds, px.Seconds))
 	}
 	if r.Reduce != nil {
-		if s := concludeReconstruction(r.Reduce); s != "" {
-			out = append(out, s)
-		}
+		out = append(out, concludeReconstructions(r.Reduce)...)
 	}
 	if r.Finetune != nil {
 		out = append(out, concludeFinetune(r.Finetune)...)
@@ -186,17 +193,30 @@ func concludePair(r *results.Comparison, a, b *results.KNN, claim string) string
 	return s + "."
 }
 
-// concludeReconstruction compares the model's test reconstruction error
+// concludeReconstructions compares the model's test reconstruction error
 // (the autoencoder's, or the VAE's decoded from its mean codes) with the
-// largest PCA's, paired by image.
-func concludeReconstruction(red *results.Reduction) string {
-	ae, pca, who := red.Find(results.Autoencoder), red.Find(results.PCA), "the autoencoder"
+// largest PCA's and with that of PCA of the code's size, paired by image.
+func concludeReconstructions(red *results.Reduction) []string {
+	ae, who := red.Find(results.Autoencoder), "the autoencoder"
 	if ae == nil {
 		ae, who = red.Find(results.VAE), "the VAE"
 	}
-	if ae == nil || pca == nil || ae.TestMSE == 0 {
-		return ""
+	largest := red.Find(results.PCA)
+	if ae == nil || largest == nil || ae.TestMSE == 0 {
+		return nil
 	}
+	out := []string{concludeReconstruction(red, ae, largest, who)}
+	for i := range red.Representations {
+		if p := &red.Representations[i]; p.Kind == results.PCA && p.Dim == ae.Dim && p != largest {
+			out = append(out, fmt.Sprintf("At the same size (%d values): %s", ae.Dim, concludeReconstruction(red, ae, p, who)))
+		}
+	}
+	return out
+}
+
+// concludeReconstruction compares ae's test reconstruction error with
+// pca's, paired by image.
+func concludeReconstruction(red *results.Reduction, ae, pca *results.Representation, who string) string {
 	var c *results.MSEComparison
 	for i := range red.Reconstruction {
 		if red.Reconstruction[i].A == ae.Name && red.Reconstruction[i].B == pca.Name {

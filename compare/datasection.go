@@ -13,7 +13,11 @@ import (
 // unlabelled images each stage used.
 func dataSection(r *results.Comparison) section {
 	d := r.Data
-	b := []block{para(fmt.Sprintf("Source: %s in %s, %d classes. Images: %s.", d.Source, d.Dir, len(d.Classes), d.Conversion))}
+	images := d.Conversion
+	if d.Shape != "" {
+		images = fmt.Sprintf("read as %s, the model's input; %s", d.Shape, d.Conversion)
+	}
+	b := []block{para(fmt.Sprintf("Source: %s in %s, %d classes. Images: %s.", d.Source, d.Dir, len(d.Classes), images))}
 	if d.TestDrawn {
 		frac := 0.0
 		if r.Config != nil {

@@ -30,7 +30,7 @@ func syntheticExperiment(model string) *results.Comparison {
 	c.Name = "synthetic"
 	codeRep := results.AutoencoderRep(576)
 	if model == "vae" {
-		c.Name, c.Pretrain.Model, c.Pretrain.Latent = "synthetic-vae", "vae", 16
+		c.Name, c.Pretrain.Model, c.Model.Code = "synthetic-vae", "vae", 16
 		codeRep = results.VAERep(16)
 	}
 	k := func(rep results.Rep, acc float64, secs float64) results.KNN {
@@ -48,7 +48,7 @@ func syntheticExperiment(model string) *results.Comparison {
 	r := &results.Comparison{Name: c.Name, Config: &c, Seed: 1, Backend: "go", Cores: 2, BLAS: "test BLAS", KNNPath: ExactPath, Engine: "exact", Weights: "uniform",
 		Versions: map[string]string{"gonum.org/v1/gonum": "v0.17.0"}, TrainImages: 1000, TestImages: 200, Queries: 100, TestSubset: 100, K: 5,
 		Data: &results.DataInfo{Source: "fashion-mnist", Dir: "/data", Classes: data.FashionClasses, Train: perClass(100), Validation: perClass(20), Test: perClass(20),
-			Conversion: "all 1400 images were 28x28 grey: none converted"},
+			Shape: "28x28 grey", Conversion: "all 1400 images were 28x28 grey: none converted"},
 		Pretrain: &results.Pretraining{Epochs: 3, FinalTrain: 0.02, FinalVal: 0.021, BestVal: 0.021, BestEpoch: 3, TestMSE: 0.0205,
 			WallSeconds: 60, Parameters: 43889, Backend: "go", BatchSize: 128, LearningRate: 0.001, Schedule: "constant",
 			TrainImages: 1000, UnlabelledImages: 500},

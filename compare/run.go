@@ -162,14 +162,14 @@ func (s source) load(nTrain, nTest int) (train, test rows, err error) {
 func representations(run layout.Run, red *results.Reduction, train, test *data.Set) []source {
 	px := func(s *data.Set) func(int) (rows, error) {
 		return func(n int) (rows, error) {
-			r := rows{s.Images, s.Len(), data.Pixels}
+			r := rows{s.Images, s.Len(), s.ImageShape().Values()}
 			if n == 0 || n > r.n {
 				return r, nil
 			}
 			return r.slice(n), nil
 		}
 	}
-	out := []source{{results.PixelsRep(), px(train), px(test)}}
+	out := []source{{results.Rep{Kind: results.Pixels, Dim: train.ImageShape().Values()}, px(train), px(test)}}
 	for _, r := range red.Representations {
 		trainFile, testFile := run.Codes(layout.TrainSplit, r.Rep.Name()), run.Codes(layout.TestSplit, r.Rep.Name())
 		out = append(out, source{r.Rep, func(n int) (rows, error) { return readRows(trainFile, n) },
@@ -204,7 +204,7 @@ func dataInfo(s *data.Splits) *results.DataInfo {
 	k := s.NumClasses()
 	d := &results.DataInfo{Source: s.Source, Dir: s.Location.Dir, Classes: s.Classes,
 		Train: s.Train.ClassCounts(k), Test: s.Test.ClassCounts(k), TestDrawn: s.TestDrawn,
-		Unlabelled: s.UnlabelledLen(), Conversion: s.Conversion.String()}
+		Unlabelled: s.UnlabelledLen(), Shape: s.ImageShape().String(), Conversion: s.Conversion.String()}
 	if s.Validation != nil {
 		d.Validation = s.Validation.ClassCounts(k)
 	}

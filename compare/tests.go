@@ -41,6 +41,13 @@ func pairedTests(rs []results.KNN, truth []int) []results.PairedTest {
 		add(&rs[i], best)
 	}
 	add(bestOf(rs, results.Autoencoder), bestOf(rs, results.PCA))
+	if ae := bestOf(rs, results.Autoencoder); ae != nil { // the paper's 4.1 at equal size
+		for i := range rs {
+			if rs[i].Rep == results.PCARep(ae.Dim) {
+				add(ae, &rs[i])
+			}
+		}
+	}
 	add(bestOf(rs, results.VAE), bestOf(rs, results.PCA))
 	var out []results.PairedTest
 	for _, p := range pairs {

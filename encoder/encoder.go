@@ -1,9 +1,10 @@
 // Package encoder lets other Go programs reuse hourglass's pretrained
 // encoder: load it from a pretrain checkpoint, apply it inside their own
 // GoMLX graph (frozen, or trainable at a chosen pace) to stack their own
-// layers on its codes, or encode plain Go slices. An autoencoder's codes
-// are its 576 values; a VAE's are the means of its posterior (latent
-// values).
+// layers on its codes, or encode plain Go slices. The architecture is read
+// from the checkpoint (Spec): the paper's autoencoder takes 28x28 grey
+// images and its codes are 576 values; other models take their own input
+// size and channels, and a VAE's codes are the means of its posterior.
 package encoder
 
 import (
@@ -21,12 +22,6 @@ import (
 	"github.com/hourglass-ml/hourglass/model"
 )
 
-// Sizes of the encoder's input and the autoencoder's output.
-const (
-	ImageSize = model.ImageSize // 28: images are 28x28, one channel, pixels in [0, 1]
-	CodeSize  = model.CodeSize  // 576: the autoencoder's codes (CodeSize() for a VAE's)
-)
-
 // Encoder holds the pretrained encoder's weights.
 type Encoder struct {
 	weights map[string]*tensors.Tensor // "/encoder/conv1/weights" -> value
@@ -40,25 +35,20 @@ type Encoder struct {
 // Load reads the encoder from a pretrained model: an experiment's output
 // folder (runs/<name>), its pretrain folder, or a checkpoint folder in it.
 func Load(path string) (*Encoder, error) {
+	spec, _, err := engine.ReadSpec(path)
+	if err != nil {
+		return nil, fmt.Errorf("encoder.Load: %w", err)
+	}
 	vars, dir, err := engine.ReadVariables(path)
 	if err != nil {
 		return nil, fmt.Errorf("encoder.Load: %w", err)
 	}
-	e := &Encoder{weights: map[string]*tensors.Tensor{}, source: dir}
+	e := &Encoder{weights: map[string]*tensors.Tensor{}, source: dir, spec: spec}
 	for name, t := range vars {
 		scope, vname := context.VariableScopeAndNameFromParameterName(name)
 		if strings.HasPrefix(scope, "/"+model.EncoderScope+"/") && !strings.HasSuffix(vname, "_anchor") {
 			e.weights[name] = t
 		}
-	}
-	e.spec = model.Spec{Kind: "ae"}
-	gaussian := context.VariableParameterNameFromScopeAndName("/"+model.EncoderScope+"/"+model.GaussianScope, "weights")
-	if g, ok := e.weights[gaussian]; ok {
-		d := g.Shape().Dimensions
-		if len(d) != 2 || d[1] == 0 || d[1]%2 != 0 {
-			return nil, fmt.Errorf("encoder.Load(%q): variable %s has shape %v, want [features, 2*latent]: not an hourglass VAE checkpoint", dir, gaussian, d)
-		}
-		e.spec = model.Spec{Kind: "vae", Latent: d[1] / 2}
 	}
 	if err := e.check(); err != nil {
 		return nil, fmt.Errorf("encoder.Load(%q): %w", dir, err)
@@ -66,8 +56,8 @@ func Load(path string) (*Encoder, error) {
 	return e, nil
 }
 
-// check verifies the loaded weights are the seed encoder's, shape by shape
-// against the variables the model creates.
+// check verifies the loaded weights are the encoder of the checkpoint's
+// architecture, shape by shape against the variables the model creates.
 func (e *Encoder) check() error {
 	want, err := model.EncoderShapesOf(e.spec)
 	if err != nil {
@@ -88,25 +78,20 @@ func (e *Encoder) check() error {
 // Source is the checkpoint folder the weights came from.
 func (e *Encoder) Source() string { return e.source }
 
-// Spec says which model the encoder comes from.
+// Spec is the architecture of the model the encoder comes from.
 func (e *Encoder) Spec() model.Spec { return e.spec }
 
-// CodeSize is the length of a code: 576, or a VAE's latent dimensions.
-func (e *Encoder) CodeSize() int {
-	if e.spec.Kind == "vae" {
-		return e.spec.Latent
-	}
-	return model.CodeSize
-}
+// CodeSize is the length of a code: 576 for the paper's autoencoder, the
+// model's code or a VAE's latent dimensions otherwise.
+func (e *Encoder) CodeSize() int { return e.spec.CodeSize() }
 
-// Codes builds the encoder's codes of images inside a graph: the
-// autoencoder's 576 values, or a VAE's posterior mean.
+// Input is the images' [height, width, channels] the encoder takes.
+func (e *Encoder) Input() [3]int { return e.spec.Input }
+
+// Codes builds the encoder's codes of images inside a graph: an
+// autoencoder's code, or a VAE's posterior mean.
 func Codes(ctx *context.Context, images *Node, spec model.Spec) *Node {
-	if spec.Kind == "vae" {
-		mean, _ := model.VAEEncoder(ctx, images, spec.Latent)
-		return mean
-	}
-	return model.Encoder(ctx, images)
+	return spec.Encoder(ctx, images)
 }
 
 // Mode says how Apply treats the encoder's weights.
@@ -164,23 +149,25 @@ func (e *Encoder) Apply(ctx *context.Context, images *Node, m Mode) *Node {
 	return codes
 }
 
-// Encode encodes n images given as n*784 float32 pixels in [0, 1] (row
-// after row, image after image) and returns n*CodeSize() code values, on the pure-Go
-// backend.
+// Encode encodes n images given as float32 values in [0, 1] (height x
+// width x channels each, row after row, channels last, image after image:
+// n*784 for the paper's 28x28 grey model) and returns n*CodeSize() code
+// values, on the pure-Go backend.
 func (e *Encoder) Encode(pixels []float32) ([]float32, error) {
-	px := ImageSize * ImageSize
+	in := e.spec.Input
+	px := in[0] * in[1] * in[2]
 	if len(pixels) == 0 || len(pixels)%px != 0 {
-		return nil, fmt.Errorf("encoder.Encode: %d values is not a whole number of 28x28 images (want n*%d float32 pixels in [0, 1])", len(pixels), px)
+		return nil, fmt.Errorf("encoder.Encode: %d values is not a whole number of %dx%dx%d images (want n*%d float32 values in [0, 1])", len(pixels), in[0], in[1], in[2], px)
 	}
-	t, err := e.EncodeTensor(tensors.FromFlatDataAndDimensions(pixels, len(pixels)/px, ImageSize, ImageSize, 1))
+	t, err := e.EncodeTensor(tensors.FromFlatDataAndDimensions(pixels, len(pixels)/px, in[0], in[1], in[2]))
 	if err != nil {
 		return nil, err
 	}
 	return tensors.MustCopyFlatData[float32](t), nil
 }
 
-// EncodeTensor encodes a float32 tensor [n, 28, 28, 1] into [n, 576] on
-// the pure-Go backend.
+// EncodeTensor encodes a float32 tensor [n, height, width, channels] into
+// [n, CodeSize()] on the pure-Go backend.
 func (e *Encoder) EncodeTensor(images *tensors.Tensor) (*tensors.Tensor, error) {
 	e.mu.Lock()
 	if e.goBE == nil {
@@ -196,12 +183,13 @@ func (e *Encoder) EncodeTensor(images *tensors.Tensor) (*tensors.Tensor, error) 
 	return e.EncodeWith(be, images)
 }
 
-// EncodeWith encodes a float32 tensor [n, 28, 28, 1] into [n, 576] on a
-// given backend (the graph is compiled once per backend and shape).
+// EncodeWith encodes a float32 tensor [n, height, width, channels] into
+// [n, CodeSize()] on a given backend (the graph is compiled once per
+// backend and shape).
 func (e *Encoder) EncodeWith(be backends.Backend, images *tensors.Tensor) (*tensors.Tensor, error) {
-	d := images.Shape().Dimensions
-	if len(d) != 4 || d[1] != ImageSize || d[2] != ImageSize || d[3] != 1 || images.DType().String() != "Float32" {
-		return nil, fmt.Errorf("encoder.EncodeTensor: got %s, want float32 [n, 28, 28, 1]", images.Shape())
+	d, in := images.Shape().Dimensions, e.spec.Input
+	if len(d) != 4 || d[1] != in[0] || d[2] != in[1] || d[3] != in[2] || images.DType().String() != "Float32" {
+		return nil, fmt.Errorf("encoder.EncodeTensor: got %s, want float32 [n, %d, %d, %d] (the model's input)", images.Shape(), in[0], in[1], in[2])
 	}
 	e.mu.Lock()
 	ex, ok := e.execs[be]

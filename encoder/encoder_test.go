@@ -16,6 +16,7 @@ import (
 	"github.com/hourglass-ml/hourglass/internal/experiment/data"
 	"github.com/hourglass-ml/hourglass/internal/experiment/layout"
 	"github.com/hourglass-ml/hourglass/internal/runtime/engine"
+	"github.com/hourglass-ml/hourglass/model"
 )
 
 // makeCheckpoint trains an autoencoder for two steps on synthetic images
@@ -31,7 +32,7 @@ func makeCheckpoint(outDir string) (string, error) {
 		return "", err
 	}
 	for i := 0; i < 2; i++ {
-		if _, err := e.TrainStep(engine.Images(data.Synthetic(32, int64(i)).Images)); err != nil {
+		if _, err := e.TrainStep(engine.Batch(data.Synthetic(32, int64(i)))); err != nil {
 			return "", err
 		}
 	}
@@ -72,7 +73,7 @@ func TestEncodeMatchesTrainingEngine(t *testing.T) {
 	if err := e.Load(dir); err != nil {
 		t.Fatal(err)
 	}
-	want, err := e.Encode(engine.Images(imgs))
+	want, err := e.Encode(engine.Images(data.Grey28, imgs))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,13 +133,13 @@ func TestLoadVAE(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := engine.DefaultOptions()
-	o.Model, o.Latent = "vae", 6
+	o.Spec = model.PaperVAE(6)
 	e, err := engine.New(be, o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	imgs := data.Synthetic(5, 4).Images
-	if _, err := e.TrainStep(engine.Images(data.Synthetic(32, 1).Images)); err != nil {
+	if _, err := e.TrainStep(engine.Batch(data.Synthetic(32, 1))); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
@@ -156,7 +157,7 @@ func TestLoadVAE(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := e.Encode(engine.Images(imgs))
+	want, err := e.Encode(engine.Images(data.Grey28, imgs))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,7 +48,7 @@ func Example() {
 
 	classifier := func(ctx *context.Context, _ any, in []*Node) []*Node {
 		codes := enc.Apply(ctx, in[0], encoder.Frozen) // [batch, 576]
-		w := ctx.In("head").VariableWithShape("w", shapes.Make(dtypes.Float32, encoder.CodeSize, 10)).ValueGraph(codes.Graph())
+		w := ctx.In("head").VariableWithShape("w", shapes.Make(dtypes.Float32, enc.CodeSize(), 10)).ValueGraph(codes.Graph())
 		return []*Node{Dot(codes, w)} // logits [batch, 10]
 	}
 	trainer := train.NewTrainer(be, ctx, classifier, losses.SparseCategoricalCrossEntropyLogits, optimizers.Adam().Done(), nil, nil)

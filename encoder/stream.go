@@ -17,7 +17,11 @@ func (e *Encoder) EncodeStream(ctx context.Context, be backends.Backend, s data.
 	if batch < 1 {
 		return fmt.Errorf("encoder.EncodeStream: batch %d; want 1 or more", batch)
 	}
-	px := make([]float32, 0, batch*data.Pixels)
+	in := e.spec.Input
+	if got := s.Shape(); got != data.Shape(in) {
+		return fmt.Errorf("encoder.EncodeStream: the stream gives %s images, the model takes %s", got, data.Shape(in))
+	}
+	px := make([]float32, 0, batch*data.Shape(in).Values())
 	for done := 0; done < s.Len(); {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -27,7 +31,7 @@ func (e *Encoder) EncodeStream(ctx context.Context, be backends.Backend, s data.
 		if px, err = s.Next(px[:0], n); err != nil {
 			return err
 		}
-		codes, err := e.EncodeWith(be, tensors.FromFlatDataAndDimensions(px, n, ImageSize, ImageSize, 1))
+		codes, err := e.EncodeWith(be, tensors.FromFlatDataAndDimensions(px, n, in[0], in[1], in[2]))
 		if err != nil {
 			return err
 		}

@@ -82,7 +82,8 @@ func Head(ctx *context.Context, codes *Node, classes int, hidden []int, dropout 
 	return logits
 }
 
-// Classifier builds images [batch, 28, 28, 1] -> logits [batch, classes]
+// Classifier builds images [batch, height, width, channels] (the
+// encoder's input) -> logits [batch, classes]
 // for a method. For frozen and unfrozen, enc's weights must already be installed
 // in ctx (encoder.Install).
 func Classifier(ctx *context.Context, images *Node, m config.Method, enc *encoder.Encoder, mode encoder.Mode, classes int, hidden []int, dropout float64) *Node {

@@ -40,7 +40,11 @@ func settings(cfg *config.Config, ckpt string) any {
 		Data     config.Data
 		Finetune config.Finetune
 		Ckpt     string
-	}{cfg.Seed, cfg.Data, f, ckpt}
+		// What made the checkpoint: a model or pretraining changed under the
+		// same path makes every earlier classifier stale.
+		Model    config.Model
+		Pretrain config.Pretrain
+	}{cfg.Seed, cfg.Data, f, ckpt, cfg.Model, cfg.Pretrain}
 }
 
 // Run trains every (labels per class, seed, method) classifier and writes
@@ -56,6 +60,10 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Trans
 	enc, err := encoder.Load(p.Model)
 	if err != nil {
 		return nil, err
+	}
+	if got, want := enc.Spec(), cfg.Spec(); got.Input != want.Input {
+		return nil, fmt.Errorf("finetune: the pretrained model in %s takes %dx%dx%d images (%s), but the data are converted to model.input %v (%s): set the model section as pretraining had it, or pretrain again",
+			enc.Source(), got.Input[0], got.Input[1], got.Input[2], got, cfg.Model.Input, want)
 	}
 	run := p.Run
 	res := &results.Transfer{Checkpoint: p.Model, Settings: settings(cfg, p.Model)}
@@ -75,8 +83,7 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Trans
 	}
 	logged := map[config.Method]bool{}
 	train, test := p.Splits.Train, p.Splits.Test
-	images := feats{train.Images, data.Pixels}
-	testImages := feats{test.Images, data.Pixels}
+	images, testImages := imageFeats(train), imageFeats(test)
 	var testCodes feats // the test images' codes, encoded once for every frozen run
 	subsets := map[string]Subset{}
 	for _, n := range cfg.Finetune.LabelsPerClass {
@@ -208,7 +215,7 @@ func seq(from, to int) []int {
 // encodeAll encodes images with the frozen encoder, in batches.
 func encodeAll(enc *encoder.Encoder, be backends.Backend, images feats) (feats, error) {
 	n := images.len()
-	out := feats{make([]float32, 0, n*enc.CodeSize()), enc.CodeSize()}
+	out := feats{make([]float32, 0, n*enc.CodeSize()), enc.CodeSize(), data.Shape{}}
 	for from := 0; from < n; from += 1000 {
 		to := min(from+1000, n)
 		c, err := enc.EncodeWith(be, images.slice(from, to))

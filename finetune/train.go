@@ -63,19 +63,24 @@ func splitHeldOut(idx, labels []int, classes int, share float64) (train, held []
 	return train, held
 }
 
-// feats are n rows of what a classifier reads: 784 pixels read as
-// [n, 28, 28, 1] images, or 576 code values read as [n, 576].
+// feats are n rows of what a classifier reads: images (of shape, width
+// values each) read as [n, height, width, channels], or codes (no shape)
+// read as [n, width].
 type feats struct {
 	data  []float32
 	width int
+	shape data.Shape
 }
+
+// imageFeats are a set's images as feats.
+func imageFeats(s *data.Set) feats { return feats{s.Images, s.ImageShape().Values(), s.ImageShape()} }
 
 func (f feats) len() int { return len(f.data) / f.width }
 
 func (f feats) tensor(rows []float32) *tensors.Tensor {
 	n := len(rows) / f.width
-	if f.width == data.Pixels {
-		return engine.Images(rows)
+	if f.shape != (data.Shape{}) {
+		return engine.Images(f.shape, rows)
 	}
 	return tensors.FromFlatDataAndDimensions(rows, n, f.width)
 }
@@ -100,7 +105,7 @@ func (f feats) subset(idx []int) feats {
 	for _, i := range idx {
 		out = append(out, f.data[i*f.width:(i+1)*f.width]...)
 	}
-	return feats{out, f.width}
+	return feats{out, f.width, f.shape}
 }
 
 // trainer wraps one classifier's context, GoMLX trainer and predictor.
@@ -130,7 +135,7 @@ func newTrainer(be backends.Backend, cfg config.Finetune, j *job, enc *encoder.E
 		mode = encoder.Mode{Trainable: true, StepScale: cfg.EncoderStepScale}
 		enc.Install(ctx, mode)
 	}
-	codes := j.train.width != data.Pixels // cached codes: the head alone
+	codes := j.train.shape == (data.Shape{}) // cached codes: the head alone
 	modelFn := func(ctx *gctx.Context, x *Node) *Node {
 		if codes {
 			return Head(ctx, x, j.classes, cfg.Head, cfg.Dropout)

@@ -31,7 +31,7 @@ func smallJob(t *testing.T, m config.Method) (*job, *encoder.Encoder, feats, []i
 		t.Fatal(err)
 	}
 	tr, held := splitHeldOut(idx, splits.Train.Labels, 10, 0.2)
-	images := feats{splits.Train.Images, data.Pixels}
+	images := imageFeats(splits.Train)
 	j := &job{method: m, n: 5, seed: 7, classes: 10, trainIdx: tr, heldIdx: held, train: images.subset(tr), heldOut: images.subset(held),
 		labels: subsetLabels(splits.Train.Labels, tr), heldLabs: subsetLabels(splits.Train.Labels, held)}
 	be, err := backend.New("go")
@@ -40,7 +40,7 @@ func smallJob(t *testing.T, m config.Method) (*job, *encoder.Encoder, feats, []i
 	}
 	f := cfg.Finetune
 	f.Epochs, f.Patience, f.Head = 6, 0, []int{16}
-	return j, enc, feats{splits.Test.Images, data.Pixels}, splits.Test.Labels, be, f
+	return j, enc, imageFeats(splits.Test), splits.Test.Labels, be, f
 }
 
 // TestFrozenOnCodesEqualsImages: a frozen classifier trained on cached
@@ -54,7 +54,7 @@ func TestFrozenOnCodesEqualsImages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	codes, err := encodeAll(enc, be, feats{append(append([]float32(nil), j.train.data...), j.heldOut.data...), data.Pixels})
+	codes, err := encodeAll(enc, be, feats{append(append([]float32(nil), j.train.data...), j.heldOut.data...), data.Pixels, data.Grey28})
 	if err != nil {
 		t.Fatal(err)
 	}

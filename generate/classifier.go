@@ -37,20 +37,35 @@ type classifier struct {
 	ctx      *gctx.Context
 	features *gctx.Exec
 	predict  *gctx.Exec
+	shape    data.Shape // the images it classifies
+}
+
+// classifierSpec is the feature classifier's convolutional part for
+// images of a shape: the paper's encoder blocks, as many as the size
+// allows.
+func classifierSpec(shape data.Shape) model.Spec {
+	s := model.Paper()
+	s.Input = shape
+	for len(s.Filters) > 1 && min(shape[0], shape[1]) < model.MinInput(len(s.Filters)) {
+		s.Filters = s.Filters[:len(s.Filters)-1]
+	}
+	return s
 }
 
 func net(ctx *gctx.Context, x *Node, classes int) (features, logits *Node) {
 	ctx = ctx.In("classifier")
-	f := activations.Relu(model.Dense(ctx.In("hidden"), model.Encoder(ctx, x), Features))
+	d := x.Shape().Dimensions
+	spec := classifierSpec(data.Shape{d[1], d[2], d[3]})
+	f := activations.Relu(model.Dense(ctx.In("hidden"), spec.Encoder(ctx, x), Features))
 	return f, model.Dense(ctx.In("logits"), f, classes)
 }
 
-func newClassifier(be backends.Backend, seed int64, classes int) (*classifier, error) {
+func newClassifier(be backends.Backend, seed int64, classes int, shape data.Shape) (*classifier, error) {
 	ctx := gctx.New()
 	if err := ctx.SetRNGStateFromSeed(seed); err != nil {
 		return nil, err
 	}
-	c := &classifier{ctx: ctx}
+	c := &classifier{ctx: ctx, shape: shape}
 	var err error
 	if c.features, err = gctx.NewExec(be, ctx.Checked(false), func(ctx *gctx.Context, x *Node) *Node {
 		f, _ := net(ctx, x, classes)
@@ -73,7 +88,7 @@ type classifierState struct {
 }
 
 func classifierSettings(cfg *config.Config) any {
-	return map[string]any{"seed": cfg.Seed, "data": cfg.Data, "epochs": cfg.Generate.ClassifierEpochs}
+	return map[string]any{"seed": cfg.Seed, "data": cfg.Data, "input": cfg.Model.Input, "epochs": cfg.Generate.ClassifierEpochs}
 }
 
 // featureClassifier loads the cached classifier when it was trained with
@@ -91,7 +106,7 @@ func featureClassifier(ctx context.Context, be backends.Backend, cfg *config.Con
 	}
 	if same {
 		if path, ok := layout.CheckpointPath(run.FeatureClassifier()); ok {
-			c, err := newClassifier(be, cfg.Seed, splits.NumClasses())
+			c, err := newClassifier(be, cfg.Seed, splits.NumClasses(), splits.Train.ImageShape())
 			if err != nil {
 				return nil, st.Info, err
 			}
@@ -103,7 +118,7 @@ func featureClassifier(ctx context.Context, be backends.Backend, cfg *config.Con
 		}
 	}
 	start := time.Now()
-	c, err := newClassifier(be, cfg.Seed, splits.NumClasses())
+	c, err := newClassifier(be, cfg.Seed, splits.NumClasses(), splits.Train.ImageShape())
 	if err != nil {
 		return nil, results.FeatureClassifier{}, err
 	}
@@ -127,7 +142,7 @@ func featureClassifier(ctx context.Context, be backends.Backend, cfg *config.Con
 		Step: func(_, step int) error {
 			idx := perm[step*batch : min((step+1)*batch, len(perm))]
 			b := set.Subset(idx)
-			_, err := tr.TrainStep(nil, []*tensors.Tensor{engine.Images(b.Images)}, []*tensors.Tensor{labels(b.Labels)})
+			_, err := tr.TrainStep(nil, []*tensors.Tensor{engine.Batch(b)}, []*tensors.Tensor{labels(b.Labels)})
 			bar.Add(1)
 			return err
 		},
@@ -178,7 +193,7 @@ func (c *classifier) accuracy(s *data.Set) (float64, error) {
 	ok := 0
 	for from := 0; from < s.Len(); from += 1000 {
 		to := min(from+1000, s.Len())
-		out, err := c.predict.Exec(engine.Images(s.Slice(from, to).Images))
+		out, err := c.predict.Exec(engine.Batch(s.Slice(from, to)))
 		if err != nil {
 			return 0, err
 		}
@@ -195,14 +210,15 @@ func (c *classifier) accuracy(s *data.Set) (float64, error) {
 	return float64(ok) / float64(max(s.Len(), 1)), nil
 }
 
-// featuresOf computes the features of n images (784 pixels each), in
+// featuresOf computes the features of n images (of the classifier's shape), in
 // batches.
 func (c *classifier) featuresOf(pixels []float32) (*mat.Dense, error) {
-	n := len(pixels) / data.Pixels
+	px := c.shape.Values()
+	n := len(pixels) / px
 	out := mat.NewDense(n, Features, nil)
 	for from := 0; from < n; from += 1000 {
 		to := min(from+1000, n)
-		f, err := c.features.Exec(engine.Images(pixels[from*data.Pixels : to*data.Pixels]))
+		f, err := c.features.Exec(engine.Images(c.shape, pixels[from*px:to*px]))
 		if err != nil {
 			return nil, err
 		}

@@ -29,7 +29,7 @@ func fitGaussian(e *engine.Engine, s *data.Set) (*gaussian, error) {
 	outer := mat.NewSymDense(d, nil)
 	for from := 0; from < s.Len(); from += 1000 {
 		to := min(from+1000, s.Len())
-		c, err := e.Encode(engine.Images(s.Slice(from, to).Images))
+		c, err := e.Encode(engine.Batch(s.Slice(from, to)))
 		if err != nil {
 			return nil, err
 		}

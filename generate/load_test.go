@@ -27,7 +27,7 @@ func TestLoadOtherShapes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.TrainStep(engine.Images(data.Synthetic(16, 1).Images)); err != nil {
+	if _, err := e.TrainStep(engine.Batch(data.Synthetic(16, 1))); err != nil {
 		t.Fatal(err)
 	}
 	ae := filepath.Join(t.TempDir(), "ae")
@@ -73,7 +73,7 @@ func TestLoadOtherShapes(t *testing.T) {
 		if err := engine.SaveCheckpoint(ctx, dir, struct{}{}); err != nil {
 			t.Fatal(err)
 		}
-		_, err := load(be, engine.DefaultOptions(), dir)
+		_, err := load(be, engine.DefaultOptions(), dir, model.Paper().Input)
 		if err == nil {
 			t.Errorf("%s: loaded", c.name)
 			continue

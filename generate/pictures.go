@@ -12,12 +12,12 @@ import (
 	"github.com/hourglass-ml/hourglass/internal/runtime/engine"
 )
 
-// decode decodes n codes of the engine's size into n images of 784
-// pixels, in batches.
+// decode decodes n codes of the engine's size into n images of the
+// model's input, in batches.
 func decode(e *engine.Engine, codes []float32) ([]float32, error) {
 	d := e.CodeSize()
 	n := len(codes) / d
-	out := make([]float32, 0, n*data.Pixels)
+	out := make([]float32, 0, n*e.Spec().Values())
 	for from := 0; from < n; from += 1000 {
 		to := min(from+1000, n)
 		img, err := e.Decode(tensors.FromFlatDataAndDimensions(codes[from*d:to*d], to-from, d))
@@ -29,13 +29,14 @@ func decode(e *engine.Engine, codes []float32) ([]float32, error) {
 	return out, nil
 }
 
-// encode encodes images (784 pixels each) into codes, in batches.
+// encode encodes images (of the model's input) into codes, in batches.
 func encode(e *engine.Engine, pixels []float32) ([]float32, error) {
-	n := len(pixels) / data.Pixels
+	px := e.Spec().Values()
+	n := len(pixels) / px
 	out := make([]float32, 0, n*e.CodeSize())
 	for from := 0; from < n; from += 1000 {
 		to := min(from+1000, n)
-		c, err := e.Encode(engine.Images(pixels[from*data.Pixels : to*data.Pixels]))
+		c, err := e.Encode(e.Images(pixels[from*px : to*px]))
 		if err != nil {
 			return nil, err
 		}
@@ -54,25 +55,30 @@ func priorSamples(n, d int, seed int64) []float32 {
 	return out
 }
 
-// grid writes n images as rows of cols under a title.
-func grid(path, title string, pixels []float32, n, cols int) error {
+// grid writes n images of a shape as rows of cols under a title.
+func grid(path, title string, shape data.Shape, pixels []float32, n, cols int) error {
+	px := shape.Values()
 	var rows [][][]float32
 	for i := 0; i < n; i += cols {
 		var row [][]float32
 		for j := i; j < min(i+cols, n); j++ {
-			row = append(row, pixels[j*data.Pixels:(j+1)*data.Pixels])
+			row = append(row, pixels[j*px:(j+1)*px])
 		}
 		rows = append(rows, row)
 	}
 	titles := make([]string, len(rows))
 	titles[0] = title
-	return chart.ImageRows(path, titles, rows, 2)
+	return chart.ImageRows(path, shape, titles, rows, scale(shape))
 }
+
+// scale enlarges images to about the paper's 28x28 twice enlarged.
+func scale(shape data.Shape) int { return max(1, 56/max(shape[0], shape[1])) }
 
 // interpolations walks between the posterior means of pairs of test
 // images (images 2i and 2i+1): the first original, 9 decoded points from
 // one mean to the other, the second original.
 func interpolations(path string, e *engine.Engine, test *data.Set, pairs int) error {
+	px := e.Spec().Values()
 	d := e.CodeSize()
 	pairs = min(pairs, test.Len()/2)
 	codes, err := encode(e, test.Slice(0, 2*pairs).Images)
@@ -101,11 +107,11 @@ func interpolations(path string, e *engine.Engine, test *data.Set, pairs int) er
 		row := [][]float32{test.Image(2 * p)}
 		for s := range steps {
 			k := p*steps + s
-			row = append(row, imgs[k*data.Pixels:(k+1)*data.Pixels])
+			row = append(row, imgs[k*px:(k+1)*px])
 		}
 		rows = append(rows, append(row, test.Image(2*p+1)))
 	}
-	return chart.ImageRows(path, titles, rows, 2)
+	return chart.ImageRows(path, data.Shape(e.Spec().Input), titles, rows, scale(data.Shape(e.Spec().Input)))
 }
 
 // traversals varies each of the most active latent dimensions from -3 to
@@ -113,6 +119,7 @@ func interpolations(path string, e *engine.Engine, test *data.Set, pairs int) er
 // 15 x 15 grid of the prior's quantiles. activity is each dimension's
 // variance of the posterior mean over the test images.
 func traversals(path string, e *engine.Engine, activity []float64) error {
+	px := e.Spec().Values()
 	d := e.CodeSize()
 	if d == 2 {
 		const k = 15
@@ -128,7 +135,7 @@ func traversals(path string, e *engine.Engine, activity []float64) error {
 		if err != nil {
 			return err
 		}
-		return grid(path, "the latent manifold: the prior's quantiles 1/30 .. 29/30 on each axis", imgs, k*k, k)
+		return grid(path, "the latent manifold: the prior's quantiles 1/30 .. 29/30 on each axis", data.Shape(e.Spec().Input), imgs, k*k, k)
 	}
 	order := make([]int, d)
 	for i := range order {
@@ -155,10 +162,10 @@ func traversals(path string, e *engine.Engine, activity []float64) error {
 		var row [][]float32
 		for s := range steps {
 			k := r*steps + s
-			row = append(row, imgs[k*data.Pixels:(k+1)*data.Pixels])
+			row = append(row, imgs[k*px:(k+1)*px])
 		}
 		rows = append(rows, row)
 		titles = append(titles, fmt.Sprintf("latent dimension %d (variance of its mean over the test images %.2f): -3 .. 3, the others 0", dim, activity[dim]))
 	}
-	return chart.ImageRows(path, titles, rows, 2)
+	return chart.ImageRows(path, data.Shape(e.Spec().Input), titles, rows, scale(data.Shape(e.Spec().Input)))
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
-	gctx "github.com/gomlx/gomlx/pkg/ml/context"
 	"gonum.org/v1/gonum/stat"
 
 	"github.com/hourglass-ml/hourglass/internal/base/atomicfile"
@@ -19,7 +18,6 @@ import (
 	"github.com/hourglass-ml/hourglass/internal/numeric/frechet"
 	"github.com/hourglass-ml/hourglass/internal/runtime/engine"
 	"github.com/hourglass-ml/hourglass/internal/stage"
-	"github.com/hourglass-ml/hourglass/model"
 )
 
 // Run draws the pictures and measures the samples' quality into the
@@ -49,7 +47,7 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Gener
 		return nil, err
 	}
 	fmt.Fprintf(p.Log, "floor: %d training images are at a Fréchet distance of %.2f from the test images\n", n, res.Floor.All)
-	e, err := load(p.Backend, engine.FromConfig(cfg.Pretrain, cfg.Seed), p.Model)
+	e, err := load(p.Backend, engine.FromConfig(cfg, cfg.Seed), p.Model, cfg.Spec().Input)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +59,7 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Gener
 		}
 		res.Models = append(res.Models, vae)
 		if g.Autoencoder != "" {
-			other, err := load(p.Backend, engine.DefaultOptions(), g.Autoencoder)
+			other, err := load(p.Backend, engine.DefaultOptions(), g.Autoencoder, cfg.Spec().Input)
 			if err != nil {
 				return nil, fmt.Errorf("generate.autoencoder %s: %w", g.Autoencoder, err)
 			}
@@ -107,42 +105,34 @@ func Inputs(cfg *config.Config) error {
 	if _, err := layout.ResolveCheckpoint(path); err != nil {
 		return fmt.Errorf("generate.autoencoder: %s holds no hourglass checkpoint (want an experiment's output folder, its pretrain folder or a checkpoint folder); %s", path, fix)
 	}
-	vars, _, err := engine.ReadVariables(path)
+	spec, _, err := engine.ReadSpec(path)
 	if err != nil {
 		return fmt.Errorf("generate.autoencoder: %w", err)
 	}
-	if isVAE(vars) {
+	if spec.IsVAE() {
 		return fmt.Errorf(`generate.autoencoder: %s holds a VAE, not a plain autoencoder; set it to an experiment with pretrain.model ae, or to "" to compare none`, path)
+	}
+	if want := cfg.Spec().Input; spec.Input != want {
+		return fmt.Errorf("generate.autoencoder: %s holds a model of %dx%dx%d images (%s), but this experiment's images are %dx%dx%d (model.input): compare models of the same input",
+			path, spec.Input[0], spec.Input[1], spec.Input[2], spec, want[0], want[1], want[2])
 	}
 	return nil
 }
 
-// isVAE says whether a checkpoint's variables hold a VAE's Gaussian
-// bottleneck.
-func isVAE(vars engine.Weights) bool {
-	_, ok := vars[gaussianWeights()]
-	return ok
-}
-
-func gaussianWeights() string {
-	return gctx.VariableParameterNameFromScopeAndName("/"+model.EncoderScope+"/"+model.GaussianScope, "weights")
-}
-
-// load builds an engine of o's model on a checkpoint's weights (the
-// variables load as the first graph is built: encoding an image builds it).
-func load(be backends.Backend, o engine.Options, path string) (*engine.Engine, error) {
-	vars, dir, err := engine.ReadVariables(path)
+// load builds an engine of the model a checkpoint holds, with o's other
+// options, on its weights (the variables load as the first graph is
+// built: encoding an image builds it). The model must take the
+// experiment's images (input).
+func load(be backends.Backend, o engine.Options, path string, input [3]int) (*engine.Engine, error) {
+	spec, dir, err := engine.ReadSpec(path)
 	if err != nil {
 		return nil, err
 	}
-	gaussian := gctx.VariableParameterNameFromScopeAndName("/"+model.EncoderScope+"/"+model.GaussianScope, "weights")
-	if w, vae := vars[gaussian]; vae && !o.IsVAE() {
-		d := w.Shape().Dimensions
-		if len(d) != 2 || d[1] == 0 || d[1]%2 != 0 {
-			return nil, fmt.Errorf("checkpoint %s: variable %s has shape %v, want [features, 2*latent]: not an hourglass VAE", dir, gaussian, d)
-		}
-		o.Model, o.Latent = "vae", d[1]/2
+	if spec.Input != input {
+		return nil, fmt.Errorf("%s holds a model of %dx%dx%d images (%s), but this experiment's images are %dx%dx%d (model.input): compare models of the same input",
+			dir, spec.Input[0], spec.Input[1], spec.Input[2], spec, input[0], input[1], input[2])
 	}
+	o.Spec = spec
 	e, err := engine.New(be, o)
 	if err != nil {
 		return nil, err
@@ -150,7 +140,7 @@ func load(be backends.Backend, o engine.Options, path string) (*engine.Engine, e
 	if err := e.Load(path); err != nil {
 		return nil, err
 	}
-	_, err = e.Encode(engine.Images(make([]float32, data.Pixels)))
+	_, err = e.Encode(e.Images(make([]float32, spec.Values())))
 	return e, err
 }
 
@@ -198,7 +188,7 @@ func (m *measure) vae(e *engine.Engine, source string) (results.GenerativeModel,
 	}
 	fmt.Fprintf(m.log, "VAE: test negative ELBO %.2f nats per image (reconstruction %.2f + KL %.2f), %d of %d latent dimensions active; samples at a Fréchet distance of %.2f, its test reconstructions at %.2f\n",
 		r.TestNegELBO, r.TestRecon, r.TestKL, r.ActiveUnits, e.CodeSize(), r.Quality.All, r.Reconstructions.All)
-	if err := grid(m.run.Samples(), fmt.Sprintf("%d samples decoded from points drawn from the prior N(0, I)", g.Samples), samples, g.Samples, 8); err != nil {
+	if err := grid(m.run.Samples(), fmt.Sprintf("%d samples decoded from points drawn from the prior N(0, I)", g.Samples), data.Shape(e.Spec().Input), samples, g.Samples, 8); err != nil {
 		return r, err
 	}
 	if err := interpolations(m.run.Interpolations(), e, test, g.Interpolations); err != nil {
@@ -239,31 +229,32 @@ func (m *measure) autoencoder(e *engine.Engine, source string) (results.Generati
 	fmt.Fprintf(m.log, "autoencoder: samples from a Gaussian fitted to its training codes at a Fréchet distance of %.2f (%.2f with independent code values); its test reconstructions at %.2f\n",
 		r.Quality.All, ind.All, r.Reconstructions.All)
 	return r, grid(m.run.AutoencoderSamples(), fmt.Sprintf("%d autoencoder samples: codes drawn from a Gaussian fitted to its training codes, decoded", g.Samples),
-		samples, g.Samples, 8)
+		data.Shape(e.Spec().Input), samples, g.Samples, 8)
 }
 
 // reconstructions decodes a set from its codes (a VAE's posterior means)
 // and returns the per-pixel squared error with the first keep decoded
 // images.
 func reconstructions(e *engine.Engine, s *data.Set, keep int) (float64, []float32, error) {
+	px := s.ImageShape().Values()
 	var sum float64
 	var kept []float32
 	for from := 0; from < s.Len(); from += 1000 {
 		to := min(from+1000, s.Len())
-		rec, err := e.Reconstruct(engine.Images(s.Slice(from, to).Images))
+		rec, err := e.Reconstruct(engine.Batch(s.Slice(from, to)))
 		if err != nil {
 			return 0, nil, err
 		}
 		vals := tensors.MustCopyFlatData[float32](rec)
 		for i, v := range vals {
-			d := float64(v - s.Images[from*data.Pixels+i])
+			d := float64(v - s.Images[from*px+i])
 			sum += d * d
 		}
-		if room := keep*data.Pixels - len(kept); room > 0 {
+		if room := keep*px - len(kept); room > 0 {
 			kept = append(kept, vals[:min(room, len(vals))]...)
 		}
 	}
-	return sum / float64(s.Len()*data.Pixels), kept, nil
+	return sum / float64(s.Len()*px), kept, nil
 }
 
 // reconstructionQuality measures a model's test MSE and the distance of

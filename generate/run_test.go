@@ -13,13 +13,16 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/hourglass-ml/hourglass/backend"
 	"github.com/hourglass-ml/hourglass/internal/experiment/config"
 	"github.com/hourglass-ml/hourglass/internal/experiment/data"
 	"github.com/hourglass-ml/hourglass/internal/experiment/layout"
 	"github.com/hourglass-ml/hourglass/internal/experiment/results"
 	"github.com/hourglass-ml/hourglass/internal/numeric/frechet"
+	"github.com/hourglass-ml/hourglass/internal/runtime/engine"
 	"github.com/hourglass-ml/hourglass/internal/runtime/testutil"
 	"github.com/hourglass-ml/hourglass/internal/stage"
+	"github.com/hourglass-ml/hourglass/model"
 	"github.com/hourglass-ml/hourglass/pretrain"
 )
 
@@ -28,7 +31,7 @@ import (
 func vaeExperiment(t *testing.T, splits *data.Splits) *config.Config {
 	t.Helper()
 	cfg := testutil.TinyConfig(t)
-	cfg.Pretrain.Model, cfg.Pretrain.Latent, cfg.Pretrain.BatchSize = "vae", 2, 32
+	cfg.Pretrain.Model, cfg.Model.Code, cfg.Pretrain.BatchSize = "vae", 2, 32
 	if _, err := pretrain.Run(context.Background(), cfg, stage.Env{Splits: splits}); err != nil {
 		t.Fatal(err)
 	}
@@ -118,8 +121,27 @@ func TestGenerateVAEAgainstAutoencoder(t *testing.T) {
 func TestGenerateRefusesABadAutoencoder(t *testing.T) {
 	splits := testutil.TinySplits(t, 320, 64, 200)
 	cfg := vaeExperiment(t, splits)
+	// An autoencoder of colour 12x10 images: not this experiment's input.
+	colour := t.TempDir()
+	o := engine.DefaultOptions()
+	o.Spec = model.Spec{Kind: model.KindAE, Input: [3]int{12, 10, 3}, Filters: []int{4, 6}}
+	be, err := backend.New("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := engine.New(be, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Encode(e.Images(make([]float32, o.Spec.Values()))); err != nil {
+		t.Fatal(err)
+	}
+	if err := engine.SaveModel(e, layout.At(colour).ModelCheckpoint()); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct{ path, want string }{
 		{cfg.OutputDir, "holds a VAE, not a plain autoencoder"},
+		{colour, "holds a model of 12x10x3 images"},
 		{filepath.Join(t.TempDir(), "gone"), "does not exist"},
 		{t.TempDir(), "holds no hourglass checkpoint"},
 	} {

@@ -1,8 +1,10 @@
-// Package model is the seed paper's convolutional autoencoder in GoMLX, as
-// model functions other stages and programs reuse:
+// Package model is the seed paper's convolutional autoencoder in GoMLX, and
+// any variant of it a Spec describes (input size and channels, depth, code
+// size), as model functions other stages and programs reuse:
 //
-//	Encoder(ctx, images [B, 28, 28, 1]) -> codes [B, 576]   (64 x 3 x 3, channel-major)
-//	Decoder(ctx, codes [B, 576]) -> images [B, 28, 28, 1]
+//	Paper().Encoder(ctx, images [B, 28, 28, 1]) -> codes [B, 576]   (64 x 3 x 3, channel-major)
+//	Paper().Decoder(ctx, codes [B, 576]) -> images [B, 28, 28, 1]
+//	spec.Encoder(ctx, images [B, H, W, C]) -> codes [B, spec.CodeSize()]
 //
 // and its layers: Conv2D (3x3 "same"), MaxPool2 (2x2, floor), ConvBlock
 // (an encoder block) and ConvTranspose2D (kernel, stride, padding, output

@@ -171,17 +171,24 @@ func maxPool2(window bool, x *Node) *Node {
 // output size (in-1)*s - 2p + k + outputPadding. Variables: weights
 // [k, k, Cin, filters], biases [filters].
 func ConvTranspose2D(ctx *context.Context, x *Node, filters, k, stride, padding, outputPadding int) *Node {
+	return ConvTranspose2DRect(ctx, x, filters, k, k, stride, padding, outputPadding)
+}
+
+// ConvTranspose2DRect is ConvTranspose2D with a kh x kw kernel (weights
+// [kh, kw, Cin, filters]): the decoder's layer for a level whose height
+// and width differ in parity.
+func ConvTranspose2DRect(ctx *context.Context, x *Node, filters, kh, kw, stride, padding, outputPadding int) *Node {
 	g := x.Graph()
 	cin := x.Shape().Dimensions[3]
-	// PyTorch takes fan_in from the weight's second axis: filters*k*k.
-	bound := 1 / math.Sqrt(float64(filters*k*k))
-	w := param(ctx, g, x.DType(), "weights", bound, k, k, cin, filters)
+	// PyTorch takes fan_in from the weight's second axis: filters*kh*kw.
+	bound := 1 / math.Sqrt(float64(filters*kh*kw))
+	w := param(ctx, g, x.DType(), "weights", bound, kh, kw, cin, filters)
 	b := param(ctx, g, x.DType(), "biases", bound, filters)
 	var y *Node
 	switch {
-	case k == stride && padding == 0 && outputPadding == 0:
+	case kh == stride && kw == stride && padding == 0 && outputPadding == 0:
 		y = depthToSpace(ctx, x, w)
-	case k%2 == 1 && padding <= k-1 && outputPadding == 0 && !useIm2col(ctx, g):
+	case kh%2 == 1 && kw%2 == 1 && padding <= min(kh, kw)-1 && outputPadding == 0 && !useIm2col(ctx, g):
 		y = dilatedConv(x, w, stride, padding, outputPadding)
 	default:
 		y = col2im(ctx, x, w, stride, padding, outputPadding)
@@ -202,8 +209,8 @@ func ConvTranspose2D(ctx *context.Context, x *Node, filters, k, stride, padding,
 // output padding only: GoMLX's ConvGeneral gradient is off by one for even
 // kernels and fails on the uneven padding an output padding needs.
 func dilatedConv(x, w *Node, s, p, op int) *Node {
-	lo := w.Shape().Dimensions[0] - 1 - p
-	return Convolve(dilate(x, s), flipSpatial(w)).PaddingPerDim([][2]int{{lo, lo + op}, {lo, lo + op}}).Done()
+	loH, loW := w.Shape().Dimensions[0]-1-p, w.Shape().Dimensions[1]-1-p
+	return Convolve(dilate(x, s), flipSpatial(w)).PaddingPerDim([][2]int{{loH, loH + op}, {loW, loW + op}}).Done()
 }
 
 // flipSpatial reverses the two spatial axes of a kernel [k, k, cin, cout]
@@ -226,12 +233,12 @@ func flipSpatial(w *Node) *Node {
 func depthToSpace(ctx *context.Context, x, w *Node) *Node {
 	d := x.Shape().Dimensions
 	b, h, wd, cin := d[0], d[1], d[2], d[3]
-	k, cout := w.Shape().Dimensions[0], w.Shape().Dimensions[3]
-	wm := Reshape(TransposeAllAxes(w, 2, 0, 1, 3), cin, k*k*cout) // [cin, (kh, kw, co)]
+	kh, kw, cout := w.Shape().Dimensions[0], w.Shape().Dimensions[1], w.Shape().Dimensions[3]
+	wm := Reshape(TransposeAllAxes(w, 2, 0, 1, 3), cin, kh*kw*cout) // [cin, (kh, kw, co)]
 	y := matmul(ctx, Reshape(x, b*h*wd, cin), wm)
-	y = Reshape(y, b, h, wd, k, k, cout)
+	y = Reshape(y, b, h, wd, kh, kw, cout)
 	y = TransposeAllAxes(y, 0, 1, 3, 2, 4, 5) // [b, h, kh, w, kw, co]
-	return Reshape(y, b, h*k, wd*k, cout)
+	return Reshape(y, b, h*kh, wd*kw, cout)
 }
 
 // col2im computes a transposed convolution as one matrix product, which
@@ -242,14 +249,14 @@ func depthToSpace(ctx *context.Context, x, w *Node) *Node {
 func col2im(ctx *context.Context, x, w *Node, s, p, op int) *Node {
 	d := x.Shape().Dimensions
 	b, h, wd, cin := d[0], d[1], d[2], d[3]
-	k, cout := w.Shape().Dimensions[0], w.Shape().Dimensions[3]
-	wm := Reshape(TransposeAllAxes(w, 2, 0, 1, 3), cin, k*k*cout) // [cin, (kh, kw, co)]
-	contrib := Reshape(matmul(ctx, Reshape(x, b*h*wd, cin), wm), b, h, wd, k*k, cout)
-	fullH, fullW := (h-1)*s+k, (wd-1)*s+k
+	kH, kW, cout := w.Shape().Dimensions[0], w.Shape().Dimensions[1], w.Shape().Dimensions[3]
+	wm := Reshape(TransposeAllAxes(w, 2, 0, 1, 3), cin, kH*kW*cout) // [cin, (kh, kw, co)]
+	contrib := Reshape(matmul(ctx, Reshape(x, b*h*wd, cin), wm), b, h, wd, kH*kW, cout)
+	fullH, fullW := (h-1)*s+kH, (wd-1)*s+kW
 	var sum *Node
-	for kh := 0; kh < k; kh++ {
-		for kw := 0; kw < k; kw++ {
-			c := Reshape(Slice(contrib, AxisRange(), AxisRange(), AxisRange(), AxisElem(kh*k+kw)), b, h, wd, cout)
+	for kh := 0; kh < kH; kh++ {
+		for kw := 0; kw < kW; kw++ {
+			c := Reshape(Slice(contrib, AxisRange(), AxisRange(), AxisRange(), AxisElem(kh*kW+kw)), b, h, wd, cout)
 			c = dilate(c, s)
 			c = padAxes(c, [2]int{kh, fullH - kh - ((h-1)*s + 1)}, [2]int{kw, fullW - kw - ((wd-1)*s + 1)})
 			if sum == nil {

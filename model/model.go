@@ -8,88 +8,110 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/layers/activations"
 )
 
-// Sizes of the seed model.
+// The paper's image size, and the scopes of the two halves: a downstream
+// model freezes the encoder by its scope.
 const (
-	ImageSize = 28
-	CodeSize  = 64 * 3 * 3 // 576
-	// Scopes of the two halves: a downstream model freezes the encoder by
-	// its scope.
+	ImageSize    = 28
 	EncoderScope = "encoder"
 	DecoderScope = "decoder"
+	// CodeScope holds the autoencoder's dense bottleneck (under
+	// EncoderScope) when Spec.Code is set; DenseScope (under DecoderScope)
+	// the dense layer back to the map, for the bottleneck and the VAE.
+	CodeScope = "code"
 )
 
-// The seed paper's architecture (table "Slika 3.1"), the one place it is
-// written: the encoder's convolution blocks (3x3 "same" convolution + ReLU
-// + 2x2 max pooling, by filters) and the decoder's transposed convolutions.
-var (
-	EncoderFilters = []int{16, 32, 64}
-	DecoderLayers  = []Deconv{{Filters: 32, Kernel: 3, Stride: 2}, {Filters: 16, Kernel: 2, Stride: 2}, {Filters: 1, Kernel: 2, Stride: 2}}
-)
-
-// Deconv is one transposed convolution of the decoder, followed by ReLU.
-type Deconv struct{ Filters, Kernel, Stride int }
-
-// Encoder maps images [B, 28, 28, 1] to codes [B, 576]: three blocks of
-// 3x3 "same" convolution (16, 32, 64 filters) + ReLU + 2x2 max-pooling
-// (28 -> 14 -> 7 -> 3), flattened channel-major (64 x 3 x 3, as PyTorch's
-// NCHW flatten orders them). Variables live in ctx.In("encoder").
+// Encoder maps images [B, H, W, C] to codes [B, CodeSize()]: one block per
+// entry of Filters (3x3 "same" convolution + ReLU + 2x2 max-pooling, the
+// paper's 28 -> 14 -> 7 -> 3), the last map flattened channel-major (as
+// PyTorch's NCHW flatten orders it), then, when Code is set, a linear
+// layer to Code values. A VAE's code is its posterior mean. Variables live
+// in ctx.In("encoder").
 //
 // Each block is a ConvBlock, which adds the bias and applies ReLU after
 // pooling (the same function, on a quarter of the values).
-func Encoder(ctx *context.Context, images *Node) *Node {
-	return features(ctx.In(EncoderScope), images)
+func (s Spec) Encoder(ctx *context.Context, images *Node) *Node {
+	if s.IsVAE() {
+		mean, _ := s.VAEEncoder(ctx, images)
+		return mean
+	}
+	ctx = ctx.In(EncoderScope)
+	x := s.features(ctx, images)
+	if s.Code > 0 {
+		scope := ctx.In(CodeScope)
+		x = Dense(scope, x, s.Code)
+		x.AssertDims(x.Shape().Dimensions[0], s.Code)
+		record(scope, x, fmt.Sprintf("Linear %d -> %d (code)", s.MapSize(), s.Code))
+	}
+	return x
 }
 
-// features is the encoder's three convolution blocks, flattened
-// channel-major: images [B, 28, 28, 1] -> [B, 576].
-func features(ctx *context.Context, images *Node) *Node {
+// features is the encoder's convolution blocks, flattened channel-major:
+// images [B, H, W, C] -> [B, MapSize()].
+func (s Spec) features(ctx *context.Context, images *Node) *Node {
 	b := images.Shape().Dimensions[0]
-	images.AssertDims(b, ImageSize, ImageSize, 1)
-	x, size := images, ImageSize
-	for i, filters := range EncoderFilters {
+	images.AssertDims(b, s.Input[0], s.Input[1], s.Input[2])
+	x := images
+	for i, filters := range s.Filters {
 		scope := ctx.In(fmt.Sprintf("conv%d", i+1))
-		x, size = ConvBlock(scope, x, filters), size/2
-		x.AssertDims(b, size, size, filters)
+		x = ConvBlock(scope, x, filters)
+		h, w := s.Level(i + 1)
+		x.AssertDims(b, h, w, filters)
 		record(scope, x, fmt.Sprintf("Conv2d 3x3, %d, same + ReLU + MaxPool 2", filters))
 	}
-	x.AssertDims(b, 3, 3, 64)
-	return Reshape(TransposeAllAxes(x, 0, 3, 1, 2), b, CodeSize)
+	return Reshape(TransposeAllAxes(x, 0, 3, 1, 2), b, s.MapSize())
 }
 
-// Decoder maps codes [B, 576] back to images [B, 28, 28, 1]: transposed
-// convolutions 3x3/2 (32), 2x2/2 (16) and 2x2/2 (1), each followed by ReLU
-// (3 -> 7 -> 14 -> 28). Variables live in ctx.In("decoder").
-func Decoder(ctx *context.Context, codes *Node) *Node {
-	return upsample(ctx.In(DecoderScope), codes, true)
+// Decoder maps codes [B, CodeSize()] back to images [B, H, W, C]: when Code
+// is set, a dense layer to the last map's values with ReLU; then
+// transposed convolutions with stride 2 that restore each level's exact
+// size (the paper's 3x3 (32), 2x2 (16) and 2x2 (1): 3 -> 7 -> 14 -> 28),
+// each followed by ReLU. Variables live in ctx.In("decoder").
+func (s Spec) Decoder(ctx *context.Context, codes *Node) *Node {
+	ctx = ctx.In(DecoderScope)
+	if s.Code > 0 {
+		codes = s.denseToMap(ctx, codes)
+	}
+	return s.upsample(ctx, codes, true)
 }
 
-// upsample is the decoder's transposed convolutions from codes [B, 576]
-// (64 x 3 x 3, channel-major) to [B, 28, 28, 1], ReLU after each but,
-// unless lastReLU, the last (whose output is then a logit).
-func upsample(ctx *context.Context, codes *Node, lastReLU bool) *Node {
+// denseToMap is the dense layer from a code or latent point [B, n] to the
+// last map's values, with ReLU.
+func (s Spec) denseToMap(ctx *context.Context, z *Node) *Node {
+	b, n := z.Shape().Dimensions[0], z.Shape().Dimensions[1]
+	scope := ctx.In(DenseScope)
+	h := activations.Relu(Dense(scope, z, s.MapSize()))
+	h.AssertDims(b, s.MapSize())
+	record(scope, h, fmt.Sprintf("Linear %d -> %d + ReLU", n, s.MapSize()))
+	return h
+}
+
+// upsample is the decoder's transposed convolutions from the last map's
+// values [B, MapSize()] (channel-major) to [B, H, W, C], ReLU after each
+// but, unless lastReLU, the last (whose output is then a logit).
+func (s Spec) upsample(ctx *context.Context, codes *Node, lastReLU bool) *Node {
 	b := codes.Shape().Dimensions[0]
-	codes.AssertDims(b, CodeSize)
-	x := TransposeAllAxes(Reshape(codes, b, 64, 3, 3), 0, 2, 3, 1)
-	size := 3
-	for i, l := range DecoderLayers {
+	codes.AssertDims(b, s.MapSize())
+	h, w := s.Level(s.Depth())
+	x := TransposeAllAxes(Reshape(codes, b, s.Filters[s.Depth()-1], h, w), 0, 2, 3, 1)
+	deconvs := s.Deconvs()
+	for i, l := range deconvs {
 		scope := ctx.In(fmt.Sprintf("deconv%d", i+1))
-		x = ConvTranspose2D(scope, x, l.Filters, l.Kernel, l.Stride, 0, 0)
-		name := fmt.Sprintf("ConvTranspose2d %dx%d, stride %d, %d", l.Kernel, l.Kernel, l.Stride, l.Filters)
-		if lastReLU || i < len(DecoderLayers)-1 {
+		x = ConvTranspose2DRect(scope, x, l.Filters, l.KernelH, l.KernelW, 2, 0, 0)
+		name := fmt.Sprintf("ConvTranspose2d %dx%d, stride 2, %d", l.KernelH, l.KernelW, l.Filters)
+		if lastReLU || i < len(deconvs)-1 {
 			x = activations.Relu(x)
 			name += " + ReLU"
 		}
-		size = (size-1)*l.Stride + l.Kernel
-		x.AssertDims(b, size, size, l.Filters)
+		h, w = s.Level(s.Depth() - 1 - i)
+		x.AssertDims(b, h, w, l.Filters)
 		record(scope, x, name)
 	}
-	x.AssertDims(b, ImageSize, ImageSize, 1)
 	return x
 }
 
 // Autoencoder reconstructs images: Decoder(Encoder(images)).
-func Autoencoder(ctx *context.Context, images *Node) *Node {
-	return Decoder(ctx, Encoder(ctx, images))
+func (s Spec) Autoencoder(ctx *context.Context, images *Node) *Node {
+	return s.Decoder(ctx, s.Encoder(ctx, images))
 }
 
 // Loss is the per-pixel mean squared error between images and their

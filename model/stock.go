@@ -16,16 +16,20 @@ import (
 // convolution has no gradient), so the decoder keeps this package's
 // ConvTranspose2D with stock products. It exists to measure what the
 // improvements buy (`hourglass bench --stock`); nothing trains with it.
-func StockAutoencoder(ctx *context.Context, images *Node) *Node {
+func (s Spec) StockAutoencoder(ctx *context.Context, images *Node) *Node {
 	ctx.SetParam(ParamStock, true)
 	x := images
-	for i, filters := range EncoderFilters {
+	for i, filters := range s.Filters {
 		x = layers.Convolution(ctx.In(EncoderScope).In(fmt.Sprintf("conv%d", i+1)), x).
 			Channels(filters).KernelSize(3).PadSame().Done()
 		x = MaxPool(activations.Relu(x)).Window(2).Done()
 	}
 	b := images.Shape().Dimensions[0]
-	x.AssertDims(b, 3, 3, 64)
-	codes := Reshape(TransposeAllAxes(x, 0, 3, 1, 2), b, CodeSize)
-	return Decoder(ctx, codes)
+	h, w := s.Level(s.Depth())
+	x.AssertDims(b, h, w, s.Filters[s.Depth()-1])
+	codes := Reshape(TransposeAllAxes(x, 0, 3, 1, 2), b, s.MapSize())
+	if s.Code > 0 {
+		codes = Dense(ctx.In(EncoderScope).In(CodeScope), codes, s.Code)
+	}
+	return s.Decoder(ctx, codes)
 }

@@ -41,19 +41,12 @@ func record(ctx *context.Context, x *Node, name string) {
 	t.layers = append(t.layers, Layer{Scope: ctx.Scope(), Name: name, Output: out})
 }
 
-// Spec names a model: Kind "ae" (the paper's autoencoder) or "vae" (with
-// Latent dimensions).
-type Spec struct {
-	Kind   string
-	Latent int
-}
-
 // Summary builds the autoencoder's graph (without running it) and lists
 // its layers as the paper's table "Slika 3.1" does: output shapes from the
 // built graph, parameter counts from the variables the build created.
-func Summary() ([]Layer, error) { return SummaryOf(Spec{Kind: "ae"}) }
+func Summary() ([]Layer, error) { return SummaryOf(Paper()) }
 
-// SummaryOf is Summary for either model.
+// SummaryOf is Summary for any model.
 func SummaryOf(spec Spec) ([]Layer, error) {
 	be, err := backend.New("go")
 	if err != nil {
@@ -64,11 +57,11 @@ func SummaryOf(spec Spec) ([]Layer, error) {
 	ctx.SetParam(paramTrace, t)
 	err = building(func() {
 		g := NewGraph(be, "summary")
-		x := Parameter(g, "images", shapes.Make(dtypes.Float32, 1, ImageSize, ImageSize, 1))
-		if spec.Kind == "vae" {
-			VAE(ctx, x, spec.Latent)
+		x := Parameter(g, "images", shapes.Make(dtypes.Float32, 1, spec.Input[0], spec.Input[1], spec.Input[2]))
+		if spec.IsVAE() {
+			spec.VAE(ctx, x)
 		} else {
-			Autoencoder(ctx, x)
+			spec.Autoencoder(ctx, x)
 		}
 	})
 	if err != nil {
@@ -126,9 +119,9 @@ func thousands(n int) string {
 // EncoderShapes builds the autoencoder's encoder and returns the shape of
 // each variable it creates, by parameter name ("/encoder/conv1/weights"
 // -> [3 3 1 16]): what a checkpoint must hold to be this model's encoder.
-func EncoderShapes() (map[string][]int, error) { return EncoderShapesOf(Spec{Kind: "ae"}) }
+func EncoderShapes() (map[string][]int, error) { return EncoderShapesOf(Paper()) }
 
-// EncoderShapesOf is EncoderShapes for either model.
+// EncoderShapesOf is EncoderShapes for any model.
 func EncoderShapesOf(spec Spec) (map[string][]int, error) {
 	be, err := backend.New("go")
 	if err != nil {
@@ -136,12 +129,8 @@ func EncoderShapesOf(spec Spec) (map[string][]int, error) {
 	}
 	ctx := context.New()
 	err = building(func() {
-		x := Parameter(NewGraph(be, "shapes"), "images", shapes.Make(dtypes.Float32, 1, ImageSize, ImageSize, 1))
-		if spec.Kind == "vae" {
-			VAEEncoder(ctx, x, spec.Latent)
-		} else {
-			Encoder(ctx, x)
-		}
+		x := Parameter(NewGraph(be, "shapes"), "images", shapes.Make(dtypes.Float32, 1, spec.Input[0], spec.Input[1], spec.Input[2]))
+		spec.Encoder(ctx, x)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("building the encoder: %w", err)

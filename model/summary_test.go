@@ -54,10 +54,9 @@ func TestSummaryMatchesPaper(t *testing.T) {
 // TestSummaryFollowsTheModel: a change to the architecture table shows in
 // the summary (it is derived, not typed out).
 func TestSummaryFollowsTheModel(t *testing.T) {
-	saved := EncoderFilters
-	defer func() { EncoderFilters = saved }()
-	EncoderFilters = []int{8, 32, 64}
-	rows, err := Summary()
+	spec := Paper()
+	spec.Filters = []int{8, 32, 64}
+	rows, err := SummaryOf(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +94,7 @@ func TestEncoderShapes(t *testing.T) {
 func TestSummaryMatchesVariables(t *testing.T) {
 	ctx := seeded(t, 1)
 	x := tensors.FromFlatDataAndDimensions(make([]float32, 2*784), 2, 28, 28, 1)
-	out, err := context.ExecOnce(goBackend(t), ctx, func(ctx *context.Context, x *Node) *Node { return Autoencoder(ctx, x) }, x)
+	out, err := context.ExecOnce(goBackend(t), ctx, func(ctx *context.Context, x *Node) *Node { return Paper().Autoencoder(ctx, x) }, x)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,45 +6,40 @@ import (
 
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/ml/context"
-	"github.com/gomlx/gomlx/pkg/ml/layers/activations"
 )
 
 // GaussianScope holds the VAE encoder's dense layer to the mean and
-// log-variance (under EncoderScope); DenseScope the VAE decoder's first
-// layer (under DecoderScope).
+// log-variance (under EncoderScope); DenseScope the decoder's dense layer
+// back to the last map (under DecoderScope), in the VAE and behind an
+// autoencoder's dense code.
 const (
 	GaussianScope = "gaussian"
 	DenseScope    = "dense"
 )
 
-// VAEEncoder is the variational encoder: the paper's three convolution
-// blocks, the 576 flattened values, then one dense layer to 2L values,
-// the mean and log-variance of a diagonal Gaussian over L latent
-// dimensions: images [B, 28, 28, 1] -> mean, logVar [B, L].
-func VAEEncoder(ctx *context.Context, images *Node, latent int) (mean, logVar *Node) {
+// VAEEncoder is the variational encoder: the convolution blocks, the
+// map's values flattened, then one dense layer to 2L values, the mean and
+// log-variance of a diagonal Gaussian over L = Latent() dimensions:
+// images [B, H, W, C] -> mean, logVar [B, L].
+func (s Spec) VAEEncoder(ctx *context.Context, images *Node) (mean, logVar *Node) {
 	ctx = ctx.In(EncoderScope)
-	b := images.Shape().Dimensions[0]
+	b, latent := images.Shape().Dimensions[0], s.Latent()
 	scope := ctx.In(GaussianScope)
-	out := Dense(scope, features(ctx, images), 2*latent)
+	out := Dense(scope, s.features(ctx, images), 2*latent)
 	out.AssertDims(b, 2*latent)
-	record(scope, out, fmt.Sprintf("Linear 576 -> %d (mean, log-variance)", 2*latent))
+	record(scope, out, fmt.Sprintf("Linear %d -> %d (mean, log-variance)", s.MapSize(), 2*latent))
 	mean = Slice(out, AxisRange(), AxisRange(0, latent))
 	logVar = Slice(out, AxisRange(), AxisRange(latent, 2*latent))
 	return mean, logVar
 }
 
-// VAEDecoder maps latent points z [B, L] to logits [B, 28, 28, 1]: a dense
-// layer to 576 values with ReLU, reshaped to 3 x 3 x 64, then the paper's
-// three transposed convolutions with ReLU after the first two; the pixel
-// probabilities are the sigmoid of the logits.
-func VAEDecoder(ctx *context.Context, z *Node) *Node {
+// VAEDecoder maps latent points z [B, L] to logits [B, H, W, C]: a dense
+// layer to the last map's values with ReLU, then the decoder's transposed
+// convolutions with ReLU after all but the last; the pixel probabilities
+// are the sigmoid of the logits.
+func (s Spec) VAEDecoder(ctx *context.Context, z *Node) *Node {
 	ctx = ctx.In(DecoderScope)
-	b, latent := z.Shape().Dimensions[0], z.Shape().Dimensions[1]
-	scope := ctx.In(DenseScope)
-	h := activations.Relu(Dense(scope, z, CodeSize))
-	h.AssertDims(b, CodeSize)
-	record(scope, h, fmt.Sprintf("Linear %d -> 576 + ReLU", latent))
-	return upsample(ctx, h, false)
+	return s.upsample(ctx, s.denseToMap(ctx, z), false)
 }
 
 // Sample draws z = mean + exp(logVar/2) * eps, eps ~ N(0, I) from the
@@ -61,13 +56,13 @@ func Reparameterize(mean, logVar, eps *Node) *Node {
 
 // VAE reconstructs images through one posterior sample: logits, and the
 // posterior's mean and log-variance.
-func VAE(ctx *context.Context, images *Node, latent int) (logits, mean, logVar *Node) {
-	mean, logVar = VAEEncoder(ctx, images, latent)
-	return VAEDecoder(ctx, Sample(ctx, mean, logVar)), mean, logVar
+func (s Spec) VAE(ctx *context.Context, images *Node) (logits, mean, logVar *Node) {
+	mean, logVar = s.VAEEncoder(ctx, images)
+	return s.VAEDecoder(ctx, Sample(ctx, mean, logVar)), mean, logVar
 }
 
 // BernoulliNLL is each image's binary cross-entropy of the pixels' sigmoid
-// probabilities (from logits) against images, summed over its 784 pixels:
+// probabilities (from logits) against images, summed over its values:
 // softplus(l) - x l, computed stably. Result [B].
 func BernoulliNLL(images, logits *Node) *Node {
 	b := images.Shape().Dimensions[0]

@@ -134,7 +134,7 @@ func TestReparameterisedGradient(t *testing.T) {
 // model: 576 -> 2L dense, L -> 576 dense, the transposed convolutions
 // without ReLU on the last.
 func TestVAEShapesAndSummary(t *testing.T) {
-	rows, err := SummaryOf(Spec{Kind: "vae", Latent: 16})
+	rows, err := SummaryOf(PaperVAE(16))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func TestVAEShapesAndSummary(t *testing.T) {
 	ctx := context.New()
 	x := tensors.FromFlatDataAndDimensions(make([]float32, 3*784), 3, 28, 28, 1)
 	out, err := context.ExecOnceN(goBackend(t), ctx, func(ctx *context.Context, x *Node) []*Node {
-		l, m, lv := VAE(ctx, x, 4)
+		l, m, lv := PaperVAE(4).VAE(ctx, x)
 		return []*Node{l, m, lv}
 	}, x)
 	if err != nil {

@@ -78,12 +78,13 @@ func worst(all []shown, n int) []shown {
 // row of their reconstructions (the paper's Figure 3.3; a VAE's decoded
 // from the posterior means) with each image's per-pixel MSE under it: the
 // first test images, then the worst-reconstructed ones.
-func writeReconstructions(path string, first, bad []shown, vae bool) error {
-	const scale = 3
+func writeReconstructions(path string, shape [3]int, first, bad []shown, vae bool) error {
+	scale := max(1, 84/max(shape[0], shape[1])) // the paper's 28x28 three times enlarged
 	n := max(len(first), len(bad))
-	cell := 28*scale + chart.ImageGap
-	block := chart.TextLine + 2*cell + chart.TextLine
-	p := chart.NewPicture(n*cell+chart.ImageGap, 2*block+chart.ImageGap, scale)
+	p := chart.NewPicture(shape, 0, 0, scale)
+	cell, cellH := p.CellW(), p.CellH()
+	block := chart.TextLine + 2*cellH + chart.TextLine
+	p = chart.NewPicture(shape, n*cell+chart.ImageGap, 2*block+chart.ImageGap, scale)
 	for b, row := range [][]shown{first, bad} {
 		y0 := b * block
 		title := fmt.Sprintf("first %d test images: original above, reconstruction below, per-pixel MSE", len(row))
@@ -97,8 +98,8 @@ func writeReconstructions(path string, first, bad []shown, vae bool) error {
 		for i, s := range row {
 			x := chart.ImageGap + i*cell
 			p.Image(s.orig, x, y0+chart.TextLine)
-			p.Image(s.reco, x, y0+chart.TextLine+cell)
-			p.Text(x, y0+chart.TextLine+2*cell+10, fmt.Sprintf("%.4f", s.mse))
+			p.Image(s.reco, x, y0+chart.TextLine+cellH)
+			p.Text(x, y0+chart.TextLine+2*cellH+10, fmt.Sprintf("%.4f", s.mse))
 		}
 	}
 	return p.Save(path)

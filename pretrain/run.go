@@ -1,6 +1,7 @@
 package pretrain
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 
 	"github.com/hourglass-ml/hourglass/internal/base/atomicfile"
+	"github.com/hourglass-ml/hourglass/internal/base/hooks"
 	"github.com/hourglass-ml/hourglass/internal/base/progress"
 	"github.com/hourglass-ml/hourglass/internal/experiment/config"
 	"github.com/hourglass-ml/hourglass/internal/experiment/data"
@@ -33,6 +35,7 @@ var ErrNotFinite = errors.New("loss is not finite")
 type State struct {
 	engine.Progress
 	InitSeed   int64                  `json:"init_seed"`   // seed the weights were drawn with
+	Redrawn    bool                   `json:"redrawn"`     // the first initialisation died in training and was drawn again
 	StepLosses float64                `json:"step_losses"` // sum of this epoch's step losses so far
 	StepImages int                    `json:"step_images"` // images in that sum
 	Seconds    float64                `json:"seconds"`     // training time before this session
@@ -61,8 +64,32 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Pretr
 	if err := r.start(); err != nil {
 		return nil, err
 	}
-	return r.train(ctx)
+	for {
+		s, err := r.train(ctx)
+		if !errors.Is(err, errDied) {
+			return s, err
+		}
+		if r.st.Redrawn {
+			return nil, fmt.Errorf("pretraining: the output layer died again (every reconstruction 0, so no gradient flows: the last layer is a ReLU) in the first %d steps of a second initialisation (seed %d); "+
+				"a lower pretrain.learning_rate (e.g. --set pretrain.learning_rate=%g), another seed, or more filters in model.filters make it likelier to live",
+				r.diedAt, r.st.InitSeed, cfg.Pretrain.LearningRate/10)
+		}
+		fmt.Fprintf(p.Log, "the output layer died in the first %d steps (every reconstruction 0: no gradient flows); drawing the initialisation again\n", r.diedAt)
+		seed, err := r.liveInit(r.st.InitSeed + 1_000_003)
+		if err != nil {
+			return nil, err
+		}
+		r.st, r.best = &State{InitSeed: seed, Redrawn: true}, nil
+	}
 }
+
+// deathCheck is the step after which pretraining checks that the output
+// layer still passes gradient: a ReLU output that is 0 for every pixel of
+// a sample batch has died, and training it further changes nothing.
+const deathCheck = 20
+
+// errDied says the output layer died in the first steps.
+var errDied = errors.New("the output layer died")
 
 // Stage is pretraining as a pipeline stage.
 var Stage = stage.Define(layout.Pretrain, nil,
@@ -90,6 +117,10 @@ func checkResumable(run layout.Run, cfg *config.Config) error {
 	if err != nil {
 		return fmt.Errorf("cannot resume %s: its config.yaml: %w (rerun with --restart to start over)", dir, err)
 	}
+	if was, now := prev.Spec(), cfg.Spec(); !was.Equal(now) {
+		return fmt.Errorf("%s holds a checkpoint of another model (%s) than the configuration asks for (%s); "+
+			"rerun with --restart to discard it, set the model section back, or set another output_dir", dir, was, now)
+	}
 	if !reflect.DeepEqual(trainingKeys(prev), trainingKeys(cfg)) {
 		return fmt.Errorf("%s holds a checkpoint trained with other data, seed or pretrain settings (see its config.yaml); "+
 			"rerun with --restart to discard it, or set another output_dir", dir)
@@ -104,10 +135,12 @@ type runner struct {
 	e    *engine.Engine
 	st   *State
 	best engine.Weights // best weights, in memory
+	// diedAt is the step at which the output layer was found dead.
+	diedAt int
 }
 
 func (r *runner) engineOptions(seed int64) engine.Options {
-	return engine.FromConfig(r.cfg.Pretrain, seed)
+	return engine.FromConfig(r.cfg, seed)
 }
 
 // klWeight is the VAE's KL weight at global step t: pretrain.beta, reached
@@ -143,7 +176,7 @@ func (r *runner) start() error {
 		r.e, r.st = e, &State{InitSeed: r.cfg.Seed}
 		return err
 	}
-	seed, err := r.liveInit()
+	seed, err := r.liveInit(r.cfg.Seed)
 	if err != nil {
 		return err
 	}
@@ -155,27 +188,41 @@ func (r *runner) start() error {
 // untrained model outputs zero for every pixel of a sample batch: with
 // PyTorch's initialisation the final ReLU starts dead for some seeds, and
 // then no gradient ever flows.
-func (r *runner) liveInit() (int64, error) {
-	sample := engine.Images(r.p.Splits.Train.Slice(0, min(64, r.p.Splits.Train.Len())).Images)
+// The seeds tried are first, first + 1,000,003, and so on: a live first
+// draw is the seed's own, so a live start draws what it always drew.
+func (r *runner) liveInit(first int64) (int64, error) {
 	for try := int64(0); try < 20; try++ {
-		seed := r.cfg.Seed + try*1_000_003
+		seed := first + try*1_000_003
 		e, err := engine.New(r.p.Backend, r.engineOptions(seed))
 		if err != nil {
 			return 0, err
 		}
-		out, err := e.Reconstruct(sample)
+		dead, err := r.outputDead(e)
 		if err != nil {
 			return 0, err
 		}
-		if anyPositive(tensors.MustCopyFlatData[float32](out)) {
+		if !dead {
 			r.e = e
 			if try > 0 {
-				fmt.Fprintf(r.p.Log, "initialisation with seed %d had a dead output layer (all-zero reconstructions); using seed %d\n", r.cfg.Seed, seed)
+				fmt.Fprintf(r.p.Log, "initialisation with seed %d had a dead output layer (all-zero reconstructions); using seed %d\n", first, seed)
 			}
 			return seed, nil
 		}
 	}
 	return 0, fmt.Errorf("20 initialisations all gave all-zero reconstructions: check the data (are the pixels all zero?)")
+}
+
+// outputDead says whether e reconstructs every pixel of a sample batch of
+// training images as 0 (a VAE's sigmoid output never is).
+func (r *runner) outputDead(e *engine.Engine) (bool, error) {
+	if e.Options().IsVAE() {
+		return false, nil
+	}
+	out, err := e.Reconstruct(engine.Batch(r.p.Splits.Train.Slice(0, min(64, r.p.Splits.Train.Len()))))
+	if err != nil {
+		return false, err
+	}
+	return !anyPositive(tensors.MustCopyFlatData[float32](out)), nil
 }
 
 func anyPositive(xs []float32) bool {
@@ -201,7 +248,7 @@ func (r *runner) loadBest() error {
 		return err
 	}
 	// Build a graph so the lazily loaded variables exist.
-	if _, err := e.Loss(engine.Images(r.p.Splits.Validation.Slice(0, 1).Images)); err != nil {
+	if _, err := e.Loss(engine.Batch(r.p.Splits.Validation.Slice(0, 1))); err != nil {
 		return err
 	}
 	r.best = e.Weights()
@@ -256,7 +303,7 @@ func (r *runner) train(ctx context.Context) (*results.Pretraining, error) {
 				}
 			}
 			idx := perm[step*p.BatchSize : min((step+1)*p.BatchSize, train.Len())]
-			loss, err := r.e.TrainStep(engine.Images(train.Subset(idx).Images))
+			loss, err := r.e.TrainStep(engine.Batch(train.Subset(idx)))
 			if err != nil {
 				return err
 			}
@@ -265,6 +312,15 @@ func (r *runner) train(ctx context.Context) (*results.Pretraining, error) {
 				return fmt.Errorf("%w: the loss became %v at epoch %d, step %d (learning rate %g); "+
 					"the last good checkpoint is kept in %s: try a lower pretrain.learning_rate, e.g. --set pretrain.learning_rate=%g, and --restart",
 					ErrNotFinite, loss, epoch+1, step+1, lr, r.p.Run.LastCheckpoint(), p.LearningRate/10)
+			}
+			taken := epoch*steps + step + 1
+			hooks.Weights(ctx, taken, r.e.Ctx)
+			if taken == min(deathCheck, steps) && r.st.History == nil {
+				if dead, err := r.outputDead(r.e); err != nil || dead {
+					bar.Finish()
+					r.diedAt = taken
+					return cmp.Or(err, errDied)
+				}
 			}
 			r.st.StepLosses += loss * float64(len(idx))
 			r.st.StepImages += len(idx)
@@ -293,7 +349,7 @@ func (r *runner) train(ctx context.Context) (*results.Pretraining, error) {
 		Improved: func(pr *engine.Progress) error {
 			r.best = r.e.Weights()
 			r.st.Progress = *pr
-			return engine.SaveCheckpoint(r.e.Ctx, r.p.Run.BestCheckpoint(), r.st)
+			return r.e.SaveCheckpoint(r.p.Run.BestCheckpoint(), r.st)
 		},
 		EndEpoch: func(pr *engine.Progress) error {
 			r.st.Progress = *pr
@@ -308,7 +364,7 @@ func (r *runner) train(ctx context.Context) (*results.Pretraining, error) {
 			bar.Finish()
 			r.st.Progress = *pr
 			r.st.Seconds += time.Since(epochStart).Seconds() // this session's part of the epoch
-			if err := engine.SaveCheckpoint(r.e.Ctx, r.p.Run.LastCheckpoint(), r.st); err != nil {
+			if err := r.e.SaveCheckpoint(r.p.Run.LastCheckpoint(), r.st); err != nil {
 				return fmt.Errorf("interrupted, and saving the checkpoint failed: %w", err)
 			}
 			return fmt.Errorf("pretraining %w at epoch %d, step %d; state saved in %s: run the same command again to resume",
@@ -327,21 +383,22 @@ func (r *runner) train(ctx context.Context) (*results.Pretraining, error) {
 // image's mean squared error.
 func (r *runner) reconstructAll(s *data.Set) ([]shown, error) {
 	out := make([]shown, 0, s.Len())
+	px := s.ImageShape().Values()
 	for from := 0; from < s.Len(); from += 1000 {
 		to := min(from+1000, s.Len())
-		rec, err := r.e.Reconstruct(engine.Images(s.Slice(from, to).Images))
+		rec, err := r.e.Reconstruct(engine.Batch(s.Slice(from, to)))
 		if err != nil {
 			return nil, err
 		}
 		vals := tensors.MustCopyFlatData[float32](rec)
 		for i := from; i < to; i++ {
-			orig, reco := s.Image(i), vals[(i-from)*data.Pixels:(i-from+1)*data.Pixels]
+			orig, reco := s.Image(i), vals[(i-from)*px:(i-from+1)*px]
 			var e float64
 			for j, v := range orig {
 				d := float64(reco[j] - v)
 				e += d * d
 			}
-			out = append(out, shown{index: i, orig: orig, reco: reco, mse: e / data.Pixels})
+			out = append(out, shown{index: i, orig: orig, reco: reco, mse: e / float64(px)})
 		}
 	}
 	return out, nil
@@ -360,7 +417,7 @@ func meanMSE(all []shown) float64 {
 // saveEpoch writes the last checkpoint, metrics and loss plot.
 func (r *runner) saveEpoch() error {
 	run := r.p.Run
-	if err := engine.SaveCheckpoint(r.e.Ctx, run.LastCheckpoint(), r.st); err != nil {
+	if err := r.e.SaveCheckpoint(run.LastCheckpoint(), r.st); err != nil {
 		return err
 	}
 	if err := writeMetrics(run.MetricsCSV(), run.MetricsJSON(), r.st.History); err != nil {
@@ -389,12 +446,12 @@ func (r *runner) finish() (*results.Pretraining, error) {
 		return nil, err
 	}
 	if n := min(p.Reconstructions, len(all)); n > 0 {
-		if err := writeReconstructions(run.Reconstructions(), all[:n], worst(all, n), p.Model == "vae"); err != nil {
+		if err := writeReconstructions(run.Reconstructions(), r.cfg.Spec().Input, all[:n], worst(all, n), p.Model == "vae"); err != nil {
 			return nil, err
 		}
 	}
 	h := r.st.History
-	params, err := model.SummaryOf(model.Spec{Kind: p.Model, Latent: p.Latent})
+	params, err := model.SummaryOf(r.cfg.Spec())
 	if err != nil {
 		return nil, err
 	}
@@ -406,9 +463,9 @@ func (r *runner) finish() (*results.Pretraining, error) {
 		s.FinalTrain, s.FinalVal = h[len(h)-1].TrainLoss, h[len(h)-1].ValLoss
 	}
 	if p.Model == "vae" {
-		s.Latent, s.TestRecon, s.TestKL = p.Latent, testRecon, testKL
+		s.Latent, s.TestRecon, s.TestKL = r.cfg.Spec().Latent(), testRecon, testKL
 	}
-	if err := engine.SaveCheckpoint(r.e.Ctx, run.ModelCheckpoint(), r.st); err != nil {
+	if err := r.e.SaveCheckpoint(run.ModelCheckpoint(), r.st); err != nil {
 		return nil, err
 	}
 	if p.Model == "vae" {

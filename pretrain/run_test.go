@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/gomlx/gomlx/pkg/core/tensors"
+	gctx "github.com/gomlx/gomlx/pkg/ml/context"
 
 	"github.com/hourglass-ml/hourglass/internal/base/hooks"
 	"github.com/hourglass-ml/hourglass/internal/base/outdir"
@@ -144,7 +145,7 @@ func loadWeights(t *testing.T, dir string) engine.Weights {
 	if err := e.Load(dir); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Loss(engine.Images(data.Synthetic(1, 1).Images)); err != nil { // creates the variables
+	if _, err := e.Loss(engine.Batch(data.Synthetic(1, 1))); err != nil { // creates the variables
 		t.Fatal(err)
 	}
 	return e.Weights()
@@ -250,7 +251,7 @@ func TestVAEPretraining(t *testing.T) {
 	splits := smallSplits(t)
 	vae := func() *config.Config {
 		c := smallConfig(t)
-		c.Pretrain.Model, c.Pretrain.Latent, c.Pretrain.KLWarmup = "vae", 4, 1
+		c.Pretrain.Model, c.Model.Code, c.Pretrain.KLWarmup = "vae", 4, 1
 		return c
 	}
 	a := vae()
@@ -281,5 +282,79 @@ func TestVAEPretraining(t *testing.T) {
 	}
 	if sa.TestLoss != sb.TestLoss || sa.FinalTrain != sb.FinalTrain {
 		t.Errorf("uninterrupted %+v\nresumed       %+v", sa, sb)
+	}
+}
+
+// killOutput is a context whose Weights hook kills the output layer (the
+// last transposed convolution's weights 0, biases -1: every reconstruction
+// 0 and no gradient) after step 5 of the first `times` initialisations.
+func killOutput(t *testing.T, times int) context.Context {
+	killed := 0
+	return hooks.With(context.Background(), &hooks.Hooks{Weights: func(step int, vars *gctx.Context) {
+		if step != 5 || killed >= times {
+			return
+		}
+		killed++
+		for v := range vars.IterVariables() {
+			if v.Scope() != "/decoder/deconv3" {
+				continue
+			}
+			fill := float32(0)
+			if v.Name() == "biases" {
+				fill = -1
+			}
+			vals := make([]float32, v.Shape().Size())
+			for i := range vals {
+				vals[i] = fill
+			}
+			if err := v.SetValue(tensors.FromFlatDataAndDimensions(vals, v.Shape().Dimensions...)); err != nil {
+				t.Error(err)
+			}
+		}
+	}})
+}
+
+// TestDeadOutputIsRedrawn: an output layer that dies in the first steps is
+// caught, logged and drawn again, and training then completes; one that
+// dies again stops pretraining with an error saying what happened and what
+// to change.
+func TestDeadOutputIsRedrawn(t *testing.T) {
+	cfg := smallConfig(t)
+	cfg.Pretrain.Epochs = 1
+	var log strings.Builder
+	s, err := Run(killOutput(t, 1), cfg, stage.Env{Splits: smallSplits(t), Log: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "the output layer died in the first 6 steps") {
+		t.Errorf("the log does not say the output died:\n%s", log.String())
+	}
+	if s.InitSeed == cfg.Seed || !(s.TestMSE > 0 && s.TestMSE < 0.15) {
+		t.Errorf("after the redraw: init seed %d (the config's %d), test MSE %v", s.InitSeed, cfg.Seed, s.TestMSE)
+	}
+
+	cfg.OutputDir = t.TempDir()
+	_, err = Run(killOutput(t, 2), cfg, stage.Env{Splits: smallSplits(t)})
+	for _, want := range []string{"died again", "every reconstruction 0", "pretrain.learning_rate"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("dying twice: %v, want an error saying %q", err, want)
+		}
+	}
+}
+
+// TestResumeRefusesAnotherModel: a checkpoint left by an interrupted run
+// is not resumed under a changed model section; the error names both
+// architectures.
+func TestResumeRefusesAnotherModel(t *testing.T) {
+	cfg := smallConfig(t)
+	if _, err := Run(stopAfter(3), cfg, stage.Env{Splits: smallSplits(t)}); !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	cfg.Model.Code = 8
+	_, err := Run(context.Background(), cfg, stage.Env{Splits: smallSplits(t)})
+	for _, want := range []string{"ae 28x28x1 [16 32 64] map 576", "ae 28x28x1 [16 32 64] dense 8", "--restart"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("resuming under model.code 8: %v, want it to say %q", err, want)
+		}
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/hourglass-ml/hourglass/internal/experiment/data"
 	"github.com/hourglass-ml/hourglass/internal/experiment/results"
 	"github.com/hourglass-ml/hourglass/internal/runtime/engine"
-	"github.com/hourglass-ml/hourglass/model"
 )
 
 // Autoencoder is the pretrained encoder (and decoder) as a Reducer.
@@ -18,24 +17,27 @@ type Autoencoder struct {
 	Batch  int // images per encoder call
 }
 
-// Rep is the autoencoder's 576-value code, or a VAE's mean code.
+// Rep is the autoencoder's code (576 values for the paper's model), or a
+// VAE's mean code.
 func (a *Autoencoder) Rep() results.Rep {
 	if a.Engine.Options().IsVAE() {
 		return results.VAERep(a.Engine.CodeSize())
 	}
-	return results.AutoencoderRep(model.CodeSize)
+	return results.AutoencoderRep(a.Engine.CodeSize())
 }
 
 // Fit does nothing: the encoder was trained by pretrain.
 func (a *Autoencoder) Fit(*mat.Dense) error { return nil }
 
-// Transform encodes rows of 784 pixels in batches.
+// Transform encodes rows of images (the model's input's values each) in
+// batches.
 func (a *Autoencoder) Transform(x *mat.Dense) (*mat.Dense, error) {
-	if _, d := x.Dims(); d != data.Pixels {
-		return nil, fmt.Errorf("autoencoder: rows of %d values, want %d pixels (28x28)", d, data.Pixels)
+	spec := a.Engine.Spec()
+	if _, d := x.Dims(); d != spec.Values() {
+		return nil, fmt.Errorf("autoencoder: rows of %d values, want %d (%s images)", d, spec.Values(), data.Shape(spec.Input))
 	}
 	return a.batched(x, a.Engine.CodeSize(), func(rows []float32, m int) (*tensors.Tensor, error) {
-		return a.Engine.Encode(tensors.FromFlatDataAndDimensions(rows, m, data.Rows, data.Cols, 1))
+		return a.Engine.Encode(a.Engine.Images(rows))
 	})
 }
 
@@ -44,7 +46,7 @@ func (a *Autoencoder) Inverse(codes *mat.Dense) (*mat.Dense, error) {
 	if _, d := codes.Dims(); d != a.Engine.CodeSize() {
 		return nil, fmt.Errorf("autoencoder: codes of %d values, want %d", d, a.Engine.CodeSize())
 	}
-	return a.batched(codes, data.Pixels, func(rows []float32, m int) (*tensors.Tensor, error) {
+	return a.batched(codes, a.Engine.Spec().Values(), func(rows []float32, m int) (*tensors.Tensor, error) {
 		return a.Engine.Decode(tensors.FromFlatDataAndDimensions(rows, m, a.Engine.CodeSize()))
 	})
 }

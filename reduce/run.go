@@ -45,7 +45,14 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Reduc
 	if err := runPCA(ctx, cfg, run, xTrain, xTest, res, errs, p.Log); err != nil {
 		return nil, err
 	}
-	e, err := engine.New(p.Backend, engine.FromConfig(cfg.Pretrain, cfg.Seed))
+	spec, _, err := engine.ReadSpec(ckpt)
+	if err != nil {
+		return nil, err
+	}
+	if !spec.Equal(cfg.Spec()) {
+		return nil, fmt.Errorf("reduce: the pretrained model in %s is %s, but the model section asks for %s: pretrain again, or set the model section as pretraining had it", ckpt, spec, cfg.Spec())
+	}
+	e, err := engine.New(p.Backend, engine.FromConfig(cfg, cfg.Seed))
 	if err != nil {
 		return nil, err
 	}

@@ -61,8 +61,8 @@ type Stage interface {
 
 // Define makes a Stage of a stage package's Run function: name is also its
 // folder's (see layout), needs the stages it reads from, settings the
-// configuration section its outputs depend on beside the seed, the backend
-// and the data, which every stage's do, and inputs, when not nil, the
+// configuration section its outputs depend on beside the seed, the backend,
+// the data and the model, which every stage's do, and inputs, when not nil, the
 // check of what it reads from outside the experiment (Stage.Inputs; Run
 // passes the same to Prepare in Options.Inputs).
 func Define[R any](name string, needs []string, settings func(*config.Config) any,
@@ -84,7 +84,7 @@ func (d *defined[R]) Needs() []string { return d.needs }
 func (d *defined[R]) Dir(cfg *config.Config) string { return layout.At(cfg.OutputDir).StageDir(d.name) }
 
 func (d *defined[R]) Settings(cfg *config.Config) any {
-	return []any{cfg.Seed, cfg.Backend, cfg.Data, d.settings(cfg)}
+	return []any{cfg.Seed, cfg.Backend, cfg.Data, cfg.Model, d.settings(cfg)}
 }
 
 func (d *defined[R]) Inputs(cfg *config.Config) error {
@@ -164,7 +164,7 @@ func Prepare(name string, cfg *config.Config, env Env, o Options) (*Prepared, er
 			return fail(err)
 		}
 	}
-	if p.Splits, err = data.Use(env.Splits, cfg.Data, cfg.Seed, env.LookupEnv); err != nil {
+	if p.Splits, err = data.Use(env.Splits, cfg.Data, data.Shape(cfg.Spec().Input), cfg.Seed, env.LookupEnv); err != nil {
 		return fail(err)
 	}
 	if env.Splits == nil {

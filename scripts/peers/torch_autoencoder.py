@@ -5,6 +5,14 @@ and quality side by side on the same machine.
 
   /usr/bin/python3 scripts/peers/torch_autoencoder.py bench [--steps 20] [--batch 128]
   /usr/bin/python3 scripts/peers/torch_autoencoder.py train [--epochs 5]
+
+The architecture follows the same settings as hourglass's model section:
+--input H,W,C (28,28,1), --filters 16,32,64 and --code N (0: the last map),
+built by the same rules (3x3 "same" convolution + ReLU + 2x2 max pooling per
+block; a linear code and a linear layer with ReLU back when --code > 0;
+stride-2 transposed convolutions of 2 where a size doubles and 3 where it
+becomes 2n+1), so the printed parameter count equals `hourglass model
+summary`'s for the same keys.
 """
 import argparse, gzip, os, struct, sys, time
 import numpy as np
@@ -22,14 +30,26 @@ def idx(name):
     return np.frombuffer(raw, np.uint8, offset=4 + 4 * nd).reshape(dims)
 
 
-def model():
-    return nn.Sequential(
-        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.ConvTranspose2d(64, 32, 3, stride=2), nn.ReLU(),
-        nn.ConvTranspose2d(32, 16, 2, stride=2), nn.ReLU(),
-        nn.ConvTranspose2d(16, 1, 2, stride=2), nn.ReLU())
+def model(inp=(28, 28, 1), filters=(16, 32, 64), code=0):
+    """The encoder blocks, then the decoder; m[:n_encoder] is the encoder."""
+    h, w, c = inp
+    sizes = [(h, w)]
+    enc, cin = [], c
+    for f in filters:
+        enc += [nn.Conv2d(cin, f, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]
+        cin = f
+        sizes.append((sizes[-1][0] // 2, sizes[-1][1] // 2))
+    mh, mw = sizes[-1]
+    map_size = mh * mw * filters[-1]
+    dec = []
+    if code > 0:
+        enc += [nn.Flatten(), nn.Linear(map_size, code)]
+        dec += [nn.Linear(code, map_size), nn.ReLU(), nn.Unflatten(1, (filters[-1], mh, mw))]
+    for lvl in range(len(filters), 0, -1):
+        (fh, fw), (th, tw) = sizes[lvl], sizes[lvl - 1]
+        cout = c if lvl == 1 else filters[lvl - 2]
+        dec += [nn.ConvTranspose2d(filters[lvl - 1], cout, (th - 2 * fh + 2, tw - 2 * fw + 2), stride=2), nn.ReLU()]
+    return nn.Sequential(*enc, *dec), len(enc)
 
 
 def main():
@@ -40,15 +60,19 @@ def main():
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--input", default="28,28,1", help="height,width,channels")
+    ap.add_argument("--filters", default="16,32,64")
+    ap.add_argument("--code", type=int, default=0)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
-    m = model()
+    inp = tuple(int(v) for v in a.input.split(","))
+    m, n_enc = model(inp, [int(v) for v in a.filters.split(",")], a.code)
     print("parameters", sum(p.numel() for p in m.parameters()))
     opt = torch.optim.Adam(m.parameters(), lr=1e-3)
     loss_fn = nn.MSELoss()
     if a.mode == "bench":
-        x = torch.rand(a.batch, 1, 28, 28)
+        x = torch.rand(a.batch, inp[2], inp[0], inp[1])
         for i in range(a.steps + 2):
             if i == 2:
                 t = time.time()
@@ -57,10 +81,12 @@ def main():
         with torch.no_grad():
             t = time.time()
             for _ in range(10):
-                m[:9](x)
+                m[:n_enc](x)
             enc = 10 * a.batch / (time.time() - t)
         print(f"torch batch {a.batch} ms/step {ms:.1f} train img/s {1000*a.batch/ms:.1f} encode img/s {enc:.1f}")
         return
+    if inp != (28, 28, 1):
+        sys.exit("train reads Fashion-MNIST as it is: 28x28 grey (--input 28,28,1)")
     train = torch.tensor(idx("train-images-idx3-ubyte")[:50000], dtype=torch.float32).unsqueeze(1) / 255
     val = torch.tensor(idx("train-images-idx3-ubyte")[50000:], dtype=torch.float32).unsqueeze(1) / 255
     test = torch.tensor(idx("t10k-images-idx3-ubyte"), dtype=torch.float32).unsqueeze(1) / 255

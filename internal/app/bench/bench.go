@@ -17,6 +17,7 @@ import (
 	"github.com/hourglass-ml/hourglass/backend"
 	"github.com/hourglass-ml/hourglass/internal/experiment/data"
 	"github.com/hourglass-ml/hourglass/internal/runtime/engine"
+	"github.com/hourglass-ml/hourglass/model"
 )
 
 // Options says what to time.
@@ -26,10 +27,11 @@ type Options struct {
 	Batch         int
 	Steps, Warmup int
 	EncodeBatches int
-	Images        *data.Set // batches are cut from it in order
-	DataName      string    // "random" or "real", for the report
-	Stock         bool      // time the unimproved GoMLX path
-	Variant       string    // name in the report; default "hourglass" or "stock"
+	Images        *data.Set  // batches are cut from it in order, of Spec's input
+	Spec          model.Spec // the model; the zero Spec is the paper's
+	DataName      string     // "random" or "real", for the report
+	Stock         bool       // time the unimproved GoMLX path
+	Variant       string     // name in the report; default "hourglass" or "stock"
 	Seed          int64
 	Log           io.Writer // progress lines; nil discards
 }
@@ -37,6 +39,7 @@ type Options struct {
 // Result is one timed variant.
 type Result struct {
 	Variant            string  `json:"variant"` // "hourglass", "simplego-kernels" or "stock"
+	Model              string  `json:"model"`   // the architecture (model.Spec's String)
 	Backend            string  `json:"backend"`
 	Kernels            string  `json:"kernels,omitempty"` // what ran the heavy operations (backend.Kernels)
 	Data               string  `json:"data"`
@@ -65,11 +68,14 @@ func Run(o Options) (Result, error) {
 	}
 	eo := engine.DefaultOptions()
 	eo.Seed, eo.Stock = o.Seed, o.Stock
+	if o.Spec.Kind != "" {
+		eo.Spec = o.Spec
+	}
 	e, err := engine.New(o.Backend, eo)
 	if err != nil {
 		return Result{}, err
 	}
-	r := Result{Variant: "hourglass", Backend: o.BackendName, Kernels: backend.Kernels(o.Backend), Data: o.DataName, BatchSize: o.Batch,
+	r := Result{Variant: "hourglass", Model: eo.Spec.String(), Backend: o.BackendName, Kernels: backend.Kernels(o.Backend), Data: o.DataName, BatchSize: o.Batch,
 		Cores: runtime.NumCPU(), Steps: o.Steps}
 	if o.Stock {
 		r.Variant = "stock"
@@ -80,13 +86,13 @@ func Run(o Options) (Result, error) {
 	nb := o.Images.Len() / o.Batch
 	batch := func(i int) *data.Set { i %= nb; return o.Images.Slice(i*o.Batch, (i+1)*o.Batch) }
 	for i := 0; i < o.Warmup; i++ {
-		if _, err := e.TrainStep(engine.Images(batch(i).Images)); err != nil {
+		if _, err := e.TrainStep(engine.Batch(batch(i))); err != nil {
 			return r, err
 		}
 	}
 	start := time.Now()
 	for i := 0; i < o.Steps; i++ {
-		l, err := e.TrainStep(engine.Images(batch(o.Warmup + i).Images))
+		l, err := e.TrainStep(engine.Batch(batch(o.Warmup + i)))
 		if err != nil {
 			return r, err
 		}
@@ -99,12 +105,12 @@ func Run(o Options) (Result, error) {
 	el := time.Since(start)
 	r.MsPerStep = 1000 * el.Seconds() / float64(max(o.Steps, 1))
 	r.TrainImagesPerSec = float64(o.Steps*o.Batch) / el.Seconds()
-	if _, err := e.Encode(engine.Images(batch(0).Images)); err != nil { // compile
+	if _, err := e.Encode(engine.Batch(batch(0))); err != nil { // compile
 		return r, err
 	}
 	start = time.Now()
 	for i := 0; i < o.EncodeBatches; i++ {
-		if _, err := e.Encode(engine.Images(batch(i).Images)); err != nil {
+		if _, err := e.Encode(engine.Batch(batch(i))); err != nil {
 			return r, err
 		}
 	}
@@ -145,8 +151,8 @@ func WriteTable(w io.Writer, rs []Result) {
 	if len(rs) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "backend %s, batch %d, %d cores, %s data, %d timed steps\n",
-		rs[0].Backend, rs[0].BatchSize, rs[0].Cores, rs[0].Data, rs[0].Steps)
+	fmt.Fprintf(w, "model %s, backend %s, batch %d, %d cores, %s data, %d timed steps\n",
+		rs[0].Model, rs[0].Backend, rs[0].BatchSize, rs[0].Cores, rs[0].Data, rs[0].Steps)
 	fmt.Fprintf(w, "%-18s %12s %14s %15s %13s  %s\n", "variant", "ms/step", "train img/s", "encode img/s", "peak RSS MiB", "kernels")
 	for _, r := range rs {
 		fmt.Fprintf(w, "%-18s %12.1f %14.1f %15.1f %13.0f  %s\n", r.Variant, r.MsPerStep, r.TrainImagesPerSec, r.EncodeImagesPerSec, r.PeakRSSMiB, r.Kernels)
@@ -154,4 +160,15 @@ func WriteTable(w io.Writer, rs []Result) {
 	for _, r := range rs[1:] {
 		fmt.Fprintf(w, "training step: %s is %.2fx faster than %s\n", rs[0].Variant, r.MsPerStep/rs[0].MsPerStep, r.Variant)
 	}
+}
+
+// RandomImages are n images of a shape with values uniform in [0, 1),
+// seeded: input for timing, where the values do not matter.
+func RandomImages(shape data.Shape, n int, seed int64) *data.Set {
+	r := data.NewRand(seed, 5)
+	s := &data.Set{Images: make([]float32, n*shape.Values()), Labels: make([]int, n), Shape: shape}
+	for i := range s.Images {
+		s.Images[i] = r.Float32()
+	}
+	return s
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os/exec"
 	"strings"
+
+	"github.com/hourglass-ml/hourglass/model"
 )
 
 // PeerResult is one PyTorch timing of the same model
@@ -25,14 +27,25 @@ func TorchAvailable(python string) (string, bool) {
 	return "PyTorch " + strings.TrimSpace(string(out)), true
 }
 
-// RunTorch times the PyTorch peer script at one batch size.
-func RunTorch(python, script string, batch, steps int) (PeerResult, error) {
-	cmd := exec.Command(python, script, "bench", "--batch", fmt.Sprint(batch), "--steps", fmt.Sprint(steps))
+// RunTorch times the PyTorch peer script at one batch size, building the
+// same architecture as spec; the peer's parameter count must be params
+// (hourglass's for the same spec), or it built another model.
+func RunTorch(python, script string, spec model.Spec, params, batch, steps int) (PeerResult, error) {
+	if spec.IsVAE() {
+		return PeerResult{}, fmt.Errorf("the PyTorch peer times the autoencoder only")
+	}
+	cmd := exec.Command(python, script, "bench", "--batch", fmt.Sprint(batch), "--steps", fmt.Sprint(steps),
+		"--input", fmt.Sprintf("%d,%d,%d", spec.Input[0], spec.Input[1], spec.Input[2]),
+		"--filters", strings.Trim(strings.Join(strings.Fields(fmt.Sprint(spec.Filters)), ","), "[]"), "--code", fmt.Sprint(spec.Code))
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return PeerResult{}, fmt.Errorf("%s %s: %w\n%s", python, script, err, out)
 	}
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	var got int
+	if _, err := fmt.Sscanf(lines[0], "parameters %d", &got); err != nil || got != params {
+		return PeerResult{}, fmt.Errorf("the PyTorch peer built a model of %q, hourglass's has %d parameters: not the same architecture", lines[0], params)
+	}
 	return ParseTorch(lines[len(lines)-1])
 }
 

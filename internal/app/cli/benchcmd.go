@@ -17,6 +17,8 @@ import (
 	"github.com/hourglass-ml/hourglass/internal/experiment/config"
 	"github.com/hourglass-ml/hourglass/internal/experiment/data"
 	"github.com/hourglass-ml/hourglass/knn"
+
+	"github.com/hourglass-ml/hourglass/model"
 )
 
 // NewBenchCommand times training and encoding.
@@ -31,7 +33,9 @@ func NewBenchCommand(g *globalFlags) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "bench",
 		Short: "Time training steps and encoding on the configured backend",
-		Long: `bench trains the autoencoder for --steps steps (after --warmup untimed ones that
+		Long: `bench trains the configured model (the paper's autoencoder by default; the
+model keys set others: --set model.input=[32,32,3] --set
+model.filters=[32,64,128]) for --steps steps (after --warmup untimed ones that
 compile the graphs) and encodes --encode batches, then prints milliseconds per
 training step, training and encoding images per second, and peak memory.
 --stock also times the unimproved GoMLX path (layers.Convolution, MaxPool and
@@ -79,7 +83,7 @@ README's speed figures come from BENCHMARKS.md, written by
 			}
 			var real *data.Set
 			if source == "real" {
-				s, err := data.Prepare(cfg.Data, cfg.Seed, g.lookupEnv)
+				s, err := data.Prepare(cfg.Data, data.Shape(cfg.Spec().Input), cfg.Seed, g.lookupEnv)
 				if err != nil {
 					return err
 				}
@@ -90,15 +94,17 @@ README's speed figures come from BENCHMARKS.md, written by
 			doc.loadBefore = bench.LoadAverage()
 			var peer *peerRun
 			if doc.path != "" && doc.peer != "" {
-				peer = newPeerRun(doc.python, doc.peer)
+				peer = newPeerRun(doc.python, doc.peer, cfg.Spec())
 			}
 			var results []bench.Result
 			for _, b := range batches {
 				images := real
-				if images == nil {
+				if images == nil && cfg.Spec().Input == data.Grey28 {
 					images = data.Synthetic(min(b*max(steps+warmup, encode, 1), 20*b), cfg.Seed)
+				} else if images == nil {
+					images = bench.RandomImages(data.Shape(cfg.Spec().Input), min(b*max(steps+warmup, encode, 1), 20*b), cfg.Seed)
 				}
-				o := bench.Options{Backend: be, BackendName: cfg.Backend, Batch: b, Steps: steps, Warmup: warmup,
+				o := bench.Options{Backend: be, BackendName: cfg.Backend, Spec: cfg.Spec(), Batch: b, Steps: steps, Warmup: warmup,
 					EncodeBatches: encode, Images: images, DataName: source, Seed: cfg.Seed, Log: g.progressOut(cmd)}
 				var rs []bench.Result
 				for i, v := range variants {
@@ -146,7 +152,7 @@ README's speed figures come from BENCHMARKS.md, written by
 	f.StringVar(&doc.path, "markdown", "", "also write a benchmarks document (Markdown) to this file")
 	f.IntVar(&doc.knnQueries, "knn-queries", 10000, "with --markdown: test images the exact kNN search classifies (0: leave it out)")
 	f.StringVar(&doc.peer, "peer", "scripts/peers/torch_autoencoder.py", "with --markdown: the PyTorch peer script to time beside hourglass (empty: none)")
-	f.StringVar(&doc.python, "python", "python3", "with --markdown: the Python that runs --peer")
+	f.StringVar(&doc.python, "python", defaultPython(), "with --markdown: the Python that runs --peer")
 	f.StringArrayVar(&doc.notes, "note", nil, "with --markdown: a paragraph under the document's header (repeatable)")
 	c.AddCommand(newBenchKNNCommand(g))
 	return c
@@ -164,13 +170,14 @@ type docFlags struct {
 // torch.
 type peerRun struct {
 	python, script string
-	note           string // which PyTorch, or why none was timed
+	spec           model.Spec // the model both sides build
+	note           string     // which PyTorch, or why none was timed
 	ok             bool
 	results        map[int]bench.PeerResult
 }
 
-func newPeerRun(python, script string) *peerRun {
-	p := &peerRun{python: python, script: script, results: map[int]bench.PeerResult{}}
+func newPeerRun(python, script string, spec model.Spec) *peerRun {
+	p := &peerRun{python: python, script: script, spec: spec, results: map[int]bench.PeerResult{}}
 	if _, err := os.Stat(script); err != nil {
 		p.note = fmt.Sprintf("the peer script %s is not there (run from the repository root, or pass --peer)", script)
 		return p
@@ -185,7 +192,12 @@ func (p *peerRun) time(batch, steps int) {
 	if !p.ok {
 		return
 	}
-	r, err := bench.RunTorch(p.python, p.script, batch, steps)
+	layers, err := model.SummaryOf(p.spec)
+	if err != nil {
+		p.ok, p.note = false, err.Error()
+		return
+	}
+	r, err := bench.RunTorch(p.python, p.script, p.spec, model.TotalParams(layers), batch, steps)
 	if err != nil {
 		p.ok, p.note, p.results = false, err.Error(), map[int]bench.PeerResult{}
 		return
@@ -209,7 +221,7 @@ func writeBenchDoc(cmd *cobra.Command, g *globalFlags, doc docFlags, results []b
 		if err := bench.ResetPeakRSS(); err != nil {
 			fmt.Fprintf(cmd.ErrOrStderr(), "bench: the search's peak RSS includes the training runs (%v)\n", err)
 		}
-		s, err := data.Prepare(config.Data{Dir: cfg.Data.Dir}, cfg.Seed, g.lookupEnv)
+		s, err := data.Prepare(config.Data{Dir: cfg.Data.Dir}, data.Grey28, cfg.Seed, g.lookupEnv)
 		if err != nil {
 			return err
 		}
@@ -258,7 +270,7 @@ query by query with its --save-pred.`,
 			if err != nil {
 				return err
 			}
-			s, err := data.Prepare(config.Data{Dir: cfg.Data.Dir}, cfg.Seed, g.lookupEnv)
+			s, err := data.Prepare(config.Data{Dir: cfg.Data.Dir}, data.Grey28, cfg.Seed, g.lookupEnv)
 			if err != nil {
 				return err
 			}
@@ -325,4 +337,14 @@ func commandLine(cmd *cobra.Command) string {
 		}
 	})
 	return strings.Join(parts, " ")
+}
+
+// defaultPython is Debian's /usr/bin/python3, which python3-torch serves,
+// where it exists (a python3 first on the PATH may be another), else
+// python3.
+func defaultPython() string {
+	if _, err := os.Stat("/usr/bin/python3"); err == nil {
+		return "/usr/bin/python3"
+	}
+	return "python3"
 }

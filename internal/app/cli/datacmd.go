@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -14,7 +15,7 @@ import (
 // NewDataCommand groups the dataset commands.
 func NewDataCommand(g *globalFlags) *cobra.Command {
 	c := &cobra.Command{Use: "data", Short: "Check any data source; find and download Fashion-MNIST"}
-	c.AddCommand(newDataVerifyCommand(g), newDataFetchCommand(g), newDataExportCommand(g))
+	c.AddCommand(newDataVerifyCommand(g), newDataFetchCommand(g), newDataExportCommand(g), newDataHueCommand())
 	return c
 }
 
@@ -34,15 +35,16 @@ func newDataVerifyCommand(g *globalFlags) *cobra.Command {
 					return err
 				}
 			}
-			s, err := data.Prepare(cfg.Data, cfg.Seed, g.lookupEnv)
+			s, err := data.Prepare(cfg.Data, data.Shape(cfg.Spec().Input), cfg.Seed, g.lookupEnv)
 			if err != nil {
 				fmt.Fprintf(out, "PROBLEM: %v\n", err)
 				return err
 			}
 			fmt.Fprintf(out, "%s\n", s.Describe())
+			fmt.Fprintf(out, "images read as %s, the model's input (model.input %v)\n", s.ImageShape(), cfg.Model.Input)
 			writeClassCounts(out, s)
 			if kinds := s.Conversion.Kinds; len(kinds) > 0 {
-				fmt.Fprintln(out, "images before conversion:")
+				fmt.Fprintf(out, "images before conversion to %s:\n", s.ImageShape())
 				for _, k := range sortedKeys(kinds) {
 					fmt.Fprintf(out, "  %-24s %8d\n", k, kinds[k])
 				}
@@ -148,7 +150,7 @@ writes.`,
 			if err != nil {
 				return err
 			}
-			d, err := data.Open(cfg.Data, cfg.Seed, g.lookupEnv)
+			d, err := data.Open(cfg.Data, data.Shape(cfg.Spec().Input), cfg.Seed, g.lookupEnv)
 			if err != nil {
 				return err
 			}
@@ -167,5 +169,40 @@ writes.`,
 	f.IntVar(&o.PerClass, "per-class", 100, "training images per class")
 	f.IntVar(&o.TestPerClass, "test-per-class", 20, "test images per class (0: no test split)")
 	f.IntVar(&o.Unlabelled, "unlabelled", 0, "further training images written without labels")
+	return c
+}
+
+// newDataHueCommand writes the hue-only example data set.
+func newDataHueCommand() *cobra.Command {
+	var train, test int
+	var seed int64
+	c := &cobra.Command{
+		Use:   "hue DIR",
+		Short: "Write a small colour data set whose classes differ only in hue (for configs/colour-example.yaml)",
+		Long: `hue writes DIR/train/<class>/*.png and DIR/test/<class>/*.png: 16x16 colour
+images of random shapes in red, green or blue, the three colours chosen to
+have the same luminance, so a grey model (model.input [16, 16, 1]) cannot
+tell the classes apart and a colour one ([16, 16, 3]) can.
+configs/colour-example.yaml reads it from runs/data/hue.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if train < 3 || test < 3 {
+				return fmt.Errorf("--train %d, --test %d: at least 3 images each (one per class)", train, test)
+			}
+			for _, part := range []struct {
+				name string
+				set  *data.Set
+			}{{"train", data.SyntheticHue(train, seed)}, {"test", data.SyntheticHue(test, seed+1)}} {
+				if err := data.WriteImages(filepath.Join(args[0], part.name), part.set, data.HueClasses); err != nil {
+					return err
+				}
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %d training and %d test images of classes %v into %s\n", train, test, data.HueClasses, args[0])
+			return nil
+		},
+	}
+	c.Flags().IntVar(&train, "train", 1500, "training images")
+	c.Flags().IntVar(&test, "test", 300, "test images")
+	c.Flags().Int64Var(&seed, "seed", 1, "seed of the drawing")
 	return c
 }

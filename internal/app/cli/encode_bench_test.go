@@ -30,7 +30,7 @@ import (
 func BenchmarkEncodeMemory(b *testing.B) {
 	model := b.TempDir()
 	e := testutil.Engine(b, 1) // untrained: its variables exist once a graph is built
-	if _, err := e.Encode(engine.Images(make([]float32, data.Pixels))); err != nil {
+	if _, err := e.Encode(e.Images(make([]float32, data.Pixels))); err != nil {
 		b.Fatal(err)
 	}
 	if err := engine.SaveModel(e, filepath.Join(model, "pretrain", "checkpoint-last")); err != nil {

@@ -29,11 +29,13 @@ func NewEncodeCommand(g *globalFlags) *cobra.Command {
 		Short: "Encode images with a pretrained encoder into a .npy or CSV file of codes",
 		Long: `encode applies the frozen encoder of a pretrained experiment (--from: its
 output folder, its pretrain folder or a checkpoint) to images and writes one
-code per image: 576 values for the autoencoder, the posterior means for a
-VAE. --input is a folder of images (searched recursively; png, jpg, gif;
-other sizes and colour converted to 28x28 grey as data sources are), a .npy
-file of images ([N, 28, 28] or [N, 784], uint8 or float in [0, 1]) or an IDX
-images file. Images stream through in batches, so inputs larger than memory
+code per image: the model's code (576 values for the paper's autoencoder), the posterior means for a
+VAE. --input is a folder of images (searched recursively; png, jpg, gif),
+a .npy file of images ([N, H, W] grey, [N, H, W, 3] colour, or flattened
+rows; uint8 or float in [0, 1]) or an IDX images file. Images are converted
+to the encoder's input as data sources are: resized to its height and
+width, kept in colour when it takes 3 channels, luminance only when it
+takes 1; the last line says what was converted. Images stream through in batches, so inputs larger than memory
 are fine. Beside the output, <output>.files.txt lists the input of each row.
 The output is written to a temporary name and renamed when complete.`,
 		Args: cobra.NoArgs,
@@ -61,7 +63,7 @@ The output is written to a temporary name and renamed when complete.`,
 			if err != nil {
 				return fmt.Errorf("--from %s: %w", from, err)
 			}
-			in, err := data.OpenStream(input)
+			in, err := data.OpenStream(input, data.Shape(enc.Input()))
 			if err != nil {
 				return fmt.Errorf("--input %s: %w", input, err)
 			}
@@ -101,8 +103,8 @@ The output is written to a temporary name and renamed when complete.`,
 			if err := writeNames(namesPath(output), in); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%d codes of %d values in %s (inputs listed in %s); %s\n",
-				in.Len(), enc.CodeSize(), output, namesPath(output), in.Conversion())
+			fmt.Fprintf(cmd.OutOrStdout(), "%d codes of %d values in %s (inputs listed in %s); the encoder takes %s images: %s\n",
+				in.Len(), enc.CodeSize(), output, namesPath(output), in.Shape(), in.Conversion())
 			return nil
 		},
 	}

@@ -13,7 +13,7 @@ func NewFinetuneCommand(g *globalFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "finetune",
 		Short: "Train classifiers on few labels: frozen pretrained encoder vs from scratch vs unfrozen",
-		Long: `finetune puts a classifier head on the pretrained encoder's 576-value codes and
+		Long: `finetune puts a classifier head on the pretrained encoder's codes (576 values for the paper's model) and
 trains it on labelled subsets drawn per class with fixed seeds, for every
 finetune.labels_per_class and seed, by each of finetune.methods on the very
 same subsets: frozen (encoder fixed, behind StopGradient), scratch (same

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -128,5 +129,24 @@ func TestBenchmarksDocument(t *testing.T) {
 		if pair := " " + f[i] + " " + f[i+1] + " "; !strings.Contains(have, pair) {
 			t.Errorf("README's command has %q; BENCHMARKS.md was written by %q", strings.TrimSpace(pair), written[1])
 		}
+	}
+}
+
+// TestDataHue: `data hue DIR` writes a train and a test folder of the three
+// hue classes, as many images as asked, that an images source reads at a
+// colour model's input.
+func TestDataHue(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := run(t, nil, "data", "hue", dir, "--train", "9", "--test", "6"); err != nil {
+		t.Fatal(err)
+	}
+	for part, want := range map[string]int{"train": 9, "test": 6} {
+		files, err := filepath.Glob(filepath.Join(dir, part, "*", "*.png"))
+		if err != nil || len(files) != want {
+			t.Errorf("%s: %d PNG files (%v), want %d", part, len(files), err, want)
+		}
+	}
+	if _, err := run(t, nil, "data", "hue", dir, "--train", "2"); err == nil || !strings.Contains(err.Error(), "--train 2") {
+		t.Errorf("--train 2: %v, want an error naming it", err)
 	}
 }

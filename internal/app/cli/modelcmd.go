@@ -9,31 +9,31 @@ import (
 )
 
 // NewModelCommand groups commands about the model itself.
-func NewModelCommand() *cobra.Command {
-	c := &cobra.Command{Use: "model", Short: "Describe the autoencoder"}
-	var kind string
-	var latent int
+func NewModelCommand(g *globalFlags) *cobra.Command {
+	c := &cobra.Command{Use: "model", Short: "Describe the model an experiment trains"}
 	summary := &cobra.Command{
 		Use:   "summary",
 		Short: "Print the layer table (layer, output shape, parameters) and the total, read off the built model",
-		Args:  cobra.NoArgs,
+		Long: `Print the layer table of the model the configuration describes (the model
+section, and pretrain.model for its kind): the paper's 43,889-parameter
+autoencoder by default; --set model.filters=[32,64,128] --set
+model.input=[32,32,3] for another.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if kind != "ae" && kind != "vae" {
-				return fmt.Errorf("--model %q: use ae or vae", kind)
-			}
-			if latent < 1 || latent > 576 {
-				return fmt.Errorf("--latent %d: use 1 to 576", latent)
-			}
-			layers, err := model.SummaryOf(model.Spec{Kind: kind, Latent: latent})
+			cfg, err := g.load()
 			if err != nil {
 				return err
 			}
+			spec := cfg.Spec()
+			layers, err := model.SummaryOf(spec)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d-value codes\n", spec, spec.CodeSize())
 			model.WriteSummary(cmd.OutOrStdout(), layers)
 			return nil
 		},
 	}
-	summary.Flags().StringVar(&kind, "model", "ae", "ae (the paper's autoencoder) or vae")
-	summary.Flags().IntVar(&latent, "latent", 16, "the VAE's latent dimensions")
 	c.AddCommand(summary)
 	return c
 }

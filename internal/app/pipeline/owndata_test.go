@@ -75,7 +75,7 @@ func ownConfig(t *testing.T, source, dir string, validation int) *config.Config 
 	return cfg
 }
 
-// TestOwnImagesWithUnlabelledPool: a folder of 3 classes of 40x32 colour
+// TestOwnImagesWithUnlabelledPool: a folder of 3 classes of 40x32 (wide) colour
 // images (converted to 28x28 grey) and an unlabelled pool of 60 more go
 // through every stage; the pool is used by pretraining and by nothing
 // else, and every per-class figure has 3 classes.
@@ -99,7 +99,7 @@ func TestOwnImagesWithUnlabelledPool(t *testing.T) {
 	if _, err := Run(context.Background(), cfg, Options{Env: stage.Env{Log: &log}}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(log.String(), "data: images in "+dir+": 3 classes; 105 training, 15 validation and 30 test images; 60 unlabelled images for pretraining; 210 of 210 images converted") {
+	if !strings.Contains(log.String(), "data: images in "+dir+": 3 classes; 105 training, 15 validation and 30 test images (28x28 grey); 60 unlabelled images for pretraining; 210 of 210 images converted: 210 images 32x40 colour -> 28x28 grey") {
 		t.Errorf("the log does not describe the data:\n%s", firstLines(log.String(), 3))
 	}
 	run := layout.At(cfg.OutputDir)

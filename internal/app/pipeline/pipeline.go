@@ -91,7 +91,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) ([]Result, error) {
 	}
 	env := o.Env
 	if env.Splits == nil {
-		s, err := data.Prepare(cfg.Data, cfg.Seed, env.LookupEnv)
+		s, err := data.Prepare(cfg.Data, data.Shape(cfg.Spec().Input), cfg.Seed, env.LookupEnv)
 		if err != nil {
 			return nil, err
 		}

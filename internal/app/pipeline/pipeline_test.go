@@ -254,7 +254,7 @@ func TestFailingStageStops(t *testing.T) {
 // autoencoder experiment at path.
 func vaeAgainst(t *testing.T, path string) *config.Config {
 	cfg := testutil.TinyConfig(t)
-	cfg.Pretrain.Model, cfg.Pretrain.Latent = "vae", 2
+	cfg.Pretrain.Model, cfg.Model.Code = "vae", 2
 	cfg.Generate.Autoencoder = path
 	return cfg
 }

@@ -4,7 +4,11 @@
 // none and nothing is called.
 package hooks
 
-import "context"
+import (
+	"context"
+
+	gctx "github.com/gomlx/gomlx/pkg/ml/context"
+)
 
 // Hooks are the points a test can watch.
 type Hooks struct {
@@ -16,6 +20,10 @@ type Hooks struct {
 	// Classifier is called with each finished transfer classifier: its
 	// method, label count and seed, and a reader of its variables.
 	Classifier func(c Classifier)
+	// Weights is called after each pretraining step (counted from the
+	// start of the run, 1 first) with the model's variables, so a test can
+	// force a state, such as a dead output layer.
+	Weights func(step int, vars *gctx.Context)
 }
 
 // Classifier describes a finished transfer classifier for Hooks.Classifier.
@@ -39,6 +47,13 @@ func With(ctx context.Context, h *Hooks) context.Context { return context.WithVa
 func Step(ctx context.Context, loop string, steps int) {
 	if h, ok := ctx.Value(key{}).(*Hooks); ok && h.Step != nil {
 		h.Step(loop, steps)
+	}
+}
+
+// Weights calls the context's Weights hook, if any.
+func Weights(ctx context.Context, step int, vars *gctx.Context) {
+	if h, ok := ctx.Value(key{}).(*Hooks); ok && h.Weights != nil {
+		h.Weights(step, vars)
 	}
 }
 

@@ -96,7 +96,7 @@ func ReadLabels(path string) ([]int, error) {
 
 // Matrix copies a Set's pixels into a gonum matrix, one image per row.
 func Matrix(s *data.Set) *mat.Dense {
-	m := mat.NewDense(s.Len(), data.Pixels, nil)
+	m := mat.NewDense(s.Len(), s.ImageShape().Values(), nil)
 	raw := m.RawMatrix().Data
 	for i, v := range s.Images {
 		raw[i] = float64(v)

@@ -1,5 +1,11 @@
 package config
 
+import (
+	"slices"
+
+	"github.com/hourglass-ml/hourglass/model"
+)
+
 // Config is one experiment. Each field tagged `mapstructure` is a key of the
 // YAML file; nested structs are its sections. Every key is documented in
 // configs/README.md.
@@ -9,6 +15,7 @@ type Config struct {
 	Backend   string   `mapstructure:"backend" yaml:"backend"`
 	OutputDir string   `mapstructure:"output_dir" yaml:"output_dir"`
 	Data      Data     `mapstructure:"data" yaml:"data"`
+	Model     Model    `mapstructure:"model" yaml:"model"`
 	Pretrain  Pretrain `mapstructure:"pretrain" yaml:"pretrain"`
 	Finetune  Finetune `mapstructure:"finetune" yaml:"finetune"`
 	Reduce    Reduce   `mapstructure:"reduce" yaml:"reduce"`
@@ -62,14 +69,34 @@ type Data struct {
 	Unlabelled string `mapstructure:"unlabelled" yaml:"unlabelled"`
 }
 
+// Model is the architecture, an experiment variable like any other (its
+// kind is pretrain.model): see model.Spec.
+type Model struct {
+	// Input is the images' [height, width, channels] (1 grey, 3 colour):
+	// the data are converted to it.
+	Input []int `mapstructure:"input" yaml:"input"`
+	// Filters has one encoder block (3x3 convolution, ReLU, 2x2 max
+	// pooling) per entry: its length is the depth.
+	Filters []int `mapstructure:"filters" yaml:"filters"`
+	// Code is 0 for the last block's map as the code (the paper's 576
+	// values; a VAE's default of 16 latent values), or the size of a dense
+	// code (the VAE's latent size).
+	Code int `mapstructure:"code" yaml:"code"`
+}
+
+// Spec is the model the configuration describes.
+func (c *Config) Spec() model.Spec {
+	s := model.Spec{Kind: c.Pretrain.Model, Filters: slices.Clone(c.Model.Filters), Code: c.Model.Code}
+	copy(s.Input[:], c.Model.Input)
+	return s
+}
+
 // Pretrain configures unsupervised autoencoder training.
 type Pretrain struct {
-	// Model is ae (the paper's autoencoder, MSE) or vae (the same hourglass
-	// with a sampled Gaussian bottleneck of Latent values, trained on the
-	// evidence lower bound).
+	// Model is ae (the autoencoder, MSE) or vae (the same hourglass with a
+	// sampled Gaussian bottleneck of model.code values, 16 when 0, trained
+	// on the evidence lower bound).
 	Model string `mapstructure:"model" yaml:"model"`
-	// Latent is the VAE's number of latent dimensions.
-	Latent int `mapstructure:"latent" yaml:"latent"`
 	// Beta weighs the VAE's KL term (1: the ELBO).
 	Beta float64 `mapstructure:"beta" yaml:"beta"`
 	// KLWarmup raises the KL weight linearly from 0 to Beta over this many
@@ -155,9 +182,9 @@ func Default() Config {
 		Backend:   "go",
 		OutputDir: "runs/experiment",
 		Data:      Data{Source: "fashion-mnist", Validation: 10000, TestFraction: 0.2},
+		Model:     Model{Input: []int{28, 28, 1}, Filters: []int{16, 32, 64}},
 		Pretrain: Pretrain{
 			Model:           "ae",
-			Latent:          16,
 			Beta:            1,
 			Epochs:          100,
 			BatchSize:       128,

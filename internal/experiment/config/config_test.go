@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/hourglass-ml/hourglass/model"
 )
 
 func writeYAML(t *testing.T, text string) string {
@@ -313,5 +315,57 @@ func TestShippedConfigsRunInReadmeOrder(t *testing.T) {
 			}
 		}
 		made[c.OutputDir] = name
+	}
+}
+
+// TestModelSection: the model section loads from --set and files into the
+// Spec the model package builds, the paper's by default; every bad value
+// is an error naming the key, the value and what is allowed, before any
+// work; the VAE's old pretrain.latent says where it went.
+func TestModelSection(t *testing.T) {
+	def, err := Load(Options{LookupEnv: env(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := def.Spec(); !s.Equal(model.Paper()) || s.CodeSize() != 576 {
+		t.Errorf("default spec %s, want the paper's", s)
+	}
+	c, err := Load(Options{Sets: []string{"model.input=[32,32,3]", "model.filters=[32,64,128]", "model.code=16"}, LookupEnv: env(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := c.Spec(); s.Input != [3]int{32, 32, 3} || len(s.Filters) != 3 || s.Filters[2] != 128 || s.CodeSize() != 16 {
+		t.Errorf("--set model: spec %s", s)
+	}
+	cases := []struct {
+		sets []string
+		want []string
+	}{
+		{[]string{"model.input=[7,7,1]"}, []string{"--set model.input=[7,7,1]", `"model.input"`, "smallest input is 8x8"}},
+		{[]string{"model.input=[28,28]"}, []string{`"model.input"`, "[height, width, channels]"}},
+		{[]string{"model.input=[28,28,2]"}, []string{`"model.input"`, "1 (grey) or 3 (colour)"}},
+		{[]string{"model.filters=[]"}, []string{`"model.filters"`, "1 to 5 blocks"}},
+		{[]string{"model.filters=[1,2,3,4,5,6]"}, []string{`"model.filters"`, "6 blocks"}},
+		{[]string{"model.filters=[16,0]"}, []string{`"model.filters"`, "at least 1 filter"}},
+		{[]string{"model.code=600"}, []string{`"model.code"`, "at most 576"}},
+		{[]string{"model.code=-2"}, []string{`"model.code"`, "-2"}},
+		{[]string{"pretrain.latent=8"}, []string{`"pretrain.latent"`, `moved to "model.code"`}},
+		{[]string{"model.input=[16,16,1]"}, []string{`"reduce.pca_dims"`, "576", "256 values"}},
+	}
+	for _, tc := range cases {
+		_, err := Load(Options{Sets: tc.sets, LookupEnv: env(nil)})
+		if err == nil {
+			t.Errorf("%v: accepted", tc.sets)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%v: %q lacks %q", tc.sets, err, w)
+			}
+		}
+	}
+	vae, err := Load(Options{Sets: []string{"pretrain.model=vae", "model.code=1000"}, LookupEnv: env(nil)})
+	if err != nil || vae.Spec().CodeSize() != 1000 {
+		t.Errorf("a VAE's latent size is not bounded by the map: %v", err)
 	}
 }

@@ -147,9 +147,14 @@ func sourceFunc(file string, sets map[string]string, lookup func(string) (string
 	}
 }
 
+// movedKeys are keys of earlier versions and where they went.
+var movedKeys = map[string]string{"pretrain.latent": "model.code"}
+
 func unknownKey(source, key string) error {
 	msg := fmt.Sprintf("%s: unknown key %q", source, key)
-	if s := closest(key, Keys()); s != "" {
+	if to, ok := movedKeys[key]; ok {
+		msg += fmt.Sprintf(" (it moved to %q)", to)
+	} else if s := closest(key, Keys()); s != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", s)
 	}
 	return errors.New(msg + "; the keys are listed in configs/README.md")

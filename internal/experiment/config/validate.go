@@ -98,7 +98,7 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
-	return errors.Join(k.err(), c.Data.Validate(), c.Pretrain.Validate(),
+	return errors.Join(k.err(), c.Data.Validate(), c.validateModel(), c.Pretrain.Validate(),
 		c.Finetune.Validate(), c.Reduce.Validate(), c.Generate.Validate(), c.Compare.Validate())
 }
 
@@ -137,13 +137,34 @@ func (d *Data) Validate() error {
 	return k.err()
 }
 
+// validateModel checks the model section (with pretrain.model, its kind).
+func (c *Config) validateModel() error {
+	k := &checker{prefix: "model."}
+	if len(c.Model.Input) != 3 {
+		k.fail("input", c.Model.Input, "[height, width, channels], e.g. [28, 28, 1] or [32, 32, 3]")
+		return k.err()
+	}
+	if c.Pretrain.Model != "ae" && c.Pretrain.Model != "vae" {
+		return nil // pretrain.model's own check says so
+	}
+	for _, p := range c.Spec().Problems() {
+		k.fail(p.Key, p.Value, p.Allowed)
+	}
+	if n := c.Spec().Values(); n > 0 {
+		for _, d := range c.Reduce.PCADims {
+			if d > n {
+				k.errs = append(k.errs, &FieldError{Key: "reduce.pca_dims", Value: d,
+					Allowed: fmt.Sprintf("at most the model input's %d values (model.input %v)", n, c.Model.Input)})
+			}
+		}
+	}
+	return k.err()
+}
+
 // Validate checks the pretrain section.
 func (p *Pretrain) Validate() error {
 	k := &checker{prefix: "pretrain."}
 	k.oneOf("model", p.Model, Models)
-	if p.Latent < 1 || p.Latent > 576 {
-		k.fail("latent", p.Latent, "an integer from 1 to 576")
-	}
 	if !(p.Beta >= 0) {
 		k.fail("beta", p.Beta, "a number >= 0")
 	}
@@ -199,8 +220,8 @@ func (f *Finetune) Validate() error {
 func (r *Reduce) Validate() error {
 	k := &checker{prefix: "reduce."}
 	for _, d := range r.PCADims {
-		if d < 1 || d > 784 {
-			k.fail("pca_dims", d, "integers from 1 to 784")
+		if d < 1 {
+			k.fail("pca_dims", d, "integers >= 1 (at most the model input's values: 784 for 28x28 grey)")
 		}
 	}
 	return k.err()

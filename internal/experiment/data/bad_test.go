@@ -152,9 +152,14 @@ func TestBadData(t *testing.T) {
 		}, []string{NPYTrainImages, "dtype int64", "want uint8"}},
 		{"npy images of a wrong shape", func(t *testing.T) config.Data {
 			dir := npyFolder(t, 4)
-			writeArray(t, dir, NPYTrainImages, "|u1", []int{4, 32, 32}, make([]byte, 4*32*32))
+			writeArray(t, dir, NPYTrainImages, "|u1", []int{4, 32, 32, 2}, make([]byte, 4*32*32*2))
 			return config.Data{Source: SourceNPY, Dir: dir}
-		}, []string{NPYTrainImages, "shape [4 32 32]", "[N, 28, 28]"}},
+		}, []string{NPYTrainImages, "shape [4 32 32 2]", "[N, height, width, 3] colour"}},
+		{"npy flat images of a wrong length", func(t *testing.T) config.Data {
+			dir := npyFolder(t, 4)
+			writeArray(t, dir, NPYTrainImages, "|u1", []int{4, 1000}, make([]byte, 4*1000))
+			return config.Data{Source: SourceNPY, Dir: dir}
+		}, []string{NPYTrainImages, "shape [4 1000]", "[N, 784]"}},
 		{"npy pixels outside [0, 1]", func(t *testing.T) config.Data {
 			dir := npyFolder(t, 2)
 			px := make([]byte, 4*2*Pixels)
@@ -214,7 +219,7 @@ func TestBadData(t *testing.T) {
 		}, []string{`class "a"`, "data.test_fraction"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Prepare(tc.make(t), 1, nil)
+			_, err := Prepare(tc.make(t), Grey28, 1, nil)
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -240,7 +245,7 @@ func TestTooManyLabelsPerClass(t *testing.T) {
 // class is held out, seeded, and the two parts share no image.
 func TestDrawnTestSplit(t *testing.T) {
 	dir := imageFolder(t, 8)
-	d, err := Open(config.Data{Source: SourceImages, Dir: dir, TestFraction: 0.25}, 3, nil)
+	d, err := Open(config.Data{Source: SourceImages, Dir: dir, TestFraction: 0.25}, Grey28, 3, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +255,7 @@ func TestDrawnTestSplit(t *testing.T) {
 	if c := d.Test.ClassCounts(2); c[0] != 2 || c[1] != 2 {
 		t.Errorf("test per class %v, want [2 2]", c)
 	}
-	again, err := Open(config.Data{Source: SourceImages, Dir: dir, TestFraction: 0.25}, 3, nil)
+	again, err := Open(config.Data{Source: SourceImages, Dir: dir, TestFraction: 0.25}, Grey28, 3, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

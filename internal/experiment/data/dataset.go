@@ -6,23 +6,68 @@ import (
 	"path/filepath"
 )
 
-// Set is a labelled set of 28x28 images: Images holds Len()*Pixels float32
-// pixels in [0, 1], row-major, one image after the other; labels are class
-// numbers from 0, or -1 for unlabelled images.
+// Shape is an image's height, width and channels (1 grey, 3 colour).
+type Shape [3]int
+
+// Grey28 is Fashion-MNIST's shape, and the paper model's input.
+var Grey28 = Shape{Rows, Cols, 1}
+
+// Values is the number of values in one image.
+func (s Shape) Values() int { return s[0] * s[1] * s[2] }
+
+// norm is s, or Grey28 for the zero Shape.
+func (s Shape) norm() Shape {
+	if s == (Shape{}) {
+		return Grey28
+	}
+	return s
+}
+
+// Validate checks the shape is one images can be converted to: a height
+// and width of 1 or more, 1 channel (grey) or 3 (colour).
+func (s Shape) Validate() error {
+	if s[0] < 1 || s[1] < 1 || (s[2] != 1 && s[2] != 3) {
+		return fmt.Errorf("image shape %v: want [height, width, channels] with a height and width of 1 or more and 1 (grey) or 3 (colour) channels", [3]int(s))
+	}
+	return nil
+}
+
+// String writes the shape as "28x28 grey" or "32x32 colour" (height x
+// width).
+func (s Shape) String() string {
+	kind := "grey"
+	if s[2] == 3 {
+		kind = "colour"
+	}
+	return fmt.Sprintf("%dx%d %s", s[0], s[1], kind)
+}
+
+// Set is a labelled set of images of one Shape: Images holds
+// Len()*Shape.Values() float32 values in [0, 1], row-major with channels
+// last (height, width, channel), one image after the other; labels are
+// class numbers from 0, or -1 for unlabelled images. A zero Shape means
+// Grey28.
 type Set struct {
 	Images []float32
 	Labels []int
+	Shape  Shape
 }
+
+// ImageShape is the set's image shape (Grey28 when unset).
+func (s *Set) ImageShape() Shape { return s.Shape.norm() }
 
 // Len is the number of images.
 func (s *Set) Len() int { return len(s.Labels) }
 
-// Image returns image i's pixels (a view, not a copy).
-func (s *Set) Image(i int) []float32 { return s.Images[i*Pixels : (i+1)*Pixels] }
+// Image returns image i's values (a view, not a copy).
+func (s *Set) Image(i int) []float32 {
+	n := s.ImageShape().Values()
+	return s.Images[i*n : (i+1)*n]
+}
 
 // Subset copies the images at the given indices, in that order.
 func (s *Set) Subset(idx []int) *Set {
-	out := &Set{Images: make([]float32, 0, len(idx)*Pixels), Labels: make([]int, 0, len(idx))}
+	out := &Set{Images: make([]float32, 0, len(idx)*s.ImageShape().Values()), Labels: make([]int, 0, len(idx)), Shape: s.Shape}
 	for _, i := range idx {
 		out.Images = append(out.Images, s.Image(i)...)
 		out.Labels = append(out.Labels, s.Labels[i])
@@ -32,7 +77,8 @@ func (s *Set) Subset(idx []int) *Set {
 
 // Slice returns images [from, to) as views into s.
 func (s *Set) Slice(from, to int) *Set {
-	return &Set{Images: s.Images[from*Pixels : to*Pixels], Labels: s.Labels[from:to]}
+	n := s.ImageShape().Values()
+	return &Set{Images: s.Images[from*n : to*n], Labels: s.Labels[from:to], Shape: s.Shape}
 }
 
 // ClassCounts counts the images of each of k classes (unlabelled images,

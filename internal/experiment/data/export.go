@@ -29,8 +29,14 @@ type ExportOptions struct {
 }
 
 // Export writes a seeded part of d in the layout of a data source, for
-// trying hourglass on a folder of images and for tests.
+// trying hourglass on a folder of images and for tests: images of d's
+// shape, grey or colour PNG files or .npy arrays ([N, H, W] grey, [N, H,
+// W, 3] colour); IDX files hold grey images only.
 func Export(d *Dataset, o ExportOptions) error {
+	if sh := d.ImageShape(); o.Format == SourceIDX && sh[2] != 1 {
+		return fmt.Errorf("export format idx holds grey images only, and these are %s: export as %s or %s, or read the data as grey (model.input's channels 1)",
+			sh, SourceImages, SourceNPY)
+	}
 	train, err := d.Train.PerClassIndices(o.PerClass, o.Seed, d.Classes)
 	if err != nil {
 		return err
@@ -114,12 +120,36 @@ func exportImages(dir string, s *Set, classes []string) error {
 		if err := os.MkdirAll(sub, 0o755); err != nil {
 			return err
 		}
-		img := &image.Gray{Pix: bytesOf(s.Image(i)), Stride: Cols, Rect: image.Rect(0, 0, Cols, Rows)}
+		img := toImage(s.Image(i), s.ImageShape())
 		if err := atomicfile.Write(filepath.Join(sub, fmt.Sprintf("%05d.png", i)), func(w io.Writer) error { return png.Encode(w, img) }); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// toImage is one image's values as an 8-bit grey or opaque colour image.
+func toImage(px []float32, sh Shape) image.Image {
+	r := image.Rect(0, 0, sh[1], sh[0])
+	b := bytesOf(px)
+	if sh[2] == 1 {
+		return &image.Gray{Pix: b, Stride: sh[1], Rect: r}
+	}
+	img := image.NewNRGBA(r)
+	for i := range sh[0] * sh[1] {
+		copy(img.Pix[4*i:4*i+3], b[3*i:3*i+3])
+		img.Pix[4*i+3] = 0xff
+	}
+	return img
+}
+
+// npyDims are the dimensions of n images of shape sh in a .npy file:
+// [n, H, W] grey, [n, H, W, 3] colour.
+func npyDims(n int, sh Shape) []int {
+	if sh[2] == 1 {
+		return []int{n, sh[0], sh[1]}
+	}
+	return []int{n, sh[0], sh[1], sh[2]}
 }
 
 // exportNPY writes <part>_images.npy (uint8) and <part>_labels.npy
@@ -130,7 +160,7 @@ func exportNPY(dir, part string, s *Set, classes []string) error {
 		images = filepath.Join(dir, part+".npy")
 	}
 	if err := atomicfile.Write(images, func(w io.Writer) error {
-		return npy.WriteArray(w, "|u1", []int{s.Len(), Rows, Cols}, bytesOf(s.Images))
+		return npy.WriteArray(w, "|u1", npyDims(s.Len(), s.ImageShape()), bytesOf(s.Images))
 	}); err != nil {
 		return err
 	}
@@ -164,7 +194,8 @@ func exportIDX(dir, part string, s *Set, classes []string) error {
 		lb[i] = byte(l)
 	}
 	if err := atomicfile.Write(filepath.Join(dir, prefix+"-images-idx3-ubyte.gz"), func(w io.Writer) error {
-		return WriteIDX(w, []int{s.Len(), Rows, Cols}, bytesOf(s.Images), true)
+		sh := s.ImageShape()
+		return WriteIDX(w, []int{s.Len(), sh[0], sh[1]}, bytesOf(s.Images), true)
 	}); err != nil {
 		return err
 	}

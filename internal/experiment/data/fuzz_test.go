@@ -81,7 +81,7 @@ func FuzzNPYFile(f *testing.F) {
 	f.Add([]byte("\x93NUMPY\x01\x00"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p := fuzzFile(t, "a.npy", b)
-		px, n, err := readNPYImages(p)
+		px, n, _, err := readNPYImages(p, Grey28)
 		namesFile(t, "readNPYImages", p, err)
 		if err == nil && len(px) != n*Pixels {
 			t.Fatalf("readNPYImages: %d values for %d images", len(px), n)
@@ -95,12 +95,12 @@ func FuzzNPYFile(f *testing.F) {
 				r.Close()
 			}
 		}
-		set, _, err := LoadUnlabelled(p)
+		set, _, err := LoadUnlabelled(p, Grey28)
 		namesFile(t, "LoadUnlabelled", p, err)
 		if err == nil && len(set.Images) != set.Len()*Pixels {
 			t.Fatalf("LoadUnlabelled: %d values for %d images", len(set.Images), set.Len())
 		}
-		s, err := OpenStream(p)
+		s, err := OpenStream(p, Grey28)
 		namesFile(t, "OpenStream", p, err)
 		if err == nil {
 			drain(t, s, p)
@@ -141,7 +141,7 @@ func FuzzIDXFile(f *testing.F) {
 		namesFile(t, "ReadImages", p, err)
 		_, err = ReadLabels(p)
 		namesFile(t, "ReadLabels", p, err)
-		s, err := OpenStream(p)
+		s, err := OpenStream(p, Grey28)
 		namesFile(t, "OpenStream", p, err)
 		if err == nil {
 			drain(t, s, p)
@@ -191,7 +191,7 @@ func FuzzImageFile(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p := fuzzFile(t, "a.png", b)
 		dst := make([]float32, Pixels)
-		_, err := DecodeImages([]string{p}, dst)
+		_, err := DecodeImages([]string{p}, Grey28, dst)
 		namesFile(t, "DecodeImages", p, err)
 		if err != nil {
 			return
@@ -219,7 +219,7 @@ func TestOpenStreamRefusesHugeImages(t *testing.T) {
 		{"zero width", header(magicImages, 1, 5, 0)},
 	} {
 		p := fuzzFile(t, "a-idx3-ubyte", c.file)
-		s, err := OpenStream(p)
+		s, err := OpenStream(p, Grey28)
 		if err == nil {
 			s.Close()
 			t.Errorf("%s: opened", c.name)

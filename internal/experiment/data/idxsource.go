@@ -2,12 +2,13 @@ package data
 
 import (
 	"fmt"
-	"image"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/hourglass-ml/hourglass/internal/base/parallel"
 )
 
 // idxRoles are the four files of an MNIST-like folder.
@@ -60,9 +61,9 @@ func findIDXFiles(dir string) ([4]string, error) {
 	return out, nil
 }
 
-// readIDXImages reads an IDX file of [N, H, W] unsigned-byte images,
-// converting sizes other than 28x28.
-func readIDXImages(path string, conv *Conversion) ([]float32, int, error) {
+// readIDXImages reads an IDX file of [N, H, W] unsigned-byte images as
+// images of shape to, converting other sizes (and to colour).
+func readIDXImages(path string, to Shape, conv *Conversion) ([]float32, int, error) {
 	idx, err := ReadIDXFile(path)
 	if err != nil {
 		return nil, 0, err
@@ -70,27 +71,38 @@ func readIDXImages(path string, conv *Conversion) ([]float32, int, error) {
 	if len(idx.Dims) != 3 {
 		return nil, 0, fmt.Errorf("%s: dimensions %v; want [N, height, width] images", path, idx.Dims)
 	}
-	n, h, w := idx.Dims[0], idx.Dims[1], idx.Dims[2]
-	out := make([]float32, n*Pixels)
-	if h == Rows && w == Cols {
+	n, from := idx.Dims[0], Shape{idx.Dims[1], idx.Dims[2], 1}
+	out := make([]float32, n*to.Values())
+	if from == to {
 		for i, p := range idx.Data {
 			out[i] = float32(p) / 255
 		}
-		for range n {
-			conv.add(fmt.Sprintf("%dx%d grey", w, h), false)
-		}
+		conv.addN(from.String(), n, false)
 		return out, n, nil
 	}
-	for i := range n {
-		img := &image.Gray{Pix: idx.Data[i*h*w : (i+1)*h*w], Stride: w, Rect: image.Rect(0, 0, w, h)}
-		conv.add(kindOf(img), Convert(img, out[i*Pixels:(i+1)*Pixels]))
-	}
+	convertBytes(idx.Data, n, from, to, out)
+	conv.addN(from.String(), n, true)
 	return out, n, nil
 }
 
+// convertBytes converts n images of shape from, 8-bit levels, to shape
+// to, into dst, on every core.
+func convertBytes(pix []byte, n int, from, to Shape, dst []float32) {
+	fv, tv := from.Values(), to.Values()
+	parallel.Chunks(n, parallel.Workers(), func(lo, hi int) {
+		vals := make([]float32, fv)
+		for i := lo; i < hi; i++ {
+			for j, p := range pix[i*fv : (i+1)*fv] {
+				vals[j] = float32(p)
+			}
+			convertPixels(vals, from, true, to, dst[i*tv:(i+1)*tv])
+		}
+	})
+}
+
 // readIDXSet reads an images file and its labels file.
-func readIDXSet(images, labels string, conv *Conversion) (*Set, error) {
-	px, n, err := readIDXImages(images, conv)
+func readIDXSet(images, labels string, to Shape, conv *Conversion) (*Set, error) {
+	px, n, err := readIDXImages(images, to, conv)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +116,7 @@ func readIDXSet(images, labels string, conv *Conversion) (*Set, error) {
 	if lb.Dims[0] != n {
 		return nil, fmt.Errorf("%s holds %d images but %s holds %d labels; they must agree", images, n, labels, lb.Dims[0])
 	}
-	s := &Set{Images: px, Labels: make([]int, n)}
+	s := &Set{Images: px, Labels: make([]int, n), Shape: to}
 	for i, l := range lb.Data {
 		s.Labels[i] = int(l)
 	}
@@ -113,16 +125,16 @@ func readIDXSet(images, labels string, conv *Conversion) (*Set, error) {
 
 // loadIDXFolder reads the idx source: any MNIST-like folder of four IDX
 // files, its classes the distinct label values.
-func loadIDXFolder(dir string) (*Dataset, error) {
+func loadIDXFolder(dir string, to Shape) (*Dataset, error) {
 	files, err := findIDXFiles(dir)
 	if err != nil {
 		return nil, err
 	}
 	d := &Dataset{}
-	if d.Train, err = readIDXSet(files[0], files[1], &d.Conversion); err != nil {
+	if d.Train, err = readIDXSet(files[0], files[1], to, &d.Conversion); err != nil {
 		return nil, err
 	}
-	if d.Test, err = readIDXSet(files[2], files[3], &d.Conversion); err != nil {
+	if d.Test, err = readIDXSet(files[2], files[3], to, &d.Conversion); err != nil {
 		return nil, err
 	}
 	d.Classes, err = remapLabels(d.Train, d.Test, files[1])

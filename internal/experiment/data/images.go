@@ -132,13 +132,15 @@ func DecodeImage(path string) (image.Image, error) {
 	return img, nil
 }
 
-// DecodeImages decodes files into 28x28 grey pixels, on every core, into
-// dst (len(paths)*Pixels values), counting what was converted. The first
-// unreadable file is the error.
-func DecodeImages(paths []string, dst []float32) (Conversion, error) {
+// DecodeImages decodes files into images of shape to (the zero Shape:
+// Grey28), on every core, into dst (len(paths)*to.Values() values),
+// counting what was converted. The first unreadable file is the error.
+func DecodeImages(paths []string, to Shape, dst []float32) (Conversion, error) {
+	to = to.norm()
+	n := to.Values()
 	var (
 		mu   sync.Mutex
-		conv Conversion
+		conv = Conversion{Target: to}
 		errs = make([]error, len(paths))
 	)
 	parallel.Range(len(paths), parallel.Workers(), func(lo, hi int) {
@@ -149,7 +151,7 @@ func DecodeImages(paths []string, dst []float32) (Conversion, error) {
 				errs[i] = err
 				continue
 			}
-			local.add(kindOf(img), Convert(img, dst[i*Pixels:(i+1)*Pixels]))
+			local.add(kindOf(img), Convert(img, to, dst[i*n:(i+1)*n]))
 		}
 		mu.Lock()
 		conv.merge(local)
@@ -165,7 +167,7 @@ func DecodeImages(paths []string, dst []float32) (Conversion, error) {
 
 // loadImageFolder reads the images source: dir/train/<class>/ and, when
 // present, dir/test/<class>/ whose classes must all be training classes.
-func loadImageFolder(dir string) (d *Dataset, err error) {
+func loadImageFolder(dir string, to Shape) (d *Dataset, err error) {
 	trainDir, testDir := filepath.Join(dir, "train"), filepath.Join(dir, "test")
 	if st, err := os.Stat(trainDir); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("data.source images: %s has no train folder; want %s/train/<class>/*.png (and optionally %s/test/<class>/)",
@@ -176,7 +178,7 @@ func loadImageFolder(dir string) (d *Dataset, err error) {
 		return nil, err
 	}
 	d = &Dataset{Classes: classes}
-	if d.Train, err = decodeClasses(files, nil, &d.Conversion); err != nil {
+	if d.Train, err = decodeClasses(files, nil, to, &d.Conversion); err != nil {
 		return nil, err
 	}
 	if _, err := os.Stat(testDir); errors.Is(err, fs.ErrNotExist) {
@@ -199,7 +201,7 @@ func loadImageFolder(dir string) (d *Dataset, err error) {
 		}
 		ids[i] = id
 	}
-	if d.Test, err = decodeClasses(testFiles, ids, &d.Conversion); err != nil {
+	if d.Test, err = decodeClasses(testFiles, ids, to, &d.Conversion); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -207,7 +209,7 @@ func loadImageFolder(dir string) (d *Dataset, err error) {
 
 // decodeClasses decodes each class's files into one set, class by class;
 // ids maps folder positions to class numbers (nil: the position).
-func decodeClasses(files [][]string, ids []int, conv *Conversion) (*Set, error) {
+func decodeClasses(files [][]string, ids []int, to Shape, conv *Conversion) (*Set, error) {
 	var paths []string
 	var labels []int
 	for c, fs := range files {
@@ -220,8 +222,8 @@ func decodeClasses(files [][]string, ids []int, conv *Conversion) (*Set, error) 
 			labels = append(labels, id)
 		}
 	}
-	s := &Set{Images: make([]float32, len(paths)*Pixels), Labels: labels}
-	c, err := DecodeImages(paths, s.Images)
+	s := &Set{Images: make([]float32, len(paths)*to.Values()), Labels: labels, Shape: to}
+	c, err := DecodeImages(paths, to, s.Images)
 	conv.merge(c)
 	return s, err
 }

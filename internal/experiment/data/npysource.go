@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/hourglass-ml/hourglass/internal/base/npy"
+	"github.com/hourglass-ml/hourglass/internal/base/parallel"
 )
 
 // The npy source's file names, in data.dir.
@@ -21,25 +22,41 @@ const (
 	NPYClasses     = "classes.txt"
 )
 
-// npyImages reads images from a .npy file row by row: shape [N, 28, 28]
-// or [N, 784], uint8 (0-255, divided by 255) or float32/float64 already
-// in [0, 1].
+// npyImages reads images from a .npy file row by row, converted to shape
+// to: shape [N, H, W] or [N, H, W, 1] (grey), [N, H, W, 3] (colour), or
+// [N, V] with V the values of one image of shape to, or 784 (28x28 grey);
+// uint8 (0-255, divided by 255) or float32/float64 already in [0, 1].
 type npyImages struct {
 	*npy.Reader
-	bytes bool // uint8 pixels, divided by 255 as the IDX reader does
+	bytes    bool // uint8 pixels, divided by 255 as the IDX reader does
+	from, to Shape
+	buf      []float32
+	conv     Conversion
 }
 
-func openNPYImages(path string) (*npyImages, error) {
+func openNPYImages(path string, to Shape) (*npyImages, error) {
+	to = to.norm()
 	r, err := npy.Open(path)
 	if err != nil {
 		return nil, err
 	}
+	out := &npyImages{Reader: r, to: to, conv: Conversion{Target: to}}
 	sh := r.Shape
-	if !(len(sh) == 3 && sh[1] == Rows && sh[2] == Cols) && !(len(sh) == 2 && sh[1] == Pixels) {
-		r.Close()
-		return nil, fmt.Errorf("%s: shape %v; want [N, 28, 28] or [N, 784] images (resize them to 28x28 first, or use a folder of image files, which hourglass resizes)", path, sh)
+	switch {
+	case len(sh) == 3:
+		out.from = Shape{sh[1], sh[2], 1}
+	case len(sh) == 4 && (sh[3] == 1 || sh[3] == 3):
+		out.from = Shape{sh[1], sh[2], sh[3]}
+	case len(sh) == 2 && sh[1] == to.Values():
+		out.from = to
+	case len(sh) == 2 && sh[1] == Pixels:
+		out.from = Grey28
 	}
-	out := &npyImages{Reader: r}
+	if out.from[0] < 1 || out.from[1] < 1 {
+		r.Close()
+		return nil, fmt.Errorf("%s: shape %v; want [N, height, width] grey images, [N, height, width, 3] colour images, or [N, %d] (flattened %s images) or [N, %d] (flattened 28x28 grey)",
+			path, sh, to.Values(), to, Pixels)
+	}
 	switch {
 	case r.Kind() == 'u' && r.ItemSize() == 1:
 		out.bytes = true
@@ -51,40 +68,72 @@ func openNPYImages(path string) (*npyImages, error) {
 	return out, nil
 }
 
-// next appends the next n images' pixels to dst, checking float pixels
-// are in [0, 1].
+// next appends the next n images' values, converted, to dst, checking
+// float pixels are in [0, 1].
 func (r *npyImages) next(dst []float32, n int) ([]float32, error) {
+	if r.from == r.to {
+		from := len(dst)
+		dst, err := r.read(dst, n)
+		if err == nil && r.bytes {
+			for i := from; i < len(dst); i++ {
+				dst[i] /= 255
+			}
+		}
+		if err == nil {
+			r.conv.addN(r.from.String(), n, false)
+		}
+		return dst, err
+	}
+	var err error
+	if r.buf, err = r.read(r.buf[:0], n); err != nil {
+		return dst, err
+	}
+	fv, tv := r.from.Values(), r.to.Values()
+	from := len(dst)
+	dst = append(dst, make([]float32, n*tv)...)
+	parallel.Chunks(n, parallel.Workers(), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			convertPixels(r.buf[i*fv:(i+1)*fv], r.from, r.bytes, r.to, dst[from+i*tv:from+(i+1)*tv])
+		}
+	})
+	r.conv.addN(r.from.String(), n, true)
+	return dst, nil
+}
+
+// read appends the next n rows' raw values to dst, checking float pixels
+// are in [0, 1].
+func (r *npyImages) read(dst []float32, n int) ([]float32, error) {
 	from := len(dst)
 	row := r.Rows() - r.Remaining()
 	dst, err := r.Float32(dst, n)
-	if err != nil {
+	if err != nil || r.bytes {
 		return dst, err
-	}
-	if r.bytes {
-		for i := from; i < len(dst); i++ {
-			dst[i] /= 255
-		}
-		return dst, nil
 	}
 	for i := from; i < len(dst); i++ {
 		if v := dst[i]; !(v >= 0 && v <= 1) {
 			return dst, fmt.Errorf("%s: image %d has pixel value %v outside [0, 1]; divide uint8 images by 255, or save them as uint8",
-				r.Path(), row+(i-from)/Pixels, v)
+				r.Path(), row+(i-from)/r.from.Values(), v)
 		}
 	}
 	return dst, nil
 }
 
-// readNPYImages reads a whole .npy file of images.
-func readNPYImages(path string) ([]float32, int, error) {
-	r, err := openNPYImages(path)
+// readNPYImages reads a whole .npy file of images, converted to shape to,
+// a few thousand rows at a time.
+func readNPYImages(path string, to Shape) ([]float32, int, Conversion, error) {
+	r, err := openNPYImages(path, to)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, Conversion{}, err
 	}
 	defer r.Close()
 	n := r.Rows()
-	px, err := r.next(make([]float32, 0, n*Pixels), n)
-	return px, n, err
+	px := make([]float32, 0, n*r.to.Values())
+	for r.Remaining() > 0 {
+		if px, err = r.next(px, min(r.Remaining(), 4096)); err != nil {
+			return nil, 0, r.conv, err
+		}
+	}
+	return px, n, r.conv, nil
 }
 
 // readNPYLabels reads a .npy file of integer labels, shape [N] or [N, 1].
@@ -113,14 +162,12 @@ func readNPYLabels(path string) ([]int, error) {
 
 // readNPYSet reads one images file and its labels file, whose counts must
 // agree.
-func readNPYSet(images, labels string, conv *Conversion) (*Set, error) {
-	px, n, err := readNPYImages(images)
+func readNPYSet(images, labels string, to Shape, conv *Conversion) (*Set, error) {
+	px, n, c, err := readNPYImages(images, to)
 	if err != nil {
 		return nil, err
 	}
-	for range n {
-		conv.add("28x28 grey", false)
-	}
+	conv.merge(c)
 	lb, err := readNPYLabels(labels)
 	if err != nil {
 		return nil, err
@@ -128,13 +175,13 @@ func readNPYSet(images, labels string, conv *Conversion) (*Set, error) {
 	if len(lb) != n {
 		return nil, fmt.Errorf("%s holds %d images but %s holds %d labels; they must agree", images, n, labels, len(lb))
 	}
-	return &Set{Images: px, Labels: lb}, nil
+	return &Set{Images: px, Labels: lb, Shape: to}, nil
 }
 
 // loadNPYFolder reads the npy source: train_images.npy and
 // train_labels.npy, optionally the test pair and classes.txt (one class
 // name per line, for labels 0 to K-1).
-func loadNPYFolder(dir string) (*Dataset, error) {
+func loadNPYFolder(dir string, to Shape) (*Dataset, error) {
 	p := func(name string) string { return filepath.Join(dir, name) }
 	for _, f := range []string{NPYTrainImages, NPYTrainLabels} {
 		if _, err := os.Stat(p(f)); err != nil {
@@ -144,14 +191,14 @@ func loadNPYFolder(dir string) (*Dataset, error) {
 	}
 	d := &Dataset{}
 	var err error
-	if d.Train, err = readNPYSet(p(NPYTrainImages), p(NPYTrainLabels), &d.Conversion); err != nil {
+	if d.Train, err = readNPYSet(p(NPYTrainImages), p(NPYTrainLabels), to, &d.Conversion); err != nil {
 		return nil, err
 	}
 	_, ti := os.Stat(p(NPYTestImages))
 	_, tl := os.Stat(p(NPYTestLabels))
 	switch {
 	case ti == nil && tl == nil:
-		if d.Test, err = readNPYSet(p(NPYTestImages), p(NPYTestLabels), &d.Conversion); err != nil {
+		if d.Test, err = readNPYSet(p(NPYTestImages), p(NPYTestLabels), to, &d.Conversion); err != nil {
 			return nil, err
 		}
 	case ti == nil || tl == nil:

@@ -31,16 +31,25 @@ type Dataset struct {
 	Test      *Set
 	TestDrawn bool
 	Classes   []string
-	// Conversion counts what had to be converted to 28x28 grey.
+	// Conversion counts what had to be converted to the images' Shape.
 	Conversion Conversion
 }
 
-// Open reads the labelled images cfg names.
-func Open(cfg config.Data, seed int64, lookupEnv func(string) (string, bool)) (*Dataset, error) {
+// ImageShape is the shape of every image (the model's input).
+func (d *Dataset) ImageShape() Shape { return d.Train.ImageShape() }
+
+// Open reads the labelled images cfg names, converted to shape (the
+// model's input; the zero Shape is Grey28): every Set it returns has that
+// Shape, and Conversion counts what had to be converted.
+func Open(cfg config.Data, shape Shape, seed int64, lookupEnv func(string) (string, bool)) (*Dataset, error) {
 	var (
 		d   *Dataset
 		err error
 	)
+	shape = shape.norm()
+	if err := shape.Validate(); err != nil {
+		return nil, fmt.Errorf("the model's input (model.input): %w", err)
+	}
 	source := cfg.Source
 	if source == "" {
 		source = SourceFashion
@@ -65,16 +74,15 @@ func Open(cfg config.Data, seed int64, lookupEnv func(string) (string, bool)) (*
 		if err != nil {
 			return nil, err
 		}
-		d = &Dataset{Location: loc, Train: train, Test: test, Classes: FashionClasses}
-		for range train.Len() + test.Len() {
-			d.Conversion.add("28x28 grey", false)
-		}
+		d = &Dataset{Location: loc, Classes: FashionClasses}
+		d.Train = convertSet(train, shape, &d.Conversion)
+		d.Test = convertSet(test, shape, &d.Conversion)
 	case SourceIDX:
-		d, err = loadIDXFolder(cfg.Dir)
+		d, err = loadIDXFolder(cfg.Dir, shape)
 	case SourceImages:
-		d, err = loadImageFolder(cfg.Dir)
+		d, err = loadImageFolder(cfg.Dir, shape)
 	case SourceNPY:
-		d, err = loadNPYFolder(cfg.Dir)
+		d, err = loadNPYFolder(cfg.Dir, shape)
 	default:
 		return nil, fmt.Errorf("data.source %q: want %s, %s, %s or %s", source, SourceFashion, SourceIDX, SourceImages, SourceNPY)
 	}
@@ -82,6 +90,7 @@ func Open(cfg config.Data, seed int64, lookupEnv func(string) (string, bool)) (*
 		return nil, err
 	}
 	d.Source = source
+	d.Conversion.Target = shape
 	if source != SourceFashion {
 		d.Location = Location{Dir: cfg.Dir, How: "data.dir"}
 	}

@@ -93,7 +93,7 @@ func writeNPY(t *testing.T, dir, prefix string, s *data.Set) {
 // the images and npy sources, and checks pixels, labels and the codes of a
 // short pretraining are identical to those read through fashion-mnist.
 func TestSourcesAgree(t *testing.T) {
-	real, err := data.Open(config.Data{}, 1, nil)
+	real, err := data.Open(config.Data{}, data.Grey28, 1, nil)
 	if err != nil {
 		t.Fatalf("the real Fashion-MNIST is needed: %v", err)
 	}
@@ -116,7 +116,7 @@ func TestSourcesAgree(t *testing.T) {
 		if src.source != "" {
 			c := cfg
 			c.Source, c.Dir = src.source, src.dir
-			if got, err = data.Open(c, 1, nil); err != nil {
+			if got, err = data.Open(c, data.Grey28, 1, nil); err != nil {
 				t.Fatal(err)
 			}
 			if got.Conversion.Converted != 0 || got.Conversion.Images != 800 {
@@ -202,7 +202,7 @@ func TestIDXSourceRemapsLabels(t *testing.T) {
 	write("emnist-letters-train-labels-idx1-ubyte.gz", []int{n}, labels)
 	write("emnist-letters-test-images-idx3-ubyte", []int{classes, side, side}, px[:classes*side*side])
 	write("emnist-letters-test-labels-idx1-ubyte", []int{classes}, labels[:classes])
-	d, err := data.Open(config.Data{Source: data.SourceIDX, Dir: dir}, 1, nil)
+	d, err := data.Open(config.Data{Source: data.SourceIDX, Dir: dir}, data.Grey28, 1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,7 +45,7 @@ func (s *Splits) Pretraining() *Set {
 	if s.Unlabelled == nil || s.Unlabelled.Len() == 0 {
 		return s.Train
 	}
-	out := &Set{Images: make([]float32, 0, len(s.Train.Images)+len(s.Unlabelled.Images)), Labels: make([]int, 0, s.Train.Len()+s.Unlabelled.Len())}
+	out := &Set{Images: make([]float32, 0, len(s.Train.Images)+len(s.Unlabelled.Images)), Labels: make([]int, 0, s.Train.Len()+s.Unlabelled.Len()), Shape: s.Train.Shape}
 	out.Images = append(append(out.Images, s.Train.Images...), s.Unlabelled.Images...)
 	for range s.Train.Len() + s.Unlabelled.Len() {
 		out.Labels = append(out.Labels, -1)
@@ -61,10 +61,14 @@ func (s *Splits) UnlabelledLen() int {
 	return s.Unlabelled.Len()
 }
 
-// Prepare reads the data cfg names and cuts it: the validation split, any
+// ImageShape is the shape of every image (the model's input).
+func (s *Splits) ImageShape() Shape { return s.Train.ImageShape() }
+
+// Prepare reads the data cfg names, converted to shape (the model's input;
+// the zero Shape is Grey28), and cuts it: the validation split, any
 // training subset, and the unlabelled pool.
-func Prepare(cfg config.Data, seed int64, lookupEnv func(string) (string, bool)) (*Splits, error) {
-	d, err := Open(cfg, seed, lookupEnv)
+func Prepare(cfg config.Data, shape Shape, seed int64, lookupEnv func(string) (string, bool)) (*Splits, error) {
+	d, err := Open(cfg, shape, seed, lookupEnv)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +78,7 @@ func Prepare(cfg config.Data, seed int64, lookupEnv func(string) (string, bool))
 	}
 	if cfg.Unlabelled != "" {
 		var conv Conversion
-		if s.Unlabelled, conv, err = LoadUnlabelled(cfg.Unlabelled); err != nil {
+		if s.Unlabelled, conv, err = LoadUnlabelled(cfg.Unlabelled, d.ImageShape()); err != nil {
 			return nil, err
 		}
 		s.Conversion.merge(conv)
@@ -83,12 +87,16 @@ func Prepare(cfg config.Data, seed int64, lookupEnv func(string) (string, bool))
 }
 
 // Use returns s when the caller already has the data (tests pass small
-// splits), and Prepare's result otherwise.
-func Use(s *Splits, cfg config.Data, seed int64, lookupEnv func(string) (string, bool)) (*Splits, error) {
+// splits), which must hold images of shape, and Prepare's result
+// otherwise.
+func Use(s *Splits, cfg config.Data, shape Shape, seed int64, lookupEnv func(string) (string, bool)) (*Splits, error) {
 	if s != nil {
+		if got := s.ImageShape(); got != shape.norm() {
+			return nil, fmt.Errorf("the data given hold %s images but the model takes %s (model.input)", got, shape.norm())
+		}
 		return s, nil
 	}
-	return Prepare(cfg, seed, lookupEnv)
+	return Prepare(cfg, shape, seed, lookupEnv)
 }
 
 // Split cuts a dataset: Fashion-MNIST's validation split is its last
@@ -133,7 +141,7 @@ func (s *Splits) Describe() string {
 	if s.Validation != nil {
 		val = s.Validation.Len()
 	}
-	out += fmt.Sprintf(": %d classes; %d training, %d validation and %d test images", s.NumClasses(), s.Train.Len(), val, s.Test.Len())
+	out += fmt.Sprintf(": %d classes; %d training, %d validation and %d test images (%s)", s.NumClasses(), s.Train.Len(), val, s.Test.Len(), s.ImageShape())
 	if s.TestDrawn {
 		out += " (the test images held out from the training folder)"
 	}

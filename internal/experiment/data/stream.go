@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"encoding/binary"
 	"fmt"
-	"image"
 	"io"
 	"os"
 	"path/filepath"
@@ -18,8 +17,10 @@ import (
 type Stream interface {
 	// Len is the number of images.
 	Len() int
-	// Next appends the next n images' 28x28 grey pixels to dst.
+	// Next appends the next n images' values (of Shape) to dst.
 	Next(dst []float32, n int) ([]float32, error)
+	// Shape is the shape every image is converted to.
+	Shape() Shape
 	// Name says where image i came from: a file path relative to the
 	// folder, or FILE[i].
 	Name(i int) string
@@ -28,9 +29,14 @@ type Stream interface {
 	Close() error
 }
 
-// OpenStream opens path as a stream of images: a folder (searched
-// recursively for image files), a .npy file, or an IDX images file.
-func OpenStream(path string) (Stream, error) {
+// OpenStream opens path as a stream of images converted to shape to (the
+// zero Shape: Grey28): a folder (searched recursively for image files), a
+// .npy file, or an IDX images file.
+func OpenStream(path string, to Shape) (Stream, error) {
+	to = to.norm()
+	if err := to.Validate(); err != nil {
+		return nil, err
+	}
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err
@@ -43,25 +49,28 @@ func OpenStream(path string) (Stream, error) {
 		if len(files) == 0 {
 			return nil, fmt.Errorf("%s holds no images (%s)", path, strings.Join(ImageExtensions, ", "))
 		}
-		return &folderStream{dir: path, files: files}, nil
+		return &folderStream{dir: path, files: files, to: to, conv: Conversion{Target: to}}, nil
 	}
 	if strings.HasSuffix(strings.ToLower(path), ".npy") {
-		r, err := openNPYImages(path)
+		r, err := openNPYImages(path, to)
 		if err != nil {
 			return nil, err
 		}
 		return &npyStream{r: r}, nil
 	}
-	return openIDXStream(path)
+	return openIDXStream(path, to)
 }
 
 // folderStream decodes image files batch by batch.
 type folderStream struct {
 	dir   string
 	files []string
+	to    Shape
 	next  int
 	conv  Conversion
 }
+
+func (s *folderStream) Shape() Shape { return s.to }
 
 func (s *folderStream) Len() int { return len(s.files) }
 
@@ -70,8 +79,8 @@ func (s *folderStream) Next(dst []float32, n int) ([]float32, error) {
 		return dst, fmt.Errorf("%s: %d images asked for, %d left", s.dir, n, len(s.files)-s.next)
 	}
 	from := len(dst)
-	dst = append(dst, make([]float32, n*Pixels)...)
-	c, err := DecodeImages(s.files[s.next:s.next+n], dst[from:])
+	dst = append(dst, make([]float32, n*s.to.Values())...)
+	c, err := DecodeImages(s.files[s.next:s.next+n], s.to, dst[from:])
 	s.conv.merge(c)
 	s.next += n
 	return dst, err
@@ -89,22 +98,19 @@ func (s *folderStream) Close() error           { return nil }
 
 // npyStream reads a .npy file's rows batch by batch.
 type npyStream struct {
-	r    *npyImages
-	conv Conversion
+	r *npyImages
 }
+
+func (s *npyStream) Shape() Shape { return s.r.to }
 
 func (s *npyStream) Len() int { return s.r.Rows() }
 
 func (s *npyStream) Next(dst []float32, n int) ([]float32, error) {
-	dst, err := s.r.next(dst, n)
-	for range n {
-		s.conv.add("28x28 grey", false)
-	}
-	return dst, err
+	return s.r.next(dst, n)
 }
 
 func (s *npyStream) Name(i int) string      { return fmt.Sprintf("%s[%d]", filepath.Base(s.r.Path()), i) }
-func (s *npyStream) Conversion() Conversion { return s.conv }
+func (s *npyStream) Conversion() Conversion { return s.r.conv }
 func (s *npyStream) Close() error           { return s.r.Close() }
 
 // idxStream reads an IDX images file image by image.
@@ -114,18 +120,19 @@ type idxStream struct {
 	gz         *gzip.Reader
 	r          *bufio.Reader
 	n, h, w    int
+	to         Shape
 	next       int
 	buf        []byte
 	conv       Conversion
 	compressed bool
 }
 
-func openIDXStream(path string) (Stream, error) {
+func openIDXStream(path string, to Shape) (Stream, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	s := &idxStream{path: path, f: f}
+	s := &idxStream{path: path, f: f, to: to, conv: Conversion{Target: to}}
 	br := bufio.NewReaderSize(f, 1<<20)
 	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
 		if s.gz, err = gzip.NewReader(br); err != nil {
@@ -169,33 +176,32 @@ func openIDXStream(path string) (Stream, error) {
 	return s, nil
 }
 
+func (s *idxStream) Shape() Shape { return s.to }
+
 func (s *idxStream) Len() int { return s.n }
 
 func (s *idxStream) Next(dst []float32, n int) ([]float32, error) {
 	if n > s.n-s.next {
 		return dst, fmt.Errorf("%s: %d images asked for, %d left", s.path, n, s.n-s.next)
 	}
-	size := s.h * s.w
-	if cap(s.buf) < size {
-		s.buf = make([]byte, size)
+	size, from := s.h*s.w, Shape{s.h, s.w, 1}
+	if cap(s.buf) < n*size {
+		s.buf = make([]byte, n*size)
 	}
-	for range n {
-		if _, err := io.ReadFull(s.r, s.buf[:size]); err != nil {
-			return dst, fmt.Errorf("%s: image %d of %d: %w (truncated or corrupt)", s.path, s.next, s.n, err)
-		}
-		from := len(dst)
-		dst = append(dst, make([]float32, Pixels)...)
-		if s.h == Rows && s.w == Cols {
-			for i, p := range s.buf[:size] {
-				dst[from+i] = float32(p) / 255
-			}
-			s.conv.add("28x28 grey", false)
-		} else {
-			img := &image.Gray{Pix: s.buf[:size], Stride: s.w, Rect: image.Rect(0, 0, s.w, s.h)}
-			s.conv.add(kindOf(img), Convert(img, dst[from:]))
-		}
-		s.next++
+	if _, err := io.ReadFull(s.r, s.buf[:n*size]); err != nil {
+		return dst, fmt.Errorf("%s: images %d to %d of %d: %w (truncated or corrupt)", s.path, s.next, s.next+n-1, s.n, err)
 	}
+	at := len(dst)
+	dst = append(dst, make([]float32, n*s.to.Values())...)
+	if from == s.to {
+		for i, p := range s.buf[:n*size] {
+			dst[at+i] = float32(p) / 255
+		}
+	} else {
+		convertBytes(s.buf[:n*size], n, from, s.to, dst[at:])
+	}
+	s.conv.addN(from.String(), n, from != s.to)
+	s.next += n
 	return dst, nil
 }
 

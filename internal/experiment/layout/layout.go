@@ -64,6 +64,7 @@ const (
 	LastCheckpointName = "checkpoint-last"
 	BestCheckpointName = "checkpoint-best"
 	StateFile          = "state.json"
+	SpecFile           = "model.json" // a model checkpoint's architecture (model.Spec)
 )
 
 func (r Run) LastCheckpoint() string  { return r.in(Pretrain, LastCheckpointName) }

@@ -102,8 +102,11 @@ type DataInfo struct {
 	Test       []int    `json:"test_per_class"`
 	// TestDrawn: the source had no test split; data.test_fraction of each
 	// class was held out.
-	TestDrawn  bool   `json:"test_drawn,omitempty"`
-	Unlabelled int    `json:"unlabelled_images"`
+	TestDrawn  bool `json:"test_drawn,omitempty"`
+	Unlabelled int  `json:"unlabelled_images"`
+	// Shape is the images' shape, the model's input ("28x28 grey", "32x32
+	// colour"); empty in results written before the model was configurable.
+	Shape      string `json:"shape,omitempty"`
 	Conversion string `json:"conversion"`
 }
 

@@ -10,9 +10,9 @@ type Kind string
 
 // The representations compared.
 const (
-	Pixels      Kind = "pixels"      // the 784 raw pixels
+	Pixels      Kind = "pixels"      // the raw values of the model's input (784 for 28x28 grey)
 	PCA         Kind = "pca"         // gonum PCA codes, Dim components
-	Autoencoder Kind = "autoencoder" // the pretrained encoder's 576-value codes
+	Autoencoder Kind = "autoencoder" // the pretrained encoder's codes (576 values for the paper's model)
 	VAE         Kind = "vae"         // a VAE's posterior means, Dim latent values
 )
 

@@ -11,7 +11,7 @@ import (
 // BenchmarkPCAFit fits PCA on the 60,000 real training images (the target:
 // no slower than scikit-learn on the same machine, scripts/peers/sklearn_pca_knn.py).
 func BenchmarkPCAFit(b *testing.B) {
-	s, err := data.Prepare(config.Data{}, 1, nil)
+	s, err := data.Prepare(config.Data{}, data.Grey28, 1, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -146,7 +146,7 @@ func TestPCARoundTripAndErrorOrder(t *testing.T) {
 // the singular values of the centred data (gonum's SVD), to 1e-6 relative
 // for every component holding at least 1e-6 of the variance.
 func TestExplainedVarianceRealData(t *testing.T) {
-	s, err := data.Prepare(config.Data{Validation: 0}, 1, nil)
+	s, err := data.Prepare(config.Data{Validation: 0}, data.Grey28, 1, nil)
 	if err != nil {
 		t.Fatalf("the real Fashion-MNIST is needed for this test: %v", err)
 	}

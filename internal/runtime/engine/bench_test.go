@@ -12,7 +12,7 @@ import (
 // scripts/peers/torch_autoencoder.py bench in the same minute).
 func BenchmarkTrainStep(b *testing.B) {
 	e := testutil.Engine(b, 1)
-	x := engine.Images(data.Synthetic(128, 1).Images)
+	x := engine.Batch(data.Synthetic(128, 1))
 	for i := 0; i < 2; i++ {
 		if _, err := e.TrainStep(x); err != nil {
 			b.Fatal(err)
@@ -30,7 +30,7 @@ func BenchmarkTrainStep(b *testing.B) {
 // BenchmarkEncode times encoding a batch of 128 images.
 func BenchmarkEncode(b *testing.B) {
 	e := testutil.Engine(b, 1)
-	x := engine.Images(data.Synthetic(128, 1).Images)
+	x := engine.Batch(data.Synthetic(128, 1))
 	if _, err := e.Encode(x); err != nil {
 		b.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,8 +11,8 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
 
 	"github.com/hourglass-ml/hourglass/internal/base/atomicfile"
-	"github.com/hourglass-ml/hourglass/internal/experiment/data"
 	"github.com/hourglass-ml/hourglass/internal/experiment/layout"
+	"github.com/hourglass-ml/hourglass/model"
 )
 
 // SaveCheckpoint writes ctx's variables (weights, optimiser moments, global
@@ -19,6 +20,17 @@ import (
 // temporary folder first, which then replaces dir, so dir is always a whole
 // checkpoint (or, for an instant, dir.old is; see layout.CheckpointPath).
 func SaveCheckpoint(ctx *context.Context, dir string, state any) error {
+	return saveCheckpoint(ctx, dir, state, nil)
+}
+
+// SaveCheckpoint is the package's SaveCheckpoint for the engine's model,
+// its architecture written beside the variables (layout.SpecFile), so that
+// whatever loads the checkpoint builds the model it holds.
+func (e *Engine) SaveCheckpoint(dir string, state any) error {
+	return saveCheckpoint(e.Ctx, dir, state, &e.opts.Spec)
+}
+
+func saveCheckpoint(ctx *context.Context, dir string, state any, spec *model.Spec) error {
 	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+filepath.Base(dir)+"-tmp-*")
 	if err != nil {
 		return fmt.Errorf("saving checkpoint: %w", err)
@@ -37,6 +49,15 @@ func SaveCheckpoint(ctx *context.Context, dir string, state any) error {
 	}
 	if err := atomicfile.WriteBytes(filepath.Join(tmp, layout.StateFile), b); err != nil {
 		return err
+	}
+	if spec != nil {
+		b, err := json.MarshalIndent(spec, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := atomicfile.WriteBytes(filepath.Join(tmp, layout.SpecFile), b); err != nil {
+			return err
+		}
 	}
 	old := dir + ".old"
 	os.RemoveAll(old)
@@ -108,7 +129,7 @@ func (e *Engine) Load(path string) error {
 	if err := Attach(e.Ctx, dir); err != nil {
 		return err
 	}
-	if _, err := e.Reconstruct(Images(make([]float32, data.Pixels))); err != nil {
+	if _, err := e.Reconstruct(e.Images(make([]float32, e.opts.Spec.Values()))); err != nil {
 		return fmt.Errorf("checkpoint %s does not hold this model: %w", dir, err)
 	}
 	return nil
@@ -121,7 +142,51 @@ func SaveModel(e *Engine, dir string) error {
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return err
 	}
-	return SaveCheckpoint(e.Ctx, dir, struct{}{})
+	return e.SaveCheckpoint(dir, struct{}{})
+}
+
+// ReadSpec reads the architecture of a model checkpoint (a checkpoint
+// folder, a pretrain folder or an output folder) and says which checkpoint
+// folder it read. A checkpoint saved before architectures were recorded
+// holds the paper's autoencoder, or its VAE, whose latent size its
+// variables give.
+func ReadSpec(path string) (model.Spec, string, error) {
+	dir, err := layout.ResolveCheckpoint(path)
+	if err != nil {
+		return model.Spec{}, "", err
+	}
+	p := filepath.Join(dir, layout.SpecFile)
+	b, err := os.ReadFile(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return legacySpec(dir)
+	}
+	if err != nil {
+		return model.Spec{}, dir, fmt.Errorf("model architecture %s: %w", p, err)
+	}
+	var s model.Spec
+	if err := json.Unmarshal(b, &s); err != nil {
+		return model.Spec{}, dir, fmt.Errorf("model architecture %s is corrupt: %w", p, err)
+	}
+	if err := s.Validate(); err != nil {
+		return model.Spec{}, dir, fmt.Errorf("model architecture %s: %w", p, err)
+	}
+	return s, dir, nil
+}
+
+// legacySpec is the architecture of a checkpoint without SpecFile.
+func legacySpec(dir string) (model.Spec, string, error) {
+	vars, dir, err := ReadVariables(dir)
+	if err != nil {
+		return model.Spec{}, dir, err
+	}
+	gaussian := context.VariableParameterNameFromScopeAndName("/"+model.EncoderScope+"/"+model.GaussianScope, "weights")
+	if g, ok := vars[gaussian]; ok {
+		if d := g.Shape().Dimensions; len(d) == 2 && d[1] >= 2 && d[1]%2 == 0 {
+			return model.PaperVAE(d[1] / 2), dir, nil
+		}
+		return model.Spec{}, dir, fmt.Errorf("checkpoint %s: variable %s has shape %v, want [576, 2*latent]: not an hourglass VAE", dir, gaussian, g.Shape().Dimensions)
+	}
+	return model.Paper(), dir, nil
 }
 
 // ReadVariables reads every variable of a model checkpoint (a checkpoint

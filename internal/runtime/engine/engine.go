@@ -23,23 +23,22 @@ type Options struct {
 	LearningRate float64
 	Beta1, Beta2 float64
 	Epsilon      float64
-	// Stock builds model.StockAutoencoder instead (for benchmarks).
+	// Stock builds the spec's StockAutoencoder instead (for benchmarks).
 	Stock bool
-	// Model is "ae" (the paper's autoencoder; also when empty) or "vae"
-	// (Latent dimensions, the KL term weighted by KLWeight).
-	Model    string
-	Latent   int
+	// Spec is the model: an autoencoder, or a VAE whose KL term is
+	// weighted by KLWeight.
+	Spec     model.Spec
 	KLWeight float64
 }
 
 // DefaultOptions are the paper's: the autoencoder, Adam with PyTorch's
 // defaults.
 func DefaultOptions() Options {
-	return Options{Seed: 1, LearningRate: 1e-3, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8, Model: "ae", Latent: 16, KLWeight: 1}
+	return Options{Seed: 1, LearningRate: 1e-3, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8, Spec: model.Paper(), KLWeight: 1}
 }
 
 // IsVAE says whether the options build the variational autoencoder.
-func (o Options) IsVAE() bool { return o.Model == "vae" }
+func (o Options) IsVAE() bool { return o.Spec.IsVAE() }
 
 // Engine holds the model's variables and optimiser state in a GoMLX
 // context, and the compiled graphs that train, evaluate, encode and
@@ -59,6 +58,9 @@ type Engine struct {
 // New creates an untrained model on be.
 func New(be backends.Backend, o Options) (*Engine, error) {
 	ctx := context.New()
+	if err := o.Spec.Validate(); err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
 	if err := ctx.SetRNGStateFromSeed(o.Seed); err != nil {
 		return nil, err
 	}
@@ -67,9 +69,9 @@ func New(be backends.Backend, o Options) (*Engine, error) {
 	if o.IsVAE() {
 		return e, e.buildVAE(opt)
 	}
-	ae := model.Autoencoder
+	ae := o.Spec.Autoencoder
 	if o.Stock {
-		ae = model.StockAutoencoder
+		ae = o.Spec.StockAutoencoder
 	}
 	e.trainer = train.NewTrainer(be, ctx.Checked(false), func(ctx *context.Context, _ any, in []*Node) []*Node {
 		return []*Node{ae(ctx, in[0])}
@@ -80,10 +82,10 @@ func New(be backends.Backend, o Options) (*Engine, error) {
 	}); err != nil {
 		return nil, err
 	}
-	if e.encode, err = context.NewExec(be, ctx.Checked(false), model.Encoder); err != nil {
+	if e.encode, err = context.NewExec(be, ctx.Checked(false), o.Spec.Encoder); err != nil {
 		return nil, err
 	}
-	if e.decode, err = context.NewExec(be, ctx.Checked(false), model.Decoder); err != nil {
+	if e.decode, err = context.NewExec(be, ctx.Checked(false), o.Spec.Decoder); err != nil {
 		return nil, err
 	}
 	if e.recon, err = context.NewExec(be, ctx.Checked(false), ae); err != nil {
@@ -97,10 +99,10 @@ func New(be backends.Backend, o Options) (*Engine, error) {
 // evaluation of its two parts with one posterior sample, the posterior
 // mean as code, and sigmoid-decoded images.
 func (e *Engine) buildVAE(opt optimizers.Interface) error {
-	be, ctx, latent := e.Backend, e.Ctx, e.opts.Latent
+	be, ctx, spec := e.Backend, e.Ctx, e.opts.Spec
 	e.klVar = ctx.InAbsPath("/vae").Checked(false).VariableWithValue("kl_weight", tensors.FromScalar(float32(e.opts.KLWeight))).SetTrainable(false)
 	e.trainer = train.NewTrainer(be, ctx.Checked(false), func(ctx *context.Context, _ any, in []*Node) []*Node {
-		logits, mean, logVar := model.VAE(ctx, in[0], latent)
+		logits, mean, logVar := spec.VAE(ctx, in[0])
 		return []*Node{logits, mean, logVar}
 	}, func(labels, out []*Node) *Node {
 		w := e.klVar.ValueGraph(out[0].Graph())
@@ -109,25 +111,25 @@ func (e *Engine) buildVAE(opt optimizers.Interface) error {
 	}, opt, nil, nil)
 	var err error
 	if e.eval, err = context.NewExec(be, ctx.Checked(false), func(ctx *context.Context, x *Node) (*Node, *Node) {
-		logits, mean, logVar := model.VAE(ctx, x, latent)
+		logits, mean, logVar := spec.VAE(ctx, x)
 		return ReduceAllMean(model.BernoulliNLL(x, logits)), ReduceAllMean(model.GaussianKL(mean, logVar))
 	}); err != nil {
 		return err
 	}
 	if e.encode, err = context.NewExec(be, ctx.Checked(false), func(ctx *context.Context, x *Node) *Node {
-		mean, _ := model.VAEEncoder(ctx, x, latent)
+		mean, _ := spec.VAEEncoder(ctx, x)
 		return mean
 	}); err != nil {
 		return err
 	}
 	if e.decode, err = context.NewExec(be, ctx.Checked(false), func(ctx *context.Context, z *Node) *Node {
-		return Sigmoid(model.VAEDecoder(ctx, z))
+		return Sigmoid(spec.VAEDecoder(ctx, z))
 	}); err != nil {
 		return err
 	}
 	e.recon, err = context.NewExec(be, ctx.Checked(false), func(ctx *context.Context, x *Node) *Node {
-		mean, _ := model.VAEEncoder(ctx, x, latent)
-		return Sigmoid(model.VAEDecoder(ctx, mean))
+		mean, _ := spec.VAEEncoder(ctx, x)
+		return Sigmoid(spec.VAEDecoder(ctx, mean))
 	})
 	return err
 }
@@ -135,14 +137,12 @@ func (e *Engine) buildVAE(opt optimizers.Interface) error {
 // Options are the engine's options.
 func (e *Engine) Options() Options { return e.opts }
 
-// CodeSize is the length of a code: 576 for the autoencoder, the latent
-// dimensions for the VAE (its posterior mean).
-func (e *Engine) CodeSize() int {
-	if e.opts.IsVAE() {
-		return e.opts.Latent
-	}
-	return model.CodeSize
-}
+// CodeSize is the length of a code: the model's (576 for the paper's
+// autoencoder; the VAE's posterior mean has its latent size).
+func (e *Engine) CodeSize() int { return e.opts.Spec.CodeSize() }
+
+// Spec is the model the engine runs.
+func (e *Engine) Spec() model.Spec { return e.opts.Spec }
 
 // SetKLWeight changes the VAE's KL weight from the next step (warm-up).
 func (e *Engine) SetKLWeight(w float64) error {
@@ -152,10 +152,19 @@ func (e *Engine) SetKLWeight(w float64) error {
 	return e.klVar.SetValue(tensors.FromScalar(float32(w)))
 }
 
-// Images turns n images of a Set slice into a [n, 28, 28, 1] tensor.
-func Images(pixels []float32) *tensors.Tensor {
-	n := len(pixels) / data.Pixels
-	return tensors.FromFlatDataAndDimensions(pixels, n, data.Rows, data.Cols, 1)
+// Batch turns a set's images into a [n, height, width, channels] tensor.
+func Batch(s *data.Set) *tensors.Tensor { return Images(s.ImageShape(), s.Images) }
+
+// Images turns the values of n images of a shape into a [n, height,
+// width, channels] tensor.
+func Images(shape data.Shape, values []float32) *tensors.Tensor {
+	n := len(values) / shape.Values()
+	return tensors.FromFlatDataAndDimensions(values, n, shape[0], shape[1], shape[2])
+}
+
+// Images turns the values of n images of the model's input into a tensor.
+func (e *Engine) Images(values []float32) *tensors.Tensor {
+	return Images(data.Shape(e.opts.Spec.Input), values)
 }
 
 // TrainStep takes one Adam step on a batch and returns the batch's loss
@@ -201,7 +210,7 @@ func (e *Engine) Encode(batch *tensors.Tensor) (*tensors.Tensor, error) {
 	return out[0], nil
 }
 
-// Decode returns the images [n, 28, 28, 1] decoded from codes [n,
+// Decode returns the images [n, height, width, channels] decoded from codes [n,
 // CodeSize()] (for the VAE, latent points: the pixels' probabilities).
 func (e *Engine) Decode(codes *tensors.Tensor) (*tensors.Tensor, error) {
 	out, err := e.decode.Exec(codes)
@@ -211,7 +220,7 @@ func (e *Engine) Decode(codes *tensors.Tensor) (*tensors.Tensor, error) {
 	return out[0], nil
 }
 
-// Reconstruct returns the reconstructions [n, 28, 28, 1] of a batch.
+// Reconstruct returns the reconstructions [n, height, width, channels] of a batch.
 func (e *Engine) Reconstruct(batch *tensors.Tensor) (*tensors.Tensor, error) {
 	out, err := e.recon.Exec(batch)
 	if err != nil {
@@ -243,7 +252,7 @@ func (e *Engine) MeanParts(s *data.Set, batch int) (float64, float64, error) {
 	var sa, sb float64
 	for from := 0; from < s.Len(); from += batch {
 		to := min(from+batch, s.Len())
-		a, b, err := e.Parts(Images(s.Slice(from, to).Images))
+		a, b, err := e.Parts(Batch(s.Slice(from, to)))
 		if err != nil {
 			return 0, 0, err
 		}
@@ -263,11 +272,12 @@ func scalar(t *tensors.Tensor) (float64, error) {
 	return 0, fmt.Errorf("expected a scalar loss, got %s", t.Shape())
 }
 
-// FromConfig are the model and optimiser a pretrain section trains, with
-// the weights drawn from seed.
-func FromConfig(p config.Pretrain, seed int64) Options {
+// FromConfig are the model and optimiser an experiment trains, with the
+// weights drawn from seed.
+func FromConfig(cfg *config.Config, seed int64) Options {
+	p := cfg.Pretrain
 	return Options{Seed: seed, LearningRate: p.LearningRate, Beta1: p.Beta1, Beta2: p.Beta2, Epsilon: p.Epsilon,
-		Model: p.Model, Latent: p.Latent, KLWeight: p.Beta}
+		Spec: cfg.Spec(), KLWeight: p.Beta}
 }
 
 // Reseed sets the generator the VAE samples its posterior with (and any

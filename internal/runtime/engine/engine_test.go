@@ -1,6 +1,8 @@
 package engine_test
 
 import (
+	"github.com/hourglass-ml/hourglass/internal/experiment/layout"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"github.com/hourglass-ml/hourglass/internal/experiment/data"
 	"github.com/hourglass-ml/hourglass/internal/runtime/engine"
 	"github.com/hourglass-ml/hourglass/internal/runtime/testutil"
+	"github.com/hourglass-ml/hourglass/model"
 )
 
 // trainLosses trains steps minibatches of size batch, in order, and
@@ -21,7 +24,7 @@ func trainLosses(t *testing.T, e *engine.Engine, s *data.Set, steps, batch int) 
 	var out []float64
 	for i := 0; i < steps; i++ {
 		from := (i * batch) % (s.Len() - batch)
-		l, err := e.TrainStep(engine.Images(s.Slice(from, from+batch).Images))
+		l, err := e.TrainStep(engine.Batch(s.Slice(from, from+batch)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -74,7 +77,7 @@ func TestSameSeedSameLosses(t *testing.T) {
 func TestModelRoundTrip(t *testing.T) {
 	cfg := testutil.TinyConfig(t)
 	testutil.Pretrained(t, cfg, testutil.TinySplits(t, 128, 1, 1))
-	x := engine.Images(data.Synthetic(8, 2).Images)
+	x := engine.Batch(data.Synthetic(8, 2))
 	codes := func(e *engine.Engine) []float32 {
 		c, err := e.Encode(x)
 		if err != nil {
@@ -133,7 +136,7 @@ func TestSnapshotRestore(t *testing.T) {
 func vaeEngine(t *testing.T, seed int64) *engine.Engine {
 	t.Helper()
 	o := engine.DefaultOptions()
-	o.Seed, o.Model, o.Latent = seed, "vae", 8
+	o.Seed, o.Spec = seed, model.PaperVAE(8)
 	be, err := backend.New("go")
 	if err != nil {
 		t.Fatal(err)
@@ -166,7 +169,7 @@ func TestVAELearnsOnRealData(t *testing.T) {
 	if !(recon+kl < 0.6*before && recon+kl < 290 && kl > 0) {
 		t.Errorf("negative ELBO %.1f -> %.1f + %.1f: the VAE did not learn", before, recon, kl)
 	}
-	x := engine.Images(val.Slice(0, 4).Images)
+	x := engine.Batch(val.Slice(0, 4))
 	codes, err := e.Encode(x)
 	if err != nil {
 		t.Fatal(err)
@@ -190,7 +193,7 @@ func TestVAELearnsOnRealData(t *testing.T) {
 // same batch and weights.
 func TestKLWeight(t *testing.T) {
 	s := testutil.TinySplits(t, 64, 1, 1)
-	x := engine.Images(s.Train.Images)
+	x := engine.Batch(s.Train)
 	a, b := vaeEngine(t, 3), vaeEngine(t, 3)
 	if err := b.SetKLWeight(0); err != nil {
 		t.Fatal(err)
@@ -208,5 +211,66 @@ func TestKLWeight(t *testing.T) {
 	}
 	if err := testutil.Engine(t, 1).SetKLWeight(0.5); err == nil {
 		t.Error("the autoencoder took a KL weight")
+	}
+}
+
+// TestReadSpec: a checkpoint records its architecture; one saved before
+// architectures were recorded (no model.json) reads as the paper's
+// autoencoder or, by its variables, its VAE; a damaged or impossible
+// model.json is an error naming the file.
+func TestReadSpec(t *testing.T) {
+	be, err := backend.New("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	save := func(spec model.Spec) string {
+		o := engine.DefaultOptions()
+		o.Spec = spec
+		e, err := engine.New(be, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.Encode(e.Images(make([]float32, spec.Values()))); err != nil { // creates the variables
+			t.Fatal(err)
+		}
+		dir := filepath.Join(t.TempDir(), "model")
+		if err := engine.SaveModel(e, dir); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	colour := model.Spec{Kind: model.KindAE, Input: [3]int{12, 10, 3}, Filters: []int{4, 6}, Code: 5}
+	for _, tc := range []struct {
+		spec   model.Spec
+		legacy bool
+		want   model.Spec
+	}{
+		{colour, false, colour},
+		{model.Paper(), true, model.Paper()},
+		{model.PaperVAE(6), true, model.PaperVAE(6)},
+	} {
+		dir := save(tc.spec)
+		if tc.legacy {
+			if err := os.Remove(filepath.Join(dir, layout.SpecFile)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, _, err := engine.ReadSpec(dir)
+		if err != nil || !got.Equal(tc.want) {
+			t.Errorf("%s (legacy %v): read %s, %v", tc.spec, tc.legacy, got, err)
+		}
+	}
+	dir := save(colour)
+	p := filepath.Join(dir, layout.SpecFile)
+	for content, want := range map[string]string{
+		"{": "corrupt",
+		`{"kind": "ae", "input": [7, 7, 1], "filters": [16, 32, 64]}`: "model.input",
+	} {
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := engine.ReadSpec(dir); err == nil || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), want) {
+			t.Errorf("model.json %q: %v, want an error naming %s and %q", content, err, p, want)
+		}
 	}
 }

@@ -19,7 +19,7 @@ import (
 // built, without the checkpoint's name).
 func TestLoadOtherShapes(t *testing.T) {
 	e := testutil.Engine(t, 1)
-	if _, err := e.TrainStep(engine.Images(data.Synthetic(16, 1).Images)); err != nil {
+	if _, err := e.TrainStep(engine.Batch(data.Synthetic(16, 1))); err != nil {
 		t.Fatal(err)
 	}
 	ae := filepath.Join(t.TempDir(), "ae")

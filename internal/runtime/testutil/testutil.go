@@ -20,7 +20,7 @@ import (
 // images.
 func RealSplits(t testing.TB, trainSubset int) *data.Splits {
 	t.Helper()
-	s, err := data.Prepare(config.Data{Validation: 10000, TrainSubset: trainSubset}, 1, nil)
+	s, err := data.Prepare(config.Data{Validation: 10000, TrainSubset: trainSubset}, data.Grey28, 1, nil)
 	if err != nil {
 		t.Fatalf("the real Fashion-MNIST is needed for this test (make setup installs it): %v", err)
 	}
@@ -71,7 +71,7 @@ func Pretrained(t testing.TB, cfg *config.Config, splits *data.Splits) {
 	e := Engine(t, cfg.Seed)
 	b := cfg.Pretrain.BatchSize
 	for from := 0; from+b <= splits.Train.Len(); from += b {
-		if _, err := e.TrainStep(engine.Images(splits.Train.Slice(from, from+b).Images)); err != nil {
+		if _, err := e.TrainStep(engine.Batch(splits.Train.Slice(from, from+b))); err != nil {
 			t.Fatal(err)
 		}
 	}
