@@ -119,11 +119,13 @@ func recordFailure(dir string, err error) error {
 }
 
 // ListCommands is one command line per run of a sweep, each running that
-// run alone: hourglass sweep FILE --variant N, with the --set flags given.
-func ListCommands(plan *config.Plan, file string, sets []string) []string {
+// run alone: hourglass sweep FILE [flags] --variant N, the flags (the
+// --set flags given) quoted for a POSIX shell, and the run's folder in a
+// comment.
+func ListCommands(plan *config.Plan, file string, flags []string) []string {
 	var extra strings.Builder
-	for _, s := range sets {
-		extra.WriteString(" --set " + shellQuote(s))
+	for _, s := range flags {
+		extra.WriteString(" " + shellQuote(s))
 	}
 	out := make([]string, len(plan.Runs))
 	for i, r := range plan.Runs {
