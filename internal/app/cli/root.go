@@ -52,6 +52,7 @@ with PCA through kNN accuracy. Experiments are YAML files (see configs/).`,
 		NewEncodeCommand(g),
 		NewCompareCommand(g),
 		NewRunCommand(g),
+		NewSweepCommand(g),
 	)
 	return root
 }

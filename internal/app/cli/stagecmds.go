@@ -10,6 +10,7 @@ import (
 
 	"github.com/hourglass-ml/hourglass/compare"
 	"github.com/hourglass-ml/hourglass/internal/app/pipeline"
+	"github.com/hourglass-ml/hourglass/internal/experiment/config"
 	"github.com/hourglass-ml/hourglass/internal/experiment/layout"
 	"github.com/hourglass-ml/hourglass/reduce"
 )
@@ -114,10 +115,23 @@ that reads its outputs (pretrain starts over):
 			if err != nil {
 				return err
 			}
-			rs, err := pipeline.Run(cmd.Context(), cfg, pipeline.Options{Force: force, Env: g.env(cmd)})
 			out := cmd.OutOrStdout()
+			if cfg.Sweep.IsSweep() {
+				if len(force) > 0 {
+					return fmt.Errorf("%s has a sweep section and --force applies to one experiment: run a single run's stage with hourglass run --config <output_dir>/<run>/pretrain/config.yaml --force STAGE", g.configFile)
+				}
+				plan, err := config.LoadSweep(config.Options{File: g.configFile, Sets: g.sets, LookupEnv: g.lookupEnv}, 0)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(out, "%s has a sweep section: running its %d runs as `hourglass sweep` does\n", g.configFile, len(plan.Runs))
+				return runSweep(cmd, g, plan, -1)
+			}
+			rs, err := pipeline.Run(cmd.Context(), cfg, pipeline.Options{Force: force, Env: g.env(cmd)})
 			for _, r := range rs {
-				if r.Skipped {
+				if r.ReusedFrom != "" {
+					fmt.Fprintf(out, "%-9s reused from %s\n", r.Stage, r.ReusedFrom)
+				} else if r.Skipped {
 					fmt.Fprintf(out, "%-9s skipped (up to date)\n", r.Stage)
 				} else {
 					fmt.Fprintf(out, "%-9s done in %.0fs\n", r.Stage, r.Seconds)

@@ -50,6 +50,11 @@ type Options struct {
 	// Env is passed to every stage; when it carries no splits, the data
 	// are loaded once here and shared.
 	Env stage.Env
+	// ReuseFrom lists other experiments' output folders (a sweep's other
+	// runs): a stage that is not up to date here but finished there with
+	// the same fingerprint is copied from there instead of run (see
+	// reuse.go). Forced stages are never reused.
+	ReuseFrom []string
 }
 
 // Record is a finished stage's .done file.
@@ -57,13 +62,22 @@ type Record struct {
 	Stage       string `json:"stage"`
 	Fingerprint string `json:"fingerprint"`
 	Finished    string `json:"finished"` // also makes every rerun a new input downstream
+	// Seconds the stage took to compute (where it was computed, for a
+	// reused stage).
+	Seconds float64 `json:"seconds,omitempty"`
+	// ReusedFrom is the output folder the stage was copied from, when it
+	// was reused rather than run here.
+	ReusedFrom string `json:"reused_from,omitempty"`
 }
 
 // Result says what happened to one stage.
 type Result struct {
 	Stage   string
-	Skipped bool
+	Skipped bool // not run: up to date, or reused
 	Seconds float64
+	// ReusedFrom is the output folder the stage was copied from (Skipped
+	// is true too).
+	ReusedFrom string
 }
 
 // Run runs every stage that is not up to date, in order, and stops at the
@@ -119,6 +133,18 @@ func Run(ctx context.Context, cfg *config.Config, o Options) ([]Result, error) {
 			records[name] = fp + rec.Finished
 			continue
 		}
+		if !forced && reusable(name) {
+			rec, from, err := reuse(cfg, name, fp, o.ReuseFrom)
+			if err != nil {
+				return out, fmt.Errorf("%s: %w", name, err)
+			}
+			if from != "" {
+				fmt.Fprintf(log, "%s: reused from %s\n", name, from)
+				out = append(out, Result{Stage: name, Skipped: true, ReusedFrom: from})
+				records[name] = fp + rec.Finished
+				continue
+			}
+		}
 		os.Remove(done) // a rerun invalidates the old record first
 		fmt.Fprintf(log, "%s: running\n", name)
 		start := time.Now()
@@ -127,7 +153,8 @@ func Run(ctx context.Context, cfg *config.Config, o Options) ([]Result, error) {
 		if err := s.Run(ctx, cfg, senv); err != nil {
 			return out, fmt.Errorf("%s: %w", name, err)
 		}
-		rec := Record{Stage: name, Fingerprint: fp, Finished: time.Now().UTC().Format(time.RFC3339Nano)}
+		secs := time.Since(start).Seconds()
+		rec := Record{Stage: name, Fingerprint: fp, Finished: time.Now().UTC().Format(time.RFC3339Nano), Seconds: secs}
 		b, err := json.MarshalIndent(rec, "", "  ")
 		if err != nil {
 			return out, err
@@ -138,7 +165,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) ([]Result, error) {
 		if err := atomicfile.WriteBytes(done, b); err != nil {
 			return out, err
 		}
-		out = append(out, Result{Stage: name, Seconds: time.Since(start).Seconds()})
+		out = append(out, Result{Stage: name, Seconds: secs})
 		records[name] = fp + rec.Finished
 	}
 	return out, nil

@@ -21,7 +21,23 @@ type Config struct {
 	Reduce    Reduce   `mapstructure:"reduce" yaml:"reduce"`
 	Generate  Generate `mapstructure:"generate" yaml:"generate"`
 	Compare   Compare  `mapstructure:"compare" yaml:"compare"`
+	// Sweep, when its grid has keys or its seeds are more than one, makes
+	// the file a sweep: `hourglass sweep` runs one experiment per
+	// combination of the grid's values and seed (see LoadSweep).
+	Sweep Sweep `mapstructure:"sweep" yaml:"sweep"`
 }
+
+// Sweep is a grid of variants of the experiment.
+type Sweep struct {
+	// Grid maps dotted keys (compare.k) to the values each takes; the
+	// variants are their Cartesian product.
+	Grid map[string][]any `mapstructure:"grid" yaml:"grid,omitempty"`
+	// Seeds repeats every variant with seeds seed, seed+1, ...
+	Seeds int `mapstructure:"seeds" yaml:"seeds"`
+}
+
+// IsSweep says whether the configuration describes more than one run.
+func (s Sweep) IsSweep() bool { return len(s.Grid) > 0 || s.Seeds > 1 }
 
 // Generate configures the generation stage: pictures decoded from the
 // model's latent space and the sample-quality measure.
@@ -211,5 +227,6 @@ func Default() Config {
 		Reduce:   Reduce{PCADims: []int{576, 64, 16}},
 		Generate: Generate{Samples: 64, Interpolations: 6, QualitySamples: 10000, ClassifierEpochs: 10},
 		Compare:  Compare{K: 5, KCurve: []int{1, 3, 5, 10, 20, 50}, Weights: "uniform", KNN: "exact", GolearnCheck: 100},
+		Sweep:    Sweep{Seeds: 1},
 	}
 }

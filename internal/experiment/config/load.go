@@ -56,8 +56,23 @@ func flatten(prefix string, v reflect.Value, f func(string, any)) {
 
 // Load builds the effective configuration and validates it. Every error
 // names where the bad value came from (the file, the environment variable or
-// the --set flag), the key, the value, and what is allowed.
+// the --set flag), the key, the value, and what is allowed. A sweep section
+// is read into Config.Sweep (its grid's keys checked, its values not:
+// LoadSweep checks every run's configuration).
 func Load(opts Options) (*Config, error) {
+	cfg, _, err := load(opts, nil)
+	return cfg, err
+}
+
+// override is a value set over every other source, and where it came from.
+type override struct {
+	value  any
+	source string
+}
+
+// load is Load with overrides set above --set (a sweep run's values); it
+// returns the viper instance too, for the sweep's grid.
+func load(opts Options, over map[string]override) (*Config, *viper.Viper, error) {
 	lookup := opts.LookupEnv
 	if lookup == nil {
 		lookup = os.LookupEnv
@@ -67,41 +82,73 @@ func Load(opts Options) (*Config, error) {
 	flatten("", reflect.ValueOf(Default()), func(k string, d any) {
 		known[k] = true
 		v.SetDefault(k, d)
+		if k == gridKey {
+			return // a grid comes from the file or --set sweep.grid.KEY=[...]
+		}
 		if s, ok := lookup(EnvName(k)); ok {
 			v.Set(k, s) // applied before --set below, so --set wins
 		}
 	})
 	if opts.File != "" {
 		if err := readFile(v, opts.File); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	sets := map[string]string{}
 	for _, s := range opts.Sets {
 		key, val, err := parseSet(s)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		if !known[key] {
-			return nil, unknownKey("--set "+s, key)
+		if !known[key] && !strings.HasPrefix(key, gridKey+".") {
+			return nil, nil, unknownKey("--set "+s, key)
 		}
 		sets[key] = s
 		v.Set(key, val)
 	}
-	src := sourceFunc(opts.File, sets, lookup)
+	for k, o := range over {
+		v.Set(k, o.value)
+	}
+	base := sourceFunc(opts.File, sets, lookup)
+	src := func(k string) string {
+		if o, ok := over[k]; ok {
+			return o.source
+		}
+		return base(k)
+	}
 	for _, k := range v.AllKeys() {
-		if !known[k] {
-			return nil, unknownKey(src(k), k)
+		if !known[k] && !strings.HasPrefix(k, gridKey+".") {
+			return nil, nil, unknownKey(src(k), k)
 		}
 	}
+	settings := v.AllSettings()
+	if sw, ok := settings["sweep"].(map[string]any); ok {
+		delete(sw, "grid") // read key by key below
+	}
 	cfg := &Config{}
-	if err := v.Unmarshal(cfg, decoderOptions); err != nil {
-		return nil, decodeError(err, v, src)
+	if err := decode(settings, cfg); err != nil {
+		return nil, nil, decodeError(err, v, src)
 	}
+	grid, err := readGrid(v, src)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg.Sweep.Grid = grid
 	if err := cfg.Validate(); err != nil {
-		return nil, attachSources(err, src)
+		return nil, nil, attachSources(err, src)
 	}
-	return cfg, nil
+	return cfg, v, nil
+}
+
+// decode is viper's Unmarshal with decoderOptions, from settings.
+func decode(settings map[string]any, cfg *Config) error {
+	c := &mapstructure.DecoderConfig{Result: cfg, Metadata: nil, TagName: "mapstructure"}
+	decoderOptions(c)
+	d, err := mapstructure.NewDecoder(c)
+	if err != nil {
+		return err
+	}
+	return d.Decode(settings)
 }
 
 func readFile(v *viper.Viper, path string) error {

@@ -98,6 +98,7 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
+	k.atLeast("sweep.seeds", c.Sweep.Seeds, 1)
 	return errors.Join(k.err(), c.Data.Validate(), c.validateModel(), c.Pretrain.Validate(),
 		c.Finetune.Validate(), c.Reduce.Validate(), c.Generate.Validate(), c.Compare.Validate())
 }
