@@ -113,7 +113,10 @@ func copyStage(srcRoot string, cfg *config.Config, stage string, rec Record) err
 // string, or as the start of a path in it) to name to instead.
 func pathReplacer(from, to string) func([]byte) []byte {
 	quote := func(s string) string {
-		b, _ := json.Marshal(s)
+		b, err := json.Marshal(s)
+		if err != nil {
+			panic(err) // a string always marshals
+		}
 		return strings.Trim(string(b), `"`)
 	}
 	sep := quote(string(filepath.Separator))

@@ -151,7 +151,7 @@ func LoadSweep(opts Options, maxRuns int) (*Plan, error) {
 	}
 	if len(errs) > 0 {
 		for i, e := range errs {
-			var inner error = e
+			inner := e
 			if u := errors.Unwrap(e); u != nil {
 				inner = u
 			}
