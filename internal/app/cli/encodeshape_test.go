@@ -143,7 +143,7 @@ func TestDataAtModelInput(t *testing.T) {
 	if err := data.WriteImages(filepath.Join(dir, "test"), hue.Slice(24, 30), data.HueClasses); err != nil {
 		t.Fatal(err)
 	}
-	src := []string{"--set", "data.source=images", "--set", "data.dir=" + dir, "--set", "data.validation=3"}
+	src := []string{"--set", "data.source=images", "--set", "data.dir=" + dir, "--set", "data.validation=3", "--set", "reduce.pca_dims=[16]"}
 	out, err := run0(t, append([]string{"data", "verify", "--set", "model.input=[24,24,3]"}, src...)...)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
