@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -208,7 +209,8 @@ func concludeReconstructions(red *results.Reduction) []string {
 	out := []string{concludeReconstruction(red, ae, largest, who)}
 	for i := range red.Representations {
 		if p := &red.Representations[i]; p.Kind == results.PCA && p.Dim == ae.Dim && p != largest {
-			out = append(out, fmt.Sprintf("At the same size (%d values): %s", ae.Dim, concludeReconstruction(red, ae, p, who)))
+			s := strings.TrimPrefix(concludeReconstruction(red, ae, p, who), "At reconstruction ")
+			out = append(out, fmt.Sprintf("At reconstruction and the same size (%d values), %s", ae.Dim, s))
 		}
 	}
 	return out
