@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -151,6 +152,15 @@ func TestSweepTwoByTwo(t *testing.T) {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("sweep.md lacks %q:\n%s", want, md)
 		}
+	}
+	// sweep.html: a plot per swept key of the MSE, the kNN and the
+	// transfer accuracies, each embedded once.
+	page, err := os.ReadFile(filepath.Join(plan.Dir(), SweepHTML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(page), "<img "); n != 6 {
+		t.Errorf("sweep.html has %d plots, want 6 (2 keys x 3 kinds of figure)", n)
 	}
 	f, err := os.Open(filepath.Join(plan.Dir(), SweepCSV))
 	if err != nil {
@@ -300,32 +310,33 @@ func TestSweepInterruptedResumes(t *testing.T) {
 	if _, err := Sweep(context.Background(), fresh, SweepOptions{Only: -1, Env: stage.Env{Splits: splits2}}); err != nil {
 		t.Fatal(err)
 	}
-	a, b := readSweepJSON(t, plan.Dir()), readSweepJSON(t, fresh.Dir())
-	for _, r := range []*SweepReport{a, b} {
-		r.ComputeSeconds = 0
-		for i := range r.Runs {
-			for f := range r.Runs[i].Figures {
-				if strings.HasPrefix(f, "seconds:") {
-					delete(r.Runs[i].Figures, f)
-				}
-			}
-		}
-		for i := range r.Variants {
-			for f := range r.Variants[i].Figures {
-				if strings.HasPrefix(f, "seconds:") {
-					delete(r.Variants[i].Figures, f)
-				}
-			}
-		}
-		for i, c := range r.Conclusions {
-			if strings.HasPrefix(c, "seconds:") {
-				r.Conclusions[i] = ""
-			}
-		}
-	}
+	a, b := withoutTimes(readSweepJSON(t, plan.Dir())), withoutTimes(readSweepJSON(t, fresh.Dir()))
 	if !reflect.DeepEqual(a, b) {
 		t.Errorf("resumed sweep report:\n%+v\nuninterrupted:\n%+v", a, b)
 	}
+}
+
+// withoutTimes drops from a sweep report what depends on the clock: the
+// stages' times, and the conclusions and best variants of the times.
+func withoutTimes(r *SweepReport) *SweepReport {
+	r.ComputeSeconds = 0
+	for i := range r.Runs {
+		for f := range r.Runs[i].Figures {
+			if strings.HasPrefix(f, "seconds:") {
+				delete(r.Runs[i].Figures, f)
+			}
+		}
+	}
+	for i := range r.Variants {
+		for f := range r.Variants[i].Figures {
+			if strings.HasPrefix(f, "seconds:") {
+				delete(r.Variants[i].Figures, f)
+			}
+		}
+	}
+	r.Conclusions = slices.DeleteFunc(r.Conclusions, func(c string) bool { return strings.HasPrefix(c, "seconds:") })
+	r.Best = slices.DeleteFunc(r.Best, func(b SweepBest) bool { return strings.HasPrefix(b.Figure, "seconds:") })
+	return r
 }
 
 // TestSweepFailingRunAndVariant: --variant runs one run alone and writes
