@@ -27,7 +27,7 @@ func NewSweepCommand(g *globalFlags) *cobra.Command {
 	f := &sweepFlags{}
 	c := &cobra.Command{
 		Use:   "sweep EXPERIMENT.yaml",
-		Short: "Run every variant of an experiment's sweep section, then write sweep.md, sweep.json and sweep.csv",
+		Short: "Run every variant of an experiment's sweep section, then write sweep.md, sweep.html, sweep.json and sweep.csv",
 		Long: `sweep runs one full experiment per combination of the values in the
 file's sweep.grid (keys sorted, the last fastest) and per seed of
 sweep.seeds (seed, seed+1, ...), one after another, each in
@@ -39,14 +39,18 @@ with the same settings and inputs is copied from it, not computed again
 finished and resumes the interrupted one. A run that fails is recorded and
 the sweep goes on; the command exits non-zero at the end if any failed.
 
-At the end it writes <output_dir>/sweep.md, sweep.json and sweep.csv: one
-row per run, and per variant the mean and 95% interval over seeds of the
-test reconstruction MSE, the kNN accuracy of every representation, the
-transfer accuracy of every method and label count, and each stage's time.
+At the end it writes <output_dir>/sweep.md, sweep.html (with a plot per
+swept key of each figure against its values), sweep.json and sweep.csv:
+one row per run, and per variant the mean and 95% interval over seeds of
+the test reconstruction MSE, the kNN accuracy of every representation, the
+transfer accuracy of every method and label count, and each stage's time;
+the best variant of each figure, tested against the runner-up.
 
 To spread a sweep over machines sharing the output folder: --list prints
 one command per run, --variant N runs run N alone, and --gather writes the
-report from the runs that finished, saying which are missing.`,
+report from the runs that finished, saying which are missing. Two runs
+that need the same stage at once take turns: one computes it, the other
+waits (saying so) and reuses it.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
@@ -125,7 +129,7 @@ func runSweep(cmd *cobra.Command, g *globalFlags, plan *config.Plan, only int) e
 			orNone(ran), orNone(reused), orNone(skipped))
 	}
 	if only < 0 && (err == nil || len(outs) == len(plan.Runs)) {
-		fmt.Fprintf(out, "sweep report: %s (and %s, %s)\n", filepath.Join(plan.Dir(), pipeline.SweepMarkdown), pipeline.SweepJSON, pipeline.SweepCSV)
+		fmt.Fprintf(out, "sweep report: %s (and %s, %s, %s)\n", filepath.Join(plan.Dir(), pipeline.SweepMarkdown), pipeline.SweepHTML, pipeline.SweepJSON, pipeline.SweepCSV)
 	}
 	return err
 }

@@ -55,6 +55,11 @@ type Options struct {
 	// the same fingerprint is copied from there instead of run (see
 	// reuse.go). Forced stages are never reused.
 	ReuseFrom []string
+	// SharedDir, when set, is a folder of locks (a sweep's SharedFolder)
+	// through which runs that might reuse each other's stages take turns:
+	// a reusable stage is computed under its fingerprint's lock, and a run
+	// that needs the same stage meanwhile waits for it and reuses it.
+	SharedDir string
 }
 
 // Record is a finished stage's .done file.
@@ -133,42 +138,61 @@ func Run(ctx context.Context, cfg *config.Config, o Options) ([]Result, error) {
 			records[name] = fp + rec.Finished
 			continue
 		}
+		var shared *sharedClaim
 		if !forced && reusable(name) {
+			if o.SharedDir != "" && len(o.ReuseFrom) > 0 {
+				if shared, err = claimShared(ctx, o.SharedDir, name, fp, filepath.Base(cfg.OutputDir), log); err != nil {
+					return out, err
+				}
+			}
 			rec, from, err := reuse(cfg, name, fp, o.ReuseFrom)
 			if err != nil {
+				shared.Release()
 				return out, fmt.Errorf("%s: %w", name, err)
 			}
 			if from != "" {
+				shared.Release()
 				fmt.Fprintf(log, "%s: reused from %s\n", name, from)
 				out = append(out, Result{Stage: name, Skipped: true, ReusedFrom: from})
 				records[name] = fp + rec.Finished
 				continue
 			}
 		}
-		os.Remove(done) // a rerun invalidates the old record first
-		fmt.Fprintf(log, "%s: running\n", name)
-		start := time.Now()
-		senv := env
-		senv.Restart = forced
-		if err := s.Run(ctx, cfg, senv); err != nil {
-			return out, fmt.Errorf("%s: %w", name, err)
-		}
-		secs := time.Since(start).Seconds()
-		rec := Record{Stage: name, Fingerprint: fp, Finished: time.Now().UTC().Format(time.RFC3339Nano), Seconds: secs}
-		b, err := json.MarshalIndent(rec, "", "  ")
+		rec, err := compute(ctx, s, cfg, env, fp, forced, log)
+		shared.Release() // after the record is written, or the stage failed
 		if err != nil {
 			return out, err
 		}
-		if err := os.MkdirAll(filepath.Dir(done), 0o755); err != nil {
-			return out, err
-		}
-		if err := atomicfile.WriteBytes(done, b); err != nil {
-			return out, err
-		}
-		out = append(out, Result{Stage: name, Seconds: secs})
+		out = append(out, Result{Stage: name, Seconds: rec.Seconds})
 		records[name] = fp + rec.Finished
 	}
 	return out, nil
+}
+
+// compute runs a stage and writes its record.
+func compute(ctx context.Context, s stage.Stage, cfg *config.Config, env stage.Env, fp string, forced bool, log io.Writer) (Record, error) {
+	name := s.Name()
+	done := layout.At(cfg.OutputDir).Done(name)
+	os.Remove(done) // a rerun invalidates the old record first
+	fmt.Fprintf(log, "%s: running\n", name)
+	start := time.Now()
+	env.Restart = forced
+	if err := s.Run(ctx, cfg, env); err != nil {
+		return Record{}, fmt.Errorf("%s: %w", name, err)
+	}
+	secs := time.Since(start).Seconds()
+	rec := Record{Stage: name, Fingerprint: fp, Finished: time.Now().UTC().Format(time.RFC3339Nano), Seconds: secs}
+	b, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
+		return Record{}, err
+	}
+	if err := os.MkdirAll(filepath.Dir(done), 0o755); err != nil {
+		return Record{}, err
+	}
+	if err := atomicfile.WriteBytes(done, b); err != nil {
+		return Record{}, err
+	}
+	return rec, nil
 }
 
 // toRun lists the stages Run will run rather than skip: as Run decides,

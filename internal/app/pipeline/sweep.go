@@ -69,7 +69,7 @@ func Sweep(ctx context.Context, plan *config.Plan, o SweepOptions) ([]RunOutcome
 	var failed []string
 	for _, r := range runs {
 		fmt.Fprintf(log, "sweep: run %d of %d: %s\n", r.Index+1, len(plan.Runs), r.Name)
-		rs, err := Run(ctx, r.Config, Options{Env: o.Env, ReuseFrom: dirs})
+		rs, err := Run(ctx, r.Config, Options{Env: o.Env, ReuseFrom: dirs, SharedDir: filepath.Join(plan.Dir(), SharedFolder)})
 		out = append(out, RunOutcome{Run: r, Results: rs, Err: err})
 		if err != nil && ctx.Err() != nil {
 			return out, fmt.Errorf("sweep interrupted in run %d (%s): %w; run the same command again to go on", r.Index, r.Name, err)

@@ -10,8 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/hourglass-ml/hourglass/internal/base/hooks"
 	"github.com/hourglass-ml/hourglass/internal/experiment/config"
@@ -151,6 +155,15 @@ func TestSweepTwoByTwo(t *testing.T) {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("sweep.md lacks %q:\n%s", want, md)
 		}
+	}
+	// sweep.html: a plot per swept key of the MSE, the kNN and the
+	// transfer accuracies, each embedded once.
+	page, err := os.ReadFile(filepath.Join(plan.Dir(), SweepHTML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(page), "<img "); n != 6 {
+		t.Errorf("sweep.html has %d plots, want 6 (2 keys x 3 kinds of figure)", n)
 	}
 	f, err := os.Open(filepath.Join(plan.Dir(), SweepCSV))
 	if err != nil {
@@ -300,32 +313,33 @@ func TestSweepInterruptedResumes(t *testing.T) {
 	if _, err := Sweep(context.Background(), fresh, SweepOptions{Only: -1, Env: stage.Env{Splits: splits2}}); err != nil {
 		t.Fatal(err)
 	}
-	a, b := readSweepJSON(t, plan.Dir()), readSweepJSON(t, fresh.Dir())
-	for _, r := range []*SweepReport{a, b} {
-		r.ComputeSeconds = 0
-		for i := range r.Runs {
-			for f := range r.Runs[i].Figures {
-				if strings.HasPrefix(f, "seconds:") {
-					delete(r.Runs[i].Figures, f)
-				}
-			}
-		}
-		for i := range r.Variants {
-			for f := range r.Variants[i].Figures {
-				if strings.HasPrefix(f, "seconds:") {
-					delete(r.Variants[i].Figures, f)
-				}
-			}
-		}
-		for i, c := range r.Conclusions {
-			if strings.HasPrefix(c, "seconds:") {
-				r.Conclusions[i] = ""
-			}
-		}
-	}
+	a, b := withoutTimes(readSweepJSON(t, plan.Dir())), withoutTimes(readSweepJSON(t, fresh.Dir()))
 	if !reflect.DeepEqual(a, b) {
 		t.Errorf("resumed sweep report:\n%+v\nuninterrupted:\n%+v", a, b)
 	}
+}
+
+// withoutTimes drops from a sweep report what depends on the clock: the
+// stages' times, and the conclusions and best variants of the times.
+func withoutTimes(r *SweepReport) *SweepReport {
+	r.ComputeSeconds = 0
+	for i := range r.Runs {
+		for f := range r.Runs[i].Figures {
+			if strings.HasPrefix(f, "seconds:") {
+				delete(r.Runs[i].Figures, f)
+			}
+		}
+	}
+	for i := range r.Variants {
+		for f := range r.Variants[i].Figures {
+			if strings.HasPrefix(f, "seconds:") {
+				delete(r.Variants[i].Figures, f)
+			}
+		}
+	}
+	r.Conclusions = slices.DeleteFunc(r.Conclusions, func(c string) bool { return strings.HasPrefix(c, "seconds:") })
+	r.Best = slices.DeleteFunc(r.Best, func(b SweepBest) bool { return strings.HasPrefix(b.Figure, "seconds:") })
+	return r
 }
 
 // TestSweepFailingRunAndVariant: --variant runs one run alone and writes
@@ -366,5 +380,113 @@ func TestSweepFailingRunAndVariant(t *testing.T) {
 	}
 	if s := rep.Variants[1].Figures[FigureTestMSE]; s.N != 1 || s.Low != nil {
 		t.Errorf("one run's MSE: %+v, want no interval", s)
+	}
+}
+
+// syncBuffer is a log two goroutines may write at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestSweepConcurrentVariantsShareStages runs the two runs of a sweep
+// over compare.k at the same moment, as two `hourglass sweep --variant N`
+// processes sharing the output folder would (the stage locks are flocks,
+// which two goroutines' opens contend for as two processes' do). They
+// share every stage but compare: pretraining runs once (counted in steps,
+// 8 for one pretraining of 2 epochs), the run that computes it holds it
+// until the other has said it waits, and every shared stage is computed
+// once and reused once. --gather's report then equals a sequential
+// sweep's but for the times and which run computed what.
+func TestSweepConcurrentVariantsShareStages(t *testing.T) {
+	grid := map[string][]any{"compare.k": {1, 3}}
+	plan, splits := tinySweep(t, grid, 1)
+	var steps atomic.Int64
+	logs := [2]*syncBuffer{{}, {}}
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i := range 2 {
+		ctx := hooks.With(context.Background(), &hooks.Hooks{Step: func(loop string, n int) {
+			if loop != "pretrain" {
+				return
+			}
+			steps.Add(1)
+			if n == 1 { // the run computing pretraining waits until the other waits for it
+				deadline := time.Now().Add(2 * time.Minute)
+				for !strings.Contains(logs[1-i].String(), "pretrain: run ") && time.Now().Before(deadline) {
+					time.Sleep(20 * time.Millisecond)
+				}
+			}
+		}})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = Sweep(ctx, plan, SweepOptions{Only: i, Env: stage.Env{Splits: splits, Log: logs[i]}})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("--variant %d: %v\n%s", i, err, logs[i])
+		}
+	}
+	if n := steps.Load(); n != 8 {
+		t.Errorf("%d pretraining steps, want 8 (one pretraining of 2 epochs)", n)
+	}
+	waited := 0
+	for i, l := range logs {
+		if strings.Contains(l.String(), "is computing the same stage; waiting for it, to reuse its outputs") {
+			waited++
+			other := plan.Runs[1-i].Name
+			if !strings.Contains(l.String(), "pretrain: run "+other+" (process ") || !strings.Contains(l.String(), "pretrain: reused from "+plan.Runs[1-i].Config.OutputDir) {
+				t.Errorf("run %d's log does not say it waited for run %s's pretraining and reused it:\n%s", i, other, l)
+			}
+		}
+	}
+	if waited == 0 {
+		t.Errorf("neither run waited for the other's pretraining:\n%s\n%s", logs[0], logs[1])
+	}
+	rep, err := Gather(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// pretrain, finetune, reduce and generate once each and reused once
+	// each; compare in both runs.
+	if rep.Computed != 6 || rep.Reused != 4 {
+		t.Errorf("%d stages computed and %d reused, want 6 and 4", rep.Computed, rep.Reused)
+	}
+	seq, splits2 := tinySweep(t, grid, 1)
+	if _, err := Sweep(context.Background(), seq, SweepOptions{Only: -1, Env: stage.Env{Splits: splits2}}); err != nil {
+		t.Fatal(err)
+	}
+	a, b := withoutTimes(rep), withoutTimes(readSweepJSON(t, seq.Dir()))
+	for _, r := range []*SweepReport{a, b} {
+		for i := range r.Runs {
+			r.Runs[i].Reused = nil
+		}
+	}
+	// Through JSON, as sweep.json holds them.
+	ja, err := json.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jb, err := json.Marshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(ja, jb) {
+		t.Errorf("concurrent runs gathered:\n%s\nsequential sweep:\n%s", ja, jb)
 	}
 }

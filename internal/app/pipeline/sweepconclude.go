@@ -7,6 +7,14 @@ import (
 	"github.com/hourglass-ml/hourglass/internal/numeric/stats"
 )
 
+// The verdicts of SweepBest.
+const (
+	VerdictDistinguishable    = "distinguishable"
+	VerdictNotDistinguishable = "not distinguishable"
+	VerdictTooFew             = "too few seeds to test"
+	VerdictOnly               = "the only variant with this figure"
+)
+
 // lowerIsBetter says which way a figure improves.
 func lowerIsBetter(f string) bool {
 	return f == FigureTestMSE || strings.HasPrefix(f, "seconds:")
@@ -31,11 +39,8 @@ func (r *SweepReport) variantLabel(i int) string {
 // both variants with the same seed offset): a 95% Student-t interval of
 // the differences that excludes 0 makes the best one distinguishable.
 func (r *SweepReport) conclude() {
-	r.Conclusions = nil
+	r.Conclusions, r.Best = nil, nil
 	for _, f := range r.Figures {
-		if strings.HasPrefix(f, "seconds:") {
-			continue
-		}
 		best, second := -1, -1
 		better := func(a, b float64) bool {
 			if lowerIsBetter(f) {
@@ -55,7 +60,11 @@ func (r *SweepReport) conclude() {
 				second = i
 			}
 		}
+		if best < 0 {
+			continue
+		}
 		if second < 0 {
+			r.Best = append(r.Best, SweepBest{Figure: f, Variant: r.variantLabel(best), Mean: r.Variants[best].Figures[f].Mean, Verdict: VerdictOnly})
 			continue
 		}
 		a, b := r.Variants[best], r.Variants[second]
@@ -68,6 +77,18 @@ func (r *SweepReport) conclude() {
 			if oka && okb && ra.Status == StatusDone && rb.Status == StatusDone {
 				diffs = append(diffs, xa-xb)
 			}
+		}
+		sb := SweepBest{Figure: f, Variant: r.variantLabel(best), Mean: ma, RunnerUp: r.variantLabel(second)}
+		if len(diffs) < 2 {
+			sb.Verdict = VerdictTooFew
+		} else if stats.MeanInterval(diffs, 0.95).Excludes(0) {
+			sb.Verdict = VerdictDistinguishable
+		} else {
+			sb.Verdict = VerdictNotDistinguishable
+		}
+		r.Best = append(r.Best, sb)
+		if strings.HasPrefix(f, "seconds:") {
+			continue // the times are in the summary, not tested in the conclusions
 		}
 		head := fmt.Sprintf("%s: best %s (mean %s), runner-up %s (%s)", f, r.variantLabel(best), formatFigure(f, ma), r.variantLabel(second), formatFigure(f, mb))
 		if len(diffs) < 2 {

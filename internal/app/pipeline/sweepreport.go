@@ -3,6 +3,7 @@ package pipeline
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -63,6 +64,21 @@ type SweepReport struct {
 	Computed       int      `json:"stages_computed"`
 	Reused         int      `json:"stages_reused"`
 	Conclusions    []string `json:"conclusions"`
+	// Best is every figure's best variant (the times' too), as the
+	// summary gives it.
+	Best []SweepBest `json:"best"`
+}
+
+// SweepBest is a figure's best variant by its mean and the verdict of its
+// test against the runner-up (conclude).
+type SweepBest struct {
+	Figure   string  `json:"figure"`
+	Variant  string  `json:"variant"` // its swept values, key=value,...
+	Mean     float64 `json:"mean"`
+	RunnerUp string  `json:"runner_up,omitempty"`
+	// Verdict is "distinguishable", "not distinguishable", "too few
+	// seeds" or "only variant".
+	Verdict string `json:"verdict"`
 }
 
 // SweepAxis is one swept key and its values, as written.
@@ -107,33 +123,55 @@ type FigureSummary struct {
 // when its comparison (results.json) is; one with a FailedFile failed;
 // any other is missing. Nothing is computed.
 func Gather(plan *config.Plan) (*SweepReport, error) {
-	rep := &SweepReport{Name: plan.Base.Name, Seeds: plan.Seeds}
+	var axes []SweepAxis
 	for _, a := range plan.Axes {
 		vals := make([]string, len(a.Values))
 		for i, v := range a.Values {
 			vals[i] = config.FormatValue(v)
 		}
-		rep.Axes = append(rep.Axes, SweepAxis{Key: a.Key, Values: vals})
+		axes = append(axes, SweepAxis{Key: a.Key, Values: vals})
 	}
-	points := map[string]int{}
+	var rows []SweepRunRow
 	for _, r := range plan.Runs {
 		row, err := gatherRun(r, plan)
 		if err != nil {
 			return nil, err
 		}
-		p := r.Point(plan.Axes)
+		rows = append(rows, row)
+	}
+	return newSweepReport(plan.Base.Name, axes, plan.Seeds, rows), nil
+}
+
+// newSweepReport builds the report from its runs, in run order: the
+// variants (the runs with the same values of every swept key but the
+// seed, in the order of their first run), their figures' means and
+// intervals, the stages' times and the conclusions.
+func newSweepReport(name string, axes []SweepAxis, seeds int, rows []SweepRunRow) *SweepReport {
+	rep := &SweepReport{Name: name, Axes: axes, Seeds: seeds}
+	points := map[string]int{}
+	for _, row := range rows {
+		var parts []string
+		for i, a := range axes {
+			if a.Key != "seed" {
+				parts = append(parts, a.Key+"="+row.Values[i])
+			}
+		}
+		p := strings.Join(parts, ",")
 		if _, ok := points[p]; !ok {
 			points[p] = len(rep.Variants)
-			vals := slices.Clone(row.Values)
-			rep.Variants = append(rep.Variants, SweepVariant{Values: vals, Figures: map[string]FigureSummary{}})
+			rep.Variants = append(rep.Variants, SweepVariant{Values: slices.Clone(row.Values), Figures: map[string]FigureSummary{}})
 		}
 		row.variant = points[p]
 		v := &rep.Variants[row.variant]
-		v.Runs = append(v.Runs, r.Index)
+		v.Runs = append(v.Runs, len(rep.Runs))
 		if row.Status == StatusDone {
 			v.Finished++
 		}
-		for _, f := range row.order {
+		order := row.order
+		if order == nil {
+			order = slices.Sorted(maps.Keys(row.Figures))
+		}
+		for _, f := range order {
 			if !slices.Contains(rep.Figures, f) {
 				rep.Figures = append(rep.Figures, f)
 			}
@@ -169,7 +207,7 @@ func Gather(plan *config.Plan) (*SweepReport, error) {
 		}
 	}
 	rep.conclude()
-	return rep, nil
+	return rep
 }
 
 // figureRank orders the figures: MSE, kNN, transfer, seconds.

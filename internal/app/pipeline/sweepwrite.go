@@ -13,9 +13,12 @@ import (
 	"github.com/hourglass-ml/hourglass/internal/base/atomicfile"
 )
 
-// Write writes sweep.md, sweep.json and sweep.csv into dir, each
-// atomically.
+// Write writes sweep.md, sweep.json, sweep.csv and sweep.html with its
+// plots into dir, each atomically.
 func (r *SweepReport) Write(dir string) error {
+	if err := r.WriteHTML(dir); err != nil {
+		return err
+	}
 	j, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return err
@@ -88,91 +91,179 @@ func reusedText(m map[string]string) string {
 func (r *SweepReport) Markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Sweep %s\n\n", r.Name)
-	count := map[string]int{}
-	for _, run := range r.Runs {
-		count[run.Status]++
+	b.WriteString("| | |\n|---|---|\n")
+	for _, row := range r.summaryRows() {
+		fmt.Fprintf(&b, "| %s | %s |\n", row[0], oneLine(row[1]))
 	}
-	var swept []string
-	for _, a := range r.Axes {
-		swept = append(swept, fmt.Sprintf("`%s`: %s", a.Key, strings.Join(a.Values, ", ")))
-	}
-	if len(swept) == 0 {
-		swept = append(swept, "nothing but the seed")
-	}
-	fmt.Fprintf(&b, "| | |\n|---|---|\n")
-	fmt.Fprintf(&b, "| swept | %s |\n", strings.Join(swept, "; "))
-	fmt.Fprintf(&b, "| runs | %d (%d variants x %d seeds): %d done, %d failed, %d missing |\n",
-		len(r.Runs), len(r.Variants), r.Seeds, count[StatusDone], count[StatusFailed], count[StatusMissing])
-	fmt.Fprintf(&b, "| stages | %d computed in %.0f s, %d reused from another run |\n", r.Computed, r.ComputeSeconds, r.Reused)
 	b.WriteString("\n")
-	if n := count[StatusFailed] + count[StatusMissing]; n > 0 {
-		fmt.Fprintf(&b, "%d runs have no results; the tables hold the runs that finished (see Runs below).\n\n", n)
+	if n := r.unfinished(); n > 0 {
+		fmt.Fprintf(&b, "%s no results; the tables hold the runs that finished (see Runs below).\n\n", runsHave(n))
 	}
-	for _, g := range []struct{ title, prefix string }{
-		{"Test reconstruction MSE", FigureTestMSE},
-		{"kNN accuracy", "knn:"},
-		{"Transfer accuracy (mean over finetune's seeds)", "transfer:"},
-		{"Seconds per stage", "seconds:"},
-	} {
-		figs := slices.DeleteFunc(slices.Clone(r.Figures), func(f string) bool { return !strings.HasPrefix(f, g.prefix) })
-		if len(figs) > 0 {
-			r.writeTable(&b, g.title, figs)
+	for _, g := range figureGroups {
+		if figs := r.groupFigures(g.prefix); len(figs) > 0 {
+			head, rows := r.variantTable(figs)
+			fmt.Fprintf(&b, "## %s\n\n%s\n\n", g.title, tableNote)
+			writeMarkdownTable(&b, head, rows)
+			b.WriteString("\n")
 		}
 	}
 	if len(r.Conclusions) > 0 {
-		b.WriteString("## Conclusions\n\nThe best variant of each figure by its mean, against the runner-up, paired by seed (95% Student-t interval of the differences).\n\n")
+		fmt.Fprintf(&b, "## Conclusions\n\n%s\n\n", conclusionsNote)
 		for _, c := range r.Conclusions {
 			fmt.Fprintf(&b, "- %s\n", c)
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("## Runs\n\n| run | folder | status | reused | error |\n|---|---|---|---|---|\n")
-	for _, run := range r.Runs {
-		fmt.Fprintf(&b, "| %d | `%s` | %s | %s | %s |\n", run.Index, run.Name, run.Status, reusedText(run.Reused), oneLine(run.Error))
+	b.WriteString("## Runs\n\n")
+	head, rows := r.runsTable()
+	for _, row := range rows {
+		row[1] = "`" + row[1] + "`" // the folder
 	}
+	writeMarkdownTable(&b, head, rows)
 	return b.String()
 }
 
-// writeTable writes one table: a row per variant, its swept values, its
+// Texts the Markdown and HTML reports share.
+const (
+	tableNote       = "Mean over the variant's finished runs, with the 95% Student-t interval over seeds where there are two or more."
+	conclusionsNote = "The best variant of each figure by its mean, against the runner-up, paired by seed (95% Student-t interval of the differences)."
+)
+
+// figureGroups are the kinds of figure, each a table (and a plot per
+// swept key but for the times), in report order.
+var figureGroups = []struct{ name, title, prefix, yLabel string }{
+	{"mse", "Test reconstruction MSE", FigureTestMSE, "test reconstruction MSE"},
+	{"knn", "kNN accuracy", "knn:", "kNN test accuracy (%)"},
+	{"transfer", "Transfer accuracy (mean over finetune's seeds)", "transfer:", "transfer test accuracy (%)"},
+	{"seconds", "Seconds per stage", "seconds:", "seconds"},
+}
+
+// groupFigures are the report's figures with the prefix, in order.
+func (r *SweepReport) groupFigures(prefix string) []string {
+	return slices.DeleteFunc(slices.Clone(r.Figures), func(f string) bool { return !strings.HasPrefix(f, prefix) })
+}
+
+// statusCounts counts the runs by status.
+func (r *SweepReport) statusCounts() map[string]int {
+	count := map[string]int{}
+	for _, run := range r.Runs {
+		count[run.Status]++
+	}
+	return count
+}
+
+// runsHave is "1 run has", "2 runs have".
+func runsHave(n int) string {
+	if n == 1 {
+		return "1 run has"
+	}
+	return fmt.Sprintf("%d runs have", n)
+}
+
+// unfinished counts the runs that failed or have not finished.
+func (r *SweepReport) unfinished() int {
+	c := r.statusCounts()
+	return c[StatusFailed] + c[StatusMissing]
+}
+
+// summaryRows are the one-screen summary: what was swept, the runs, the
+// time the stages took and the best variant of every figure.
+func (r *SweepReport) summaryRows() [][2]string {
+	count := r.statusCounts()
+	var swept []string
+	for _, a := range r.Axes {
+		swept = append(swept, fmt.Sprintf("%s: %s", a.Key, strings.Join(a.Values, ", ")))
+	}
+	if len(swept) == 0 {
+		swept = append(swept, "nothing but the seed")
+	}
+	rows := [][2]string{
+		{"swept", strings.Join(swept, "; ")},
+		{"runs", fmt.Sprintf("%d (%d variants x %d seeds): %d done, %d failed, %d missing",
+			len(r.Runs), len(r.Variants), r.Seeds, count[StatusDone], count[StatusFailed], count[StatusMissing])},
+		{"stages", fmt.Sprintf("%d computed in %.0f s, %d reused from another run", r.Computed, r.ComputeSeconds, r.Reused)},
+	}
+	for _, best := range r.Best {
+		if strings.HasPrefix(best.Figure, "seconds:") {
+			continue
+		}
+		text := fmt.Sprintf("%s (%s)", best.Variant, formatFigure(best.Figure, best.Mean))
+		switch best.Verdict {
+		case VerdictOnly:
+			text += ", " + best.Verdict
+		case VerdictTooFew:
+			text += fmt.Sprintf(", against %s: %s", best.RunnerUp, best.Verdict)
+		default:
+			text += fmt.Sprintf(", %s from %s", best.Verdict, best.RunnerUp)
+		}
+		rows = append(rows, [2]string{"best " + best.Figure, text})
+	}
+	return rows
+}
+
+// variantTable is one table: a row per variant, its swept values, its
 // finished runs and each figure's mean with its 95% interval.
-func (r *SweepReport) writeTable(b *strings.Builder, title string, figs []string) {
-	fmt.Fprintf(b, "## %s\n\nMean over the variant's finished runs, with the 95%% Student-t interval over seeds where there are two or more.\n\n|", title)
+func (r *SweepReport) variantTable(figs []string) (head []string, rows [][]string) {
 	var keys []int
 	for i, a := range r.Axes {
 		if a.Key != "seed" {
 			keys = append(keys, i)
-			fmt.Fprintf(b, " `%s` |", a.Key)
+			head = append(head, a.Key)
 		}
 	}
-	b.WriteString(" runs |")
+	head = append(head, "runs")
 	for _, f := range figs {
 		_, name, ok := strings.Cut(f, ":")
 		if !ok {
 			name = f
 		}
-		fmt.Fprintf(b, " %s |", name)
+		head = append(head, name)
 	}
-	b.WriteString("\n|" + strings.Repeat("---|", len(keys)+1+len(figs)) + "\n")
 	for _, v := range r.Variants {
-		b.WriteString("|")
+		var row []string
 		for _, i := range keys {
-			fmt.Fprintf(b, " %s |", v.Values[i])
+			row = append(row, v.Values[i])
 		}
-		fmt.Fprintf(b, " %d of %d |", v.Finished, len(v.Runs))
+		row = append(row, fmt.Sprintf("%d of %d", v.Finished, len(v.Runs)))
 		for _, f := range figs {
 			s, ok := v.Figures[f]
 			switch {
 			case !ok:
-				b.WriteString(" |")
+				row = append(row, "")
 			case s.Low == nil:
-				fmt.Fprintf(b, " %s |", formatFigure(f, s.Mean))
+				row = append(row, formatFigure(f, s.Mean))
 			default:
-				fmt.Fprintf(b, " %s [%s, %s] |", formatFigure(f, s.Mean), formatFigure(f, *s.Low), formatFigure(f, *s.High))
+				row = append(row, fmt.Sprintf("%s [%s, %s]", formatFigure(f, s.Mean), formatFigure(f, *s.Low), formatFigure(f, *s.High)))
 			}
+		}
+		rows = append(rows, row)
+	}
+	return head, rows
+}
+
+// runsTable is a row per run: its folder, status, reused stages and error.
+func (r *SweepReport) runsTable() (head []string, rows [][]string) {
+	head = []string{"run", "folder", "status", "reused", "error"}
+	for _, run := range r.Runs {
+		rows = append(rows, []string{strconv.Itoa(run.Index), run.Name, run.Status, reusedText(run.Reused), run.Error})
+	}
+	return head, rows
+}
+
+// writeMarkdownTable writes a table, each cell on one line.
+func writeMarkdownTable(b *strings.Builder, head []string, rows [][]string) {
+	b.WriteString("|")
+	for _, h := range head {
+		fmt.Fprintf(b, " %s |", oneLine(h))
+	}
+	b.WriteString("\n|" + strings.Repeat("---|", len(head)) + "\n")
+	for _, row := range rows {
+		b.WriteString("|")
+		for _, c := range row {
+			fmt.Fprintf(b, " %s |", oneLine(c))
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("\n")
 }
 
 func oneLine(s string) string {
