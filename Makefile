@@ -19,12 +19,15 @@ setup:
 build:
 	$(GO) build -o $(BIN) ./cmd/hourglass
 
-## test: the whole test suite, then again with the plain-Go micro-kernel
-## (-tags purego), as machines without AVX2/FMA run it (needs the dataset:
-## run `make setup` once)
+## test: the whole test suite, then the packages with kernels again with
+## the plain-Go micro-kernel (-tags purego), as machines without AVX2/FMA
+## run them (needs the dataset: run `make setup` once). The stages above
+## the kernels run the same code either way, so they run once.
+PUREGO_PKGS := ./backend/... ./internal/numeric/... ./knn/... ./model/... ./internal/runtime/... ./encoder/...
+
 test: lint
 	$(GO) test -count=1 -timeout 30m ./...
-	$(GO) test -count=1 -timeout 30m -tags purego ./...
+	$(GO) test -count=1 -timeout 30m -tags purego $(PUREGO_PKGS)
 
 ## lint: gofmt, go vet, staticcheck (staticcheck.conf) and errcheck
 ## (.errcheck-excludes says which calls it skips and why), at the versions

@@ -2,11 +2,10 @@ package compare
 
 import (
 	"flag"
-	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"testing"
+
+	"github.com/hourglass-ml/hourglass/internal/runtime/testutil"
 )
 
 // update rewrites golden files in testdata/ after a deliberate change;
@@ -18,61 +17,15 @@ import (
 //
 // (Run with -run to limit which tests run; only the golden files the
 // running tests check are rewritten.)
-var update updateFlag
+var update testutil.UpdateFlag
 
-func init() {
-	flag.Var(&update, "update", "rewrite the golden files in testdata/ (all, or with =REGEXP those whose name matches)")
-}
-
-// updateFlag is -update: a boolean flag that also takes a regular
-// expression for the golden files' names.
-type updateFlag struct{ re *regexp.Regexp }
-
-func (u *updateFlag) IsBoolFlag() bool { return true }
-
-func (u *updateFlag) String() string {
-	if u == nil || u.re == nil {
-		return "false"
-	}
-	return u.re.String()
-}
-
-func (u *updateFlag) Set(s string) error {
-	switch s {
-	case "false":
-		u.re = nil
-		return nil
-	case "true":
-		s = ""
-	}
-	re, err := regexp.Compile(s)
-	if err != nil {
-		return fmt.Errorf("-update=%s is not a regular expression for golden files' names: %w", s, err)
-	}
-	u.re = re
-	return nil
-}
-
-// matches is whether the golden file name is to be rewritten.
-func (u *updateFlag) matches(name string) bool { return u.re != nil && u.re.MatchString(name) }
+func init() { flag.Var(&update, "update", testutil.UpdateUsage) }
 
 // checkGolden compares got with testdata/name, rewriting the file first
 // when -update matches its name.
 func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	golden := filepath.Join("testdata", name)
-	if update.matches(name) {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (go test ./compare -update=%s creates it)", err, name)
-	}
-	if got != string(want) {
-		t.Errorf("differs from %s (go test ./compare -update=%s if the change is deliberate)\n--- got ---\n%s", golden, name, got)
-	}
+	update.CheckGolden(t, "./compare", name, got)
 }
 
 // TestUpdateFlag: -update alone selects every golden file, -update=RE
@@ -91,19 +44,19 @@ func TestUpdateFlag(t *testing.T) {
 		{[]string{"-update=conclusion_(claim|leads)"}, []bool{false, false, true}},
 		{[]string{"-update", "-update=false"}, []bool{false, false, false}},
 	} {
-		var u updateFlag
+		var u testutil.UpdateFlag
 		fs := flag.NewFlagSet("test", flag.ContinueOnError)
 		fs.Var(&u, "update", "")
 		if err := fs.Parse(c.args); err != nil {
 			t.Fatalf("%v: %v", c.args, err)
 		}
 		for i, n := range names {
-			if got := u.matches(n); got != c.want[i] {
+			if got := u.Matches(n); got != c.want[i] {
 				t.Errorf("%v: %s selected %v, want %v", c.args, n, got, c.want[i])
 			}
 		}
 	}
-	var u updateFlag
+	var u testutil.UpdateFlag
 	if err := u.Set("report_(vae"); err == nil || !regexp.MustCompile(`-update=report_\(vae`).MatchString(err.Error()) {
 		t.Errorf("a bad expression: error %v", err)
 	}

@@ -378,74 +378,14 @@ func TestModelGradients(t *testing.T) {
 // finite differences above) at the same weights, to 1e-4 of each tensor's
 // largest entry (float32 rounding over sums of up to ~25,000 terms).
 func TestModelGradientsFloat32(t *testing.T) {
-	be := goBackend(t)
 	r := rand.New(rand.NewPCG(5, 5))
 	x := newArr(r, 4, 28, 28, 1)
-	x32 := make([]float32, len(x.data))
 	for i := range x.data {
 		x.data[i] = (x.data[i] + 1) / 2
-		x32[i] = float32(x.data[i])
 	}
 	loss := func(ctx *context.Context, x *Node) *Node { return Loss(x, Paper().Autoencoder(ctx, x)) }
-	grads := func(ctx *context.Context, xt *tensors.Tensor) map[string][]float64 {
-		context.MustNewExec(be, ctx.Checked(false), loss).MustExec(xt) // creates the variables if new
-		var vars []*context.Variable
-		for v := range ctx.IterVariables() {
-			if v.Trainable {
-				vars = append(vars, v)
-			}
-		}
-		g := context.MustNewExec(be, ctx.Reuse(), func(ctx *context.Context, x *Node) []*Node {
-			var wrt []*Node
-			for _, v := range vars {
-				wrt = append(wrt, v.ValueGraph(x.Graph()))
-			}
-			return Gradient(loss(ctx, x), wrt...)
-		}).MustExec(xt)
-		out := map[string][]float64{}
-		for i, v := range vars {
-			out[v.ScopeAndName()] = flat64(g[i])
-		}
-		return out
-	}
-	ctx64 := seeded(t, 6)
-	want := grads(ctx64, x.tensor())
-	// The float32 model gets the float64 model's weights.
-	ctx32 := seeded(t, 6)
-	context.MustNewExec(be, ctx32, loss).MustExec(tensors.FromFlatDataAndDimensions(x32, x.d...))
-	for v := range ctx32.IterVariables() {
-		if !v.Trainable {
-			continue
-		}
-		w64 := ctx64.GetVariableByScopeAndName(v.Scope(), v.Name())
-		if w64 == nil {
-			t.Fatalf("variable %s missing from the float64 model", v.ScopeAndName())
-		}
-		src := tensors.MustCopyFlatData[float64](w64.MustValue())
-		w32 := make([]float32, len(src))
-		for i, s := range src {
-			w32[i] = float32(s)
-		}
-		mustSet(t, v, tensors.FromFlatDataAndDimensions(w32, w64.MustValue().Shape().Dimensions...))
-	}
-	got := grads(ctx32, tensors.FromFlatDataAndDimensions(x32, x.d...))
-	if len(got) != len(want) || len(got) != 12 {
-		t.Fatalf("%d float32 and %d float64 gradients, want 12 each", len(got), len(want))
-	}
-	for name, w := range want {
-		g := got[name]
-		scale := 0.0
-		for _, v := range w {
-			scale = math.Max(scale, math.Abs(v))
-		}
-		if scale == 0 {
-			t.Errorf("%s: float64 gradient is all zero, the comparison would prove nothing", name)
-		}
-		for i := range w {
-			if math.Abs(g[i]-w[i]) > 1e-4*scale {
-				t.Fatalf("%s[%d]: float32 %.8g, float64 %.8g (scale %.3g)", name, i, g[i], w[i], scale)
-			}
-		}
+	if n := float32MatchesFloat64(t, "paper's autoencoder", 6, x, loss); n != 12 {
+		t.Errorf("%d gradients compared, want the paper's 12 tensors", n)
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -21,61 +20,15 @@ import (
 //
 // (as compare's -update: a boolean flag that also takes a regular
 // expression for the golden files' names.)
-var update updateFlag
+var update testutil.UpdateFlag
 
-func init() {
-	flag.Var(&update, "update", "rewrite the golden files in testdata/ (all, or with =REGEXP those whose name matches)")
-}
-
-type updateFlag struct{ re *regexp.Regexp }
-
-func (u *updateFlag) IsBoolFlag() bool { return true }
-
-func (u *updateFlag) String() string {
-	if u == nil || u.re == nil {
-		return "false"
-	}
-	return u.re.String()
-}
-
-func (u *updateFlag) Set(s string) error {
-	switch s {
-	case "false":
-		u.re = nil
-		return nil
-	case "true":
-		s = ""
-	}
-	re, err := regexp.Compile(s)
-	if err != nil {
-		return fmt.Errorf("-update=%s is not a regular expression for golden files' names: %w", s, err)
-	}
-	u.re = re
-	return nil
-}
-
-func (u *updateFlag) matches(name string) bool { return u.re != nil && u.re.MatchString(name) }
+func init() { flag.Var(&update, "update", testutil.UpdateUsage) }
 
 // checkGolden compares got with testdata/name, rewriting the file first
 // when -update matches its name.
 func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	golden := filepath.Join("testdata", name)
-	if update.matches(name) {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (go test ./internal/app/pipeline -run Golden -update=%s creates it)", err, name)
-	}
-	if got != string(want) {
-		t.Errorf("differs from %s (go test ./internal/app/pipeline -run Golden -update=%s if the change is deliberate)\n--- got ---\n%s", golden, name, got)
-	}
+	update.CheckGolden(t, "./internal/app/pipeline -run Golden", name, got)
 }
 
 // fixedRun is a finished run of a fixed sweep: its values and figures as
