@@ -13,6 +13,7 @@ const (
 	VerdictNotDistinguishable = "not distinguishable"
 	VerdictTooFew             = "too few seeds to test"
 	VerdictOnly               = "the only variant with this figure"
+	VerdictSame               = "the same in every variant"
 )
 
 // lowerIsBetter says which way a figure improves.
@@ -69,6 +70,13 @@ func (r *SweepReport) conclude() {
 		}
 		a, b := r.Variants[best], r.Variants[second]
 		ma, mb := a.Figures[f].Mean, b.Figures[f].Mean
+		if r.sameEverywhere(f, ma) {
+			r.Best = append(r.Best, SweepBest{Figure: f, Mean: ma, Verdict: VerdictSame})
+			if !strings.HasPrefix(f, "seconds:") {
+				r.Conclusions = append(r.Conclusions, fmt.Sprintf("%s: %s in every variant: the swept keys do not change it", f, formatFigure(f, ma)))
+			}
+			continue
+		}
 		var diffs []float64
 		for k := 0; k < len(a.Runs) && k < len(b.Runs); k++ {
 			ra, rb := r.Runs[a.Runs[k]], r.Runs[b.Runs[k]]
@@ -79,31 +87,60 @@ func (r *SweepReport) conclude() {
 			}
 		}
 		sb := SweepBest{Figure: f, Variant: r.variantLabel(best), Mean: ma, RunnerUp: r.variantLabel(second)}
-		if len(diffs) < 2 {
-			sb.Verdict = VerdictTooFew
-		} else if stats.MeanInterval(diffs, 0.95).Excludes(0) {
+		head := fmt.Sprintf("%s: best %s (mean %s), runner-up %s (%s)", f, r.variantLabel(best), formatFigure(f, ma), r.variantLabel(second), formatFigure(f, mb))
+		var distinct bool
+		var detail string
+		switch {
+		case len(diffs) >= 2:
+			iv := stats.MeanInterval(diffs, 0.95)
+			distinct = iv.Excludes(0)
+			detail = fmt.Sprintf("difference %s, 95%% interval %s to %s over %d paired seeds",
+				formatDiff(f, iv.Mean), formatDiff(f, iv.Lo), formatDiff(f, iv.Hi), len(diffs))
+		default:
+			ok := false
+			if ra, rb := r.firstDone(a), r.firstDone(b); ra != nil && rb != nil {
+				distinct, detail, ok = oneSeedTest(f, ra, rb)
+			}
+			if !ok {
+				sb.Verdict = VerdictTooFew
+				r.Best = append(r.Best, sb)
+				if !strings.HasPrefix(f, "seconds:") {
+					r.Conclusions = append(r.Conclusions, head+fmt.Sprintf("; %d paired seed(s), too few to test: not distinguishable until sweep.seeds gives at least 2", len(diffs)))
+				}
+				continue
+			}
+		}
+		sb.Verdict = VerdictNotDistinguishable
+		if distinct {
 			sb.Verdict = VerdictDistinguishable
-		} else {
-			sb.Verdict = VerdictNotDistinguishable
 		}
 		r.Best = append(r.Best, sb)
 		if strings.HasPrefix(f, "seconds:") {
 			continue // the times are in the summary, not tested in the conclusions
 		}
-		head := fmt.Sprintf("%s: best %s (mean %s), runner-up %s (%s)", f, r.variantLabel(best), formatFigure(f, ma), r.variantLabel(second), formatFigure(f, mb))
-		if len(diffs) < 2 {
-			r.Conclusions = append(r.Conclusions, head+fmt.Sprintf("; %d paired seed(s), too few to test: not distinguishable until sweep.seeds gives at least 2", len(diffs)))
-			continue
-		}
-		iv := stats.MeanInterval(diffs, 0.95)
-		detail := fmt.Sprintf("difference %s, 95%% interval %s to %s over %d paired seeds",
-			formatDiff(f, iv.Mean), formatDiff(f, iv.Lo), formatDiff(f, iv.Hi), len(diffs))
-		if iv.Excludes(0) {
-			r.Conclusions = append(r.Conclusions, head+": distinguishable ("+detail+")")
-		} else {
-			r.Conclusions = append(r.Conclusions, head+": not distinguishable ("+detail+")")
+		r.Conclusions = append(r.Conclusions, head+": "+sb.Verdict+" ("+detail+")")
+	}
+}
+
+// sameEverywhere says whether every run with figure f has the value x
+// (pixels' kNN accuracy, say, when only the model is swept).
+func (r *SweepReport) sameEverywhere(f string, x float64) bool {
+	for _, run := range r.Runs {
+		if y, ok := run.Figures[f]; ok && run.Status == StatusDone && y != x {
+			return false
 		}
 	}
+	return true
+}
+
+// firstDone is a variant's first finished run, or nil.
+func (r *SweepReport) firstDone(v SweepVariant) *SweepRunRow {
+	for _, i := range v.Runs {
+		if r.Runs[i].Status == StatusDone {
+			return &r.Runs[i]
+		}
+	}
+	return nil
 }
 
 // formatFigure writes a figure's value for people: accuracies in percent,

@@ -6,9 +6,11 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/hourglass-ml/hourglass/internal/numeric/stats"
 	"github.com/hourglass-ml/hourglass/internal/runtime/testutil"
 )
 
@@ -98,6 +100,50 @@ func notDistinguishableSweep() *SweepReport {
 	return newSweepReport("epochs", axes, 2, rows)
 }
 
+// oneSeedSweep: model.code 2, 8 and 16 with one seed, 20 test queries.
+// The 16-value code gets every query right but 0 and 1; the 8-value code
+// gets 0 and 1 right but misses 2 to 11: 10 queries against 2 that only
+// one gets right, McNemar p = 2 (1+12+66)/2^12 = 0.0386 (binomial tail,
+// by hand). Pixels predict the same in every run (p = 1). The frozen
+// transfer accuracy per finetune seed differs by -0.01, +0.02 and -0.005
+// between 16 and 8: an interval across 0.
+func oneSeedSweep() *SweepReport {
+	axes := []SweepAxis{{Key: "model.code", Values: []string{"2", "8", "16"}}}
+	truth := make([]int, 20)
+	for q := range truth {
+		truth[q] = q % 3
+	}
+	wrong := map[string][]int{"2": {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14}, "8": {2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, "16": {0, 1}}
+	frozen := map[string][]float64{"2": {0.50, 0.52, 0.51}, "8": {0.61, 0.60, 0.615}, "16": {0.60, 0.62, 0.61}}
+	mse := map[string]float64{"2": 0.040, "8": 0.022, "16": 0.016}
+	var rows []SweepRunRow
+	for i, code := range []string{"2", "8", "16"} {
+		pred := slices.Clone(truth)
+		for _, q := range wrong[code] {
+			pred[q] = (truth[q] + 1) % 3
+		}
+		seeds := map[int64]float64{}
+		var mean float64
+		for s, a := range frozen[code] {
+			seeds[int64(s+1)] = a
+			mean += a / 3
+		}
+		figs := map[string]float64{
+			FigureTestMSE: mse[code], KNNFigure("pixels"): 0.85, KNNFigure("autoencoder"): stats.Accuracy(pred, truth),
+			TransferFigure("frozen", 10): mean, SecondsFigure("pretrain"): 30,
+		}
+		row := fixedRun("model.code="+code+",seed=1", []string{code}, 1, figs, nil)
+		row.Index = i
+		px := slices.Clone(truth)
+		px[0], px[5], px[7] = 2, 0, 0
+		row.paired = pairing{truth: truth,
+			predict: map[string][]int{KNNFigure("autoencoder"): pred, KNNFigure("pixels"): px},
+			seeds:   map[string]map[int64]float64{TransferFigure("frozen", 10): seeds}}
+		rows = append(rows, row)
+	}
+	return newSweepReport("code-size-one-seed", axes, 1, rows)
+}
+
 // TestSweepReportGolden: sweep.md from fixed runs, for a best variant
 // that is distinguishable from the runner-up and one that is not; the
 // verdicts are checked apart from the golden text too (from the paired
@@ -113,6 +159,7 @@ func TestSweepReportGolden(t *testing.T) {
 	}{
 		{"sweep_significant.golden.md", significantSweep(), KNNFigure("autoencoder"), "model.code=16", VerdictDistinguishable},
 		{"sweep_not-distinguishable.golden.md", notDistinguishableSweep(), KNNFigure("autoencoder"), "pretrain.epochs=20", VerdictNotDistinguishable},
+		{"sweep_one-seed.golden.md", oneSeedSweep(), KNNFigure("autoencoder"), "model.code=16", VerdictDistinguishable},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			found := false
@@ -130,11 +177,32 @@ func TestSweepReportGolden(t *testing.T) {
 			checkGolden(t, tc.name, tc.rep.Markdown())
 		})
 	}
-	// Pixels are the same in both variants: the best is not
-	// distinguishable.
-	for _, b := range significantSweep().Best {
-		if b.Figure == KNNFigure("pixels") && b.Verdict != VerdictNotDistinguishable {
+	// Pixels are the same in every variant: there is no best.
+	for _, b := range append(significantSweep().Best, oneSeedSweep().Best...) {
+		if b.Figure == KNNFigure("pixels") && (b.Verdict != VerdictSame || b.Variant != "") {
 			t.Errorf("pixels, the same in every run: %+v", b)
+		}
+	}
+	// One seed: McNemar's p on the kNN figure, the finetune seeds on the
+	// transfer figure, and nothing to pair the MSE on.
+	one := oneSeedSweep()
+	want := map[string]string{
+		KNNFigure("autoencoder"):     "10 against 2 classified right by only one, p 0.0386",
+		TransferFigure("frozen", 10): "not distinguishable (difference +0.17 points, 95% interval",
+		FigureTestMSE:                "too few to test",
+	}
+	for f, phrase := range want {
+		found := false
+		for _, c := range one.Conclusions {
+			if strings.HasPrefix(c, f+":") {
+				found = true
+				if !strings.Contains(c, phrase) {
+					t.Errorf("%s: %q lacks %q", f, c, phrase)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no conclusion for %s: %q", f, one.Conclusions)
 		}
 	}
 }

@@ -99,6 +99,7 @@ type SweepRunRow struct {
 	Figures map[string]float64 `json:"figures,omitempty"`
 	variant int
 	order   []string // Figures' keys in the order the run's files give them
+	paired  pairing  // what one-seed tests pair on (conclude)
 }
 
 // SweepVariant is one grid point: its runs' figures over the seeds.
@@ -269,10 +270,14 @@ func gatherRun(r config.SweepRun, plan *config.Plan) (SweepRunRow, error) {
 	for _, k := range cmp.KNN {
 		put(KNNFigure(k.Representation), k.Accuracy)
 	}
+	if err := row.paired.readQueries(run, cmp); err != nil {
+		return row, fmt.Errorf("sweep run %s: %w", r.Name, err)
+	}
 	if tr, err := results.ReadTransfer(run); err == nil {
 		for _, s := range tr.Summary {
 			put(TransferFigure(s.Method, s.LabelsPerClass), s.MeanAccuracy)
 		}
+		row.paired.readFinetuneSeeds(tr)
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return row, fmt.Errorf("sweep run %s: %w", r.Name, err)
 	}

@@ -126,7 +126,7 @@ func (r *SweepReport) Markdown() string {
 // Texts the Markdown and HTML reports share.
 const (
 	tableNote       = "Mean over the variant's finished runs, with the 95% Student-t interval over seeds where there are two or more."
-	conclusionsNote = "The best variant of each figure by its mean, against the runner-up, paired by seed (95% Student-t interval of the differences)."
+	conclusionsNote = "The best variant of each figure by its mean, against the runner-up, paired by seed (95% Student-t interval of the differences); with one seed, McNemar's exact test on the same test queries for kNN accuracy and the interval over finetune's paired seeds for transfer accuracy."
 )
 
 // figureGroups are the kinds of figure, each a table (and a plot per
@@ -150,6 +150,14 @@ func (r *SweepReport) statusCounts() map[string]int {
 		count[run.Status]++
 	}
 	return count
+}
+
+// plural is "1 seed", "3 seeds".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // runsHave is "1 run has", "2 runs have".
@@ -179,8 +187,8 @@ func (r *SweepReport) summaryRows() [][2]string {
 	}
 	rows := [][2]string{
 		{"swept", strings.Join(swept, "; ")},
-		{"runs", fmt.Sprintf("%d (%d variants x %d seeds): %d done, %d failed, %d missing",
-			len(r.Runs), len(r.Variants), r.Seeds, count[StatusDone], count[StatusFailed], count[StatusMissing])},
+		{"runs", fmt.Sprintf("%d (%d variants x %s): %d done, %d failed, %d missing",
+			len(r.Runs), len(r.Variants), plural(r.Seeds, "seed"), count[StatusDone], count[StatusFailed], count[StatusMissing])},
 		{"stages", fmt.Sprintf("%d computed in %.0f s, %d reused from another run", r.Computed, r.ComputeSeconds, r.Reused)},
 	}
 	for _, best := range r.Best {
@@ -189,6 +197,8 @@ func (r *SweepReport) summaryRows() [][2]string {
 		}
 		text := fmt.Sprintf("%s (%s)", best.Variant, formatFigure(best.Figure, best.Mean))
 		switch best.Verdict {
+		case VerdictSame:
+			text = fmt.Sprintf("%s in every variant: no best", formatFigure(best.Figure, best.Mean))
 		case VerdictOnly:
 			text += ", " + best.Verdict
 		case VerdictTooFew:
