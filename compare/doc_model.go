@@ -18,6 +18,9 @@ type section struct {
 type block interface{ isBlock() }
 
 type para string
+
+// bullets is a list of short items.
+type bullets []string
 type table struct {
 	head []string
 	rows [][]string
@@ -37,6 +40,7 @@ type htmlOnly struct{ block }
 type markdownOnly struct{ block }
 
 func (para) isBlock()         {}
+func (bullets) isBlock()      {}
 func (table) isBlock()        {}
 func (figure) isBlock()       {}
 func (gallery) isBlock()      {}
@@ -59,6 +63,11 @@ func markdownBlock(b *strings.Builder, bl block) {
 	switch v := bl.(type) {
 	case para:
 		b.WriteString("\n" + mdText(string(v)) + "\n")
+	case bullets:
+		b.WriteString("\n")
+		for _, item := range v {
+			b.WriteString("- " + mdText(item) + "\n")
+		}
 	case table:
 		b.WriteString("\n" + mdRow(v.head) + "|")
 		for range v.head {

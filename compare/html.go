@@ -36,6 +36,7 @@ type htmlSection struct {
 // htmlBlock is one of a paragraph, a table, a figure or a gallery.
 type htmlBlock struct {
 	Para    string
+	Bullets []string
 	Table   *htmlTable
 	Figure  *htmlFigure
 	Gallery []htmlFigure
@@ -89,6 +90,8 @@ func htmlBlockOf(dir string, bl block) (htmlBlock, bool, error) {
 	switch v := bl.(type) {
 	case para:
 		return htmlBlock{Para: string(v)}, true, nil
+	case bullets:
+		return htmlBlock{Bullets: v}, len(v) > 0, nil
 	case table:
 		t := &htmlTable{Head: v.head}
 		for _, r := range v.rows {

@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/hourglass-ml/hourglass/internal/base/atomicfile"
+	"github.com/hourglass-ml/hourglass/internal/experiment/config"
 	"github.com/hourglass-ml/hourglass/internal/experiment/data"
 	"github.com/hourglass-ml/hourglass/internal/experiment/layout"
 	"github.com/hourglass-ml/hourglass/internal/experiment/results"
@@ -73,7 +75,7 @@ func sections(r *results.Comparison, run layout.Run, exists func(string) bool) [
 	}
 	fig := func(path, caption string) []block { return figAlt(path, caption, caption) }
 	var secs []section
-	secs = append(secs, summary(r))
+	secs = append(secs, summary(r), conclusions(r))
 
 	setup := []block{para(fmt.Sprintf("Experiment %q, seed %d, GoMLX backend %q on %d cores; gonum BLAS: %s.", r.Name, r.Seed, r.Backend, r.Cores, r.BLAS)),
 		para(fmt.Sprintf("Neighbours and PCA fitted on %d training images; %d test images, of which %d are kNN queries%s.", r.TrainImages, r.TestImages, r.Queries,
@@ -236,18 +238,78 @@ func sections(r *results.Comparison, run layout.Run, exists func(string) bool) [
 // conclusion.
 func summary(r *results.Comparison) section {
 	var b []block
-	t := table{head: []string{"representation", "values per image", "kNN accuracy"}}
+	t := table{head: []string{"representation", "values per image", "kNN accuracy", "test reconstruction MSE"}}
 	for _, k := range r.KNN {
-		t.rows = append(t.rows, []string{k.Label(), fmt.Sprint(k.Dim), pct(k.Accuracy)})
+		mse := "-"
+		if r.Reduce != nil {
+			for _, rep := range r.Reduce.Representations {
+				if rep.Name == k.Representation && rep.TestMSE > 0 {
+					mse = fmt.Sprintf("%.5f", rep.TestMSE)
+				}
+			}
+		}
+		t.rows = append(t.rows, []string{k.Label(), fmt.Sprint(k.Dim), pct(k.Accuracy), mse})
 	}
 	b = append(b, t)
+	if tt := transferSummary(r.Finetune); tt != nil {
+		b = append(b, *tt)
+	}
 	if p := r.Pretrain; p != nil {
 		b = append(b, para(pretrainSummary(p)))
 	}
+	b = append(b, bullets(r.Headlines))
+	return section{"Summary", b}
+}
+
+// transferSummary is the transfer accuracies, a row per label count and a
+// column per method: the mean over seeds and its 95% interval.
+func transferSummary(f *results.Transfer) *table {
+	if f == nil || len(f.Summary) == 0 {
+		return nil
+	}
+	var methods []config.Method
+	var counts []config.LabelCount
+	cell := map[config.LabelCount]map[config.Method]string{}
+	for _, row := range f.Summary {
+		if !slices.Contains(methods, row.Method) {
+			methods = append(methods, row.Method)
+		}
+		if cell[row.LabelsPerClass] == nil {
+			cell[row.LabelsPerClass] = map[config.Method]string{}
+			counts = append(counts, row.LabelsPerClass)
+		}
+		c := pct(row.MeanAccuracy)
+		if row.Runs > 1 {
+			c += fmt.Sprintf(" [%.2f, %.2f]", 100*row.Low, 100*row.High)
+		}
+		cell[row.LabelsPerClass][row.Method] = c
+	}
+	slices.SortFunc(counts, func(a, b config.LabelCount) int { return cmp.Compare(labelOrder(a), labelOrder(b)) })
+	t := &table{head: []string{"labels per class (transfer accuracy, 95% interval)"}}
+	for _, m := range methods {
+		t.head = append(t.head, string(m))
+	}
+	for _, n := range counts {
+		row := []string{n.String()}
+		for _, m := range methods {
+			c, ok := cell[n][m]
+			if !ok {
+				c = "-"
+			}
+			row = append(row, c)
+		}
+		t.rows = append(t.rows, row)
+	}
+	return t
+}
+
+// conclusions is the conclusions at length, each with its test's figures.
+func conclusions(r *results.Comparison) section {
+	var b []block
 	for _, c := range r.Conclusion {
 		b = append(b, para(c))
 	}
-	return section{"Summary and conclusion", b}
+	return section{"Conclusions", b}
 }
 
 func names(rs []results.KNN) []string {

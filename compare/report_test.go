@@ -94,7 +94,7 @@ func syntheticExperiment(model string) *results.Comparison {
 					Reconstructions: dist(5, 5, 5, 5, 5, 5)}},
 			Difference: &results.DistanceDifference{A: "vae", B: "autoencoder", Mean: -10, Low: -11.5, High: -8.5}}
 	}
-	r.Conclusion = conclude(r)
+	r.Conclusion, r.Headlines = conclude(r), headlines(r)
 	return r
 }
 
@@ -214,7 +214,7 @@ func TestCompareRunAndBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"## kNN accuracy by representation", "## Summary and conclusion", "report/knn_accuracy.png", "compare.test_subset = 100"} {
+	for _, want := range []string{"## kNN accuracy by representation", "## Summary", "## Conclusions", "report/knn_accuracy.png", "compare.test_subset = 100"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("report.md lacks %q", want)
 		}
@@ -236,7 +236,7 @@ func TestCompareRunAndBrowser(t *testing.T) {
 	if n := len(regexp.MustCompile(`<figcaption>[^<]{10,}</figcaption>`).FindAll(page, -1)); n != len(imgs) {
 		t.Errorf("%d of %d images have a caption", n, len(imgs))
 	}
-	if !strings.Contains(string(page), `<section class="summary">`) || strings.Index(string(page), "Summary and conclusion") > strings.Index(string(page), "<h2>Setup") {
+	if !strings.Contains(string(page), `<section class="summary">`) || strings.Index(string(page), "<h2>Summary") > strings.Index(string(page), "<h2>Setup") {
 		t.Error("report.html does not open with the summary")
 	}
 	checkMarkdownTables(t, string(md))

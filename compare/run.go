@@ -86,7 +86,7 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Compa
 		return nil, err
 	}
 	res.KNNTests = pairedTests(res.KNN, test.Labels)
-	res.Conclusion = conclude(res)
+	res.Conclusion, res.Headlines = conclude(res), headlines(res)
 	return res, rep.write(run)
 }
 

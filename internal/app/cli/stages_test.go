@@ -83,7 +83,7 @@ func TestStageCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustContain(t, "report.md", string(md), "## Pretraining", "## Transfer learning", "## Generation", "## Summary and conclusion")
+	mustContain(t, "report.md", string(md), "## Pretraining", "## Transfer learning", "## Generation", "## Summary", "## Conclusions")
 }
 
 // TestRunCommand: `run FILE` runs every stage, a second `run` skips them

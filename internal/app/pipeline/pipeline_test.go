@@ -70,7 +70,7 @@ func TestRunSkipsAndResumes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, section := range []string{"## Pretraining", "## Representations", "## Transfer learning", "## Summary and conclusion"} {
+	for _, section := range []string{"## Pretraining", "## Representations", "## Transfer learning", "## Summary", "## Conclusions"} {
 		if !strings.Contains(string(md), section) {
 			t.Errorf("the report lacks %q although every stage ran", section)
 		}

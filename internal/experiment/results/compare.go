@@ -87,8 +87,11 @@ type Comparison struct {
 	// same queries: each against raw pixels and against the most accurate.
 	KNNTests []PairedTest `json:"knn_tests"`
 	// Maps are the t-SNE maps of the test codes drawn for the report.
-	Maps       []TSNEMap `json:"tsne_maps,omitempty"`
-	Conclusion []string  `json:"conclusion"`
+	Maps []TSNEMap `json:"tsne_maps,omitempty"`
+	// Headlines are the summary's short bullets, Conclusion the same
+	// tests' verdicts at length.
+	Headlines  []string `json:"headlines,omitempty"`
+	Conclusion []string `json:"conclusion"`
 }
 
 // DataInfo is the data an experiment used: where from, its classes, and
