@@ -56,7 +56,8 @@ func conclude(r *results.Comparison) []string {
 		out = append(out, concludeReconstructions(r.Reduce)...)
 	}
 	if r.Finetune != nil {
-		out = append(out, concludeFinetune(r.Finetune)...)
+		out = append(out, concludeFinetune(withEveryBlock(r.Finetune))...)
+		out = append(out, concludeBlocks(r.Finetune)...)
 	}
 	if r.Generation != nil {
 		out = append(out, concludeGeneration(r.Generation))

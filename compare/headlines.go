@@ -53,7 +53,8 @@ func headlines(r *results.Comparison) []string {
 		out = append(out, shortReconstructions(r.Reduce)...)
 	}
 	if r.Finetune != nil {
-		out = append(out, shortTransfer(r.Finetune)...)
+		out = append(out, shortTransfer(withEveryBlock(r.Finetune))...)
+		out = append(out, shortBlocks(r.Finetune)...)
 	}
 	if g := r.Generation; g != nil && g.Difference != nil {
 		d := g.Difference

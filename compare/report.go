@@ -181,7 +181,7 @@ func sections(r *results.Comparison, run layout.Run, exists func(string) bool) [
 		b := []block{}
 		ft := table{head: []string{"method", "labels per class", "runs", "test accuracy (mean ± std)", "95% interval"}}
 		for _, row := range f.Summary {
-			ft.rows = append(ft.rows, []string{string(row.Method), row.LabelsPerClass.String(), fmt.Sprint(row.Runs),
+			ft.rows = append(ft.rows, []string{armLabel(row.Method, row.Blocks), row.LabelsPerClass.String(), fmt.Sprint(row.Runs),
 				fmt.Sprintf("%s ± %.2f", pct(row.MeanAccuracy), 100*row.StdAccuracy), intervalText(row.Runs, row.Low, row.High)})
 		}
 		b = append(b, ft)
@@ -193,17 +193,22 @@ func sections(r *results.Comparison, run layout.Run, exists func(string) bool) [
 				case d.Pairs < 2:
 					verdict = "one run: no interval"
 				case d.Significant() && d.Mean > 0:
-					verdict = string(d.A) + " better"
+					verdict = armLabel(d.A, d.ABlocks) + " better"
 				case d.Significant():
-					verdict = string(d.B) + " better"
+					verdict = armLabel(d.B, d.BBlocks) + " better"
 				}
-				dt.rows = append(dt.rows, []string{d.LabelsPerClass.String(), fmt.Sprintf("%s - %s", d.A, d.B), fmt.Sprint(d.Pairs),
+				dt.rows = append(dt.rows, []string{d.LabelsPerClass.String(), fmt.Sprintf("%s - %s", armLabel(d.A, d.ABlocks), armLabel(d.B, d.BBlocks)), fmt.Sprint(d.Pairs),
 					fmt.Sprintf("%+.2f", 100*d.Mean), intervalText(d.Pairs, d.Low, d.High), verdict})
 			}
 			b = append(b, para("Differences between methods paired by seed (the same labelled subset and head initialisation):"), dt)
 		}
 		b = append(b, figAlt(run.EfficiencyPlot(), "Test accuracy against labels per class: mean over seeds with its 95% interval",
 			"Line chart of transfer test accuracy against labels per class, one line per method")...)
+		if top := maxBlocks(f); top > 0 {
+			b = append(b, para("frozen/n and unfrozen/n took the pretrained encoder's first n blocks (finetune.blocks); the blocks above n and the dense code were re-initialised as scratch's and trained with the head; scratch is n = 0."))
+			b = append(b, figAlt(run.BlocksPlot(), "Test accuracy against the number of pretrained encoder blocks kept (0: scratch): mean over seeds with its 95% interval, one line per method and label count",
+				"Line chart of transfer test accuracy against the number of pretrained blocks kept")...)
+		}
 		secs = append(secs, section{"Transfer learning", b})
 	}
 
@@ -267,28 +272,27 @@ func transferSummary(f *results.Transfer) *table {
 	if f == nil || len(f.Summary) == 0 {
 		return nil
 	}
-	var methods []config.Method
+	var methods []string
 	var counts []config.LabelCount
-	cell := map[config.LabelCount]map[config.Method]string{}
+	cell := map[config.LabelCount]map[string]string{}
 	for _, row := range f.Summary {
-		if !slices.Contains(methods, row.Method) {
-			methods = append(methods, row.Method)
+		m := armLabel(row.Method, row.Blocks)
+		if !slices.Contains(methods, m) {
+			methods = append(methods, m)
 		}
 		if cell[row.LabelsPerClass] == nil {
-			cell[row.LabelsPerClass] = map[config.Method]string{}
+			cell[row.LabelsPerClass] = map[string]string{}
 			counts = append(counts, row.LabelsPerClass)
 		}
 		c := pct(row.MeanAccuracy)
 		if row.Runs > 1 {
 			c += fmt.Sprintf(" [%.2f, %.2f]", 100*row.Low, 100*row.High)
 		}
-		cell[row.LabelsPerClass][row.Method] = c
+		cell[row.LabelsPerClass][m] = c
 	}
 	slices.SortFunc(counts, func(a, b config.LabelCount) int { return cmp.Compare(labelOrder(a), labelOrder(b)) })
 	t := &table{head: []string{"labels per class (transfer accuracy, 95% interval)"}}
-	for _, m := range methods {
-		t.head = append(t.head, string(m))
-	}
+	t.head = append(t.head, methods...)
 	for _, n := range counts {
 		row := []string{n.String()}
 		for _, m := range methods {
@@ -301,6 +305,15 @@ func transferSummary(f *results.Transfer) *table {
 		t.rows = append(t.rows, row)
 	}
 	return t
+}
+
+// armLabel is a transfer method with the encoder blocks it took, where
+// finetune.blocks was set: "frozen/2".
+func armLabel(m config.Method, blocks int) string {
+	if blocks > 0 {
+		return fmt.Sprintf("%s/%d", m, blocks)
+	}
+	return string(m)
 }
 
 // conclusions is the conclusions at length, each with its test's figures.

@@ -84,14 +84,15 @@ func Head(ctx *context.Context, codes *Node, classes int, hidden []int, dropout 
 
 // Classifier builds images [batch, height, width, channels] (the
 // encoder's input) -> logits [batch, classes]
-// for a method. For frozen and unfrozen, enc's weights must already be installed
-// in ctx (encoder.Install).
-func Classifier(ctx *context.Context, images *Node, m config.Method, enc *encoder.Encoder, mode encoder.Mode, classes int, hidden []int, dropout float64) *Node {
+// for a method. For frozen and unfrozen, the encoder's first blocks blocks
+// come from enc (the rest re-initialised: encoder.ApplyBlocks), whose
+// weights must already be installed in ctx (encoder.InstallBlocks).
+func Classifier(ctx *context.Context, images *Node, m config.Method, enc *encoder.Encoder, mode encoder.Mode, blocks, classes int, hidden []int, dropout float64) *Node {
 	var codes *Node
 	if m == config.Scratch {
 		codes = encoder.Codes(ctx, images, enc.Spec())
 	} else {
-		codes = enc.Apply(ctx, images, mode)
+		codes = enc.ApplyBlocks(ctx, images, mode, blocks)
 	}
 	codes.AssertDims(images.Shape().Dimensions[0], enc.CodeSize())
 	return Head(ctx, codes, classes, hidden, dropout)

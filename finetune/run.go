@@ -79,9 +79,10 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Trans
 	}
 	done := map[string]bool{}
 	for _, r := range res.Runs {
-		done[runKey(r.Method, r.LabelsPerClass, r.Seed)] = true
+		done[runKey(armOf(r), r.LabelsPerClass, r.Seed)] = true
 	}
 	logged := map[config.Method]bool{}
+	depth := enc.Depth()
 	train, test := p.Splits.Train, p.Splits.Test
 	images, testImages := imageFeats(train), imageFeats(test)
 	var testCodes feats // the test images' codes, encoded once for every frozen run
@@ -96,14 +97,18 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Trans
 			tr, held := splitHeldOut(labelled, train.Labels, p.Splits.NumClasses(), cfg.Finetune.HeldOut)
 			subsets[subsetKey(n, seed)] = Subset{LabelsPerClass: n, Seed: seed, Train: tr, HeldOut: held}
 			var codes feats // the subset's codes, for the frozen runs
-			for _, m := range cfg.Finetune.Methods {
-				if done[runKey(m, n, seed)] {
+			for _, a := range arms(cfg.Finetune) {
+				m := a.method
+				if done[runKey(a, n, seed)] {
 					continue
 				}
-				j := &job{method: m, n: n, seed: seed, trainIdx: tr, heldIdx: held, classes: p.Splits.NumClasses(),
+				j := &job{method: m, blocks: a.blocks, recorded: a.blocks, n: n, seed: seed, trainIdx: tr, heldIdx: held, classes: p.Splits.NumClasses(),
 					train: images.subset(tr), heldOut: images.subset(held), labels: subsetLabels(train.Labels, tr), heldLabs: subsetLabels(train.Labels, held)}
+				if j.blocks == 0 {
+					j.blocks = depth
+				}
 				jobTest := testImages
-				if m == config.Frozen {
+				if m == config.Frozen && j.blocks == depth { // the whole encoder fixed: train the head on cached codes
 					if testCodes.data == nil {
 						if testCodes, err = encodeAll(enc, p.Backend, testImages); err != nil {
 							return nil, err
@@ -122,12 +127,12 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Trans
 					return nil, fmt.Errorf("finetune %w; %d classifiers saved in %s: run again to continue", ErrInterrupted, len(res.Runs), p.Dir)
 				}
 				if err != nil {
-					return nil, fmt.Errorf("finetune %s, %s labels per class, seed %d: %w", m, n, seed, err)
+					return nil, fmt.Errorf("finetune %s, %s labels per class, seed %d: %w", a, n, seed, err)
 				}
 				logged[m] = true
 				fmt.Fprintf(p.Log, "%-8s %5s labels/class seed %d: test accuracy %.2f%%, macro-F1 %.3f (%d epochs, best %d, %.0fs)\n",
-					m, n, seed, 100*r.TestAccuracy, r.MacroF1, r.Epochs, r.BestEpoch, r.Seconds)
-				hooks.Finished(ctx, hooks.Classifier{Method: string(m), LabelsPerClass: int(n), Seed: seed, TrainImages: r.TrainImages,
+					a, n, seed, 100*r.TestAccuracy, r.MacroF1, r.Epochs, r.BestEpoch, r.Seconds)
+				hooks.Finished(ctx, hooks.Classifier{Method: string(m), Blocks: a.blocks, LabelsPerClass: int(n), Seed: seed, TrainImages: r.TrainImages,
 					HeldOutImages: r.HeldOutImages, TestAccuracy: r.TestAccuracy, Weight: t.weight})
 				res.Runs = append(res.Runs, *r)
 				if err := writeResults(run, res); err != nil {
@@ -149,6 +154,11 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Trans
 	}
 	if err := writeEfficiencyPlot(run.EfficiencyPlot(), res.Summary, p.Splits.Train.Len(), p.Splits.NumClasses()); err != nil {
 		return nil, err
+	}
+	if len(cfg.Finetune.Blocks) > 0 {
+		if err := writeBlocksPlot(run.BlocksPlot(), res.Summary); err != nil {
+			return nil, err
+		}
 	}
 	if best := bestRun(res.Runs); best != nil {
 		title := fmt.Sprintf("%s, %s labels/class, seed %d: %.2f%%", best.Method, best.LabelsPerClass, best.Seed, 100*best.TestAccuracy)
@@ -227,8 +237,48 @@ func encodeAll(enc *encoder.Encoder, be backends.Backend, images feats) (feats, 
 	return out, nil
 }
 
-func runKey(m config.Method, n config.LabelCount, seed int64) string {
-	return fmt.Sprintf("%s/%d/%d", m, n, seed)
+// runKey names a classifier: method, blocks (when finetune.blocks is
+// set), label count and seed.
+func runKey(a arm, n config.LabelCount, seed int64) string {
+	if a.blocks == 0 {
+		return fmt.Sprintf("%s/%d/%d", a.method, n, seed)
+	}
+	return fmt.Sprintf("%s/b%d/%d/%d", a.method, a.blocks, n, seed)
+}
+
+// arm is one kind of classifier: a method, and the encoder blocks it takes
+// from the pretrained model as results record them (0: every block, or
+// scratch).
+type arm struct {
+	method config.Method
+	blocks int
+}
+
+// arms are the configured classifiers, in config order: each method, and
+// for frozen and unfrozen each of finetune.blocks.
+func arms(cfg config.Finetune) []arm {
+	var out []arm
+	for _, m := range cfg.Methods {
+		if m == config.Scratch || len(cfg.Blocks) == 0 {
+			out = append(out, arm{m, 0})
+			continue
+		}
+		for _, b := range cfg.Blocks {
+			out = append(out, arm{m, b})
+		}
+	}
+	return out
+}
+
+func armOf(r results.TransferRun) arm { return arm{r.Method, r.Blocks} }
+
+// String is the method, with its blocks when finetune.blocks is set:
+// "frozen/2".
+func (a arm) String() string {
+	if a.blocks == 0 {
+		return string(a.method)
+	}
+	return fmt.Sprintf("%s/%d", a.method, a.blocks)
 }
 
 // sameSettings reports whether a and b read back from JSON equal, so that
@@ -258,10 +308,10 @@ func sameSettings(a, b any) (bool, error) {
 func summarize(runs []results.TransferRun, cfg config.Finetune) []results.TransferRow {
 	var rows []results.TransferRow
 	for _, n := range cfg.LabelsPerClass {
-		for _, m := range cfg.Methods {
+		for _, a := range arms(cfg) {
 			var accs, f1s []float64
 			for _, r := range runs {
-				if r.Method == m && r.LabelsPerClass == n {
+				if armOf(r) == a && r.LabelsPerClass == n {
 					accs = append(accs, r.TestAccuracy)
 					f1s = append(f1s, r.MacroF1)
 				}
@@ -271,7 +321,7 @@ func summarize(runs []results.TransferRun, cfg config.Finetune) []results.Transf
 			}
 			iv := bounded(stats.MeanInterval(accs, 0.95))
 			mf1, _ := meanStd(f1s)
-			rows = append(rows, results.TransferRow{Method: m, LabelsPerClass: n, Runs: len(accs), MeanAccuracy: iv.Mean, StdAccuracy: iv.SD,
+			rows = append(rows, results.TransferRow{Method: a.method, Blocks: a.blocks, LabelsPerClass: n, Runs: len(accs), MeanAccuracy: iv.Mean, StdAccuracy: iv.SD,
 				Low: iv.Lo, High: iv.Hi, MeanMacroF1: mf1})
 		}
 	}
@@ -283,15 +333,16 @@ func summarize(runs []results.TransferRun, cfg config.Finetune) []results.Transf
 func differences(runs []results.TransferRun, cfg config.Finetune) []results.TransferDiff {
 	acc := map[string]float64{}
 	for _, r := range runs {
-		acc[runKey(r.Method, r.LabelsPerClass, r.Seed)] = r.TestAccuracy
+		acc[runKey(armOf(r), r.LabelsPerClass, r.Seed)] = r.TestAccuracy
 	}
 	var out []results.TransferDiff
+	all := arms(cfg)
 	for _, n := range cfg.LabelsPerClass {
-		for i, a := range cfg.Methods {
-			for _, b := range cfg.Methods[i+1:] {
+		for i, a := range all {
+			for _, b := range all[i+1:] {
 				var d []float64
 				for _, r := range runs {
-					if r.Method != a || r.LabelsPerClass != n {
+					if armOf(r) != a || r.LabelsPerClass != n {
 						continue
 					}
 					if vb, ok := acc[runKey(b, n, r.Seed)]; ok {
@@ -302,7 +353,7 @@ func differences(runs []results.TransferRun, cfg config.Finetune) []results.Tran
 					continue
 				}
 				iv := bounded(stats.MeanInterval(d, 0.95))
-				td := results.TransferDiff{LabelsPerClass: n, A: a, B: b, Pairs: len(d), Mean: iv.Mean, SD: iv.SD, Low: iv.Lo, High: iv.Hi}
+				td := results.TransferDiff{LabelsPerClass: n, A: a.method, ABlocks: a.blocks, B: b.method, BBlocks: b.blocks, Pairs: len(d), Mean: iv.Mean, SD: iv.SD, Low: iv.Lo, High: iv.Hi}
 				if !td.Significant() && len(d) > 1 {
 					td.SeedsNeeded = stats.SeedsNeeded(iv.Mean, iv.SD, 1000)
 				}
@@ -346,10 +397,10 @@ func writeResults(run layout.Run, res *results.Transfer) error {
 	}
 	return atomicfile.Write(run.FinetuneResultsCSV(), func(w io.Writer) error {
 		cw := csv.NewWriter(w)
-		cw.Write([]string{"method", "labels_per_class", "seed", "test_accuracy", "macro_f1", "epochs", "best_epoch", "seconds"})
+		cw.Write([]string{"method", "labels_per_class", "seed", "test_accuracy", "macro_f1", "epochs", "best_epoch", "seconds", "blocks"})
 		for _, r := range res.Runs {
 			cw.Write([]string{string(r.Method), r.LabelsPerClass.String(), strconv.FormatInt(r.Seed, 10), ftoa(r.TestAccuracy), ftoa(r.MacroF1),
-				strconv.Itoa(r.Epochs), strconv.Itoa(r.BestEpoch), ftoa(r.Seconds)})
+				strconv.Itoa(r.Epochs), strconv.Itoa(r.BestEpoch), ftoa(r.Seconds), strconv.Itoa(r.Blocks)})
 		}
 		cw.Flush()
 		return cw.Error()
@@ -364,13 +415,13 @@ func writeSummaryMarkdown(path string, rows []results.TransferRow, diffs []resul
 	var b strings.Builder
 	b.WriteString("| method | labels per class | runs | test accuracy (mean ± std) | 95% interval | macro-F1 |\n|---|---|---|---|---|---|\n")
 	for _, r := range rows {
-		fmt.Fprintf(&b, "| %s | %s | %d | %.2f%% ± %.2f | %s | %.3f |\n", r.Method, r.LabelsPerClass, r.Runs, 100*r.MeanAccuracy, 100*r.StdAccuracy,
+		fmt.Fprintf(&b, "| %s | %s | %d | %.2f%% ± %.2f | %s | %.3f |\n", arm{r.Method, r.Blocks}, r.LabelsPerClass, r.Runs, 100*r.MeanAccuracy, 100*r.StdAccuracy,
 			IntervalText(r.Runs, r.Low, r.High), r.MeanMacroF1)
 	}
 	if len(diffs) > 0 {
 		b.WriteString("\nDifferences paired by seed (same subset, same head initialisation), in points:\n\n| labels per class | a - b | pairs | mean | 95% interval |\n|---|---|---|---|---|\n")
 		for _, d := range diffs {
-			fmt.Fprintf(&b, "| %s | %s - %s | %d | %+.2f | %s |\n", d.LabelsPerClass, d.A, d.B, d.Pairs, 100*d.Mean, IntervalText(d.Pairs, d.Low, d.High))
+			fmt.Fprintf(&b, "| %s | %s - %s | %d | %+.2f | %s |\n", d.LabelsPerClass, arm{d.A, d.ABlocks}, arm{d.B, d.BBlocks}, d.Pairs, 100*d.Mean, IntervalText(d.Pairs, d.Low, d.High))
 		}
 	}
 	return atomicfile.WriteBytes(path, []byte(b.String()))

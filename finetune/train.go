@@ -17,6 +17,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
 
 	"github.com/hourglass-ml/hourglass/encoder"
+	"github.com/hourglass-ml/hourglass/internal/base/hooks"
 	"github.com/hourglass-ml/hourglass/internal/experiment/config"
 	"github.com/hourglass-ml/hourglass/internal/experiment/data"
 	"github.com/hourglass-ml/hourglass/internal/experiment/layout"
@@ -31,12 +32,23 @@ import (
 // what the classifier reads of them.
 type job struct {
 	method            config.Method
+	blocks            int // encoder blocks from the pretrained model (frozen, unfrozen)
+	recorded          int // blocks as results record it: 0 unless finetune.blocks is set
 	n                 config.LabelCount
 	seed              int64
 	trainIdx, heldIdx []int
 	train, heldOut    feats // images, or (frozen) their cached codes
 	labels, heldLabs  []int
 	classes           int
+}
+
+// encoderBlocks is the blocks the job takes from enc: every one unless
+// set.
+func (j *job) encoderBlocks(enc *encoder.Encoder) int {
+	if j.blocks == 0 {
+		return enc.Depth()
+	}
+	return j.blocks
 }
 
 // splitHeldOut keeps the first share of each class of a labelled draw
@@ -128,21 +140,26 @@ func newTrainer(be backends.Backend, cfg config.Finetune, j *job, enc *encoder.E
 	}
 	ctx.SetParam(ParamHeadSeed, j.seed)
 	mode := encoder.Frozen
-	switch j.method {
-	case config.Frozen:
-		enc.Install(ctx, mode)
-	case config.Unfrozen:
+	if j.method == config.Unfrozen && cfg.UnfreezeAt == 0 {
 		mode = encoder.Mode{Trainable: true, StepScale: cfg.EncoderStepScale}
-		enc.Install(ctx, mode)
 	}
+	if j.method != config.Scratch {
+		enc.InstallBlocks(ctx, mode, j.encoderBlocks(enc))
+	}
+	t := &trainer{ctx: ctx, spec: enc.Spec()}
+	return t, t.build(be, cfg, j, enc, mode)
+}
+
+// build makes the training step and the predictor for the encoder's mode.
+func (t *trainer) build(be backends.Backend, cfg config.Finetune, j *job, enc *encoder.Encoder, mode encoder.Mode) error {
 	codes := j.train.shape == (data.Shape{}) // cached codes: the head alone
 	modelFn := func(ctx *gctx.Context, x *Node) *Node {
 		if codes {
 			return Head(ctx, x, j.classes, cfg.Head, cfg.Dropout)
 		}
-		return Classifier(ctx, x, j.method, enc, mode, j.classes, cfg.Head, cfg.Dropout)
+		return Classifier(ctx, x, j.method, enc, mode, j.encoderBlocks(enc), j.classes, cfg.Head, cfg.Dropout)
 	}
-	t := &trainer{ctx: ctx, spec: enc.Spec()}
+	ctx := t.ctx
 	t.tr = train.NewTrainer(be, ctx.Checked(false), func(ctx *gctx.Context, _ any, in []*Node) []*Node {
 		return []*Node{modelFn(ctx, in[0])}
 	}, losses.SparseCategoricalCrossEntropyLogits, adam(cfg.LearningRate), nil, nil)
@@ -150,7 +167,16 @@ func newTrainer(be backends.Backend, cfg config.Finetune, j *job, enc *encoder.E
 	t.predict, err = gctx.NewExec(be, ctx.Checked(false), func(ctx *gctx.Context, x *Node) *Node {
 		return ArgMax(modelFn(ctx, x), -1)
 	})
-	return t, err
+	return err
+}
+
+// unfreeze makes the installed encoder blocks trainable at the step
+// scale (finetune.unfreeze_at) and rebuilds the training step and the
+// predictor around them; the optimiser's state for the head carries on.
+func (t *trainer) unfreeze(be backends.Backend, cfg config.Finetune, j *job, enc *encoder.Encoder) error {
+	mode := encoder.Mode{Trainable: true, StepScale: cfg.EncoderStepScale}
+	enc.InstallBlocks(t.ctx, mode, j.encoderBlocks(enc)) // the same values: the encoder has not moved
+	return t.build(be, cfg, j, enc, mode)
 }
 
 // adam is Adam with PyTorch's defaults, as the paper trains: GoMLX's own
@@ -193,6 +219,18 @@ func (t *trainer) weight(scope, name string) []float32 {
 	return tensors.MustCopyFlatData[float32](v.MustValue())
 }
 
+// modelSnapshot copies the encoder's and the head's variables, trainable
+// or not (engine.Snapshot keeps the trainable ones).
+func modelSnapshot(ctx *gctx.Context) engine.Weights {
+	out := engine.Weights{}
+	for v := range ctx.IterVariables() {
+		if (strings.HasPrefix(v.Scope(), "/encoder/") || strings.HasPrefix(v.Scope(), "/"+HeadScope+"/")) && v.HasValue() {
+			out[v.ParameterName()] = tensors.FromFlatDataAndDimensions(tensors.MustCopyFlatData[float32](v.MustValue()), v.Shape().Dimensions...)
+		}
+	}
+	return out
+}
+
 // describeVariables lists trainable and frozen variables, for the log.
 func describeVariables(ctx *gctx.Context) (trainable, frozen []string) {
 	for v := range ctx.IterVariables() {
@@ -221,14 +259,28 @@ func runJob(ctx context.Context, be backends.Backend, cfg config.Finetune, j *jo
 	if err != nil {
 		return nil, nil, err
 	}
-	r := &results.TransferRun{Method: j.method, LabelsPerClass: j.n, Seed: j.seed, TrainImages: j.train.len(), HeldOutImages: j.heldOut.len()}
+	r := &results.TransferRun{Method: j.method, Blocks: j.recorded, LabelsPerClass: j.n, Seed: j.seed, TrainImages: j.train.len(), HeldOutImages: j.heldOut.len()}
+	unfreezeAt := 0
+	if j.method == config.Unfrozen {
+		unfreezeAt = cfg.UnfreezeAt
+	}
+	watch := hooks.Classifier{Method: string(j.method), Blocks: j.recorded, LabelsPerClass: int(j.n), Seed: j.seed, Weight: t.weight}
 	var best engine.Weights
 	rng := data.NewRand(j.seed, 200)
 	var perm []int
 	loop := &engine.Loop{
 		Name: layout.Finetune, Epochs: cfg.Epochs, Steps: (j.train.len() + cfg.BatchSize - 1) / cfg.BatchSize,
 		Patience: cfg.Patience, Maximize: true,
-		StartEpoch: func(int, *engine.Progress) error { perm = rng.Perm(j.train.len()); return nil },
+		StartEpoch: func(epoch int, _ *engine.Progress) error {
+			perm = rng.Perm(j.train.len())
+			if unfreezeAt > 0 && epoch == unfreezeAt {
+				if err := t.unfreeze(be, cfg, j, enc); err != nil {
+					return err
+				}
+				fmt.Fprintf(log, "unfrozen %s labels/class seed %d: the encoder trains from epoch %d\n", j.n, j.seed, epoch+1)
+			}
+			return nil
+		},
 		Step: func(_, step int) error {
 			idx := perm[step*cfg.BatchSize : min((step+1)*cfg.BatchSize, len(perm))]
 			_, err := t.tr.TrainStep(nil, []*tensors.Tensor{j.train.batch(idx)}, []*tensors.Tensor{labelTensor(j.labels, idx)})
@@ -242,7 +294,21 @@ func runJob(ctx context.Context, be backends.Backend, cfg config.Finetune, j *jo
 			pred, err := t.predictAll(j.heldOut)
 			return stats.Accuracy(pred, j.heldLabs), true, err
 		},
-		Improved: func(*engine.Progress) error { best = engine.Snapshot(t.ctx); return nil },
+		Improved: func(*engine.Progress) error {
+			if unfreezeAt > 0 { // the encoder may be fixed now and train later: keep its values too
+				best = modelSnapshot(t.ctx)
+			} else {
+				best = engine.Snapshot(t.ctx)
+			}
+			return nil
+		},
+		EndEpoch: func(p *engine.Progress) error {
+			if p.Epoch <= unfreezeAt {
+				p.StoppedEarly = false // early stopping waits for the encoder to train
+			}
+			hooks.Epoch(ctx, watch, p.Epoch)
+			return nil
+		},
 	}
 	var p engine.Progress
 	if err := loop.Run(ctx, &p); err != nil {

@@ -117,7 +117,7 @@ func TestSweepTwoByTwo(t *testing.T) {
 			own[i][KNNFigure(k.Representation)] = k.Accuracy
 		}
 		for _, s := range tr.Summary {
-			own[i][TransferFigure(s.Method, s.LabelsPerClass)] = s.MeanAccuracy
+			own[i][TransferFigure(s.Method, s.Blocks, s.LabelsPerClass)] = s.MeanAccuracy
 		}
 		if rep.Runs[i].Status != StatusDone {
 			t.Errorf("run %d: status %s", i, rep.Runs[i].Status)

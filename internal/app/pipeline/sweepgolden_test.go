@@ -56,7 +56,7 @@ func significantSweep() *SweepReport {
 			seed := int64(s + 1)
 			figs := map[string]float64{
 				FigureTestMSE: mse[v][s], KNNFigure("pixels"): 0.855, KNNFigure("autoencoder"): ae[v][s],
-				TransferFigure("frozen", 10): frozen[v][s], SecondsFigure("pretrain"): pre[v][s], SecondsFigure("compare"): 5,
+				TransferFigure("frozen", 0, 10): frozen[v][s], SecondsFigure("pretrain"): pre[v][s], SecondsFigure("compare"): 5,
 			}
 			var reused map[string]string
 			if v == 0 {
@@ -130,7 +130,7 @@ func oneSeedSweep() *SweepReport {
 		}
 		figs := map[string]float64{
 			FigureTestMSE: mse[code], KNNFigure("pixels"): 0.85, KNNFigure("autoencoder"): stats.Accuracy(pred, truth),
-			TransferFigure("frozen", 10): mean, SecondsFigure("pretrain"): 30,
+			TransferFigure("frozen", 0, 10): mean, SecondsFigure("pretrain"): 30,
 		}
 		row := fixedRun("model.code="+code+",seed=1", []string{code}, 1, figs, nil)
 		row.Index = i
@@ -138,7 +138,7 @@ func oneSeedSweep() *SweepReport {
 		px[0], px[5], px[7] = 2, 0, 0
 		row.paired = pairing{truth: truth,
 			predict: map[string][]int{KNNFigure("autoencoder"): pred, KNNFigure("pixels"): px},
-			seeds:   map[string]map[int64]float64{TransferFigure("frozen", 10): seeds}}
+			seeds:   map[string]map[int64]float64{TransferFigure("frozen", 0, 10): seeds}}
 		rows = append(rows, row)
 	}
 	return newSweepReport("code-size-one-seed", axes, 1, rows)
@@ -187,9 +187,9 @@ func TestSweepReportGolden(t *testing.T) {
 	// transfer figure, and nothing to pair the MSE on.
 	one := oneSeedSweep()
 	want := map[string]string{
-		KNNFigure("autoencoder"):     "10 against 2 classified right by only one, p 0.0386",
-		TransferFigure("frozen", 10): "not distinguishable (difference +0.17 points, 95% interval",
-		FigureTestMSE:                "too few to test",
+		KNNFigure("autoencoder"):        "10 against 2 classified right by only one, p 0.0386",
+		TransferFigure("frozen", 0, 10): "not distinguishable (difference +0.17 points, 95% interval",
+		FigureTestMSE:                   "too few to test",
 	}
 	for f, phrase := range want {
 		found := false

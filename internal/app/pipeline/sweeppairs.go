@@ -52,7 +52,7 @@ func (p *pairing) readQueries(run layout.Run, cmp *results.Comparison) error {
 func (p *pairing) readFinetuneSeeds(tr *results.Transfer) {
 	p.seeds = map[string]map[int64]float64{}
 	for _, r := range tr.Runs {
-		f := TransferFigure(r.Method, r.LabelsPerClass)
+		f := TransferFigure(r.Method, r.Blocks, r.LabelsPerClass)
 		if p.seeds[f] == nil {
 			p.seeds[f] = map[int64]float64{}
 		}

@@ -39,8 +39,12 @@ const (
 func KNNFigure(rep string) string { return "knn:" + rep }
 
 // TransferFigure is the mean test accuracy over finetune's seeds of a
-// method at a label count.
-func TransferFigure(m config.Method, n config.LabelCount) string {
+// method at a label count ("transfer:frozen@10"), with the encoder blocks
+// it took where finetune.blocks is set ("transfer:frozen/2@10").
+func TransferFigure(m config.Method, blocks int, n config.LabelCount) string {
+	if blocks > 0 {
+		return fmt.Sprintf("transfer:%s/%d@%s", m, blocks, n)
+	}
 	return "transfer:" + string(m) + "@" + n.String()
 }
 
@@ -275,7 +279,7 @@ func gatherRun(r config.SweepRun, plan *config.Plan) (SweepRunRow, error) {
 	}
 	if tr, err := results.ReadTransfer(run); err == nil {
 		for _, s := range tr.Summary {
-			put(TransferFigure(s.Method, s.LabelsPerClass), s.MeanAccuracy)
+			put(TransferFigure(s.Method, s.Blocks, s.LabelsPerClass), s.MeanAccuracy)
 		}
 		row.paired.readFinetuneSeeds(tr)
 	} else if !errors.Is(err, os.ErrNotExist) {

@@ -24,11 +24,15 @@ type Hooks struct {
 	// start of the run, 1 first) with the model's variables, so a test can
 	// force a state, such as a dead output layer.
 	Weights func(step int, vars *gctx.Context)
+	// Epoch is called after each epoch of a transfer classifier (epoch 1
+	// first) with a reader of its variables.
+	Epoch func(c Classifier, epoch int)
 }
 
 // Classifier describes a finished transfer classifier for Hooks.Classifier.
 type Classifier struct {
 	Method         string
+	Blocks         int // encoder blocks taken from the pretrained model (0: scratch, or every block)
 	LabelsPerClass int // negative: every label
 	Seed           int64
 	TrainImages    int
@@ -54,6 +58,13 @@ func Step(ctx context.Context, loop string, steps int) {
 func Weights(ctx context.Context, step int, vars *gctx.Context) {
 	if h, ok := ctx.Value(key{}).(*Hooks); ok && h.Weights != nil {
 		h.Weights(step, vars)
+	}
+}
+
+// Epoch calls the context's Epoch hook, if any.
+func Epoch(ctx context.Context, c Classifier, epoch int) {
+	if h, ok := ctx.Value(key{}).(*Hooks); ok && h.Epoch != nil {
+		h.Epoch(c, epoch)
 	}
 }
 

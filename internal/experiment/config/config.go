@@ -151,6 +151,25 @@ type Finetune struct {
 	// EncoderStepScale is the unfrozen encoder's learning rate relative to
 	// the head's.
 	EncoderStepScale float64 `mapstructure:"encoder_step_scale" yaml:"encoder_step_scale"`
+	// Blocks lists how many of the pretrained encoder's lower blocks the
+	// frozen and unfrozen methods take (each n a run of its own): the
+	// blocks above n and the dense code are re-initialised and trained
+	// with the head. Empty: every block and the code, as pretrained.
+	// (omitempty: experiments without the key keep their fingerprints.)
+	Blocks []int `mapstructure:"blocks" yaml:"blocks,omitempty" json:"Blocks,omitempty"`
+	// UnfreezeAt keeps the unfrozen method's encoder frozen for that many
+	// epochs, then trains it at EncoderStepScale times the head's rate; 0
+	// trains it from the start.
+	UnfreezeAt int `mapstructure:"unfreeze_at" yaml:"unfreeze_at,omitempty" json:"UnfreezeAt,omitempty"`
+}
+
+// BlockCounts is the encoder blocks each transfer run takes, for a model
+// of depth blocks: Blocks, or every block when Blocks is empty.
+func (f Finetune) BlockCounts(depth int) []int {
+	if len(f.Blocks) == 0 {
+		return []int{depth}
+	}
+	return f.Blocks
 }
 
 // Models lists the accepted pretrain.model values.
@@ -223,6 +242,7 @@ func Default() Config {
 			HeldOut:          0.2,
 			Methods:          []Method{Frozen, Scratch, Unfrozen},
 			EncoderStepScale: 0.1,
+			Blocks:           []int{},
 		},
 		Reduce:   Reduce{PCADims: []int{576, 64, 16}},
 		Generate: Generate{Samples: 64, Interpolations: 6, QualitySamples: 10000, ClassifierEpochs: 10},

@@ -151,6 +151,13 @@ func (c *Config) validateModel() error {
 	for _, p := range c.Spec().Problems() {
 		k.fail(p.Key, p.Value, p.Allowed)
 	}
+	depth := len(c.Model.Filters)
+	for _, n := range c.Finetune.Blocks {
+		if depth > 0 && (n < 1 || n > depth) {
+			k.errs = append(k.errs, &FieldError{Key: "finetune.blocks", Value: n,
+				Allowed: fmt.Sprintf("block counts from 1 to %d (model.filters %v has %d blocks; scratch is the 0-block control)", depth, c.Model.Filters, depth)})
+		}
+	}
 	if n := c.Spec().Values(); n > 0 {
 		for _, d := range c.Reduce.PCADims {
 			if d > n {
@@ -214,6 +221,17 @@ func (f *Finetune) Validate() error {
 		k.oneOf("methods", string(m), names)
 	}
 	k.within("encoder_step_scale", f.EncoderStepScale, 1e-6, 10, "a number in [1e-6, 10)")
+	k.atLeast("unfreeze_at", f.UnfreezeAt, 0)
+	if f.UnfreezeAt >= f.Epochs && f.UnfreezeAt > 0 {
+		k.fail("unfreeze_at", f.UnfreezeAt, fmt.Sprintf("0 (train the encoder from the start) or fewer than finetune.epochs (%d)", f.Epochs))
+	}
+	seen := map[int]bool{}
+	for _, n := range f.Blocks {
+		if seen[n] {
+			k.fail("blocks", n, "each block count once")
+		}
+		seen[n] = true
+	}
 	return k.err()
 }
 

@@ -132,6 +132,7 @@ func (r Run) FinetuneSummary() string     { return r.in(Finetune, "summary.md") 
 func (r Run) FinetuneSubsets() string     { return r.in(Finetune, "subsets.json") }
 func (r Run) EfficiencyPlot() string      { return r.in(Finetune, "label_efficiency.png") }
 func (r Run) ConfusionPlot() string       { return r.in(Finetune, "confusion_best.png") }
+func (r Run) BlocksPlot() string          { return r.in(Finetune, "blocks.png") }
 
 // Reduction's files.
 

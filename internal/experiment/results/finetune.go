@@ -18,7 +18,11 @@ func NewConfusion(k int) Confusion {
 
 // TransferRun is one trained classifier: a row of finetune/results.csv.
 type TransferRun struct {
-	Method         config.Method     `json:"method"`
+	Method config.Method `json:"method"`
+	// Blocks is how many of the pretrained encoder's blocks the run took
+	// (finetune.blocks); 0 when the key is not set (every block) and for
+	// scratch.
+	Blocks         int               `json:"blocks,omitempty"`
 	LabelsPerClass config.LabelCount `json:"labels_per_class"` // 0 in JSON: all (config.AllLabels)
 	Seed           int64             `json:"seed"`
 	TrainImages    int               `json:"train_images"`
@@ -36,6 +40,7 @@ type TransferRun struct {
 // interval of the mean over seeds (Student's t; unbounded for one run).
 type TransferRow struct {
 	Method         config.Method     `json:"method"`
+	Blocks         int               `json:"blocks,omitempty"` // as TransferRun's
 	LabelsPerClass config.LabelCount `json:"labels_per_class"`
 	Runs           int               `json:"runs"`
 	MeanAccuracy   float64           `json:"mean_accuracy"`
@@ -51,7 +56,9 @@ type TransferRow struct {
 type TransferDiff struct {
 	LabelsPerClass config.LabelCount `json:"labels_per_class"`
 	A              config.Method     `json:"a"`
+	ABlocks        int               `json:"a_blocks,omitempty"` // as TransferRun's Blocks
 	B              config.Method     `json:"b"`
+	BBlocks        int               `json:"b_blocks,omitempty"`
 	Pairs          int               `json:"pairs"`
 	Mean           float64           `json:"mean"`
 	SD             float64           `json:"sd"`
