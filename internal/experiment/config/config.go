@@ -70,6 +70,16 @@ type Data struct {
 	// Dir holds the data. Empty for fashion-mnist: discover it; required
 	// for the other sources.
 	Dir string `mapstructure:"dir" yaml:"dir"`
+	// Classes, when not empty, keeps only these classes, numbered 0 to
+	// K-1 in the order listed, their names kept; every split (training,
+	// validation, test) holds only their images, the unlabelled pool is
+	// left as it is. Each entry is a class name (any case; Fashion-MNIST's
+	// short forms T-shirt and Boot too) or, when no class has that name, an
+	// index into the source's classes (0 first). Names and indices are
+	// checked against the data when they are opened; empty keeps every
+	// class. Left out of JSON when empty, so the fingerprints and results
+	// of experiments without it read as before.
+	Classes []string `mapstructure:"classes" yaml:"classes" json:",omitempty"`
 	// Validation is how many training images are held out for validation:
 	// Fashion-MNIST's last ones, a seeded draw for other sources.
 	Validation int `mapstructure:"validation" yaml:"validation"`

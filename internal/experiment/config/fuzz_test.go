@@ -26,6 +26,9 @@ func FuzzConfigFile(f *testing.F) {
 	f.Add([]byte("pretrain:\n  learning_rate: .nan\n"))
 	f.Add([]byte("a: &a [*a]\n"))
 	f.Add([]byte("\t"))
+	f.Add([]byte("data:\n  classes: [sandal, 5, \"ankle boot\"]\n"))
+	f.Add([]byte("data:\n  classes: [Bag, bag]\n"))
+	f.Add([]byte("data:\n  classes: []\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p := filepath.Join(t.TempDir(), "exp.yaml")
 		if err := os.WriteFile(p, b, 0o644); err != nil {

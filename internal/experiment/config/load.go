@@ -134,6 +134,11 @@ func load(opts Options, over map[string]override) (*Config, *viper.Viper, error)
 		return nil, nil, err
 	}
 	cfg.Sweep.Grid = grid
+	if len(cfg.Data.Classes) == 0 {
+		// [] and an absent key are one value: every class (so a saved
+		// config.yaml, which writes classes: [], reads back equal).
+		cfg.Data.Classes = nil
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, attachSources(err, src)
 	}
@@ -208,11 +213,16 @@ func unknownKey(source, key string) error {
 }
 
 // closest returns the known key nearest to key by edit distance, if close.
-func closest(key string, keys []string) string {
-	best, bestD := "", 4
-	for _, k := range keys {
-		if d := editDistance(key, k); d < bestD {
-			best, bestD = k, d
+func closest(key string, keys []string) string { return Nearest(key, keys, 3) }
+
+// Nearest returns the option nearest to word by edit distance (the first
+// of equals), or "" when none is within that many edits: the "did you
+// mean" of unknown keys and of data.classes' names.
+func Nearest(word string, options []string, within int) string {
+	best, bestD := "", within+1
+	for _, o := range options {
+		if d := editDistance(word, o); d < bestD {
+			best, bestD = o, d
 		}
 	}
 	return best

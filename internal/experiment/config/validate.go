@@ -135,7 +135,37 @@ func (d *Data) Validate() error {
 	if !(d.TestFraction > 0 && d.TestFraction < 1) {
 		k.fail("test_fraction", d.TestFraction, "a number between 0 and 1 (exclusive)")
 	}
+	d.validateClasses(k)
 	return k.err()
+}
+
+// ClassesAllowed says what data.classes accepts.
+const ClassesAllowed = "an empty list (every class), or 2 or more of the data's class names (any case) or indices (from 0), each once"
+
+// validateClasses checks what data.classes can be checked without the
+// data: two entries or more, none empty, none twice (names compare in any
+// case). Whether each names a class of the data, Open checks.
+func (d *Data) validateClasses(k *checker) {
+	if len(d.Classes) == 0 {
+		return
+	}
+	if len(d.Classes) == 1 {
+		k.fail("classes", d.Classes, ClassesAllowed+": one class leaves nothing to tell apart")
+		return
+	}
+	seen := map[string]string{}
+	for _, c := range d.Classes {
+		norm := strings.ToLower(strings.TrimSpace(c))
+		if norm == "" {
+			k.fail("classes", d.Classes, ClassesAllowed+": an entry is empty")
+			return
+		}
+		if prev, ok := seen[norm]; ok {
+			k.fail("classes", d.Classes, fmt.Sprintf("%s: %q and %q are the same class; list it once", ClassesAllowed, prev, c))
+			return
+		}
+		seen[norm] = c
+	}
 }
 
 // validateModel checks the model section (with pretrain.model, its kind).

@@ -3,6 +3,7 @@ package data
 import (
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -31,6 +32,9 @@ type Dataset struct {
 	Test      *Set
 	TestDrawn bool
 	Classes   []string
+	// SourceClasses are the source's classes when data.classes kept only
+	// some (Classes); nil when every class is kept.
+	SourceClasses []string
 	// Conversion counts what had to be converted to the images' Shape.
 	Conversion Conversion
 }
@@ -94,26 +98,34 @@ func Open(cfg config.Data, shape Shape, seed int64, lookupEnv func(string) (stri
 	if source != SourceFashion {
 		d.Location = Location{Dir: cfg.Dir, How: "data.dir"}
 	}
-	if err := d.check(); err != nil {
+	keep, err := d.resolveClasses(cfg.Classes)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.check(keep); err != nil {
 		return nil, err
 	}
 	if d.Test == nil {
-		if err := d.drawTest(cfg.TestFraction, seed); err != nil {
+		// Drawn before data.classes filters, so every kept class's test
+		// images are the ones an experiment with every class tests on.
+		if err := d.drawTest(cfg.TestFraction, seed, keep); err != nil {
 			return nil, err
 		}
 	}
+	d.keepClasses(keep)
 	return d, nil
 }
 
-// check asks for two classes or more, each with training images.
-func (d *Dataset) check() error {
+// check asks for two classes or more, each kept one (every class when
+// keep is nil) with training images.
+func (d *Dataset) check(keep []int) error {
 	if len(d.Classes) < 2 {
 		return fmt.Errorf("%s: %d class; hourglass needs at least 2", d.where(), len(d.Classes))
 	}
 	counts := d.Train.ClassCounts(len(d.Classes))
 	var empty []string
 	for c, n := range counts {
-		if n == 0 {
+		if n == 0 && (keep == nil || slices.Contains(keep, c)) {
 			empty = append(empty, fmt.Sprintf("%q", d.Classes[c]))
 		}
 	}
@@ -128,8 +140,10 @@ func (d *Dataset) where() string {
 }
 
 // drawTest moves a seeded, stratified fraction of every class's training
-// images into a test split; both keep the images' order.
-func (d *Dataset) drawTest(fraction float64, seed int64) error {
+// images into a test split; both keep the images' order. Classes outside
+// keep (when not nil) are about to be dropped: they may be too small to
+// split, and are not.
+func (d *Dataset) drawTest(fraction float64, seed int64, keep []int) error {
 	if fraction <= 0 || fraction >= 1 {
 		return fmt.Errorf("%s has no test split, so data.test_fraction must be between 0 and 1 (it is %v)", d.where(), fraction)
 	}
@@ -140,6 +154,9 @@ func (d *Dataset) drawTest(fraction float64, seed int64) error {
 	}
 	var test []int
 	for c, idx := range byClass {
+		if keep != nil && !slices.Contains(keep, c) {
+			continue
+		}
 		n := int(float64(len(idx))*fraction + 0.5)
 		if n == 0 || n == len(idx) {
 			return fmt.Errorf("%s: class %q has %d images, too few to hold out data.test_fraction = %v for testing and keep some for training; add images or a test folder",
@@ -172,8 +189,7 @@ func (s *Set) Split(idx []int) (rest, picked *Set) {
 // ShortName fits a class name on a plot axis: Fashion-MNIST's own short
 // forms, others cut to 12 characters.
 func ShortName(name string) string {
-	short := map[string]string{"T-shirt/top": "T-shirt", "Ankle boot": "Boot"}
-	if s, ok := short[name]; ok {
+	if s, ok := shortForms[name]; ok {
 		return s
 	}
 	if r := []rune(name); len(r) > 12 {
@@ -181,6 +197,10 @@ func ShortName(name string) string {
 	}
 	return name
 }
+
+// shortForms are Fashion-MNIST's short class names, for plots and for
+// data.classes.
+var shortForms = map[string]string{"T-shirt/top": "T-shirt", "Ankle boot": "Boot"}
 
 // ShortNames applies ShortName to every name.
 func ShortNames(names []string) []string {

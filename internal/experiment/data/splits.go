@@ -3,6 +3,7 @@ package data
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/hourglass-ml/hourglass/internal/experiment/config"
 )
@@ -25,6 +26,9 @@ type Splits struct {
 	Unlabelled *Set
 	TestDrawn  bool // the test split was drawn from the training images
 	Conversion Conversion
+	// SourceClasses are the source's classes when data.classes kept only
+	// some (Classes); nil when every class is kept.
+	SourceClasses []string
 }
 
 // NumClasses is the number of classes.
@@ -106,11 +110,15 @@ func Use(s *Splits, cfg config.Data, shape Shape, seed int64, lookupEnv func(str
 func Split(d *Dataset, cfg config.Data, seed int64) (*Splits, error) {
 	train := d.Train
 	n := train.Len() - cfg.Validation
-	if n <= 0 {
-		return nil, fmt.Errorf("data.validation = %d leaves no training images out of %d; set data.validation to fewer, e.g. %d (a tenth)",
-			cfg.Validation, train.Len(), train.Len()/10)
+	of := fmt.Sprint(train.Len())
+	if d.SourceClasses != nil {
+		of = fmt.Sprintf("the %d of the %d classes data.classes keeps (%s)", train.Len(), len(d.Classes), strings.Join(d.Classes, ", "))
 	}
-	s := &Splits{Source: d.Source, Location: d.Location, Classes: d.Classes, Test: d.Test, Full: train,
+	if n <= 0 {
+		return nil, fmt.Errorf("data.validation = %d leaves no training images out of %s; set data.validation to fewer, e.g. %d (a tenth)",
+			cfg.Validation, of, train.Len()/10)
+	}
+	s := &Splits{Source: d.Source, Location: d.Location, Classes: d.Classes, SourceClasses: d.SourceClasses, Test: d.Test, Full: train,
 		TestDrawn: d.TestDrawn, Conversion: d.Conversion}
 	if d.Source == SourceFashion || d.Source == "" {
 		s.Train, s.Validation = train.Slice(0, n), train.Slice(n, train.Len())
@@ -120,7 +128,8 @@ func Split(d *Dataset, cfg config.Data, seed int64) (*Splits, error) {
 	}
 	if cfg.TrainSubset > 0 {
 		if cfg.TrainSubset > n {
-			return nil, fmt.Errorf("data.train_subset = %d but only %d training images remain after validation", cfg.TrainSubset, n)
+			return nil, fmt.Errorf("data.train_subset = %d but only %d training images remain after validation (%s minus data.validation = %d); set data.train_subset to at most %d",
+				cfg.TrainSubset, n, of, cfg.Validation, n)
 		}
 		s.Train = s.Train.Sample(cfg.TrainSubset, seed)
 	}
@@ -141,7 +150,11 @@ func (s *Splits) Describe() string {
 	if s.Validation != nil {
 		val = s.Validation.Len()
 	}
-	out += fmt.Sprintf(": %d classes; %d training, %d validation and %d test images (%s)", s.NumClasses(), s.Train.Len(), val, s.Test.Len(), s.ImageShape())
+	classes := fmt.Sprintf("%d classes", s.NumClasses())
+	if s.SourceClasses != nil {
+		classes = fmt.Sprintf("%d of its %d classes (data.classes: %s)", s.NumClasses(), len(s.SourceClasses), strings.Join(s.Classes, ", "))
+	}
+	out += fmt.Sprintf(": %s; %d training, %d validation and %d test images (%s)", classes, s.Train.Len(), val, s.Test.Len(), s.ImageShape())
 	if s.TestDrawn {
 		out += " (the test images held out from the training folder)"
 	}
