@@ -18,6 +18,10 @@ func pretrainSection(r *results.Comparison, run layout.Run, figAlt func(path, ca
 	p := r.Pretrain
 	how := fmt.Sprintf("trained %s at batch %d, learning rate %g (%s schedule), in %.0fs", plural(p.Epochs, "epoch"), p.BatchSize, p.LearningRate, p.Schedule, p.WallSeconds)
 	var b []block
+	if p.From != "" { // pretrain.from
+		b = append(b, para(fmt.Sprintf("Started from the weights of %s%s, not random ones, then trained %s here.",
+			p.From, map[bool]string{true: fmt.Sprintf(" (%s there)", plural(p.FromEpochs, "epoch"))}[p.FromEpochs > 0], plural(p.Epochs, "epoch"))))
+	}
 	if !isVAE(p) {
 		b = append(b, para(fmt.Sprintf("The autoencoder (%d parameters) %s: final train loss %.5f, validation loss %.5f (best %.5f at epoch %d), test MSE %.5f; the loss is the mean squared error per pixel.",
 			p.Parameters, how, p.FinalTrain, p.FinalVal, p.BestVal, p.BestEpoch, p.TestMSE)))

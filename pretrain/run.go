@@ -40,13 +40,30 @@ type State struct {
 	StepImages int                    `json:"step_images"` // images in that sum
 	Seconds    float64                `json:"seconds"`     // training time before this session
 	History    []results.EpochMetrics `json:"history"`
+	// From is pretrain.from when training started from another model's
+	// weights, FromModel that model's engine.ModelHash (a resumed run
+	// refuses a source that has changed since) and FromEpochs the epochs
+	// it was trained there.
+	From       string `json:"from,omitempty"`
+	FromModel  string `json:"from_model,omitempty"`
+	FromEpochs int    `json:"from_epochs,omitempty"`
 }
 
 // Run trains the autoencoder as cfg says and writes everything into the
 // pretrain folder. A previous run's checkpoint is resumed unless
-// env.Restart is set.
+// env.Restart is set. With pretrain.from, training starts from that
+// model's weights rather than random ones.
 func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Pretraining, error) {
-	p, err := stage.Prepare(layout.Pretrain, cfg, env, stage.Options{Backend: true, Check: func(string) error {
+	var src *origin
+	inputs := func(cfg *config.Config) error {
+		if cfg.Pretrain.From == "" {
+			return nil
+		}
+		o, err := source(cfg)
+		src = &o
+		return err
+	}
+	p, err := stage.Prepare(layout.Pretrain, cfg, env, stage.Options{Backend: true, Inputs: inputs, Check: func(string) error {
 		run := layout.At(cfg.OutputDir)
 		if env.Restart {
 			for _, d := range []string{run.LastCheckpoint(), run.BestCheckpoint()} {
@@ -54,13 +71,13 @@ func Run(ctx context.Context, cfg *config.Config, env stage.Env) (*results.Pretr
 				os.RemoveAll(d + ".old")
 			}
 		}
-		return checkResumable(run, cfg)
+		return checkResumable(run, cfg, src)
 	}})
 	if err != nil {
 		return nil, err
 	}
 	defer p.Release()
-	r := &runner{cfg: cfg, p: p}
+	r := &runner{cfg: cfg, p: p, src: src}
 	if err := r.start(); err != nil {
 		return nil, err
 	}
@@ -92,8 +109,7 @@ const deathCheck = 20
 var errDied = errors.New("the output layer died")
 
 // Stage is pretraining as a pipeline stage.
-var Stage = stage.Define(layout.Pretrain, nil,
-	func(cfg *config.Config) any { return cfg.Pretrain }, nil, Run)
+var Stage = stage.Define(layout.Pretrain, nil, settings, Inputs, Run)
 
 // trainingKeys are the settings whose change makes a checkpoint
 // incompatible (epochs and patience may change to extend a run).
@@ -107,9 +123,11 @@ func trainingKeys(c *config.Config) any {
 	}{c.Seed, c.Data, p}
 }
 
-// checkResumable refuses to resume a checkpoint made with other settings.
-func checkResumable(run layout.Run, cfg *config.Config) error {
-	if _, ok := layout.CheckpointPath(run.LastCheckpoint()); !ok {
+// checkResumable refuses to resume a checkpoint made with other settings,
+// or from another model than src (pretrain.from's, nil without it).
+func checkResumable(run layout.Run, cfg *config.Config, src *origin) error {
+	last, ok := layout.CheckpointPath(run.LastCheckpoint())
+	if !ok {
 		return nil
 	}
 	dir := run.StageDir(layout.Pretrain)
@@ -125,6 +143,16 @@ func checkResumable(run layout.Run, cfg *config.Config) error {
 		return fmt.Errorf("%s holds a checkpoint trained with other data, seed or pretrain settings (see its config.yaml); "+
 			"rerun with --restart to discard it, or set another output_dir", dir)
 	}
+	if src != nil {
+		var st State
+		if err := engine.ReadState(last, &st); err != nil {
+			return err
+		}
+		if st.FromModel != src.hash {
+			return fmt.Errorf("%s holds a checkpoint trained from the weights pretrain.from %s held before: that model has changed since (pretrained again?); "+
+				"rerun with --restart (`hourglass run --force pretrain`) to start over from its weights now, or set another output_dir", dir, cfg.Pretrain.From)
+		}
+	}
 	return nil
 }
 
@@ -132,6 +160,7 @@ func checkResumable(run layout.Run, cfg *config.Config) error {
 type runner struct {
 	cfg  *config.Config
 	p    *stage.Prepared
+	src  *origin // pretrain.from's model, nil without it
 	e    *engine.Engine
 	st   *State
 	best engine.Weights // best weights, in memory
@@ -171,6 +200,9 @@ func (r *runner) start() error {
 		fmt.Fprintf(r.p.Log, "resuming %s at epoch %d, step %d\n", r.p.Dir, st.Epoch+1, st.Step)
 		return r.loadBest()
 	}
+	if r.src != nil {
+		return r.startFrom()
+	}
 	if r.cfg.Pretrain.Model == "vae" { // sigmoid outputs: never a dead output layer
 		e, err := engine.New(r.p.Backend, r.engineOptions(r.cfg.Seed))
 		r.e, r.st = e, &State{InitSeed: r.cfg.Seed}
@@ -181,6 +213,23 @@ func (r *runner) start() error {
 		return err
 	}
 	r.st = &State{InitSeed: seed}
+	return nil
+}
+
+// startFrom starts from the weights of pretrain.from's model, with a fresh
+// optimiser (this experiment's settings) and the experiment's seed for
+// anything random.
+func (r *runner) startFrom() error {
+	e, err := engine.New(r.p.Backend, r.engineOptions(r.cfg.Seed))
+	if err != nil {
+		return err
+	}
+	if _, err := e.LoadWeights(r.src.dir); err != nil {
+		return fmt.Errorf("pretrain.from %s: %w", r.cfg.Pretrain.From, err)
+	}
+	r.e = e
+	r.st = &State{InitSeed: r.cfg.Seed, From: r.cfg.Pretrain.From, FromModel: r.src.hash, FromEpochs: r.src.epochs}
+	fmt.Fprintf(r.p.Log, "starting from the weights of %s (%s)\n", r.cfg.Pretrain.From, r.src.dir)
 	return nil
 }
 
@@ -315,7 +364,8 @@ func (r *runner) train(ctx context.Context) (*results.Pretraining, error) {
 			}
 			taken := epoch*steps + step + 1
 			hooks.Weights(ctx, taken, r.e.Ctx)
-			if taken == min(deathCheck, steps) && r.st.History == nil {
+			// (A model taken from pretrain.from is trained as it is.)
+			if taken == min(deathCheck, steps) && r.st.History == nil && r.st.From == "" {
 				if dead, err := r.outputDead(r.e); err != nil || dead {
 					bar.Finish()
 					r.diedAt = taken
@@ -372,6 +422,9 @@ func (r *runner) train(ctx context.Context) (*results.Pretraining, error) {
 		},
 	}
 	pr := r.st.Progress
+	if pr == (engine.Progress{}) {
+		hooks.Weights(ctx, 0, r.e.Ctx) // the weights training starts from
+	}
 	if err := loop.Run(ctx, &pr); err != nil {
 		return nil, err
 	}
@@ -458,9 +511,12 @@ func (r *runner) finish() (*results.Pretraining, error) {
 	s := &results.Pretraining{Epochs: len(h), BestVal: r.st.Best, BestEpoch: r.st.BestEpoch, TestMSE: meanMSE(all), StoppedEarly: r.st.StoppedEarly,
 		Model: p.Model, TestLoss: test, WallSeconds: r.st.Seconds, Parameters: model.TotalParams(params), Backend: r.cfg.Backend, InitSeed: r.st.InitSeed,
 		TrainImages: r.p.Splits.Train.Len(), UnlabelledImages: r.p.Splits.UnlabelledLen(), ValImages: r.p.Splits.Validation.Len(), TestImages: r.p.Splits.Test.Len(),
-		BatchSize: p.BatchSize, LearningRate: p.LearningRate, Schedule: p.Schedule, CheckpointDir: run.ModelCheckpoint()}
+		BatchSize: p.BatchSize, LearningRate: p.LearningRate, Schedule: p.Schedule, CheckpointDir: run.ModelCheckpoint(),
+		From: r.st.From, FromEpochs: r.st.FromEpochs}
 	if len(h) > 0 {
 		s.FinalTrain, s.FinalVal = h[len(h)-1].TrainLoss, h[len(h)-1].ValLoss
+	} else if err := r.untrained(s); err != nil {
+		return nil, err
 	}
 	if p.Model == "vae" {
 		s.Latent, s.TestRecon, s.TestKL = r.cfg.Spec().Latent(), testRecon, testKL
@@ -475,4 +531,32 @@ func (r *runner) finish() (*results.Pretraining, error) {
 		fmt.Fprintf(r.p.Log, "test MSE %.5f after %d epochs\n", test, len(h))
 	}
 	return s, atomicfile.WriteJSON(run.PretrainSummary(), s)
+}
+
+// untrained fills in what epochs would have for a model taken as it is
+// (pretrain.from with pretrain.epochs 0): its losses on the training and
+// validation images, the validation loss as the best, and the files a
+// training run writes after its epochs: metrics without rows, and no loss
+// curve (a stale one is removed).
+func (r *runner) untrained(s *results.Pretraining) error {
+	run := r.p.Run
+	recon, kl, err := r.e.MeanParts(r.p.Splits.Pretraining(), 1000)
+	if err != nil {
+		return err
+	}
+	s.FinalTrain = recon + kl
+	if r.p.Splits.Validation.Len() > 0 {
+		if recon, kl, err = r.e.MeanParts(r.p.Splits.Validation, 1000); err != nil {
+			return err
+		}
+		s.FinalVal, s.BestVal = recon+kl, recon+kl
+	}
+	if err := writeMetrics(run.MetricsCSV(), run.MetricsJSON(), []results.EpochMetrics{}); err != nil {
+		return err
+	}
+	if err := os.Remove(run.LossPlot()); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	fmt.Fprintf(r.p.Log, "pretrain.epochs is 0: the model of %s as it is, train loss %.5f, validation loss %.5f\n", r.cfg.Pretrain.From, s.FinalTrain, s.FinalVal)
+	return nil
 }

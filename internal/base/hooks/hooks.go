@@ -22,7 +22,9 @@ type Hooks struct {
 	Classifier func(c Classifier)
 	// Weights is called after each pretraining step (counted from the
 	// start of the run, 1 first) with the model's variables, so a test can
-	// force a state, such as a dead output layer.
+	// force a state, such as a dead output layer; and with step 0 before
+	// the first step of a run that starts at its beginning, with the
+	// weights training starts from.
 	Weights func(step int, vars *gctx.Context)
 	// Epoch is called after each epoch of a transfer classifier (epoch 1
 	// first) with a reader of its variables.

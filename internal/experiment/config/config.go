@@ -127,7 +127,14 @@ type Pretrain struct {
 	Beta float64 `mapstructure:"beta" yaml:"beta"`
 	// KLWarmup raises the KL weight linearly from 0 to Beta over this many
 	// epochs (0: Beta from the start).
-	KLWarmup        int     `mapstructure:"kl_warmup" yaml:"kl_warmup"`
+	KLWarmup int `mapstructure:"kl_warmup" yaml:"kl_warmup"`
+	// From, when set, is another experiment's model (its output folder,
+	// pretrain folder or a checkpoint folder) whose weights pretraining
+	// starts from instead of random ones; Epochs more are trained on this
+	// experiment's images (0: the model as it is). Empty is left out of
+	// JSON, so fingerprints and settings recorded before the key existed
+	// stay the same.
+	From            string  `mapstructure:"from" yaml:"from" json:",omitempty"`
 	Epochs          int     `mapstructure:"epochs" yaml:"epochs"`
 	BatchSize       int     `mapstructure:"batch_size" yaml:"batch_size"`
 	LearningRate    float64 `mapstructure:"learning_rate" yaml:"learning_rate"`

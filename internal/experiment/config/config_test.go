@@ -274,8 +274,9 @@ func TestEveryKeyDocumented(t *testing.T) {
 
 // TestShippedConfigsRunInReadmeOrder: README lists every shipped
 // experiment; each says at its top what it needs ("Needs:"), and an
-// experiment it compares with (generate.autoencoder) is the output folder
-// of one listed before it, so on a fresh clone they run in README's order.
+// experiment it compares with (generate.autoencoder) or starts from
+// (pretrain.from) is the output folder of one listed before it, so on a
+// fresh clone they run in README's order.
 func TestShippedConfigsRunInReadmeOrder(t *testing.T) {
 	readme, err := os.ReadFile("../../../README.md")
 	if err != nil {
@@ -307,11 +308,14 @@ func TestShippedConfigsRunInReadmeOrder(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ae := c.Generate.Autoencoder; ae != "" {
-			if made[ae] == "" {
-				t.Errorf("%s compares with %s, which no experiment listed before it in README makes", name, ae)
-			} else if !strings.Contains(header, made[ae]) {
-				t.Errorf("%s needs %s but its header does not name %s, which makes it", name, ae, made[ae])
+		for _, other := range []string{c.Generate.Autoencoder, c.Pretrain.From} {
+			if other == "" {
+				continue
+			}
+			if made[other] == "" {
+				t.Errorf("%s reads %s, which no experiment listed before it in README makes", name, other)
+			} else if !strings.Contains(header, made[other]) {
+				t.Errorf("%s needs %s but its header does not name %s, which makes it", name, other, made[other])
 			}
 		}
 		made[c.OutputDir] = name
@@ -367,5 +371,50 @@ func TestModelSection(t *testing.T) {
 	vae, err := Load(Options{Sets: []string{"pretrain.model=vae", "model.code=1000"}, LookupEnv: env(nil)})
 	if err != nil || vae.Spec().CodeSize() != 1000 {
 		t.Errorf("a VAE's latent size is not bounded by the map: %v", err)
+	}
+}
+
+// TestPretrainFrom: pretrain.from loads from a file and --set; with it
+// pretrain.epochs may be 0 (the model as it is), without it 0 is still an
+// error, and a negative count is one either way, naming the key. Empty, it
+// is left out of JSON, so the pipeline's fingerprints and the settings
+// recorded before the key existed stay the same; set, it is in them.
+func TestPretrainFrom(t *testing.T) {
+	c, err := Load(Options{File: writeYAML(t, "pretrain:\n  from: runs/quickstart\n  epochs: 0\n"), LookupEnv: env(nil)})
+	if err != nil || c.Pretrain.From != "runs/quickstart" || c.Pretrain.Epochs != 0 {
+		t.Fatalf("from with 0 epochs: %v, %+v", err, c)
+	}
+	cases := []struct {
+		sets []string
+		want string // "" for no error
+	}{
+		{[]string{"pretrain.from=runs/a", "pretrain.epochs=0"}, ""},
+		{[]string{"pretrain.from=runs/a", "pretrain.epochs=3"}, ""},
+		{[]string{"pretrain.epochs=0"}, `key "pretrain.epochs" has bad value 0; allowed: an integer >= 1`},
+		{[]string{"pretrain.from=runs/a", "pretrain.epochs=-1"}, `key "pretrain.epochs" has bad value -1; allowed: an integer >= 0 with pretrain.from`},
+	}
+	for _, tc := range cases {
+		_, err := Load(Options{Sets: tc.sets, LookupEnv: env(nil)})
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%v: %v", tc.sets, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%v: error %v, want one saying %q", tc.sets, err, tc.want)
+		}
+	}
+	// The JSON of the default section is what it was before the key: the
+	// same field names, and no From.
+	b, err := json.Marshal(Default().Pretrain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const before = `{"Model":"ae","Beta":1,"KLWarmup":0,"Epochs":100,"BatchSize":128,"LearningRate":0.001,"Beta1":0.9,"Beta2":0.999,"Epsilon":1e-8,"Schedule":"constant","Patience":0,"Reconstructions":10}`
+	if string(b) != before {
+		t.Errorf("json of the default pretrain section\n%s\nwant (as before pretrain.from)\n%s", b, before)
+	}
+	p := Default().Pretrain
+	p.From = "runs/a"
+	if b, err := json.Marshal(p); err != nil || !strings.Contains(string(b), `"From":"runs/a"`) {
+		t.Errorf("json with from set: %s, %v", b, err)
 	}
 }

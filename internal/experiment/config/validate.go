@@ -207,7 +207,11 @@ func (p *Pretrain) Validate() error {
 		k.fail("beta", p.Beta, "a number >= 0")
 	}
 	k.atLeast("kl_warmup", p.KLWarmup, 0)
-	k.atLeast("epochs", p.Epochs, 1)
+	if p.From == "" {
+		k.atLeast("epochs", p.Epochs, 1)
+	} else if p.Epochs < 0 {
+		k.fail("epochs", p.Epochs, "an integer >= 0 with pretrain.from (0: its model as it is)")
+	}
 	k.atLeast("batch_size", p.BatchSize, 1)
 	k.positive("learning_rate", p.LearningRate)
 	k.within("beta1", p.Beta1, 0, 1, "a number in [0, 1)")

@@ -49,4 +49,9 @@ type Pretraining struct {
 	TestLoss  float64 `json:"test_loss"`
 	TestRecon float64 `json:"test_reconstruction,omitempty"`
 	TestKL    float64 `json:"test_kl,omitempty"`
+	// From is pretrain.from: where the weights training started from came
+	// from (empty: drawn at random), and FromEpochs the epochs that model
+	// was trained there (0 where its checkpoint does not say).
+	From       string `json:"from,omitempty"`
+	FromEpochs int    `json:"from_epochs,omitempty"`
 }

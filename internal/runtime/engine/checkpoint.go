@@ -1,11 +1,15 @@
 package engine
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
@@ -133,6 +137,78 @@ func (e *Engine) Load(path string) error {
 		return fmt.Errorf("checkpoint %s does not hold this model: %w", dir, err)
 	}
 	return nil
+}
+
+// LoadWeights sets the model's weights (the engine's trainable variables)
+// to those of a model checkpoint (a checkpoint folder, a pretrain folder
+// or an output folder; see layout.ResolveCheckpoint) holding a model of
+// the engine's architecture, and says which checkpoint folder it read.
+// Unlike Load it takes nothing else: the optimiser's moments and step
+// count and the random generator stay the engine's own, so training from
+// there starts afresh from those weights.
+func (e *Engine) LoadWeights(path string) (string, error) {
+	spec, dir, err := ReadSpec(path)
+	if err != nil {
+		return dir, err
+	}
+	if !spec.Equal(e.opts.Spec) {
+		return dir, fmt.Errorf("checkpoint %s holds another model (%s) than this one (%s)", dir, spec, e.opts.Spec)
+	}
+	vars, dir, err := ReadVariables(dir)
+	if err != nil {
+		return dir, err
+	}
+	// Reconstructing builds every weight of the model.
+	if _, err := e.Reconstruct(e.Images(make([]float32, spec.Values()))); err != nil {
+		return dir, err
+	}
+	for v := range e.Ctx.IterVariables() {
+		if !v.Trainable {
+			continue
+		}
+		name := v.ParameterName()
+		t, ok := vars[name]
+		if !ok {
+			return dir, fmt.Errorf("checkpoint %s has no variable %s: it does not hold this model (%s)", dir, name, spec)
+		}
+		if !t.Shape().Equal(v.Shape()) {
+			return dir, fmt.Errorf("checkpoint %s: variable %s is %s, want %s: it does not hold this model (%s)", dir, name, t.Shape(), v.Shape(), spec)
+		}
+		if err := v.SetValue(clone(t)); err != nil {
+			return dir, err
+		}
+	}
+	return dir, nil
+}
+
+// ModelHash is a SHA-256, in hex, of the model a checkpoint holds (a
+// checkpoint folder, a pretrain folder or an output folder): its
+// architecture and every variable's name, shape and values, optimiser
+// state included. Checkpoints of the same hash hold the same model,
+// whatever their files' names and times.
+func ModelHash(path string) (string, error) {
+	spec, _, err := ReadSpec(path)
+	if err != nil {
+		return "", err
+	}
+	vars, _, err := ReadVariables(path)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	b, err := json.Marshal(spec)
+	if err != nil {
+		return "", err
+	}
+	h.Write(b)
+	for _, name := range slices.Sorted(maps.Keys(vars)) {
+		t := vars[name]
+		fmt.Fprintf(h, "\n%s %s\n", name, t.Shape())
+		if err := t.ConstBytes(func(b []byte) { h.Write(b) }); err != nil {
+			return "", err
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // SaveModel saves the engine's variables as a checkpoint with an empty
