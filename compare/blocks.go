@@ -192,8 +192,12 @@ func shortBlocks(f *results.Transfer) []string {
 					continue
 				}
 				if d.High >= 0 {
-					fewest = fmt.Sprintf(": the fewest not worse than %s is %s (%+.2f points, 95%% interval [%+.2f, %+.2f]).",
-						blocksText(top.Blocks), strings.TrimPrefix(blocksText(r.Blocks), "its "), 100*d.Mean, 100*d.Low, 100*d.High)
+					how := "not distinguishable from"
+					if d.Low > 0 {
+						how = "that beats"
+					}
+					fewest = fmt.Sprintf(": %s is the fewest %s %s (%+.2f points, 95%% interval [%+.2f, %+.2f]).",
+						blocksText(r.Blocks), how, blocksText(top.Blocks), 100*d.Mean, 100*d.Low, 100*d.High)
 					break
 				}
 			}

@@ -53,7 +53,7 @@ func TestBlocksConclusions(t *testing.T) {
 			t.Errorf("conclusions lack %q:\n%s", want, long)
 		}
 	}
-	if want := "the fewest not worse than its first 3 blocks is first 2 blocks (-0.50 points, 95% interval [-1.50, +0.50])."; !strings.Contains(short, want) {
+	if want := "its first 2 blocks is the fewest not distinguishable from its first 3 blocks (-0.50 points, 95% interval [-1.50, +0.50])."; !strings.Contains(short, want) {
 		t.Errorf("summary lacks %q:\n%s", want, short)
 	}
 }

@@ -2,6 +2,7 @@ package compare
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/hourglass-ml/hourglass/internal/experiment/layout"
 	"github.com/hourglass-ml/hourglass/internal/experiment/results"
@@ -19,8 +20,7 @@ func pretrainSection(r *results.Comparison, run layout.Run, figAlt func(path, ca
 	how := fmt.Sprintf("trained %s at batch %d, learning rate %g (%s schedule), in %.0fs", plural(p.Epochs, "epoch"), p.BatchSize, p.LearningRate, p.Schedule, p.WallSeconds)
 	var b []block
 	if p.From != "" { // pretrain.from
-		b = append(b, para(fmt.Sprintf("Started from the weights of %s%s, not random ones, then trained %s here.",
-			p.From, map[bool]string{true: fmt.Sprintf(" (%s there)", plural(p.FromEpochs, "epoch"))}[p.FromEpochs > 0], plural(p.Epochs, "epoch"))))
+		b = append(b, para(fromSentence(p)))
 	}
 	if !isVAE(p) {
 		b = append(b, para(fmt.Sprintf("The autoencoder (%d parameters) %s: final train loss %.5f, validation loss %.5f (best %.5f at epoch %d), test MSE %.5f; the loss is the mean squared error per pixel.",
@@ -59,9 +59,45 @@ func klWeightNote(h []results.EpochMetrics) string {
 
 // pretrainSummary is the summary's sentence on the pretrained model.
 func pretrainSummary(p *results.Pretraining) string {
-	if !isVAE(p) {
-		return fmt.Sprintf("The autoencoder trained %s to a test reconstruction MSE of %.5f.", plural(p.Epochs, "epoch"), p.TestMSE)
+	trained := "trained " + plural(p.Epochs, "epoch") + " to"
+	switch {
+	case p.From != "" && p.Epochs == 0:
+		trained = ", taken as it is from " + p.From + ", reaches"
+	case p.From != "":
+		trained = fmt.Sprintf(", trained %s more from %s, reaches", plural(p.Epochs, "epoch"), p.From)
 	}
-	return fmt.Sprintf("The VAE (%d latent values) trained %s to a test negative ELBO of %.2f nats per image (reconstruction %.2f + KL %.2f); "+
-		"decoded from their posterior means, the test images' reconstruction MSE is %.5f per pixel.", p.Latent, plural(p.Epochs, "epoch"), p.TestLoss, p.TestRecon, p.TestKL, p.TestMSE)
+	if !isVAE(p) {
+		return fmt.Sprintf("The autoencoder%s a test reconstruction MSE of %.5f.", lead(trained), p.TestMSE)
+	}
+	return fmt.Sprintf("The VAE (%d latent values)%s a test negative ELBO of %.2f nats per image (reconstruction %.2f + KL %.2f); "+
+		"decoded from their posterior means, the test images' reconstruction MSE is %.5f per pixel.", p.Latent, lead(trained), p.TestLoss, p.TestRecon, p.TestKL, p.TestMSE)
+}
+
+// fromSentence says where the weights pretraining started from came from
+// (pretrain.from): the model, how long and on what it was trained there,
+// and what this experiment did with it.
+func fromSentence(p *results.Pretraining) string {
+	var there []string
+	if p.FromEpochs > 0 {
+		there = append(there, plural(p.FromEpochs, "epoch"))
+	}
+	if p.FromData != "" {
+		there = append(there, "on "+p.FromData)
+	}
+	where := p.From
+	if len(there) > 0 {
+		where += " (trained " + strings.Join(there, " ") + " there)"
+	}
+	if p.Epochs == 0 {
+		return fmt.Sprintf("The encoder is the model of %s, taken as it is (pretrain.epochs 0): nothing was trained on this experiment's images.", where)
+	}
+	return fmt.Sprintf("Started from the weights of %s, not random ones, then trained %s here.", where, plural(p.Epochs, "epoch"))
+}
+
+// lead puts a space before a clause that does not open with a comma.
+func lead(s string) string {
+	if strings.HasPrefix(s, ",") {
+		return s
+	}
+	return " " + s
 }

@@ -18,6 +18,7 @@ type origin struct {
 	dir    string // the checkpoint folder it is read from
 	hash   string // engine.ModelHash: which model it is
 	epochs int    // epochs it was trained there (0: its checkpoint does not say)
+	data   string // the data it was trained on (empty: its folder does not say)
 }
 
 // Inputs checks the one thing pretraining reads from outside the
@@ -83,7 +84,27 @@ func source(cfg *config.Config) (origin, error) {
 	if _, err := e.LoadWeights(dir); err != nil {
 		return origin{}, fmt.Errorf("pretrain.from %s: %w", path, err)
 	}
-	return origin{dir: dir, hash: hash, epochs: trainedEpochs(dir)}, nil
+	return origin{dir: dir, hash: hash, epochs: trainedEpochs(dir), data: trainedOn(dir)}, nil
+}
+
+// trainedOn describes the data a checkpoint's pretraining read, from the
+// config.yaml its pretrain folder keeps: the source, and the classes when
+// data.classes kept some only ("fashion-mnist, classes Sandal, Shirt"). It
+// is empty where the folder has no readable config.yaml (a model saved by
+// other means).
+func trainedOn(dir string) string {
+	file := filepath.Join(filepath.Dir(dir), "config.yaml")
+	if _, err := os.Stat(file); err != nil {
+		return ""
+	}
+	c, err := config.Load(config.Options{File: file, LookupEnv: func(string) (string, bool) { return "", false }})
+	if err != nil {
+		return ""
+	}
+	if len(c.Data.Classes) == 0 {
+		return c.Data.Source + ", every class"
+	}
+	return c.Data.Source + ", classes " + strings.Join(c.Data.Classes, ", ")
 }
 
 // trainedEpochs reads how many epochs a checkpoint's pretraining ran from

@@ -75,7 +75,7 @@ func differ(a, b engine.Weights) bool {
 // bit-identical to the source experiment's (through the encoder package,
 // as finetune reads it), and whose test and validation losses are the
 // source model's, measured again here with an engine loaded from the
-// source; the summary names the source and its 2 epochs; the metrics have
+// source; the summary names the source, its 2 epochs and its data; the metrics have
 // no rows and there is no loss curve.
 func TestFromZeroEpochsIsTheSourceModel(t *testing.T) {
 	splits := smallSplits(t)
@@ -88,6 +88,10 @@ func TestFromZeroEpochsIsTheSourceModel(t *testing.T) {
 	}
 	if s.From != src.OutputDir || s.FromEpochs != 2 || s.Epochs != 0 {
 		t.Errorf("summary: from %q (%d epochs there), %d epochs here; want %q, 2, 0", s.From, s.FromEpochs, s.Epochs, src.OutputDir)
+	}
+	// The source's config.yaml says what it was trained on.
+	if want := src.Data.Source + ", every class"; s.FromData != want {
+		t.Errorf("summary: the source was trained on %q, want %q", s.FromData, want)
 	}
 	codes := func(dir string) []float32 {
 		t.Helper()

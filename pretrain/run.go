@@ -47,6 +47,7 @@ type State struct {
 	From       string `json:"from,omitempty"`
 	FromModel  string `json:"from_model,omitempty"`
 	FromEpochs int    `json:"from_epochs,omitempty"`
+	FromData   string `json:"from_data,omitempty"` // the data it was trained on
 }
 
 // Run trains the autoencoder as cfg says and writes everything into the
@@ -228,7 +229,7 @@ func (r *runner) startFrom() error {
 		return fmt.Errorf("pretrain.from %s: %w", r.cfg.Pretrain.From, err)
 	}
 	r.e = e
-	r.st = &State{InitSeed: r.cfg.Seed, From: r.cfg.Pretrain.From, FromModel: r.src.hash, FromEpochs: r.src.epochs}
+	r.st = &State{InitSeed: r.cfg.Seed, From: r.cfg.Pretrain.From, FromModel: r.src.hash, FromEpochs: r.src.epochs, FromData: r.src.data}
 	fmt.Fprintf(r.p.Log, "starting from the weights of %s (%s)\n", r.cfg.Pretrain.From, r.src.dir)
 	return nil
 }
@@ -512,7 +513,7 @@ func (r *runner) finish() (*results.Pretraining, error) {
 		Model: p.Model, TestLoss: test, WallSeconds: r.st.Seconds, Parameters: model.TotalParams(params), Backend: r.cfg.Backend, InitSeed: r.st.InitSeed,
 		TrainImages: r.p.Splits.Train.Len(), UnlabelledImages: r.p.Splits.UnlabelledLen(), ValImages: r.p.Splits.Validation.Len(), TestImages: r.p.Splits.Test.Len(),
 		BatchSize: p.BatchSize, LearningRate: p.LearningRate, Schedule: p.Schedule, CheckpointDir: run.ModelCheckpoint(),
-		From: r.st.From, FromEpochs: r.st.FromEpochs}
+		From: r.st.From, FromEpochs: r.st.FromEpochs, FromData: r.st.FromData}
 	if len(h) > 0 {
 		s.FinalTrain, s.FinalVal = h[len(h)-1].TrainLoss, h[len(h)-1].ValLoss
 	} else if err := r.untrained(s); err != nil {

@@ -54,4 +54,7 @@ type Pretraining struct {
 	// was trained there (0 where its checkpoint does not say).
 	From       string `json:"from,omitempty"`
 	FromEpochs int    `json:"from_epochs,omitempty"`
+	// FromData is the data that model was trained on, as its folder's
+	// config.yaml says ("fashion-mnist, classes T-shirt/top, Trouser").
+	FromData string `json:"from_data,omitempty"`
 }
