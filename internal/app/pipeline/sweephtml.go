@@ -65,6 +65,9 @@ func (r *SweepReport) WriteHTML(dir string) error {
 			page.Tables = append(page.Tables, sweepHTMLTable{Title: g.title, Note: tableNote, Head: head, Rows: rows})
 		}
 	}
+	if head, rows := r.sameSizeTable(); len(rows) > 0 {
+		page.Tables = append(page.Tables, sweepHTMLTable{Title: sameSizeTitle, Note: sameSizeNote, Head: head, Rows: rows})
+	}
 	key := ""
 	for _, p := range plots {
 		raw, err := os.ReadFile(filepath.Join(dir, p.File))

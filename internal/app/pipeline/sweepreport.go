@@ -101,9 +101,12 @@ type SweepRunRow struct {
 	Error   string             `json:"error,omitempty"`
 	Reused  map[string]string  `json:"reused,omitempty"` // stage -> the run folder it came from
 	Figures map[string]float64 `json:"figures,omitempty"`
-	variant int
-	order   []string // Figures' keys in the order the run's files give them
-	paired  pairing  // what one-seed tests pair on (conclude)
+	// SameSize are the run's tests of its learned codes against PCA of
+	// the same size.
+	SameSize []SameSize `json:"same_size,omitempty"`
+	variant  int
+	order    []string // Figures' keys in the order the run's files give them
+	paired   pairing  // what one-seed tests pair on (conclude)
 }
 
 // SweepVariant is one grid point: its runs' figures over the seeds.
@@ -212,6 +215,7 @@ func newSweepReport(name string, axes []SweepAxis, seeds int, rows []SweepRunRow
 		}
 	}
 	rep.conclude()
+	rep.Conclusions = append(rep.Conclusions, rep.sameSizeConclusions()...)
 	return rep
 }
 
@@ -274,6 +278,7 @@ func gatherRun(r config.SweepRun, plan *config.Plan) (SweepRunRow, error) {
 	for _, k := range cmp.KNN {
 		put(KNNFigure(k.Representation), k.Accuracy)
 	}
+	row.SameSize = sameSizeTests(cmp)
 	if err := row.paired.readQueries(run, cmp); err != nil {
 		return row, fmt.Errorf("sweep run %s: %w", r.Name, err)
 	}

@@ -107,6 +107,11 @@ func (r *SweepReport) Markdown() string {
 			b.WriteString("\n")
 		}
 	}
+	if head, rows := r.sameSizeTable(); len(rows) > 0 {
+		fmt.Fprintf(&b, "## %s\n\n%s\n\n", sameSizeTitle, sameSizeNote)
+		writeMarkdownTable(&b, head, rows)
+		b.WriteString("\n")
+	}
 	if len(r.Conclusions) > 0 {
 		fmt.Fprintf(&b, "## Conclusions\n\n%s\n\n", conclusionsNote)
 		for _, c := range r.Conclusions {
@@ -207,6 +212,9 @@ func (r *SweepReport) summaryRows() [][2]string {
 			text += fmt.Sprintf(", %s from %s", best.Verdict, best.RunnerUp)
 		}
 		rows = append(rows, [2]string{"best " + best.Figure, text})
+	}
+	if text, ok := r.sameSizeSummary(); ok {
+		rows = append(rows, [2]string{"codes against PCA, same size", text})
 	}
 	return rows
 }
