@@ -10,6 +10,7 @@ import (
 	"github.com/hourglass-ml/hourglass/internal/experiment/layout"
 	"github.com/hourglass-ml/hourglass/internal/runtime/testutil"
 	"github.com/hourglass-ml/hourglass/internal/stage"
+	"github.com/hourglass-ml/hourglass/pretrain"
 )
 
 // TestMissingPretrainFromStopsBeforeFirstStage: an experiment whose
@@ -35,6 +36,28 @@ func TestMissingPretrainFromStopsBeforeFirstStage(t *testing.T) {
 		}
 		if _, err := os.Stat(layout.At(cfg.OutputDir).StageDir(layout.Pretrain)); !os.IsNotExist(err) {
 			t.Errorf("%s: the pretrain folder exists (%v): pretraining started", tc.path, err)
+		}
+	}
+}
+
+// TestSweepMissingSourceStopsBeforeFirstRun: a sweep over pretrain.from
+// whose second source is missing stops before its first run: no run's
+// folder is made, and the error names the run, the stage and the path.
+func TestSweepMissingSourceStopsBeforeFirstRun(t *testing.T) {
+	src, splits := tiny(t)
+	if _, err := pretrain.Run(context.Background(), src, stage.Env{Splits: splits}); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(t.TempDir(), "nope")
+	plan, _ := tinySweep(t, map[string][]any{"pretrain.from": {src.OutputDir, missing}}, 1)
+	var log strings.Builder
+	_, err := Sweep(context.Background(), plan, SweepOptions{Only: -1, Env: stage.Env{Splits: splits, Log: &log}})
+	if err == nil || !strings.Contains(err.Error(), "sweep run 1") || !strings.Contains(err.Error(), "pretrain: pretrain.from: "+missing+" does not exist") {
+		t.Fatalf("err = %v, want one naming run 1, pretrain and %s", err, missing)
+	}
+	for _, r := range plan.Runs {
+		if _, err := os.Stat(r.Config.OutputDir); !os.IsNotExist(err) {
+			t.Errorf("run %s's folder exists (%v): a run started", r.Name, err)
 		}
 	}
 }

@@ -65,6 +65,9 @@ func Sweep(ctx context.Context, plan *config.Plan, o SweepOptions) ([]RunOutcome
 	for i, r := range plan.Runs {
 		dirs[i] = r.Config.OutputDir
 	}
+	if err := checkSweepInputs(runs); err != nil {
+		return nil, err
+	}
 	var out []RunOutcome
 	var failed []string
 	for _, r := range runs {
@@ -148,4 +151,23 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// checkSweepInputs checks, before the first run starts, what every run's
+// pending stages read from outside their experiment (Stage.Inputs, as Run
+// checks for one run): a source missing for the last variant stops the
+// sweep at once, not after the runs before it.
+func checkSweepInputs(runs []config.SweepRun) error {
+	for _, r := range runs {
+		pending, err := toRun(r.Config, nil)
+		if err != nil {
+			return fmt.Errorf("sweep run %d (%s): %w", r.Index, r.Name, err)
+		}
+		for _, s := range pending {
+			if err := s.Inputs(r.Config); err != nil {
+				return fmt.Errorf("sweep run %d (%s): %s: %w; nothing has run", r.Index, r.Name, s.Name(), err)
+			}
+		}
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -275,7 +276,8 @@ func TestEveryKeyDocumented(t *testing.T) {
 // TestShippedConfigsRunInReadmeOrder: README lists every shipped
 // experiment; each says at its top what it needs ("Needs:"), and an
 // experiment it compares with (generate.autoencoder) or starts from
-// (pretrain.from) is the output folder of one listed before it, so on a
+// (pretrain.from), in the file or in its sweep's grid, is the output
+// folder of one listed before it, so on a
 // fresh clone they run in README's order.
 func TestShippedConfigsRunInReadmeOrder(t *testing.T) {
 	readme, err := os.ReadFile("../../../README.md")
@@ -308,7 +310,13 @@ func TestShippedConfigsRunInReadmeOrder(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, other := range []string{c.Generate.Autoencoder, c.Pretrain.From} {
+		others := []string{c.Generate.Autoencoder, c.Pretrain.From}
+		for _, key := range []string{"generate.autoencoder", "pretrain.from"} { // and the values a sweep gives them
+			for _, v := range c.Sweep.Grid[key] {
+				others = append(others, fmt.Sprint(v))
+			}
+		}
+		for _, other := range others {
 			if other == "" {
 				continue
 			}
