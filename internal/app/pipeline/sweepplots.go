@@ -227,7 +227,7 @@ func drawKeyPlot(path, title, key, yLabel string, values []string, xs xScale, se
 	}
 	switch {
 	case !xs.numeric:
-		p.NominalX(values...)
+		p.NominalX(tickNames(values)...)
 		p.X.Min, p.X.Max = -0.5, float64(len(values))-0.5
 	case xs.log:
 		p.X.Min, p.X.Max = lo/1.25, hi*1.25
@@ -254,4 +254,20 @@ func fileSafe(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// tickNames are a text axis's tick labels: paths (a swept pretrain.from)
+// by their last element where those tell them apart, so that long
+// folders do not overlap; the axis title keeps the key.
+func tickNames(values []string) []string {
+	out := make([]string, len(values))
+	seen := map[string]bool{}
+	for i, v := range values {
+		out[i] = filepath.Base(filepath.Clean(v))
+		if seen[out[i]] {
+			return values
+		}
+		seen[out[i]] = true
+	}
+	return out
 }

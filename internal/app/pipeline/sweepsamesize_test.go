@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -46,6 +47,20 @@ func TestSameSizeTests(t *testing.T) {
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("sweep.md lacks %q:\n%s", want, md)
+		}
+	}
+}
+
+// TestTickNames: swept folders are labelled by their last element where
+// that tells them apart, else in full.
+func TestTickNames(t *testing.T) {
+	for _, c := range []struct{ in, want []string }{
+		{[]string{"runs/a-src", "runs/b/", "quickstart"}, []string{"a-src", "b", "quickstart"}},
+		{[]string{"x/runs", "y/runs"}, []string{"x/runs", "y/runs"}}, // the same last element: kept whole
+		{[]string{"adam", "sgd"}, []string{"adam", "sgd"}},
+	} {
+		if got := tickNames(c.in); !slices.Equal(got, c.want) {
+			t.Errorf("tickNames(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
 }
