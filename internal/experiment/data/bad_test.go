@@ -232,6 +232,16 @@ func TestBadData(t *testing.T) {
 	}
 }
 
+// TestColourFolderMissing: a colour model's missing image folder points
+// at the colour example's command, not at Fashion-MNIST's export.
+func TestColourFolderMissing(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "hue")
+	_, err := Prepare(config.Data{Source: SourceImages, Dir: dir}, HueShape, 1, nil)
+	if err == nil || !strings.Contains(err.Error(), "hourglass data hue "+dir) || strings.Contains(err.Error(), "data export") {
+		t.Errorf("err = %v, want one suggesting hourglass data hue %s", err, dir)
+	}
+}
+
 // TestTooManyLabelsPerClass names the class that runs short.
 func TestTooManyLabelsPerClass(t *testing.T) {
 	s := &Set{Images: make([]float32, 7*Pixels), Labels: []int{0, 0, 0, 0, 1, 1, 1}}

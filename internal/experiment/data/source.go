@@ -63,9 +63,12 @@ func Open(cfg config.Data, shape Shape, seed int64, lookupEnv func(string) (stri
 			return nil, fmt.Errorf("data.source %s needs data.dir, the folder that holds the data", source)
 		}
 		if st, err := os.Stat(cfg.Dir); err != nil || !st.IsDir() {
-			return nil, fmt.Errorf("data.dir %s: not a folder (data.source %s): set data.dir to the folder that holds the data, "+
-				"or write part of Fashion-MNIST there first: hourglass data export --format %s --output %s",
-				cfg.Dir, source, source, cfg.Dir)
+			example := fmt.Sprintf("write part of Fashion-MNIST there first: hourglass data export --format %s --output %s", source, cfg.Dir)
+			if shape[2] == 3 && source == SourceImages { // a colour model: the colour example's data
+				example = fmt.Sprintf("write the colour example there first: hourglass data hue %s", cfg.Dir)
+			}
+			return nil, fmt.Errorf("data.dir %s: not a folder (data.source %s): set data.dir to the folder that holds the data, or %s",
+				cfg.Dir, source, example)
 		}
 	}
 	switch source {
