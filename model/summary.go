@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
@@ -19,6 +20,11 @@ type Layer struct {
 	Name   string // what the layer is, as the paper's table writes it
 	Output string // channels x height x width, as the paper writes it
 	Params int    // values in the variables created in Scope
+	// Dims is the output's shape without the batch: [H, W, C] for maps,
+	// [values] for vectors; Weights the shape of the scope's "weights"
+	// variable ([kh, kw, cin, cout] or [in, out]), nil where it has none.
+	Dims    []int
+	Weights []int
 }
 
 // paramTrace holds the *trace that record appends to while Summary builds
@@ -38,7 +44,7 @@ func record(ctx *context.Context, x *Node, name string) {
 	if len(d) == 4 {
 		out = fmt.Sprintf("%dx%dx%d", d[3], d[1], d[2])
 	}
-	t.layers = append(t.layers, Layer{Scope: ctx.Scope(), Name: name, Output: out})
+	t.layers = append(t.layers, Layer{Scope: ctx.Scope(), Name: name, Output: out, Dims: slices.Clone(d[1:])})
 }
 
 // Summary builds the autoencoder's graph (without running it) and lists
@@ -68,13 +74,18 @@ func SummaryOf(spec Spec) ([]Layer, error) {
 		return nil, fmt.Errorf("building the model: %w", err)
 	}
 	perScope := map[string]int{}
+	weights := map[string][]int{}
 	for v := range ctx.IterVariables() {
 		if v.Trainable {
 			perScope[v.Scope()] += v.Shape().Size()
+			if v.Name() == "weights" {
+				weights[v.Scope()] = slices.Clone(v.Shape().Dimensions)
+			}
 		}
 	}
 	for i := range t.layers {
 		t.layers[i].Params = perScope[t.layers[i].Scope]
+		t.layers[i].Weights = weights[t.layers[i].Scope]
 	}
 	return t.layers, nil
 }

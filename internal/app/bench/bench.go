@@ -52,6 +52,12 @@ type Result struct {
 	FirstLoss          float64 `json:"first_loss"`
 	LastLoss           float64 `json:"last_loss"`
 	PeakRSSMiB         float64 `json:"peak_rss_mib"`
+	// UsefulGFLOP is the step's products (model.TrainingFLOPs x the batch),
+	// GFLOPs the rate the step reached on them, KernelPeakGFLOPs the matrix
+	// kernel's own rate measured in the same run (0 when not measured).
+	UsefulGFLOP      float64 `json:"useful_gflop_per_step"`
+	GFLOPs           float64 `json:"gflop_per_s"`
+	KernelPeakGFLOPs float64 `json:"kernel_peak_gflop_per_s,omitempty"`
 }
 
 // Run times one variant: Warmup untimed steps (compilation), Steps timed
@@ -104,6 +110,12 @@ func Run(o Options) (Result, error) {
 	}
 	el := time.Since(start)
 	r.MsPerStep = 1000 * el.Seconds() / float64(max(o.Steps, 1))
+	flops, err := model.TrainingFLOPs(eo.Spec)
+	if err != nil {
+		return r, err
+	}
+	r.UsefulGFLOP = flops * float64(o.Batch) / 1e9
+	r.GFLOPs = r.UsefulGFLOP / (r.MsPerStep / 1000)
 	r.TrainImagesPerSec = float64(o.Steps*o.Batch) / el.Seconds()
 	if _, err := e.Encode(engine.Batch(batch(0))); err != nil { // compile
 		return r, err
@@ -160,6 +172,9 @@ func WriteTable(w io.Writer, rs []Result) {
 	for _, r := range rs[1:] {
 		fmt.Fprintf(w, "training step: %s is %.2fx faster than %s\n", rs[0].Variant, r.MsPerStep/rs[0].MsPerStep, r.Variant)
 	}
+	for _, r := range rs {
+		fmt.Fprintf(w, "%s: %s\n", r.Variant, r.WorkText())
+	}
 }
 
 // RandomImages are n images of a shape with values uniform in [0, 1),
@@ -172,3 +187,19 @@ func RandomImages(shape data.Shape, n int, seed int64) *data.Set {
 	}
 	return s
 }
+
+// WorkText says how much of the step is products and at what rate: "1.66
+// GFLOP of products a step, 42.1 GFLOP/s; the matrix kernel alone 250.3
+// GFLOP/s (17% of it)".
+func (r Result) WorkText() string {
+	t := fmt.Sprintf("%.3g GFLOP of products a step (forward and backward, no zeros), %.1f GFLOP/s", r.UsefulGFLOP, r.GFLOPs)
+	if r.KernelPeakGFLOPs > 0 {
+		t += fmt.Sprintf("; the matrix kernel alone %.1f GFLOP/s (the step reaches %.0f%% of it)", r.KernelPeakGFLOPs, 100*r.GFLOPs/r.KernelPeakGFLOPs)
+	}
+	return t
+}
+
+// KernelPeak times hourglass's matrix kernel alone on a 256 x 512 by
+// 512 x 1024 product, one per core at once, for a second: the rate the
+// training step's products could reach at best.
+func KernelPeak() float64 { return kernelGFLOPs(512) }

@@ -37,7 +37,11 @@ func NewBenchCommand(g *globalFlags) *cobra.Command {
 model keys set others: --set model.input=[32,32,3] --set
 model.filters=[32,64,128]) for --steps steps (after --warmup untimed ones that
 compile the graphs) and encodes --encode batches, then prints milliseconds per
-training step, training and encoding images per second, and peak memory.
+training step, training and encoding images per second, peak memory, and
+the step's products (forward and backward, counted from the layer shapes,
+a transposed convolution's inserted zeros not counted) in GFLOP with the
+rate the step reached on them, beside the matrix kernel's own rate
+measured in the same run.
 --stock also times the unimproved GoMLX path (layers.Convolution, MaxPool and
 GoMLX's own product gradients, with only the missing operations filled in) in
 the same run and prints the ratio; --simplego-kernels times hourglass's model
@@ -96,6 +100,12 @@ README's speed figures come from BENCHMARKS.md, written by
 			if doc.path != "" && doc.peer != "" {
 				peer = newPeerRun(doc.python, doc.peer, cfg.Spec())
 			}
+			// The matrix kernel's own rate, once, beside the steps' (the
+			// pure-Go backend's kernel; XLA's are its own).
+			peak := 0.0
+			if backend.IsPureGo(be) {
+				peak = bench.KernelPeak()
+			}
 			var results []bench.Result
 			for _, b := range batches {
 				images := real
@@ -117,6 +127,9 @@ README's speed figures come from BENCHMARKS.md, written by
 					r, err := bench.Run(o)
 					if err != nil {
 						return err
+					}
+					if r.Kernels == "" || strings.HasPrefix(r.Kernels, "hourglass") {
+						r.KernelPeakGFLOPs = peak
 					}
 					rs = append(rs, r)
 				}

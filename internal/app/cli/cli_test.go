@@ -14,6 +14,7 @@ import (
 
 	"github.com/hourglass-ml/hourglass/internal/experiment/data"
 	"github.com/hourglass-ml/hourglass/internal/numeric/gemm"
+	"github.com/hourglass-ml/hourglass/model"
 )
 
 // run executes the command line args with the given environment and
@@ -196,6 +197,9 @@ func TestBenchCLIJSON(t *testing.T) {
 		MsPerStep float64 `json:"ms_per_step"`
 		Encode    float64 `json:"encode_images_per_sec"`
 		BatchSize int     `json:"batch_size"`
+		GFLOP     float64 `json:"useful_gflop_per_step"`
+		Rate      float64 `json:"gflop_per_s"`
+		Peak      float64 `json:"kernel_peak_gflop_per_s"`
 	}
 	if err := json.Unmarshal([]byte(out), &rs); err != nil {
 		t.Fatalf("bench --json printed no JSON: %v\n%s", err, out)
@@ -218,10 +222,23 @@ func TestBenchCLIJSON(t *testing.T) {
 	if d := math.Abs(rs[0].FirstLoss - rs[1].FirstLoss); d > 1e-5*rs[1].FirstLoss {
 		t.Errorf("first loss %v with hourglass's kernels, %v with simplego's", rs[0].FirstLoss, rs[1].FirstLoss)
 	}
+	flops, err := model.TrainingFLOPs(model.Paper())
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, r := range rs {
 		if r.MsPerStep <= 0 || r.Encode <= 0 || r.BatchSize != 16 {
 			t.Errorf("implausible result %+v", r)
 		}
+		// The step's products: the paper model's count times 16 images, over
+		// the step's time (to the JSON's float64 rounding).
+		if want := flops * 16 / 1e9; math.Abs(r.GFLOP-want) > 1e-9*want || math.Abs(r.Rate-r.GFLOP/(r.MsPerStep/1000)) > 1e-6*r.Rate {
+			t.Errorf("%s: %v GFLOP a step at %v GFLOP/s in %v ms; want %v GFLOP", r.Variant, r.GFLOP, r.Rate, r.MsPerStep, want)
+		}
+	}
+	// Only hourglass's kernel is set beside its own rate.
+	if rs[0].Peak <= 0 && gemm.Accelerated || rs[1].Peak != 0 || rs[2].Peak != 0 {
+		t.Errorf("kernel peaks %v, %v, %v: want one for hourglass's kernels only", rs[0].Peak, rs[1].Peak, rs[2].Peak)
 	}
 }
 
