@@ -20,11 +20,18 @@ func maxBlocks(f *results.Transfer) int {
 }
 
 // withEveryBlock is f as the method comparisons read it: scratch and the
-// runs that took the most blocks, as if finetune.blocks were not set.
-func withEveryBlock(f *results.Transfer) *results.Transfer {
+// runs that took every block of the encoder (depth; 0 where unknown: the
+// most any run took), as if finetune.blocks were not set.
+func withEveryBlock(f *results.Transfer, depth int) *results.Transfer {
 	top := maxBlocks(f)
 	if top == 0 {
 		return f
+	}
+	if depth > 0 && top < depth {
+		// No run took the whole encoder (finetune.blocks without the
+		// depth): the method sentences would name a part "the frozen
+		// encoder". The block sentences compare each count with scratch.
+		top = -1
 	}
 	keep := func(m config.Method, b int) bool {
 		return (m == config.Scratch && b == 0) || (m != config.Scratch && b == top)
@@ -184,32 +191,52 @@ func shortBlocks(f *results.Transfer) []string {
 				accs = append(accs, fmt.Sprintf("%d: %s", r.Blocks, pct(r.MeanAccuracy)))
 			}
 			s := fmt.Sprintf("With %s, %s by blocks kept (%s)", countText(n), methodName[m], strings.Join(accs, ", "))
-			fewest, tested := "", true
-			for _, r := range rs[:len(rs)-1] {
+			// The fewest blocks such that no count from there up to the
+			// most falls short of the most: scan down from the largest.
+			fewest, short, tested := "", "", true
+			for i := len(rs) - 2; i >= 0; i-- {
+				r := rs[i]
 				d, ok := blocksDiff(f, n, m, r.Blocks, m, top.Blocks)
 				if !ok || d.Pairs < 2 {
 					tested = false
-					continue
-				}
-				if d.High >= 0 {
-					how := "not distinguishable from"
-					if d.Low > 0 {
-						how = "that beats"
-					}
-					fewest = fmt.Sprintf(": %s is the fewest %s %s (%+.2f points, 95%% interval [%+.2f, %+.2f]).",
-						blocksText(r.Blocks), how, blocksText(top.Blocks), 100*d.Mean, 100*d.Low, 100*d.High)
 					break
 				}
+				if d.High < 0 {
+					verb := "fall"
+					if r.Blocks == 1 {
+						verb = "falls"
+					}
+					short = fmt.Sprintf(": %s %s short of %s (%+.2f points, 95%% interval [%+.2f, %+.2f])",
+						blocksText(r.Blocks), verb, blocksText(top.Blocks), 100*d.Mean, 100*d.Low, 100*d.High)
+					break
+				}
+				how := "not distinguishable from"
+				if d.Low > 0 {
+					how = "that beats"
+				}
+				fewest = fmt.Sprintf(": %s is the fewest %s %s (%+.2f points, 95%% interval [%+.2f, %+.2f]).",
+					blocksText(r.Blocks), how, blocksText(top.Blocks), 100*d.Mean, 100*d.Low, 100*d.High)
 			}
 			switch {
+			case fewest != "" && short != "":
+				fewest = strings.TrimSuffix(fewest, ".") + "; below it" + strings.TrimPrefix(short, ":") + "."
 			case fewest != "":
 			case !tested:
 				fewest = ": too few seeds to test the block counts against each other."
 			default:
-				fewest = fmt.Sprintf(": every smaller count falls short of %s.", blocksText(top.Blocks))
+				fewest = short + ", so no fewer blocks serve as well."
 			}
 			out = append(out, s+fewest)
 		}
 	}
 	return out
+}
+
+// encoderDepth is the encoder's number of blocks, from the experiment's
+// configuration; 0 where the comparison does not carry it.
+func encoderDepth(r *results.Comparison) int {
+	if r.Config == nil {
+		return 0
+	}
+	return r.Config.Spec().Depth()
 }

@@ -53,7 +53,58 @@ func TestBlocksConclusions(t *testing.T) {
 			t.Errorf("conclusions lack %q:\n%s", want, long)
 		}
 	}
-	if want := "its first 2 blocks is the fewest not distinguishable from its first 3 blocks (-0.50 points, 95% interval [-1.50, +0.50])."; !strings.Contains(short, want) {
+	if want := "its first 2 blocks is the fewest not distinguishable from its first 3 blocks (-0.50 points, 95% interval [-1.50, +0.50]); " +
+		"below it its first block falls short of its first 3 blocks (-5.00 points, 95% interval [-6.50, -3.50])."; !strings.Contains(short, want) {
 		t.Errorf("summary lacks %q:\n%s", want, short)
+	}
+}
+
+// TestFewestBlocksSkipsNoGap: where 2 blocks fall short of 3 but 1 block's
+// interval is wide enough to hold 0, the summary does not name 1 block as
+// the fewest that serves: a count in between falls short (the case in
+// transfer-across-classes' fine-tuned encoder at 10 labels).
+func TestFewestBlocksSkipsNoGap(t *testing.T) {
+	f := blocksTransfer()
+	for i, d := range f.Differences {
+		switch {
+		case d.ABlocks == 1 && d.BBlocks == 3:
+			f.Differences[i].Mean, f.Differences[i].Low, f.Differences[i].High = -0.25, -0.55, 0.04
+		case d.ABlocks == 2 && d.BBlocks == 3:
+			f.Differences[i].Mean, f.Differences[i].Low, f.Differences[i].High = -0.08, -0.15, -0.01
+		}
+	}
+	short := strings.Join(headlines(&results.Comparison{KNN: []results.KNN{knnOf(results.PixelsRep(), 0.8, 1)}, Finetune: f}), "\n")
+	want := "its first 2 blocks fall short of its first 3 blocks (-8.00 points, 95% interval [-15.00, -1.00]), so no fewer blocks serve as well."
+	if !strings.Contains(short, want) || strings.Contains(short, "its first block is the fewest") {
+		t.Errorf("summary:\n%s\nwant %q and no fewest of 1 block", short, want)
+	}
+}
+
+// TestPartialTopIsNotTheEncoder: with finetune.blocks [1, 2] on a
+// 3-block encoder, no sentence calls frozen/2 "the frozen encoder"; the
+// block counts are still compared with scratch.
+func TestPartialTopIsNotTheEncoder(t *testing.T) {
+	f := blocksTransfer()
+	var keep []results.TransferRow
+	for _, r := range f.Summary {
+		if r.Blocks != 3 {
+			keep = append(keep, r)
+		}
+	}
+	var diffs []results.TransferDiff
+	for _, d := range f.Differences {
+		if d.ABlocks != 3 && d.BBlocks != 3 {
+			diffs = append(diffs, d)
+		}
+	}
+	cfg := config.Default() // the paper's 3 blocks
+	r := &results.Comparison{Config: &cfg, KNN: []results.KNN{knnOf(results.PixelsRep(), 0.8, 1)},
+		Finetune: &results.Transfer{Summary: keep, Differences: diffs}}
+	text := strings.Join(append(conclude(r), headlines(r)...), "\n")
+	if strings.Contains(text, "the frozen encoder beat") || strings.Contains(text, "the frozen encoder ahead") {
+		t.Errorf("a partial encoder is called the frozen encoder:\n%s", text)
+	}
+	if !strings.Contains(text, "its first 2 blocks 74.50% (+5.50 points") {
+		t.Errorf("the block counts are not compared with scratch:\n%s", text)
 	}
 }

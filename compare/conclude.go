@@ -56,7 +56,7 @@ func conclude(r *results.Comparison) []string {
 		out = append(out, concludeReconstructions(r.Reduce)...)
 	}
 	if r.Finetune != nil {
-		out = append(out, concludeFinetune(withEveryBlock(r.Finetune))...)
+		out = append(out, concludeFinetune(withEveryBlock(r.Finetune, encoderDepth(r)))...)
 		out = append(out, concludeBlocks(r.Finetune)...)
 	}
 	if r.Generation != nil {

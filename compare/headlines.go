@@ -53,7 +53,7 @@ func headlines(r *results.Comparison) []string {
 		out = append(out, shortReconstructions(r.Reduce)...)
 	}
 	if r.Finetune != nil {
-		out = append(out, shortTransfer(withEveryBlock(r.Finetune))...)
+		out = append(out, shortTransfer(withEveryBlock(r.Finetune, encoderDepth(r)))...)
 		out = append(out, shortBlocks(r.Finetune)...)
 	}
 	if g := r.Generation; g != nil && g.Difference != nil {

@@ -39,8 +39,12 @@ const fromFix = `set pretrain.from to a finished experiment's output folder (run
 // source finds and checks the model pretrain.from names.
 func source(cfg *config.Config) (origin, error) {
 	path := cfg.Pretrain.From
-	if _, err := os.Stat(path); err != nil {
+	st, err := os.Stat(path)
+	if err != nil {
 		return origin{}, fmt.Errorf("pretrain.from: %s does not exist; %s", path, fromFix)
+	}
+	if !st.IsDir() {
+		return origin{}, fmt.Errorf("pretrain.from: %s is a file, not a folder; %s", path, fromFix)
 	}
 	own := layout.At(cfg.OutputDir)
 	if same(path, own.Root) || inside(path, own.StageDir(layout.Pretrain)) {

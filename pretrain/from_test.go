@@ -287,6 +287,8 @@ func TestFromBadInput(t *testing.T) {
 	}{
 		{"missing", func(c *config.Config) { c.Pretrain.From = filepath.Join(src.OutputDir, "nope") },
 			[]string{"pretrain.from: " + filepath.Join(src.OutputDir, "nope") + " does not exist", `set pretrain.from to a finished experiment's output folder`}},
+		{"a file", func(c *config.Config) { c.Pretrain.From = layout.At(src.OutputDir).PretrainSummary() },
+			[]string{"pretrain.from: " + layout.At(src.OutputDir).PretrainSummary() + " is a file, not a folder", `set pretrain.from to a finished experiment's output folder`}},
 		{"no model", func(c *config.Config) { c.Pretrain.From = empty },
 			[]string{"pretrain.from: " + empty + " holds no model", filepath.Join(empty, "pretrain", "checkpoint-last", "state.json") + " is missing", "run it first"}},
 		{"no model in a pretrain folder", func(c *config.Config) { c.Pretrain.From = layout.At(empty).StageDir(layout.Pretrain) },

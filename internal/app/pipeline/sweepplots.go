@@ -3,6 +3,7 @@ package pipeline
 import (
 	"math"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -227,7 +228,7 @@ func drawKeyPlot(path, title, key, yLabel string, values []string, xs xScale, se
 	}
 	switch {
 	case !xs.numeric:
-		p.NominalX(tickNames(values)...)
+		p.NominalX(tickNames(key, values)...)
 		p.X.Min, p.X.Max = -0.5, float64(len(values))-0.5
 	case xs.log:
 		p.X.Min, p.X.Max = lo/1.25, hi*1.25
@@ -256,10 +257,14 @@ func fileSafe(s string) string {
 	return string(b)
 }
 
-// tickNames are a text axis's tick labels: paths (a swept pretrain.from)
-// by their last element where those tell them apart, so that long
-// folders do not overlap; the axis title keeps the key.
-func tickNames(values []string) []string {
+// tickNames are a text axis's tick labels: a swept folder's (the keys
+// that name one) by its last element where those tell the values apart,
+// so that long paths do not overlap; the axis title keeps the key. Other
+// keys' values, "/" in them or not, are kept whole.
+func tickNames(key string, values []string) []string {
+	if !slices.Contains(pathKeys, key) {
+		return values
+	}
 	out := make([]string, len(values))
 	seen := map[string]bool{}
 	for i, v := range values {
@@ -271,3 +276,6 @@ func tickNames(values []string) []string {
 	}
 	return out
 }
+
+// pathKeys are the keys whose values are folders or files.
+var pathKeys = []string{"pretrain.from", "generate.autoencoder", "data.dir", "data.unlabelled", "output_dir"}

@@ -52,15 +52,20 @@ func TestSameSizeTests(t *testing.T) {
 }
 
 // TestTickNames: swept folders are labelled by their last element where
-// that tells them apart, else in full.
+// that tells them apart, else in full; other keys' values are kept whole,
+// a "/" in them or not.
 func TestTickNames(t *testing.T) {
-	for _, c := range []struct{ in, want []string }{
-		{[]string{"runs/a-src", "runs/b/", "quickstart"}, []string{"a-src", "b", "quickstart"}},
-		{[]string{"x/runs", "y/runs"}, []string{"x/runs", "y/runs"}}, // the same last element: kept whole
-		{[]string{"adam", "sgd"}, []string{"adam", "sgd"}},
+	for _, c := range []struct {
+		key      string
+		in, want []string
+	}{
+		{"pretrain.from", []string{"runs/a-src", "runs/b/", "quickstart"}, []string{"a-src", "b", "quickstart"}},
+		{"pretrain.from", []string{"x/runs", "y/runs"}, []string{"x/runs", "y/runs"}}, // the same last element: kept whole
+		{"data.classes", []string{"[T-shirt/top, Trouser]", "[Bag, Sandal]"}, []string{"[T-shirt/top, Trouser]", "[Bag, Sandal]"}},
+		{"pretrain.schedule", []string{"constant", "cosine"}, []string{"constant", "cosine"}},
 	} {
-		if got := tickNames(c.in); !slices.Equal(got, c.want) {
-			t.Errorf("tickNames(%q) = %q, want %q", c.in, got, c.want)
+		if got := tickNames(c.key, c.in); !slices.Equal(got, c.want) {
+			t.Errorf("tickNames(%s, %q) = %q, want %q", c.key, c.in, got, c.want)
 		}
 	}
 }
