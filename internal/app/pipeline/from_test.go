@@ -61,3 +61,20 @@ func TestSweepMissingSourceStopsBeforeFirstRun(t *testing.T) {
 		}
 	}
 }
+
+// TestSweepMissingPoolStopsBeforeFirstRun: a sweep over data.unlabelled
+// whose last pool is missing stops before its first run, naming the run,
+// the key and the path.
+func TestSweepMissingPoolStopsBeforeFirstRun(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "pool.npy")
+	plan, splits := tinySweep(t, map[string][]any{"data.unlabelled": {"", missing}}, 1)
+	_, err := Sweep(context.Background(), plan, SweepOptions{Only: -1, Env: stage.Env{Splits: splits}})
+	if err == nil || !strings.Contains(err.Error(), "sweep run 1") || !strings.Contains(err.Error(), "data.unlabelled "+missing+" does not exist") {
+		t.Fatalf("err = %v, want one naming run 1, data.unlabelled and %s", err, missing)
+	}
+	for _, r := range plan.Runs {
+		if _, err := os.Stat(r.Config.OutputDir); !os.IsNotExist(err) {
+			t.Errorf("run %s's folder exists (%v): a run started", r.Name, err)
+		}
+	}
+}

@@ -153,12 +153,23 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// checkSweepInputs checks, before the first run starts, what every run's
-// pending stages read from outside their experiment (Stage.Inputs, as Run
-// checks for one run): a source missing for the last variant stops the
-// sweep at once, not after the runs before it.
+// checkSweepInputs checks, before the first run starts, the data paths of
+// every run and what its pending stages read from outside the experiment
+// (Stage.Inputs, as Run checks for one run): a source missing for the last
+// variant stops the sweep at once, not after the runs before it.
 func checkSweepInputs(runs []config.SweepRun) error {
 	for _, r := range runs {
+		// The data's own paths, which every run reads first: a pool
+		// missing for the last variant is found now, not hours in.
+		for _, p := range []struct{ key, path string }{{"data.dir", r.Config.Data.Dir}, {"data.unlabelled", r.Config.Data.Unlabelled}} {
+			if p.path == "" {
+				continue
+			}
+			if _, err := os.Stat(p.path); err != nil {
+				return fmt.Errorf("sweep run %d (%s): %s %s does not exist (make it first, as the experiment file's header says, or fix the value); nothing has run",
+					r.Index, r.Name, p.key, p.path)
+			}
+		}
 		pending, err := toRun(r.Config, nil)
 		if err != nil {
 			return fmt.Errorf("sweep run %d (%s): %w", r.Index, r.Name, err)

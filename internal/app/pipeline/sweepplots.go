@@ -257,24 +257,71 @@ func fileSafe(s string) string {
 	return string(b)
 }
 
-// tickNames are a text axis's tick labels: a swept folder's (the keys
-// that name one) by its last element where those tell the values apart,
-// so that long paths do not overlap; the axis title keeps the key. Other
-// keys' values, "/" in them or not, are kept whole.
+// tickNames are a text axis's tick labels: a swept folder's or file's
+// (the keys that name one) without the path elements every value shares
+// at its start and at its end, where what is left tells them apart
+// ("runs/pools/u1000/unlabelled.npy" and ".../u5000/..." become "u1000"
+// and "u5000"), so that long paths do not overlap; "" reads "(none)". The
+// axis title keeps the key. Other keys' values, "/" in them or not, are
+// kept whole.
 func tickNames(key string, values []string) []string {
 	if !slices.Contains(pathKeys, key) {
 		return values
 	}
+	var parts [][]string
+	for _, v := range values {
+		if v != "" {
+			parts = append(parts, strings.Split(filepath.ToSlash(filepath.Clean(v)), "/"))
+		}
+	}
+	lead, trail := commonEnds(parts)
 	out := make([]string, len(values))
 	seen := map[string]bool{}
-	for i, v := range values {
-		out[i] = filepath.Base(filepath.Clean(v))
-		if seen[out[i]] {
+	i := 0
+	for j, v := range values {
+		if v == "" {
+			out[j] = "(none)"
+		} else {
+			p := parts[i]
+			i++
+			out[j] = strings.Join(p[lead:len(p)-trail], "/")
+		}
+		if out[j] == "" || seen[out[j]] {
 			return values
 		}
-		seen[out[i]] = true
+		seen[out[j]] = true
 	}
 	return out
+}
+
+// commonEnds counts the path elements every one of parts shares at its
+// start and at its end, leaving each at least one element.
+func commonEnds(parts [][]string) (lead, trail int) {
+	if len(parts) < 2 {
+		if len(parts) == 1 { // one path: its last element
+			return len(parts[0]) - 1, 0
+		}
+		return 0, 0
+	}
+	shortest := len(parts[0])
+	for _, p := range parts {
+		shortest = min(shortest, len(p))
+	}
+	same := func(at func(p []string) string) bool {
+		for _, p := range parts[1:] {
+			if at(p) != at(parts[0]) {
+				return false
+			}
+		}
+		return true
+	}
+	for lead < shortest-1 && same(func(p []string) string { return p[lead] }) {
+		lead++
+	}
+	for trail < shortest-1-lead && same(func(p []string) string { return p[len(p)-1-trail] }) {
+		trail++
+	}
+	return lead, trail
 }
 
 // pathKeys are the keys whose values are folders or files.

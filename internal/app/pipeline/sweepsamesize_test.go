@@ -59,8 +59,11 @@ func TestTickNames(t *testing.T) {
 		key      string
 		in, want []string
 	}{
-		{"pretrain.from", []string{"runs/a-src", "runs/b/", "quickstart"}, []string{"a-src", "b", "quickstart"}},
-		{"pretrain.from", []string{"x/runs", "y/runs"}, []string{"x/runs", "y/runs"}}, // the same last element: kept whole
+		{"pretrain.from", []string{"runs/a-src", "runs/b/", "runs/quickstart"}, []string{"a-src", "b", "quickstart"}},
+		{"pretrain.from", []string{"runs/a-src", "quickstart"}, []string{"runs/a-src", "quickstart"}}, // nothing shared
+		{"pretrain.from", []string{"x/runs", "y/runs"}, []string{"x", "y"}},                           // the same last element
+		{"data.unlabelled", []string{"", "runs/pools/u1000/unlabelled.npy", "runs/pools/u50000/unlabelled.npy"}, []string{"(none)", "u1000", "u50000"}},
+		{"data.unlabelled", []string{"runs/pools/u1000/unlabelled.npy"}, []string{"unlabelled.npy"}},
 		{"data.classes", []string{"[T-shirt/top, Trouser]", "[Bag, Sandal]"}, []string{"[T-shirt/top, Trouser]", "[Bag, Sandal]"}},
 		{"pretrain.schedule", []string{"constant", "cosine"}, []string{"constant", "cosine"}},
 	} {
