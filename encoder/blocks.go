@@ -40,25 +40,7 @@ func (e *Encoder) InstallBlocks(ctx *context.Context, m Mode, n int) {
 		e.Install(ctx, m)
 		return
 	}
-	root := ctx.Checked(false)
-	for name, t := range e.weights {
-		scope, vname := context.VariableScopeAndNameFromParameterName(name)
-		if !inBlocks(scope, n) {
-			continue
-		}
-		c, err := t.Clone()
-		if err != nil {
-			panic(err)
-		}
-		sc := root.InAbsPath(scope)
-		v := sc.GetVariable(vname)
-		if v == nil {
-			v = sc.VariableWithValue(vname, c)
-		} else if err := v.SetValue(c); err != nil {
-			panic(err)
-		}
-		v.SetTrainable(m.Trainable)
-	}
+	e.setWeights(ctx, m, func(scope string) bool { return inBlocks(scope, n) })
 	if m.Trainable && m.StepScale > 0 && m.StepScale != 1 {
 		for i := 1; i <= n; i++ {
 			ctx.InAbsPath(blockScope(i)).SetParam(model.ParamStepScale, m.StepScale)

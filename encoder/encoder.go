@@ -112,24 +112,7 @@ var Frozen = Mode{}
 // (replacing values already there) with the mode's trainability. Apply
 // calls it; call it directly to set weights before building any graph.
 func (e *Encoder) Install(ctx *context.Context, m Mode) {
-	root := ctx.Checked(false)
-	for name, t := range e.weights {
-		scope, vname := context.VariableScopeAndNameFromParameterName(name)
-		c, err := t.Clone()
-		if err != nil {
-			panic(err)
-		}
-		sc := root.InAbsPath(scope)
-		v := sc.GetVariable(vname)
-		if v == nil {
-			v = sc.VariableWithValue(vname, c)
-		} else {
-			if err := v.SetValue(c); err != nil {
-				panic(err)
-			}
-		}
-		v.SetTrainable(m.Trainable)
-	}
+	e.setWeights(ctx, m, func(string) bool { return true })
 	if m.Trainable && m.StepScale > 0 && m.StepScale != 1 {
 		ctx.InAbsPath("/"+model.EncoderScope).SetParam(model.ParamStepScale, m.StepScale)
 	}
@@ -223,4 +206,28 @@ func (e *Encoder) Weight(scope, name string) []float32 {
 		return nil
 	}
 	return tensors.MustCopyFlatData[float32](t)
+}
+
+// setWeights puts the weights whose scope keep accepts into ctx (replacing
+// values already there) with the mode's trainability.
+func (e *Encoder) setWeights(ctx *context.Context, m Mode, keep func(scope string) bool) {
+	root := ctx.Checked(false)
+	for name, t := range e.weights {
+		scope, vname := context.VariableScopeAndNameFromParameterName(name)
+		if !keep(scope) {
+			continue
+		}
+		c, err := t.Clone()
+		if err != nil {
+			panic(err)
+		}
+		sc := root.InAbsPath(scope)
+		v := sc.GetVariable(vname)
+		if v == nil {
+			v = sc.VariableWithValue(vname, c)
+		} else if err := v.SetValue(c); err != nil {
+			panic(err)
+		}
+		v.SetTrainable(m.Trainable)
+	}
 }
