@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -221,7 +222,8 @@ func TestFromResumeRefusesAnotherSource(t *testing.T) {
 	moved := *cfg
 	moved.Pretrain.From = other.OutputDir
 	_, err := Run(context.Background(), &moved, stage.Env{Splits: splits})
-	if err == nil || !strings.Contains(err.Error(), "other data, seed or pretrain settings") || !strings.Contains(err.Error(), "--restart") {
+	if err == nil || !strings.Contains(err.Error(), "other data, seed or pretrain settings") || !strings.Contains(err.Error(), "--restart") ||
+		!strings.Contains(err.Error(), fmt.Sprintf("pretrain.from was %q, now %q", src.OutputDir, other.OutputDir)) || strings.Contains(err.Error(), "pretrain changed") {
 		t.Errorf("resuming with another pretrain.from: %v", err)
 	}
 	src.Pretrain.Epochs = 3 // one epoch more: the source model changes under its path

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"reflect"
+	"strings"
 	"time"
 
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -114,14 +115,17 @@ var Stage = stage.Define(layout.Pretrain, nil, settings, Inputs, Run)
 
 // trainingKeys are the settings whose change makes a checkpoint
 // incompatible (epochs and patience may change to extend a run).
-func trainingKeys(c *config.Config) any {
+func trainingKeys(c *config.Config) trainingSettings {
 	p := c.Pretrain
 	p.Epochs, p.Patience, p.Reconstructions = 0, 0, 0
-	return struct {
-		Seed     int64
-		Data     config.Data
-		Pretrain config.Pretrain
-	}{c.Seed, c.Data, p}
+	return trainingSettings{c.Seed, c.Data, p}
+}
+
+// trainingSettings are trainingKeys' values.
+type trainingSettings struct {
+	Seed     int64
+	Data     config.Data
+	Pretrain config.Pretrain
 }
 
 // checkResumable refuses to resume a checkpoint made with other settings,
@@ -141,8 +145,8 @@ func checkResumable(run layout.Run, cfg *config.Config, src *origin) error {
 			"rerun with --restart to discard it, set the model section back, or set another output_dir", dir, was, now)
 	}
 	if !reflect.DeepEqual(trainingKeys(prev), trainingKeys(cfg)) {
-		return fmt.Errorf("%s holds a checkpoint trained with other data, seed or pretrain settings (see its config.yaml); "+
-			"rerun with --restart to discard it, or set another output_dir", dir)
+		return fmt.Errorf("%s holds a checkpoint trained with other data, seed or pretrain settings (%s; see its config.yaml); "+
+			"rerun with --restart to discard it, or set another output_dir", dir, changedSettings(prev, cfg))
 	}
 	if src != nil {
 		var st State
@@ -560,4 +564,26 @@ func (r *runner) untrained(s *results.Pretraining) error {
 	}
 	fmt.Fprintf(r.p.Log, "pretrain.epochs is 0: the model of %s as it is, train loss %.5f, validation loss %.5f\n", r.cfg.Pretrain.From, s.FinalTrain, s.FinalVal)
 	return nil
+}
+
+// changedSettings says which of the settings a checkpoint depends on
+// differ between prev (the checkpoint's) and cfg: "pretrain.from was
+// runs/a, now runs/b", else the sections ("data changed").
+func changedSettings(prev, cfg *config.Config) string {
+	var out []string
+	if prev.Seed != cfg.Seed {
+		out = append(out, fmt.Sprintf("seed was %d, now %d", prev.Seed, cfg.Seed))
+	}
+	if !reflect.DeepEqual(prev.Data, cfg.Data) {
+		out = append(out, "data changed")
+	}
+	a, b := trainingKeys(prev).Pretrain, trainingKeys(cfg).Pretrain
+	if a.From != b.From {
+		out = append(out, fmt.Sprintf("pretrain.from was %q, now %q", a.From, b.From))
+		a.From, b.From = "", ""
+	}
+	if !reflect.DeepEqual(a, b) {
+		out = append(out, "pretrain changed")
+	}
+	return strings.Join(out, "; ")
 }
