@@ -322,7 +322,7 @@ func TestTransposeStep(t *testing.T) {
 
 // TestSumStep compares sums over random axes with float64 sums (tolerance
 // 1e-5 of the sum of absolute values: float32 accumulation), and checks
-// that one and two cores, and AVX-512 lanes and Go loops, give the same
+// that one and two cores, and vector lanes and Go loops, give the same
 // bits.
 func TestSumStep(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
@@ -359,12 +359,10 @@ func TestSumStep(t *testing.T) {
 		if ok, i := sameBits(one[0], got[0]); !ok {
 			t.Fatalf("dims %v axes %v: one core and two differ at %d", dims, axes, i)
 		}
-		saved := fusedAVX512
-		fusedAVX512 = false
-		goLoops, _ := runAny(t, "kernels=hourglass", build, x)
-		fusedAVX512 = saved
+		var goLoops []any
+		withGoLoops(func() { goLoops, _ = runAny(t, "kernels=hourglass", build, x) })
 		if ok, i := sameBits(goLoops[0], got[0]); !ok {
-			t.Fatalf("dims %v axes %v: AVX-512 lanes and Go loops differ at %d", dims, axes, i)
+			t.Fatalf("dims %v axes %v: vector lanes and Go loops differ at %d", dims, axes, i)
 		}
 		want, abs := refSum(x, axes)
 		g := got[0].([]float32)

@@ -2,7 +2,7 @@
 
 package backend
 
-var fusedAVX512 = false
+var fusedAVX512, fusedAVX2 = false, false
 
 func vecBinary(op opcode, d, a, b []float32) int { return 0 }
 func vecUnary(op opcode, d, a []float32) int     { return 0 }

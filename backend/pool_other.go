@@ -2,7 +2,7 @@
 
 package backend
 
-var poolAVX512 = false
+var poolAVX512, poolAVX2 = false, false
 
 func pool2x2Row(out, top, bot []float32, ow, c int) bool { return false }
 
