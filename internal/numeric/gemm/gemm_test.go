@@ -47,6 +47,7 @@ func TestMul(t *testing.T) {
 	cases := []struct{ m, k, n int }{
 		{1, 1, 1}, {6, 1, 16}, {5, 7, 3}, {7, 9, 17}, {13, 300, 33}, {100, 9, 16},
 		{64, 257, 31}, {150, 520, 40}, {9, 5000, 16}, {3, 2000, 4}, {200, 32, 144}, {50, 600, 32}, {40, 700, 48},
+		{49, 81, 100}, {7, 50, 1000}, // columns split among the workers
 	}
 	for _, cs := range cases {
 		for _, ta := range []bool{false, true} {
@@ -174,6 +175,15 @@ var stepShapes = []struct {
 	{"deconv3-fwd", 25088, 16, 4, false, false},
 	{"deconv3-dX", 25088, 4, 16, false, true},
 	{"deconv3-dW", 16, 25088, 4, true, false},
+	// The 3 -> 7 transposed layer as overlapAdd (model/layers.go):
+	// contributions, their overlap-add product with T and its gradient.
+	{"overlap-contrib", 1152, 64, 288, false, false},
+	{"overlap-contrib-dW", 64, 1152, 288, true, false},
+	{"overlap-contrib-dX", 1152, 288, 64, false, true},
+	{"overlap-T", 49, 81, 4096, false, false},
+	{"overlap-T-grad", 81, 49, 4096, true, false},
+	{"overlap-T-rows", 4096, 81, 49, false, false},
+	{"overlap-T-rows-grad", 4096, 49, 81, false, true},
 }
 
 func BenchmarkStepShapes(b *testing.B) {
