@@ -12,8 +12,10 @@
 // operations every GoMLX backend has and can differentiate, in one of two
 // forms chosen per backend (backend.PrefersIm2col, or the context parameter
 // ParamConvForm): ConvGeneral, ReduceWindow pooling and transposed
-// convolutions as convolutions of the dilated input, where the backend runs
-// those well (hourglass's pure-Go backend with its kernels, XLA); or im2col
+// convolutions as convolutions of the dilated input, or, where that input
+// is mostly zeros (the paper's 3 -> 7 layer), as one product and an
+// overlap-add product (overlapAdd), where the backend runs those well
+// (hourglass's pure-Go backend with its kernels, XLA); or im2col
 // (shifted slices concatenated, one matrix product), reshape + ReduceMax
 // pooling and col2im transposed convolutions on plain simplego. Both forms
 // compute the same function and are tested against the same references.

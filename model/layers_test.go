@@ -231,7 +231,7 @@ func variables(ctx *context.Context) map[string]arr {
 
 func TestLayersForward(t *testing.T) {
 	be := goBackend(t)
-	for _, form := range []string{"im2col", "convgeneral"} {
+	for _, form := range []string{"im2col", "convgeneral", "overlap"} {
 		for i, tc := range layerCases() {
 			r := rand.New(rand.NewPCG(uint64(i), 9))
 			in := newArr(r, tc.in...)
@@ -344,7 +344,7 @@ func weightedSum(y *Node) *Node {
 
 func TestLayerGradients(t *testing.T) {
 	be := goBackend(t)
-	for _, form := range []string{"im2col", "convgeneral"} {
+	for _, form := range []string{"im2col", "convgeneral", "overlap"} {
 		for i, tc := range layerCases() {
 			r := rand.New(rand.NewPCG(uint64(i), 11))
 			ctx := seeded(t, int64(i+1))
