@@ -34,6 +34,10 @@ type convolution struct {
 	// noShift keeps one-channel convolutions and kernel gradients on the
 	// im2col path (tests, benchmarks).
 	noShift bool
+	// indirect: -1 keeps runRows' convolutions on the gathered patches, 1
+	// puts them on the indirect products wherever their layout allows, 0
+	// (the default) where the CPU's kernel is AVX2 (see useIndirect).
+	indirect int
 
 	runsOnce    sync.Once
 	runs        [][]gatherRun // runBatchInner's gather, per kernel position
@@ -149,6 +153,10 @@ func (c *convolution) run(x, k, out []float32) {
 		c.runBatchInner(g, x, k, out)
 		return
 	}
+	if bFirst && c.useIndirect(g) {
+		c.runIndirect(g, x, k, out)
+		return
+	}
 	if bFirst {
 		c.runRows(g, x, k, out)
 		return
@@ -182,6 +190,59 @@ func (c *convolution) runRows(g *convGeometry, x, k, dst []float32) {
 			p := (*buf)[:(r1-r0)*g.kc]
 			c.gatherRows(g, x, p, r0, r1)
 			gemm.MulPacked(dst[r0*g.cout:r1*g.cout], g.cout, gemm.Matrix{Data: p, Rows: r1 - r0, Cols: g.kc, Stride: g.kc}, km, 0, g.cout)
+		}
+	})
+}
+
+// useIndirect reports whether runIndirect computes what runRows would:
+// channels contiguous and at least 8 of them (shorter segments pay more in
+// pointers than they save in copies), on CPUs whose micro-kernel is the
+// AVX2 one (the indirect kernel is AVX2; AVX-512 CPUs keep the gathered
+// patches and their wider kernel).
+func (c *convolution) useIndirect(g *convGeometry) bool {
+	if g.cSt != 1 || g.cin < 8 || c.indirect < 0 {
+		return false
+	}
+	return c.indirect > 0 || (gemm.Accelerated && !gemm.AVX512)
+}
+
+// runIndirect computes dst [(b, o...), oc] as runRows does, without
+// gathering patches: each tile of gemm.TileRows patch rows is a table of
+// pointers, per kernel position and row, to the input pixel's channels
+// (or to zeros, in the padding), which the indirect micro-kernel reads in
+// place.
+func (c *convolution) runIndirect(g *convGeometry, x, k, dst []float32) {
+	kmat, done := c.kernelMatrix(g, k, false)
+	kb := gemm.PackIndirect(kmat)
+	done()
+	defer kb.Release()
+	m := g.batch * g.outPos
+	const tr = gemm.TileRows
+	tiles := (m + tr - 1) / tr
+	zeros := make([]float32, g.cin)
+	parallel.Chunks(tiles, parallel.Workers(), func(t0, t1 int) {
+		ptrs := make([]*float32, g.kPos*tr)
+		for tile := t0; tile < t1; tile++ {
+			r0 := tile * tr
+			rows := min(tr, m-r0)
+			for r := range tr {
+				if r >= rows {
+					for t := range g.kPos {
+						ptrs[t*tr+r] = &zeros[0]
+					}
+					continue
+				}
+				b, opos := (r0+r)/g.outPos, (r0+r)%g.outPos
+				base := b * g.bSt
+				for t, o := range g.off[opos*g.kPos : (opos+1)*g.kPos] {
+					if o < 0 {
+						ptrs[t*tr+r] = &zeros[0]
+					} else {
+						ptrs[t*tr+r] = &x[base+o]
+					}
+				}
+			}
+			gemm.MulIndirect(dst[r0*g.cout:], g.cout, rows, ptrs, g.kPos, g.cin, kb)
 		}
 	})
 }

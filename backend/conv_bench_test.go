@@ -12,10 +12,15 @@ import (
 // shaped in and k, padded by pad on every side, with the given output
 // dimensions, on the path its shapes take (noShift: always im2col).
 func benchConv(b *testing.B, in, k []int, axes backends.ConvolveAxesConfig, pad int, out []int, noShift bool) {
+	benchConvWith(b, in, k, axes, pad, out, noShift, 0)
+}
+
+// benchConvWith is benchConv with the convolution's indirect setting.
+func benchConvWith(b *testing.B, in, k []int, axes backends.ConvolveAxesConfig, pad int, out []int, noShift bool, indirect int) {
 	r := rand.New(rand.NewPCG(1, 2))
 	x, kt := randTensor(r, in...), randTensor(r, k...)
 	c := &convolution{inShape: x.shape(), kShape: kt.shape(), axes: axes, strides: []int{1, 1},
-		pads: [][2]int{{pad, pad}, {pad, pad}}, inDil: []int{1, 1}, kDil: []int{1, 1}, noShift: noShift}
+		pads: [][2]int{{pad, pad}, {pad, pad}}, inDil: []int{1, 1}, kDil: []int{1, 1}, noShift: noShift, indirect: indirect}
 	c.outShape = c.inShape.Clone()
 	c.outShape.Dimensions = out
 	y := make([]float32, c.outShape.Size())
@@ -78,9 +83,11 @@ func BenchmarkConvolution(b *testing.B) {
 		{"transposed", []int{128, 5, 5, 64}, []int{3, 3, 64, 32}, 2, fwd},
 		{"transposed-dX", []int{128, 7, 7, 32}, []int{3, 3, 64, 32}, 0, grad},
 	} {
-		b.Run(tc.name, func(b *testing.B) {
-			oc := tc.k[tc.axes.KernelOutputChannels]
-			benchConv(b, tc.in, tc.k, tc.axes, tc.pad, []int{128, tc.in[1] + 2*tc.pad - 2, tc.in[2] + 2*tc.pad - 2, oc}, false)
-		})
+		for _, ind := range []int{-1, 1} {
+			b.Run(fmt.Sprintf("%s/indirect=%v", tc.name, ind > 0), func(b *testing.B) {
+				oc := tc.k[tc.axes.KernelOutputChannels]
+				benchConvWith(b, tc.in, tc.k, tc.axes, tc.pad, []int{128, tc.in[1] + 2*tc.pad - 2, tc.in[2] + 2*tc.pad - 2, oc}, false, ind)
+			})
+		}
 	}
 }

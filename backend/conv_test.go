@@ -380,3 +380,68 @@ func nhwcAxes(n int, swapped bool) backends.ConvolveAxesConfig {
 	}
 	return a
 }
+
+// TestIndirectConvolution runs NHWC convolutions with at least 8 input
+// channels on the indirect products (forced on, whatever the CPU) and on
+// the gathered patches (forced off), against simplego's ConvGeneral
+// (kernels=simplego): strides, paddings (negative too), kernel and input
+// dilations, output channels that fill no panel or part of one, and row
+// counts that end inside a tile. Tolerance as TestConvolutionStep's.
+func TestIndirectConvolution(t *testing.T) {
+	nhwc := backends.ConvolveAxesConfig{InputBatch: 0, InputChannels: 3, InputSpatial: []int{1, 2},
+		KernelInputChannels: 2, KernelOutputChannels: 3, KernelSpatial: []int{0, 1},
+		OutputBatch: 0, OutputChannels: 3, OutputSpatial: []int{1, 2}}
+	// GoMLX's gradient with respect to an NHWC convolution's input: the
+	// kernel's channel axes swapped.
+	dx := nhwc
+	dx.KernelInputChannels, dx.KernelOutputChannels = 3, 2
+	cases := []struct {
+		name        string
+		in, k       []int
+		axes        backends.ConvolveAxesConfig
+		strides     []int
+		pads        [][2]int
+		inDil, kDil []int
+	}{
+		{"same 3x3, 5 outputs", []int{2, 7, 6, 8}, []int{3, 3, 8, 5}, nhwc, nil, [][2]int{{1, 1}, {1, 1}}, nil, nil},
+		{"strides, 33 outputs", []int{3, 9, 8, 16}, []int{3, 2, 16, 33}, nhwc, []int{2, 3}, [][2]int{{0, 1}, {2, 0}}, nil, nil},
+		{"negative pad, 19 channels", []int{1, 8, 8, 19}, []int{3, 3, 19, 16}, nhwc, nil, [][2]int{{-1, 1}, {1, -2}}, nil, nil},
+		{"kernel dilation", []int{2, 9, 9, 8}, []int{3, 3, 8, 17}, nhwc, nil, [][2]int{{2, 2}, {0, 0}}, nil, []int{2, 3}},
+		{"input dilation", []int{2, 4, 5, 12}, []int{3, 3, 12, 7}, nhwc, nil, [][2]int{{2, 2}, {1, 2}}, []int{2, 3}, nil},
+		{"input gradient layout", []int{5, 7, 7, 32}, []int{3, 3, 16, 32}, dx, nil, [][2]int{{1, 1}, {1, 1}}, nil, nil},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(uint64(i), 77))
+			x, k := randTensor(r, tc.in...), randTensor(r, tc.k...)
+			build := func(b *stagedBuilder, in []backends.Op) []backends.Op {
+				return []backends.Op{must(t)(b.ConvGeneral(in[0], in[1], tc.axes, tc.strides, tc.pads, tc.inDil, tc.kDil, 1, 1))}
+			}
+			want, _ := stagedRun(t, "kernels=simplego", build, x, k)
+			ones := func(s []int) []int {
+				if s == nil {
+					return []int{1, 1}
+				}
+				return s
+			}
+			for _, ind := range []int{1, -1} {
+				c := &convolution{inShape: x.shape(), kShape: k.shape(), outShape: want[0].shape(), axes: tc.axes,
+					strides: ones(tc.strides), pads: tc.pads, inDil: ones(tc.inDil), kDil: ones(tc.kDil), indirect: ind}
+				c.once.Do(func() { c.geo = c.geometry() })
+				if !c.useIndirect(&c.geo) == (ind > 0) {
+					t.Fatalf("indirect %d: useIndirect %v", ind, c.useIndirect(&c.geo))
+				}
+				got := make([]float32, len(want[0].data))
+				for j := range got {
+					got[j] = float32(math.NaN()) // must all be overwritten
+				}
+				c.run(x.data, k.data, got)
+				for j, w := range want[0].data {
+					if !(math.Abs(float64(got[j]-w)) <= 1e-4) {
+						t.Fatalf("indirect %d: [%d] = %v, simplego %v", ind, j, got[j], w)
+					}
+				}
+			}
+		})
+	}
+}

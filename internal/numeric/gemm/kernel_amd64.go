@@ -36,3 +36,17 @@ func kernelStrided(kn int, a []float32, rs, ks int, b []float32, ldb int, c []fl
 	}
 	kernel6x16s(kn, &a[0], rs, ks, &b[0], ldb, &c[0], ldc, f)
 }
+
+//go:noescape
+func kernelIndirect6x16s(taps, seg int, ptrs **float32, b *float32, c *float32, ldc int)
+
+func kernelIndirect(taps, seg int, ptrs []*float32, b, c []float32, ldc int) {
+	if !Accelerated {
+		kernelIndirectGo(taps, seg, ptrs, b, c, ldc)
+		return
+	}
+	_ = ptrs[taps*mr-1]
+	_ = b[taps*seg*nr-1]
+	_ = c[(mr-1)*ldc+nr-1]
+	kernelIndirect6x16s(taps, seg, &ptrs[0], &b[0], &c[0], ldc)
+}

@@ -13,3 +13,7 @@ func kernelStrided(kn int, a []float32, rs, ks int, b []float32, ldb int, c []fl
 // AVX512 reports whether the AVX-512 micro-kernel runs; never in this
 // build.
 var AVX512 = false
+
+func kernelIndirect(taps, seg int, ptrs []*float32, b, c []float32, ldc int) {
+	kernelIndirectGo(taps, seg, ptrs, b, c, ldc)
+}
