@@ -3,7 +3,7 @@
 python3-torch) on the same Fashion-MNIST files, to compare hourglass's speed
 and quality side by side on the same machine.
 
-  /usr/bin/python3 scripts/peers/torch_autoencoder.py bench [--steps 20] [--batch 128]
+  /usr/bin/python3 scripts/peers/torch_autoencoder.py bench [--steps 20] [--batch 128] [--data random|real]
   /usr/bin/python3 scripts/peers/torch_autoencoder.py train [--epochs 5]
 
 The architecture follows the same settings as hourglass's model section:
@@ -63,6 +63,8 @@ def main():
     ap.add_argument("--input", default="28,28,1", help="height,width,channels")
     ap.add_argument("--filters", default="16,32,64")
     ap.add_argument("--code", type=int, default=0)
+    ap.add_argument("--data", choices=["random", "real"], default="random",
+                    help="bench: uniform random images, or consecutive batches of Fashion-MNIST's training images")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -72,18 +74,27 @@ def main():
     opt = torch.optim.Adam(m.parameters(), lr=1e-3)
     loss_fn = nn.MSELoss()
     if a.mode == "bench":
-        x = torch.rand(a.batch, inp[2], inp[0], inp[1])
+        if a.data == "real":
+            if inp != (28, 28, 1):
+                sys.exit("--data real reads Fashion-MNIST as it is: 28x28 grey (--input 28,28,1)")
+            imgs = torch.tensor(idx("train-images-idx3-ubyte"), dtype=torch.float32).unsqueeze(1) / 255
+            nb = len(imgs) // a.batch
+            batches = [imgs[(i % nb) * a.batch:(i % nb + 1) * a.batch] for i in range(a.steps + 2)]
+        else:
+            batches = [torch.rand(a.batch, inp[2], inp[0], inp[1])] * (a.steps + 2)
+        x = batches[0]
         for i in range(a.steps + 2):
             if i == 2:
                 t = time.time()
-            opt.zero_grad(); l = loss_fn(m(x), x); l.backward(); opt.step()
+            xb = batches[i]
+            opt.zero_grad(); l = loss_fn(m(xb), xb); l.backward(); opt.step()
         ms = (time.time() - t) / a.steps * 1000
         with torch.no_grad():
             t = time.time()
             for _ in range(10):
                 m[:n_enc](x)
             enc = 10 * a.batch / (time.time() - t)
-        print(f"torch batch {a.batch} ms/step {ms:.1f} train img/s {1000*a.batch/ms:.1f} encode img/s {enc:.1f}")
+        print(f"torch ({a.data}) batch {a.batch} ms/step {ms:.1f} train img/s {1000*a.batch/ms:.1f} encode img/s {enc:.1f}")
         return
     if inp != (28, 28, 1):
         sys.exit("train reads Fashion-MNIST as it is: 28x28 grey (--input 28,28,1)")
