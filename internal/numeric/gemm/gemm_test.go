@@ -48,6 +48,7 @@ func TestMul(t *testing.T) {
 		{1, 1, 1}, {6, 1, 16}, {5, 7, 3}, {7, 9, 17}, {13, 300, 33}, {100, 9, 16},
 		{64, 257, 31}, {150, 520, 40}, {9, 5000, 16}, {3, 2000, 4}, {200, 32, 144}, {50, 600, 32}, {40, 700, 48},
 		{49, 81, 100}, {7, 50, 1000}, // columns split among the workers
+		{16, 3000, 4}, {32, 700, 3}, {48, 100, 1}, // few columns: the transposed product where a is transposed
 	}
 	for _, cs := range cases {
 		for _, ta := range []bool{false, true} {
