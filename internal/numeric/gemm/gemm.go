@@ -130,8 +130,9 @@ func Mul(c []float32, ldc int, a, b Matrix) {
 // colSplitRows is the row count under which Mul splits a packed b's
 // columns among the workers rather than a's rows (BenchmarkStepShapes on
 // 2 cores, alternated: overlap-T, 49 rows, 0.98-1.13 -> 0.43-0.51 ms;
-// overlap-contrib-dW, 64 rows, 1.09-1.13 -> 0.59-0.60 ms).
-const colSplitRows = 256
+// overlap-contrib-dW, 64 rows, 1.09-1.13 -> 0.59-0.60 ms; overlap32-contrib,
+// 288 rows, 0.23 -> 0.18-0.19 ms).
+const colSplitRows = 1024
 
 // packsB reports whether mulRange packs b (it reads b in place when b's
 // rows already hold whole panels).

@@ -185,6 +185,11 @@ var stepShapes = []struct {
 	{"overlap-T-grad", 81, 49, 4096, true, false},
 	{"overlap-T-rows", 4096, 81, 49, false, false},
 	{"overlap-T-rows-grad", 4096, 49, 81, false, true},
+	// The same at batch 32.
+	{"overlap32-contrib", 288, 64, 288, false, false},
+	{"overlap32-contrib-dW", 64, 288, 288, true, false},
+	{"overlap32-contrib-dX", 288, 288, 64, false, true},
+	{"overlap32-T", 49, 81, 1024, false, false},
 }
 
 func BenchmarkStepShapes(b *testing.B) {
