@@ -295,16 +295,26 @@ func TestFusedInsideOpenStage(t *testing.T) {
 	}
 }
 
-// TestTransposeStep compares transposes of random shapes (axes of one,
-// merged runs) with simplego's, bit for bit.
+// TestTransposeStep compares transposes of depth-to-space shapes and of
+// random shapes (axes of one, merged runs) with simplego's, bit for bit.
 func TestTransposeStep(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
-	for range 50 {
+	// Depth-to-space of one channel and back (runs of two values, on one
+	// core and over the parallel threshold), then random shapes.
+	fixed := [][2][]int{
+		{{5, 3, 7, 2, 2, 1}, {0, 1, 3, 2, 4, 5}},
+		{{128, 14, 14, 2, 2, 1}, {0, 1, 3, 2, 4, 5}},
+		{{128, 14, 2, 14, 2, 1}, {0, 1, 3, 2, 4, 5}},
+	}
+	for i := range 50 + len(fixed) {
 		dims := randDims(r)
 		if r.IntN(2) == 0 {
 			dims = append(dims, 1+r.IntN(3), 2)
 		}
 		perm := r.Perm(len(dims))
+		if i < len(fixed) {
+			dims, perm = fixed[i][0], fixed[i][1]
+		}
 		build := func(b *stagedBuilder, in []backends.Op) []backends.Op {
 			return []backends.Op{must(t)(b.Transpose(in[0], perm...))}
 		}

@@ -90,35 +90,46 @@ func (t *transposeStep) exec(in []any, out any) {
 		od[i], os[i] = t.dims[a], inSt[a]
 	}
 	run := od[r-1] // the last output axis: a run when its input stride is 1
-	contiguous := os[r-1] == 1
-	rows := t.size / run
+	step := os[r-1]
+	// A block is the last two output axes (the last one alone for two
+	// axes, so that rows still split across the cores): the odometer over
+	// the others turns once a block, not once a run.
+	mid, midSt, outer := 1, 0, r-1
+	if r >= 3 {
+		mid, midSt, outer = od[r-2], os[r-2], r-2
+	}
+	blocks := t.size / (run * mid)
 	workers := 1
 	if t.size >= parallelMin {
 		workers = parallel.Workers()
 	}
-	parallel.Chunks(rows, workers, func(lo, hi int) {
-		idx := make([]int, r-1) // output index of row lo, last axis left out
+	parallel.Chunks(blocks, workers, func(lo, hi int) {
+		idx := make([]int, outer) // output index of block lo
 		rem := lo
-		for a := r - 2; a >= 0; a-- {
+		for a := outer - 1; a >= 0; a-- {
 			idx[a] = rem % od[a]
 			rem /= od[a]
 		}
 		base := 0
-		for a := range r - 1 {
+		for a := range outer {
 			base += idx[a] * os[a]
 		}
-		step := os[r-1]
-		for row := lo; row < hi; row++ {
-			dst := y[row*run : (row+1)*run]
-			if contiguous {
-				copy(dst, x[base:base+run])
-			} else {
-				src := x[base:]
-				for j := range dst {
-					dst[j] = src[j*step]
+		for blk := lo; blk < hi; blk++ {
+			dst := y[blk*mid*run : (blk+1)*mid*run]
+			switch {
+			case step == 1 && run == 2:
+				// Depth-to-space of one channel: pairs, written out.
+				for i := range mid {
+					src := x[base+i*midSt : base+i*midSt+2]
+					d := dst[2*i : 2*i+2]
+					d[0], d[1] = src[0], src[1]
+				}
+			default:
+				for i := range mid {
+					copyRun(dst[i*run:(i+1)*run], x[base+i*midSt:], step)
 				}
 			}
-			for a := r - 2; a >= 0; a-- { // next row: odometer
+			for a := outer - 1; a >= 0; a-- { // next block: odometer
 				idx[a]++
 				base += os[a]
 				if idx[a] < od[a] {
@@ -129,6 +140,24 @@ func (t *transposeStep) exec(in []any, out any) {
 			}
 		}
 	})
+}
+
+// copyRun sets dst[j] = src[j*step].
+func copyRun(dst, src []float32, step int) {
+	switch {
+	case step == 1 && len(dst) <= 8:
+		// Value by value: a copy call costs more than a few values
+		// (depth-to-space of one channel moves runs of 2).
+		for j, v := range src[:len(dst)] {
+			dst[j] = v
+		}
+	case step == 1:
+		copy(dst, src)
+	default:
+		for j := range dst {
+			dst[j] = src[j*step]
+		}
+	}
 }
 
 // reduceBlock is how many indices of a reduced leading axis one partial
