@@ -271,10 +271,14 @@ func (f *fusion) exec(in []any, out any) {
 		}
 		slots := make([][]float32, f.nSlots)
 		copy(slots, temps)
+		// A chunk is at most f.size long: fill no further (the parameters'
+		// optimiser steps splat a few scalars over vectors of 16 values).
+		fill := min(fusedChunk, f.size)
 		for _, sp := range f.splats {
 			v := uv[sp[1]]
-			for i := range slots[sp[0]] {
-				slots[sp[0]][i] = v
+			d := slots[sp[0]][:fill]
+			for i := range d {
+				d[i] = v
 			}
 		}
 		for c := lo; c < hi; c++ {
