@@ -94,7 +94,7 @@ def main():
             for _ in range(10):
                 m[:n_enc](x)
             enc = 10 * a.batch / (time.time() - t)
-        print(f"torch ({a.data}) batch {a.batch} ms/step {ms:.1f} train img/s {1000*a.batch/ms:.1f} encode img/s {enc:.1f}")
+        print(f"torch batch {a.batch} ms/step {ms:.1f} train img/s {1000*a.batch/ms:.1f} encode img/s {enc:.1f} data {a.data}")
         return
     if inp != (28, 28, 1):
         sys.exit("train reads Fashion-MNIST as it is: 28x28 grey (--input 28,28,1)")

@@ -126,9 +126,9 @@ func TestWriteMarkdownFile(t *testing.T) {
 
 // TestParseTorch reads the line scripts/peers/torch_autoencoder.py prints
 // (its f-string: "torch batch {batch} ms/step {ms:.1f} train img/s
-// {img:.1f} encode img/s {enc:.1f}") and refuses another.
+// {img:.1f} encode img/s {enc:.1f} data {data}") and refuses another.
 func TestParseTorch(t *testing.T) {
-	r, err := ParseTorch("torch batch 128 ms/step 29.9 train img/s 4280.9 encode img/s 14500.0")
+	r, err := ParseTorch("torch batch 128 ms/step 29.9 train img/s 4280.9 encode img/s 14500.0 data real")
 	if err != nil {
 		t.Fatal(err)
 	}

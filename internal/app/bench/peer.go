@@ -30,13 +30,13 @@ func TorchAvailable(python string) (string, bool) {
 // RunTorch times the PyTorch peer script at one batch size, building the
 // same architecture as spec; the peer's parameter count must be params
 // (hourglass's for the same spec), or it built another model.
-func RunTorch(python, script string, spec model.Spec, params, batch, steps int) (PeerResult, error) {
+func RunTorch(python, script string, spec model.Spec, params, batch, steps int, data string) (PeerResult, error) {
 	if spec.IsVAE() {
 		return PeerResult{}, fmt.Errorf("the PyTorch peer times the autoencoder only")
 	}
 	cmd := exec.Command(python, script, "bench", "--batch", fmt.Sprint(batch), "--steps", fmt.Sprint(steps),
 		"--input", fmt.Sprintf("%d,%d,%d", spec.Input[0], spec.Input[1], spec.Input[2]),
-		"--filters", strings.Trim(strings.Join(strings.Fields(fmt.Sprint(spec.Filters)), ","), "[]"), "--code", fmt.Sprint(spec.Code))
+		"--filters", strings.Trim(strings.Join(strings.Fields(fmt.Sprint(spec.Filters)), ","), "[]"), "--code", fmt.Sprint(spec.Code), "--data", data)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return PeerResult{}, fmt.Errorf("%s %s: %w\n%s", python, script, err, out)
@@ -50,7 +50,8 @@ func RunTorch(python, script string, spec model.Spec, params, batch, steps int) 
 }
 
 // ParseTorch reads the peer's summary line,
-// "torch batch B ms/step M train img/s T encode img/s E".
+// "torch batch B ms/step M train img/s T encode img/s E data D" (the data
+// word, random or real, is the peer's echo of --data).
 func ParseTorch(line string) (PeerResult, error) {
 	var r PeerResult
 	if _, err := fmt.Sscanf(line, "torch batch %d ms/step %g train img/s %g encode img/s %g",

@@ -98,7 +98,7 @@ README's speed figures come from BENCHMARKS.md, written by
 			doc.loadBefore = bench.LoadAverage()
 			var peer *peerRun
 			if doc.path != "" && doc.peer != "" {
-				peer = newPeerRun(doc.python, doc.peer, cfg.Spec())
+				peer = newPeerRun(doc.python, doc.peer, cfg.Spec(), source)
 			}
 			// The matrix kernel's own rate, once, beside the steps' (the
 			// pure-Go backend's kernel; XLA's are its own).
@@ -184,13 +184,14 @@ type docFlags struct {
 type peerRun struct {
 	python, script string
 	spec           model.Spec // the model both sides build
+	data           string     // random or real: the images both sides train on
 	note           string     // which PyTorch, or why none was timed
 	ok             bool
 	results        map[int]bench.PeerResult
 }
 
-func newPeerRun(python, script string, spec model.Spec) *peerRun {
-	p := &peerRun{python: python, script: script, spec: spec, results: map[int]bench.PeerResult{}}
+func newPeerRun(python, script string, spec model.Spec, data string) *peerRun {
+	p := &peerRun{python: python, script: script, spec: spec, data: data, results: map[int]bench.PeerResult{}}
 	if _, err := os.Stat(script); err != nil {
 		p.note = fmt.Sprintf("the peer script %s is not there (run from the repository root, or pass --peer)", script)
 		return p
@@ -210,7 +211,7 @@ func (p *peerRun) time(batch, steps int) {
 		p.ok, p.note = false, err.Error()
 		return
 	}
-	r, err := bench.RunTorch(p.python, p.script, p.spec, model.TotalParams(layers), batch, steps)
+	r, err := bench.RunTorch(p.python, p.script, p.spec, model.TotalParams(layers), batch, steps, p.data)
 	if err != nil {
 		p.ok, p.note, p.results = false, err.Error(), map[int]bench.PeerResult{}
 		return
