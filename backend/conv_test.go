@@ -409,6 +409,8 @@ func TestIndirectConvolution(t *testing.T) {
 		{"kernel dilation", []int{2, 9, 9, 8}, []int{3, 3, 8, 17}, nhwc, nil, [][2]int{{2, 2}, {0, 0}}, nil, []int{2, 3}},
 		{"input dilation", []int{2, 4, 5, 12}, []int{3, 3, 12, 7}, nhwc, nil, [][2]int{{2, 2}, {1, 2}}, []int{2, 3}, nil},
 		{"input gradient layout", []int{5, 7, 7, 32}, []int{3, 3, 16, 32}, dx, nil, [][2]int{{1, 1}, {1, 1}}, nil, nil},
+		{"25 rows, a partial tile", []int{1, 5, 5, 8}, []int{3, 3, 8, 16}, nhwc, nil, [][2]int{{1, 1}, {1, 1}}, nil, nil},
+		{"one row", []int{1, 3, 3, 9}, []int{3, 3, 9, 4}, nhwc, nil, [][2]int{{0, 0}, {0, 0}}, nil, nil},
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

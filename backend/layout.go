@@ -79,7 +79,7 @@ func (t *transposeStep) result() int  { return t.out }
 func (t *transposeStep) exec(in []any, out any) {
 	x, y := in[0].([]float32), out.([]float32)
 	r := len(t.dims)
-	if r <= 1 {
+	if r <= 1 || t.size == 0 {
 		copy(y, x)
 		return
 	}
@@ -91,18 +91,18 @@ func (t *transposeStep) exec(in []any, out any) {
 	}
 	run := od[r-1] // the last output axis: a run when its input stride is 1
 	step := os[r-1]
-	// A block is the last two output axes (the last one alone for two
-	// axes, so that rows still split across the cores): the odometer over
-	// the others turns once a block, not once a run.
-	mid, midSt, outer := 1, 0, r-1
-	if r >= 3 {
-		mid, midSt, outer = od[r-2], os[r-2], r-2
-	}
-	blocks := t.size / (run * mid)
 	workers := 1
 	if t.size >= parallelMin {
 		workers = parallel.Workers()
 	}
+	// A block is the last two output axes: the odometer over the others
+	// turns once a block, not once a run. With two axes, or too few
+	// blocks to share among the cores, a block is one run.
+	mid, midSt, outer := 1, 0, r-1
+	if r >= 3 && t.size/(run*od[r-2]) >= 4*workers {
+		mid, midSt, outer = od[r-2], os[r-2], r-2
+	}
+	blocks := t.size / (run * mid)
 	parallel.Chunks(blocks, workers, func(lo, hi int) {
 		idx := make([]int, outer) // output index of block lo
 		rem := lo

@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 
@@ -407,5 +408,34 @@ func mustSet(t *testing.T, v *context.Variable, value *tensors.Tensor) {
 	t.Helper()
 	if err := v.SetValue(value); err != nil {
 		t.Fatalf("setting %s: %v", v.ScopeAndName(), err)
+	}
+}
+
+// TestOverlapIsSmaller: which transposed layers the auto form runs as
+// overlapAdd. Expected values worked out by hand from the products a
+// training step does: 3 x (contributions: h*w*k*k*cin) + 2 x (the 0/1
+// product: h*w*k*k x output pixels) against 3 x (output pixels *
+// k*k*cin) for the dilated form, per output channel.
+func TestOverlapIsSmaller(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		in           []int // [B, H, W, Cin]
+		k, s, p, op  int
+		want         bool
+		overlap, dil int // the two counts, for the record
+	}{
+		// The paper's 3 -> 7 layer: 3*81*64 + 2*81*49 = 23490 < 3*49*9*64 = 84672.
+		{"paper 3->7, 64 channels", []int{2, 3, 3, 64}, 3, 2, 0, 0, true, 23490, 84672},
+		// 7 -> 15 with 32 channels: 3*441*32 + 2*441*225 = 240786 > 3*225*9*32 = 194400.
+		{"7->15, 32 channels", []int{2, 7, 7, 32}, 3, 2, 0, 0, false, 240786, 194400},
+		// 1 -> 3 (a four-block 28x28 model's bottom): 3*9*8 + 2*9*9 = 378 < 3*9*9*8 = 1944.
+		{"1->3, 8 channels", []int{2, 1, 1, 8}, 3, 2, 0, 0, true, 378, 1944},
+	} {
+		g := NewGraph(goBackend(t), "overlap")
+		x := Parameter(g, "x", shapes.Make(dtypes.Float32, tc.in...))
+		w := Parameter(g, "w", shapes.Make(dtypes.Float32, tc.k, tc.k, tc.in[3], 4))
+		if got := overlapIsSmaller(x, w, tc.s, tc.p, tc.op); got != tc.want {
+			t.Errorf("%s: overlapIsSmaller = %v, want %v (%d against %d products a channel)", tc.name, got, tc.want, tc.overlap, tc.dil)
+		}
 	}
 }

@@ -7,13 +7,27 @@ import (
 	"testing"
 )
 
-// TestMulIndirect: indirect tiles against the float64 product of the
+// TestMulIndirect: indirect tiles, on the assembly kernel (where the CPU
+// runs it) and on the Go one, against the float64 product of the
 // explicitly gathered rows (tolerance as TestMul's: 1e-5 of the sum of
 // absolute terms), over partial tiles, partial column panels, one and
 // many taps, and segments shorter and longer than a vector, some read
 // from a buffer of zeros (a convolution's padding) and some overlapping
 // (neighbouring patches share pixels).
 func TestMulIndirect(t *testing.T) {
+	saved := Accelerated
+	defer func() { Accelerated = saved }()
+	for _, asm := range []bool{true, false} {
+		if asm && !saved {
+			t.Log("no AVX2/FMA (or a purego build): the Go kernel only")
+			continue
+		}
+		Accelerated = asm
+		t.Run(fmt.Sprintf("assembly=%v", asm), mulIndirect)
+	}
+}
+
+func mulIndirect(t *testing.T) {
 	r := rand.New(rand.NewPCG(31, 32))
 	src := make([]float32, 4000)
 	for i := range src {
