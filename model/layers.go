@@ -320,7 +320,18 @@ func overlapAdd(ctx *context.Context, x, w *Node, s, p, op int) *Node {
 			}
 		}
 	}
-	tm := ConvertDType(Const(x.Graph(), tensors.FromFlatDataAndDimensions(t, oh*ow, q)), x.DType())
+	// The 0/1 matrix in the operands' own type: a float64 constant
+	// converted in the graph would be converted again at every step.
+	var tm *Node
+	if x.DType() == dtypes.Float32 {
+		t32 := make([]float32, len(t))
+		for i, v := range t {
+			t32[i] = float32(v)
+		}
+		tm = Const(x.Graph(), tensors.FromFlatDataAndDimensions(t32, oh*ow, q))
+	} else {
+		tm = ConvertDType(Const(x.Graph(), tensors.FromFlatDataAndDimensions(t, oh*ow, q)), x.DType())
+	}
 	y := Reshape(matmul(ctx, tm, contrib), oh*ow, b, cout)
 	return Reshape(TransposeAllAxes(y, 1, 0, 2), b, oh, ow, cout)
 }
