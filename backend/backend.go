@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/backends/simplego"
@@ -29,6 +30,8 @@ type Backend struct {
 	// the AVX2/FMA micro-kernel runs (with the plain-Go micro-kernel the
 	// kernels measured slower than simplego's: 379 against 334 ms a step).
 	kernels bool
+	// prof, when set, times every step of every executable (StartProfile).
+	prof atomic.Pointer[profile]
 }
 
 // Builder embeds simplego's Builder; the methods defined in this package

@@ -3,6 +3,8 @@ package backend
 import (
 	"fmt"
 	"slices"
+	"sync"
+	"time"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
@@ -139,6 +141,9 @@ type stagedExec struct {
 	steps     []step
 	lastUse   []int // per value id: the last step reading it, or -1
 	outShapes []shapes.Shape
+
+	namesOnce sync.Once
+	names     []string // per step, for profiles (describe)
 }
 
 var _ backends.Executable = (*stagedExec)(nil)
@@ -188,7 +193,16 @@ func (e *stagedExec) Execute(inputs []backends.Buffer, donate []bool, dev backen
 		}
 	}
 	defer release()
+	prof := be.prof.Load()
+	var wall time.Time
+	var cpu time.Duration
 	for si, st := range e.steps {
+		if prof != nil {
+			if si > 0 {
+				prof.add(e.describe(si-1), time.Since(wall), cpuTime()-cpu)
+			}
+			wall, cpu = time.Now(), cpuTime()
+		}
 		if st.stage == nil {
 			var out backends.Buffer
 			var err error
@@ -228,6 +242,9 @@ func (e *stagedExec) Execute(inputs []backends.Buffer, donate []bool, dev backen
 		_ = be.BufferFinalize(out[len(out)-1]) // the sentinel
 		out = out[:len(out)-1]
 		if si == len(e.steps)-1 {
+			if prof != nil {
+				prof.add(e.describe(si), time.Since(wall), cpuTime()-cpu)
+			}
 			return out, nil
 		}
 		for j, id := range s.exports {

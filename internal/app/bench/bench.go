@@ -34,6 +34,21 @@ type Options struct {
 	Variant       string     // name in the report; default "hourglass" or "stock"
 	Seed          int64
 	Log           io.Writer // progress lines; nil discards
+	// Profile, when set, runs Steps more training steps after the timed
+	// ones with every step of the graph timed (backend.StartProfile), so
+	// the timed figures carry none of its cost.
+	Profile bool
+}
+
+// ProfileRow is one kind of graph step in a profiled training step: its
+// kind and shapes, how many times one training step runs it, its wall time
+// a training step, and the cores it kept busy (CPU time over wall time; 0
+// where the system gives no CPU time).
+type ProfileRow struct {
+	Step         string  `json:"step"`
+	CallsPerStep float64 `json:"calls_per_step"`
+	MsPerStep    float64 `json:"ms_per_step"`
+	Cores        float64 `json:"cores"`
 }
 
 // Result is one timed variant.
@@ -58,6 +73,8 @@ type Result struct {
 	UsefulGFLOP      float64 `json:"useful_gflop_per_step"`
 	GFLOPs           float64 `json:"gflop_per_s"`
 	KernelPeakGFLOPs float64 `json:"kernel_peak_gflop_per_s,omitempty"`
+	// Profile holds the graph's steps, most time first (Options.Profile).
+	Profile []ProfileRow `json:"profile,omitempty"`
 }
 
 // Run times one variant: Warmup untimed steps (compilation), Steps timed
@@ -110,6 +127,16 @@ func Run(o Options) (Result, error) {
 	}
 	el := time.Since(start)
 	r.MsPerStep = 1000 * el.Seconds() / float64(max(o.Steps, 1))
+	if o.Profile {
+		backend.StartProfile(o.Backend)
+		for i := 0; i < max(o.Steps, 1); i++ {
+			if _, err := e.TrainStep(engine.Batch(batch(i))); err != nil {
+				backend.StopProfile(o.Backend)
+				return r, err
+			}
+		}
+		r.Profile = profileRows(backend.StopProfile(o.Backend), max(o.Steps, 1))
+	}
 	flops, err := model.TrainingFLOPs(eo.Spec)
 	if err != nil {
 		return r, err
@@ -174,6 +201,43 @@ func WriteTable(w io.Writer, rs []Result) {
 	}
 	for _, r := range rs {
 		fmt.Fprintf(w, "%s: %s\n", r.Variant, r.WorkText())
+	}
+}
+
+// profileRows turns a backend profile of steps training steps into rows a
+// training step.
+func profileRows(ts []backend.StepTime, steps int) []ProfileRow {
+	rows := make([]ProfileRow, 0, len(ts))
+	for _, t := range ts {
+		row := ProfileRow{Step: t.Step, CallsPerStep: float64(t.Calls) / float64(steps),
+			MsPerStep: 1000 * t.Wall.Seconds() / float64(steps)}
+		if t.Wall > 0 {
+			row.Cores = t.CPU.Seconds() / t.Wall.Seconds()
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// WriteProfile prints the n steps of r's profile that took the most time
+// (all when n <= 0), with the share of a training step they take.
+func WriteProfile(w io.Writer, r Result, n int) {
+	if len(r.Profile) == 0 {
+		return
+	}
+	total := 0.0
+	for _, p := range r.Profile {
+		total += p.MsPerStep
+	}
+	fmt.Fprintf(w, "%s: where a training step's %.1f ms went (%d kinds of graph step, profiled over %d more steps)\n",
+		r.Variant, total, len(r.Profile), r.Steps)
+	fmt.Fprintf(w, "%9s %6s %7s %6s  %s\n", "ms/step", "share", "calls", "cores", "step")
+	rows := r.Profile
+	if n > 0 && n < len(rows) {
+		rows = rows[:n]
+	}
+	for _, p := range rows {
+		fmt.Fprintf(w, "%9.3f %5.1f%% %7.1f %6.2f  %s\n", p.MsPerStep, 100*p.MsPerStep/total, p.CallsPerStep, p.Cores, p.Step)
 	}
 }
 

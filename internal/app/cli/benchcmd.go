@@ -25,6 +25,7 @@ import (
 func NewBenchCommand(g *globalFlags) *cobra.Command {
 	var (
 		steps, warmup, batch, encode int
+		profileRows                  int
 		batches                      []int
 		source                       string
 		stock, simple, asJSON        bool
@@ -42,6 +43,12 @@ the step's products (forward and backward, counted from the layer shapes,
 a transposed convolution's inserted zeros not counted) in GFLOP with the
 rate the step reached on them, beside the matrix kernel's own rate
 measured in the same run.
+--profile N then runs as many steps again with every step of the graph
+timed (the timed figures above carry none of its cost) and prints the N
+that took longest: each kind of step (a convolution, a product, pooling, a
+fused element-wise step, a layout move, a simplego stage) with its shapes,
+its milliseconds and share of a training step, its calls a step and the
+cores it kept busy; where to look first when making a step faster.
 --stock also times the unimproved GoMLX path (layers.Convolution, MaxPool and
 GoMLX's own product gradients, with only the missing operations filled in) in
 the same run and prints the ratio; --simplego-kernels times hourglass's model
@@ -115,7 +122,7 @@ README's speed figures come from BENCHMARKS.md, written by
 					images = bench.RandomImages(data.Shape(cfg.Spec().Input), min(b*max(steps+warmup, encode, 1), 20*b), cfg.Seed)
 				}
 				o := bench.Options{Backend: be, BackendName: cfg.Backend, Spec: cfg.Spec(), Batch: b, Steps: steps, Warmup: warmup,
-					EncodeBatches: encode, Images: images, DataName: source, Seed: cfg.Seed, Log: g.progressOut(cmd)}
+					EncodeBatches: encode, Images: images, DataName: source, Seed: cfg.Seed, Log: g.progressOut(cmd), Profile: profileRows != 0}
 				var rs []bench.Result
 				for i, v := range variants {
 					o.Variant, o.Stock = v, v == "stock"
@@ -138,6 +145,9 @@ README's speed figures come from BENCHMARKS.md, written by
 				}
 				if !asJSON {
 					bench.WriteTable(cmd.OutOrStdout(), rs)
+					for _, r := range rs {
+						bench.WriteProfile(cmd.OutOrStdout(), r, profileRows)
+					}
 				}
 				results = append(results, rs...)
 			}
@@ -162,6 +172,7 @@ README's speed figures come from BENCHMARKS.md, written by
 	f.BoolVar(&stock, "stock", false, "also time the unimproved GoMLX path and print the ratio")
 	f.BoolVar(&simple, "simplego-kernels", false, "also time the model on simplego's own kernels instead of hourglass's")
 	f.BoolVar(&asJSON, "json", false, "print JSON instead of a table")
+	f.IntVar(&profileRows, "profile", 0, "after the timed steps, time every step of the graph over as many more and print the N that took longest (-1: all; with --json, all go into the JSON)")
 	f.StringVar(&doc.path, "markdown", "", "also write a benchmarks document (Markdown) to this file")
 	f.IntVar(&doc.knnQueries, "knn-queries", 10000, "with --markdown: test images the exact kNN search classifies (0: leave it out)")
 	f.StringVar(&doc.peer, "peer", "scripts/peers/torch_autoencoder.py", "with --markdown: the PyTorch peer script to time beside hourglass (empty: none)")

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -239,6 +240,65 @@ func TestBenchCLIJSON(t *testing.T) {
 	// Only hourglass's kernel is set beside its own rate.
 	if rs[0].Peak <= 0 && gemm.Accelerated || rs[1].Peak != 0 || rs[2].Peak != 0 {
 		t.Errorf("kernel peaks %v, %v, %v: want one for hourglass's kernels only", rs[0].Peak, rs[1].Peak, rs[2].Peak)
+	}
+}
+
+// TestBenchProfile: bench --profile N prints, after the table, the N graph
+// steps that took longest in a training step, slowest first, the model's
+// convolutions among them; with --json every step goes into the JSON, each
+// run a whole number of times a training step (steps of the same kind and
+// shapes share a row), the convolutions once each.
+func TestBenchProfile(t *testing.T) {
+	out, err := run(t, nil, "bench", "--quiet", "--steps", "2", "--warmup", "1", "--batch", "16", "--encode", "0", "--profile", "4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(out, "where a training step's")
+	if !ok {
+		t.Fatalf("no profile in\n%s", out)
+	}
+	lines := strings.Split(strings.TrimSpace(after), "\n")
+	if len(lines) != 2+4 || !strings.Contains(lines[1], "ms/step") {
+		t.Fatalf("profile of %d lines, want a header and 4 rows:\n%s", len(lines), after)
+	}
+	prev := math.Inf(1)
+	for _, l := range lines[2:] {
+		var ms float64
+		if _, err := fmt.Sscan(strings.Fields(l)[0], &ms); err != nil || ms > prev {
+			t.Errorf("row %q: %v ms after %v (not slowest first)", l, ms, prev)
+		}
+		prev = ms
+	}
+	out, err = run(t, nil, "bench", "--quiet", "--json", "--steps", "2", "--warmup", "1", "--batch", "16", "--encode", "0", "--profile", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rs []struct {
+		Profile []struct {
+			Step  string  `json:"step"`
+			Calls float64 `json:"calls_per_step"`
+			Ms    float64 `json:"ms_per_step"`
+		} `json:"profile"`
+	}
+	if err := json.Unmarshal([]byte(out), &rs); err != nil || len(rs) != 1 {
+		t.Fatalf("bench --json --profile: %v\n%s", err, out)
+	}
+	convs := 0
+	for _, p := range rs[0].Profile {
+		if p.Calls < 1 || p.Calls != math.Trunc(p.Calls) || p.Ms < 0 {
+			t.Errorf("%+v: want a whole number of calls a training step", p)
+		}
+		if strings.HasPrefix(p.Step, "conv ") {
+			convs++
+			if p.Calls != 1 {
+				t.Errorf("%+v: a convolution run %v times a step, want once", p, p.Calls)
+			}
+		}
+	}
+	// Three encoder layers, each forward and kernel gradient, and the input
+	// gradients of the upper two: 8 convolutions a step.
+	if gemm.Accelerated && convs != 8 {
+		t.Errorf("%d convolution steps in the profile, want 8:\n%+v", convs, rs[0].Profile)
 	}
 }
 
