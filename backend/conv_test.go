@@ -9,6 +9,23 @@ import (
 	"github.com/gomlx/gomlx/backends"
 )
 
+// convCase is one ConvGeneral, compared with simplego's.
+type convCase struct {
+	name        string
+	in, k       []int
+	axes        backends.ConvolveAxesConfig
+	strides     []int
+	pads        [][2]int
+	inDil, kDil []int
+}
+
+// build is the graph of the case's ConvGeneral of its two inputs.
+func (tc convCase) build(t *testing.T) func(b *stagedBuilder, in []backends.Op) []backends.Op {
+	return func(b *stagedBuilder, in []backends.Op) []backends.Op {
+		return []backends.Op{must(t)(b.ConvGeneral(in[0], in[1], tc.axes, tc.strides, tc.pads, tc.inDil, tc.kDil, 1, 1))}
+	}
+}
+
 // TestConvolutionStep compares the convolution step with simplego's own
 // ConvGeneral (the same graph on a kernels=simplego backend) over layouts
 // and settings: NHWC and NCHW, the swapped axes GoMLX uses for a kernel's
@@ -35,14 +52,7 @@ func TestConvolutionStep(t *testing.T) {
 	threeD := backends.ConvolveAxesConfig{InputBatch: 0, InputChannels: 4, InputSpatial: []int{1, 2, 3},
 		KernelInputChannels: 3, KernelOutputChannels: 4, KernelSpatial: []int{0, 1, 2},
 		OutputBatch: 0, OutputChannels: 4, OutputSpatial: []int{1, 2, 3}}
-	cases := []struct {
-		name        string
-		in, k       []int
-		axes        backends.ConvolveAxesConfig
-		strides     []int
-		pads        [][2]int
-		inDil, kDil []int
-	}{
+	cases := []convCase{
 		{"nhwc same 3x3", []int{3, 7, 6, 4}, []int{3, 3, 4, 5}, nhwc, nil, [][2]int{{1, 1}, {1, 1}}, nil, nil},
 		{"nhwc one channel", []int{2, 9, 9, 1}, []int{3, 3, 1, 16}, nhwc, nil, [][2]int{{1, 1}, {1, 1}}, nil, nil},
 		{"nhwc stride 2", []int{2, 9, 8, 3}, []int{3, 2, 3, 4}, nhwc, []int{2, 3}, [][2]int{{0, 1}, {2, 0}}, nil, nil},
@@ -61,9 +71,7 @@ func TestConvolutionStep(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(uint64(i), 99))
 			x, k := randTensor(r, tc.in...), randTensor(r, tc.k...)
-			build := func(b *stagedBuilder, in []backends.Op) []backends.Op {
-				return []backends.Op{must(t)(b.ConvGeneral(in[0], in[1], tc.axes, tc.strides, tc.pads, tc.inDil, tc.kDil, 1, 1))}
-			}
+			build := tc.build(t)
 			got, b := stagedRun(t, "kernels=hourglass", build, x, k)
 			if n := b.countSteps(func(st step) bool { return st.conv != nil }); n != 1 {
 				t.Fatalf("%d convolution steps, want 1", n)
@@ -395,14 +403,7 @@ func TestIndirectConvolution(t *testing.T) {
 	// kernel's channel axes swapped.
 	dx := nhwc
 	dx.KernelInputChannels, dx.KernelOutputChannels = 3, 2
-	cases := []struct {
-		name        string
-		in, k       []int
-		axes        backends.ConvolveAxesConfig
-		strides     []int
-		pads        [][2]int
-		inDil, kDil []int
-	}{
+	cases := []convCase{
 		{"same 3x3, 5 outputs", []int{2, 7, 6, 8}, []int{3, 3, 8, 5}, nhwc, nil, [][2]int{{1, 1}, {1, 1}}, nil, nil},
 		{"strides, 33 outputs", []int{3, 9, 8, 16}, []int{3, 2, 16, 33}, nhwc, []int{2, 3}, [][2]int{{0, 1}, {2, 0}}, nil, nil},
 		{"negative pad, 19 channels", []int{1, 8, 8, 19}, []int{3, 3, 19, 16}, nhwc, nil, [][2]int{{-1, 1}, {1, -2}}, nil, nil},
@@ -416,9 +417,7 @@ func TestIndirectConvolution(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(uint64(i), 77))
 			x, k := randTensor(r, tc.in...), randTensor(r, tc.k...)
-			build := func(b *stagedBuilder, in []backends.Op) []backends.Op {
-				return []backends.Op{must(t)(b.ConvGeneral(in[0], in[1], tc.axes, tc.strides, tc.pads, tc.inDil, tc.kDil, 1, 1))}
-			}
+			build := tc.build(t)
 			want, _ := stagedRun(t, "kernels=simplego", build, x, k)
 			ones := func(s []int) []int {
 				if s == nil {
