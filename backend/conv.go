@@ -38,6 +38,9 @@ type convolution struct {
 	// puts them on the indirect products wherever their layout allows, 0
 	// (the default) where the CPU's kernel is AVX2 (see useIndirect).
 	indirect int
+	// taps: -1 keeps one-channel convolutions and kernel gradients off
+	// gemm's tap products (tests, benchmarks); see useTaps.
+	taps int
 
 	runsOnce    sync.Once
 	runs        [][]gatherRun // runBatchInner's gather, per kernel position

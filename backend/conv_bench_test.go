@@ -12,15 +12,16 @@ import (
 // shaped in and k, padded by pad on every side, with the given output
 // dimensions, on the path its shapes take (noShift: always im2col).
 func benchConv(b *testing.B, in, k []int, axes backends.ConvolveAxesConfig, pad int, out []int, noShift bool) {
-	benchConvWith(b, in, k, axes, pad, out, noShift, 0)
+	benchConvWith(b, in, k, axes, pad, out, noShift, 0, 0)
 }
 
-// benchConvWith is benchConv with the convolution's indirect setting.
-func benchConvWith(b *testing.B, in, k []int, axes backends.ConvolveAxesConfig, pad int, out []int, noShift bool, indirect int) {
+// benchConvWith is benchConv with the convolution's indirect and taps
+// settings.
+func benchConvWith(b *testing.B, in, k []int, axes backends.ConvolveAxesConfig, pad int, out []int, noShift bool, indirect, taps int) {
 	r := rand.New(rand.NewPCG(1, 2))
 	x, kt := randTensor(r, in...), randTensor(r, k...)
 	c := &convolution{inShape: x.shape(), kShape: kt.shape(), axes: axes, strides: []int{1, 1},
-		pads: [][2]int{{pad, pad}, {pad, pad}}, inDil: []int{1, 1}, kDil: []int{1, 1}, noShift: noShift, indirect: indirect}
+		pads: [][2]int{{pad, pad}, {pad, pad}}, inDil: []int{1, 1}, kDil: []int{1, 1}, noShift: noShift, indirect: indirect, taps: taps}
 	c.outShape = c.inShape.Clone()
 	c.outShape.Dimensions = out
 	y := make([]float32, c.outShape.Size())
@@ -32,9 +33,10 @@ func benchConvWith(b *testing.B, in, k []int, axes backends.ConvolveAxesConfig, 
 }
 
 // BenchmarkKernelGradient times the kernel gradients of the seed model's
-// convolutions at batch 128 on the path the step takes (the shifted runs
-// for the one-channel layer, im2col for the others) and, noShift, always
-// on im2col.
+// convolutions at batch 128 on the path the step takes (the tap products
+// for the one-channel layer where their assembly runs, im2col for the
+// others), on the shifted runs (taps=false) and, noShift, always on
+// im2col.
 func BenchmarkKernelGradient(b *testing.B) {
 	axes := backends.ConvolveAxesConfig{InputBatch: 3, InputChannels: 0, InputSpatial: []int{1, 2},
 		KernelInputChannels: 0, KernelOutputChannels: 3, KernelSpatial: []int{1, 2},
@@ -53,15 +55,22 @@ func BenchmarkKernelGradient(b *testing.B) {
 				benchConv(b, tc.in, tc.k, axes, tc.pad, []int{3, 3, tc.in[3], tc.k[3]}, noShift)
 			})
 		}
+		if tc.in[3] == 1 {
+			b.Run(fmt.Sprintf("%v/taps=false", tc.in), func(b *testing.B) {
+				benchConvWith(b, tc.in, tc.k, axes, tc.pad, []int{3, 3, tc.in[3], tc.k[3]}, false, 0, -1)
+			})
+		}
 	}
 }
 
 // BenchmarkSingleChannelConvolution times the model's first convolution
-// at batch 128 on the runs path and on im2col (noShift).
+// at batch 128 on the tap products (where their assembly runs), the runs
+// path and im2col (noShift).
 func BenchmarkSingleChannelConvolution(b *testing.B) {
-	for _, noShift := range []bool{false, true} {
-		b.Run(fmt.Sprintf("noShift=%v", noShift), func(b *testing.B) {
-			benchConv(b, []int{128, 28, 28, 1}, []int{3, 3, 1, 16}, nhwcAxes(2, false), 1, []int{128, 28, 28, 16}, noShift)
+	for _, path := range []string{"taps", "runs", "im2col"} {
+		b.Run(path, func(b *testing.B) {
+			taps := map[bool]int{true: 0, false: -1}[path == "taps"]
+			benchConvWith(b, []int{128, 28, 28, 1}, []int{3, 3, 1, 16}, nhwcAxes(2, false), 1, []int{128, 28, 28, 16}, path == "im2col", 0, taps)
 		})
 	}
 }
@@ -86,7 +95,7 @@ func BenchmarkConvolution(b *testing.B) {
 		for _, ind := range []int{-1, 1} {
 			b.Run(fmt.Sprintf("%s/indirect=%v", tc.name, ind > 0), func(b *testing.B) {
 				oc := tc.k[tc.axes.KernelOutputChannels]
-				benchConvWith(b, tc.in, tc.k, tc.axes, tc.pad, []int{128, tc.in[1] + 2*tc.pad - 2, tc.in[2] + 2*tc.pad - 2, oc}, false, ind)
+				benchConvWith(b, tc.in, tc.k, tc.axes, tc.pad, []int{128, tc.in[1] + 2*tc.pad - 2, tc.in[2] + 2*tc.pad - 2, oc}, false, ind, 0)
 			})
 		}
 	}

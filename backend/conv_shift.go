@@ -70,6 +70,10 @@ func (c *convolution) runShifted(g *convGeometry, x, k, out []float32) {
 			embed((*xp)[i*grid:(i+1)*grid], x[i*len(x)/ic:(i+1)*len(x)/ic], g.inSp, P, G, c.pads, 1)
 		}
 	})
+	if c.useTaps(g) {
+		c.runShiftedTaps(g, (*xp)[:ic*grid], k, out, off, grid, G[0])
+		return
+	}
 	// The contraction runs over the kernel's own positions, a row (all
 	// spatial axes but the last) of kw of them at a time, so the kernel is
 	// read in place and nothing is spent on the grid's padding; the taps'
@@ -119,6 +123,42 @@ func (c *convolution) runShifted(g *convGeometry, x, k, out []float32) {
 		if p == nil {
 			continue
 		}
+		for i, v := range *p {
+			out[i] += v
+		}
+		gemm.Release(p)
+	}
+}
+
+// runShiftedTaps computes runShifted's kernel gradient with gemm's tap
+// products, which read the padded input in place: per image ic and panel
+// of gemm.TapWidth channels, tap o sums xp[ic, r*xrs + off[o] + p] times
+// the kernel's value at its row r and position p along the row. Each core
+// sums its images into its own copy of the result; the copies are added.
+func (c *convolution) runShiftedTaps(g *convGeometry, xp, k, out []float32, off []int, grid, xrs int) {
+	const tw = gemm.TapWidth
+	n, oc := g.nsp, g.cout
+	rows, w := 1, g.kSp[n-1]
+	if n == 2 {
+		rows = g.kSp[0]
+	}
+	perImage := rows * w * oc
+	workers := max(1, min(parallel.Workers(), g.cin))
+	partial := make([]*[]float32, workers)
+	parallel.Do(workers, func(wk int) {
+		dst := out
+		if wk > 0 {
+			partial[wk] = gemm.Scratch(len(out))
+			dst = *partial[wk]
+		}
+		clear(dst)
+		for i := g.cin * wk / workers; i < g.cin*(wk+1)/workers; i++ {
+			for pn := range oc / tw {
+				gemm.TapsGrad(dst[pn*tw:], oc, xp[i*grid:(i+1)*grid], xrs, rows, w, off, k[i*perImage+pn*tw:(i+1)*perImage], oc)
+			}
+		}
+	})
+	for _, p := range partial[1:] {
 		for i, v := range *p {
 			out[i] += v
 		}

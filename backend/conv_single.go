@@ -61,6 +61,10 @@ func (c *convolution) runSingleChannel(g *convGeometry, x, k, out []float32) {
 	rb := max(1, singleBlock/w)
 	km, done := c.kernelMatrix(g, k, false)
 	defer done()
+	if c.useTaps(g) {
+		c.runSingleTaps(g, *xp, km, out, toff, rows, G)
+		return
+	}
 	nb := (rows + rb - 1) / rb
 	parallel.Chunks(nb, workers, func(lo, hi int) {
 		p := gemm.Scratch(g.kPos * rb * w)
@@ -81,6 +85,45 @@ func (c *convolution) runSingleChannel(g *convGeometry, x, k, out []float32) {
 			}
 			a := gemm.Matrix{Data: (*p)[:g.kPos*l], Rows: l, Cols: g.kPos, Stride: l, Trans: true}
 			gemm.Serial(out[r0*w*g.cout:r1*w*g.cout], g.cout, a, km, false)
+		}
+	})
+}
+
+// useTaps reports whether the one-channel convolutions (this forward one
+// and runShifted's kernel gradient) run on gemm's tap products, which read
+// the padded input in place: where their assembly runs, for whole panels of
+// gemm.TapWidth output channels, on one or two spatial axes, unless the
+// tests keep the convolution on the products of copied runs.
+func (c *convolution) useTaps(g *convGeometry) bool {
+	return gemm.Accelerated && g.cout%gemm.TapWidth == 0 && g.nsp <= 2 && c.taps >= 0
+}
+
+// runSingleTaps computes runSingleChannel's convolution a row of outputs
+// and a panel of gemm.TapWidth channels at a time: output position p of a
+// row reads its taps at xp[base + toff[t] + p].
+func (c *convolution) runSingleTaps(g *convGeometry, xp []float32, km gemm.Matrix, out []float32, toff []int, rows int, G []int) {
+	const tw = gemm.TapWidth
+	panels := g.cout / tw
+	kp := make([]float32, panels*g.kPos*tw) // [panel, tap, tw]
+	for pn := range panels {
+		for t := range g.kPos {
+			copy(kp[(pn*g.kPos+t)*tw:(pn*g.kPos+t+1)*tw], km.Data[t*km.Stride+pn*tw:])
+		}
+	}
+	n := g.nsp
+	w := g.outSp[n-1]
+	perImage := g.outPos / w
+	grid := G[0] * (g.inSp[0] + c.pads[0][0] + c.pads[0][1])
+	parallel.Chunks(rows, parallel.Workers(), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			b, base := r/perImage, 0
+			if n == 2 {
+				base = r % perImage * G[0]
+			}
+			base += b * grid
+			for pn := range panels {
+				gemm.TapsForward(out[r*w*g.cout+pn*tw:], g.cout, w, xp[base:], toff, kp[pn*g.kPos*tw:(pn+1)*g.kPos*tw])
+			}
 		}
 	})
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/gomlx/gomlx/backends"
+
+	"github.com/hourglass-ml/hourglass/internal/numeric/gemm"
 )
 
 // convCase is one ConvGeneral, compared with simplego's.
@@ -180,6 +182,8 @@ func TestShiftedKernelGradient(t *testing.T) {
 		{"asymmetric", []int{3, 8, 6, 1}, []int{3, 7, 4, 3}, [][2]int{{0, 1}, {2, 0}}},
 		{"no padding, long contraction", []int{40, 12, 12, 1}, []int{40, 10, 10, 3}, nil},
 		{"1-D", []int{9, 30, 1}, []int{9, 28, 6}, [][2]int{{1, 1}}},
+		{"1-D, 16 channels", []int{9, 30, 1}, []int{9, 28, 16}, [][2]int{{1, 1}}},
+		{"four taps, 32 channels", []int{4, 6, 6, 1}, []int{4, 5, 5, 32}, nil},
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -188,12 +192,15 @@ func TestShiftedKernelGradient(t *testing.T) {
 			n := len(tc.in) - 2
 			axes := kgrad(n)
 			want, abs := refKernelGradient(x, k, tc.pads)
-			for _, noShift := range []bool{false, true} {
+			for _, path := range []string{"taps", "runs", "im2col"} {
 				var conv *convolution
 				build := func(b *stagedBuilder, in []backends.Op) []backends.Op {
 					out := must(t)(b.ConvGeneral(in[0], in[1], axes, nil, tc.pads, nil, nil, 1, 1))
 					conv = b.steps[len(b.steps)-1].conv
-					conv.noShift = noShift
+					conv.noShift = path == "im2col"
+					if path != "taps" {
+						conv.taps = -1
+					}
 					return []backends.Op{out}
 				}
 				got, _ := stagedRun(t, "kernels=hourglass", build, x, k)
@@ -201,9 +208,12 @@ func TestShiftedKernelGradient(t *testing.T) {
 				if want := tc.in[n+1] == 1; conv.shiftable(&g) != want {
 					t.Fatalf("shiftable %v, want %v", !want, want)
 				}
+				if want := gemm.Accelerated && tc.k[n+1]%16 == 0 && path == "taps"; conv.useTaps(&g) != want {
+					t.Fatalf("%s: useTaps %v, want %v", path, !want, want)
+				}
 				for j := range want {
 					if math.Abs(float64(got[0].data[j])-want[j]) > 1e-4*max(1, abs[j]) {
-						t.Fatalf("noShift=%v: [%d] = %v, want %v", noShift, j, got[0].data[j], want[j])
+						t.Fatalf("%s: [%d] = %v, want %v", path, j, got[0].data[j], want[j])
 					}
 				}
 			}
@@ -280,6 +290,7 @@ func TestSingleChannelConvolution(t *testing.T) {
 		{"asymmetric, 2x3, 20 channels", []int{2, 8, 11, 1}, []int{2, 3, 1, 20}, [][2]int{{0, 1}, {2, 0}}},
 		{"wide rows", []int{1, 3, 700, 1}, []int{3, 3, 1, 16}, [][2]int{{1, 1}, {1, 1}}},
 		{"1-D", []int{4, 50, 1}, []int{5, 1, 32}, [][2]int{{2, 2}}},
+		{"no padding, 32 channels, rows of 7", []int{3, 9, 9, 1}, []int{3, 3, 1, 32}, nil},
 		{"3-D", []int{2, 5, 6, 7, 1}, []int{3, 2, 3, 1, 16}, [][2]int{{1, 1}, {0, 1}, {1, 1}}},
 	}
 	for i, tc := range cases {
@@ -288,13 +299,16 @@ func TestSingleChannelConvolution(t *testing.T) {
 			x, k := randTensor(r, tc.in...), randTensor(r, tc.k...)
 			a := nhwcAxes(len(tc.in)-2, false)
 			var outs [][]float32
-			for _, config := range []string{"kernels=hourglass", "kernels=hourglass/noShift", "kernels=simplego"} {
+			for _, config := range []string{"kernels=hourglass", "kernels=hourglass/noTaps", "kernels=hourglass/noShift", "kernels=simplego"} {
 				var conv *convolution
 				build := func(b *stagedBuilder, in []backends.Op) []backends.Op {
 					out := must(t)(b.ConvGeneral(in[0], in[1], a, nil, tc.pads, nil, nil, 1, 1))
 					if config != "kernels=simplego" {
 						conv = b.steps[len(b.steps)-1].conv
 						conv.noShift = config == "kernels=hourglass/noShift"
+						if config != "kernels=hourglass" {
+							conv.taps = -1
+						}
 					}
 					return []backends.Op{out}
 				}
@@ -304,13 +318,17 @@ func TestSingleChannelConvolution(t *testing.T) {
 					if !conv.singleChannel(&g) {
 						t.Fatal("not taken by the one-channel path")
 					}
+					want := gemm.Accelerated && tc.k[len(tc.k)-1]%16 == 0 && len(tc.in) <= 4 && config == "kernels=hourglass"
+					if conv.useTaps(&g) != want {
+						t.Fatalf("%s: useTaps %v, want %v", config, !want, want)
+					}
 				}
 				outs = append(outs, got[0].data)
 			}
-			for j := range outs[2] {
-				for v, name := range []string{"runs", "im2col"} {
-					if math.Abs(float64(outs[v][j]-outs[2][j])) > 1e-4 {
-						t.Fatalf("%s: [%d] = %v, simplego %v", name, j, outs[v][j], outs[2][j])
+			for j := range outs[3] {
+				for v, name := range []string{"taps", "runs", "im2col"} {
+					if math.Abs(float64(outs[v][j]-outs[3][j])) > 1e-4 {
+						t.Fatalf("%s: [%d] = %v, simplego %v", name, j, outs[v][j], outs[3][j])
 					}
 				}
 			}

@@ -50,3 +50,19 @@ func kernelIndirect(taps, seg int, ptrs []*float32, b, c []float32, ldc int) {
 	_ = c[(mr-1)*ldc+nr-1]
 	kernelIndirect6x16s(taps, seg, &ptrs[0], &b[0], &c[0], ldc)
 }
+
+//go:noescape
+func tapsForward4x16(groups, taps int, offs *int, x *float32, k *float32, c *float32, ldc int)
+
+func tapsForward(groups int, offs []int, x, k, c []float32, ldc int) {
+	if groups > 0 {
+		tapsForward4x16(groups, len(offs), &offs[0], &x[0], &k[0], &c[0], ldc)
+	}
+}
+
+//go:noescape
+func tapsGrad3x16(rows, n int, x *float32, xrs int, offs *int, dy *float32, ldd int, c *float32, ldc int)
+
+func tapsGrad3(c []float32, ldc int, x []float32, xrs, rows, n int, offs []int, dy []float32, ldd int) {
+	tapsGrad3x16(rows, n, &x[0], xrs, &offs[0], &dy[0], ldd, &c[0], ldc)
+}

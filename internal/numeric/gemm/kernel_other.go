@@ -17,3 +17,11 @@ var AVX512 = false
 func kernelIndirect(taps, seg int, ptrs []*float32, b, c []float32, ldc int) {
 	kernelIndirectGo(taps, seg, ptrs, b, c, ldc)
 }
+
+func tapsForward(groups int, offs []int, x, k, c []float32, ldc int) {
+	tapsForwardGo(c, ldc, groups*4, x, offs, k)
+}
+
+func tapsGrad3(c []float32, ldc int, x []float32, xrs, rows, n int, offs []int, dy []float32, ldd int) {
+	tapsGradGo(c, ldc, x, xrs, rows, n, offs, dy, ldd)
+}
