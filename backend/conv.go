@@ -41,6 +41,10 @@ type convolution struct {
 	// taps: -1 keeps one-channel convolutions and kernel gradients off
 	// gemm's tap products (tests, benchmarks); see useTaps.
 	taps int
+	// kgrad: -1 keeps kernel gradients on runBatchInner, 1 puts them on
+	// runKernelGradTiles wherever their layout allows, 0 (the default)
+	// where the CPU's kernel is AVX2 (see kernelGradTiles).
+	kgrad int
 
 	runsOnce    sync.Once
 	runs        [][]gatherRun // runBatchInner's gather, per kernel position
@@ -150,6 +154,10 @@ func (c *convolution) run(x, k, out []float32) {
 	}
 	if c.shiftable(g) && !c.noShift {
 		c.runShifted(g, x, k, out)
+		return
+	}
+	if c.kernelGradTiles(g) {
+		c.runKernelGradTiles(g, x, k, out)
 		return
 	}
 	if g.cSt != 1 && g.bSt == 1 && bLast {

@@ -16,12 +16,15 @@ func benchConv(b *testing.B, in, k []int, axes backends.ConvolveAxesConfig, pad 
 }
 
 // benchConvWith is benchConv with the convolution's indirect and taps
-// settings.
-func benchConvWith(b *testing.B, in, k []int, axes backends.ConvolveAxesConfig, pad int, out []int, noShift bool, indirect, taps int) {
+// settings and kgrad's.
+func benchConvWith(b *testing.B, in, k []int, axes backends.ConvolveAxesConfig, pad int, out []int, noShift bool, indirect, taps int, kgrad ...int) {
 	r := rand.New(rand.NewPCG(1, 2))
 	x, kt := randTensor(r, in...), randTensor(r, k...)
 	c := &convolution{inShape: x.shape(), kShape: kt.shape(), axes: axes, strides: []int{1, 1},
 		pads: [][2]int{{pad, pad}, {pad, pad}}, inDil: []int{1, 1}, kDil: []int{1, 1}, noShift: noShift, indirect: indirect, taps: taps}
+	if len(kgrad) > 0 {
+		c.kgrad = kgrad[0]
+	}
 	c.outShape = c.inShape.Clone()
 	c.outShape.Dimensions = out
 	y := make([]float32, c.outShape.Size())
@@ -34,9 +37,10 @@ func benchConvWith(b *testing.B, in, k []int, axes backends.ConvolveAxesConfig, 
 
 // BenchmarkKernelGradient times the kernel gradients of the seed model's
 // convolutions at batch 128 on the path the step takes (the tap products
-// for the one-channel layer where their assembly runs, im2col for the
-// others), on the shifted runs (taps=false) and, noShift, always on
-// im2col.
+// for the one-channel layer where their assembly runs, tiles read in place
+// for the others where the AVX2 kernel runs), on the shifted runs
+// (taps=false), on runBatchInner's gathered patches (tiles=false) and,
+// noShift, always on im2col.
 func BenchmarkKernelGradient(b *testing.B) {
 	axes := backends.ConvolveAxesConfig{InputBatch: 3, InputChannels: 0, InputSpatial: []int{1, 2},
 		KernelInputChannels: 0, KernelOutputChannels: 3, KernelSpatial: []int{1, 2},
@@ -53,6 +57,11 @@ func BenchmarkKernelGradient(b *testing.B) {
 		for _, noShift := range []bool{false, true} {
 			b.Run(fmt.Sprintf("%v/noShift=%v", tc.in, noShift), func(b *testing.B) {
 				benchConv(b, tc.in, tc.k, axes, tc.pad, []int{3, 3, tc.in[3], tc.k[3]}, noShift)
+			})
+		}
+		if tc.in[3] >= 6 {
+			b.Run(fmt.Sprintf("%v/tiles=false", tc.in), func(b *testing.B) {
+				benchConvWith(b, tc.in, tc.k, axes, tc.pad, []int{3, 3, tc.in[3], tc.k[3]}, false, 0, 0, -1)
 			})
 		}
 		if tc.in[3] == 1 {

@@ -464,3 +464,55 @@ func TestIndirectConvolution(t *testing.T) {
 		})
 	}
 }
+
+// TestKernelGradientTiles runs kernel gradients of GoMLX's layout (input
+// [N, H, W, C] with N as channels, output gradient [N, H', W', CO] as
+// kernel) on runKernelGradTiles (forced on) and on runBatchInner (forced
+// off) and compares both with simplego's ConvGeneral: the model's two
+// multi-channel layers at small batches, channel counts that are not
+// whole tiles (overlapping tiles), asymmetric and negative padding,
+// strides and kernel dilations (a strided or dilated forward
+// convolution), and taps whose every input lies in the padding.
+// Tolerance 1e-4 absolute, as TestConvolutionStep's (sums of at most 600
+// products of values in [-1, 1], float32, different order).
+func TestKernelGradientTiles(t *testing.T) {
+	kgrad := backends.ConvolveAxesConfig{InputBatch: 3, InputChannels: 0, InputSpatial: []int{1, 2},
+		KernelInputChannels: 0, KernelOutputChannels: 3, KernelSpatial: []int{1, 2},
+		OutputBatch: 2, OutputChannels: 3, OutputSpatial: []int{0, 1}}
+	p1 := [][2]int{{1, 1}, {1, 1}}
+	cases := []convCase{
+		{"layer 2", []int{3, 14, 14, 16}, []int{3, 14, 14, 32}, kgrad, nil, p1, nil, nil},
+		{"layer 3", []int{2, 7, 7, 32}, []int{2, 7, 7, 64}, kgrad, nil, p1, nil, nil},
+		{"7 channels to 20", []int{2, 6, 5, 7}, []int{2, 6, 5, 20}, kgrad, nil, p1, nil, nil},
+		{"negative and asymmetric padding", []int{2, 8, 8, 6}, []int{2, 7, 9, 16}, kgrad, nil, [][2]int{{-1, 1}, {2, 1}}, nil, nil},
+		{"strides", []int{2, 9, 9, 6}, []int{2, 5, 7, 16}, kgrad, []int{2, 1}, [][2]int{{1, 1}, {0, 0}}, nil, nil},
+		{"kernel dilation", []int{2, 9, 9, 6}, []int{2, 4, 4, 16}, kgrad, nil, [][2]int{{0, 1}, {1, 0}}, nil, []int{2, 2}},
+		{"taps in the padding only", []int{1, 3, 3, 6}, []int{1, 3, 3, 16}, kgrad, nil, [][2]int{{3, 3}, {3, 3}}, nil, nil},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(uint64(i), 98))
+			x, k := randTensor(r, tc.in...), randTensor(r, tc.k...)
+			want, _ := stagedRun(t, "kernels=simplego", tc.build(t), x, k)
+			for _, kg := range []int{1, -1} {
+				var conv *convolution
+				build := func(b *stagedBuilder, in []backends.Op) []backends.Op {
+					out := tc.build(t)(b, in)
+					conv = b.steps[len(b.steps)-1].conv
+					conv.kgrad = kg
+					return out
+				}
+				got, _ := stagedRun(t, "kernels=hourglass", build, x, k)
+				g := conv.geometry()
+				if conv.kernelGradTiles(&g) != (kg > 0) {
+					t.Fatalf("kgrad=%d: kernelGradTiles %v", kg, kg < 0)
+				}
+				for j := range want[0].data {
+					if math.Abs(float64(got[0].data[j]-want[0].data[j])) > 1e-4 {
+						t.Fatalf("kgrad=%d: [%d] = %v, simplego %v", kg, j, got[0].data[j], want[0].data[j])
+					}
+				}
+			}
+		})
+	}
+}

@@ -66,3 +66,14 @@ func tapsGrad3x16(rows, n int, x *float32, xrs int, offs *int, dy *float32, ldd 
 func tapsGrad3(c []float32, ldc int, x []float32, xrs, rows, n int, offs []int, dy []float32, ldd int) {
 	tapsGrad3x16(rows, n, &x[0], xrs, &offs[0], &dy[0], ldd, &c[0], ldc)
 }
+
+//go:noescape
+func kernelRows6x16s(rows, n int, a *float32, ars, ks int, b *float32, brs, ldb int, c *float32, imgs, ais, bis int)
+
+func accumulateTile(c *[TileSize]float32, a []float32, ars, ks, rows, n int, b []float32, brs, ldb, imgs, ais, bis int) {
+	if !Accelerated {
+		accumulateTileGo(c, a, ars, ks, rows, n, b, brs, ldb, imgs, ais, bis)
+		return
+	}
+	kernelRows6x16s(rows, n, &a[0], ars, ks, &b[0], brs, ldb, &c[0], imgs, ais, bis)
+}

@@ -25,3 +25,7 @@ func tapsForward(groups int, offs []int, x, k, c []float32, ldc int) {
 func tapsGrad3(c []float32, ldc int, x []float32, xrs, rows, n int, offs []int, dy []float32, ldd int) {
 	tapsGradGo(c, ldc, x, xrs, rows, n, offs, dy, ldd)
 }
+
+func accumulateTile(c *[TileSize]float32, a []float32, ars, ks, rows, n int, b []float32, brs, ldb, imgs, ais, bis int) {
+	accumulateTileGo(c, a, ars, ks, rows, n, b, brs, ldb, imgs, ais, bis)
+}

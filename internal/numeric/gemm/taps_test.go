@@ -117,3 +117,51 @@ func tapsGradCases(t *testing.T) {
 		}
 	}
 }
+
+// TestAccumulateTile: AccumulateTile on the assembly kernel (where the CPU
+// runs it) and the Go one against float64 sums written out from its
+// definition, onto a tile that starts non-zero; one and many images, rows
+// and positions, strides wider than the values read. Tolerance 1e-5 of the
+// sum of the terms' absolute values.
+func TestAccumulateTile(t *testing.T) {
+	saved := Accelerated
+	defer func() { Accelerated = saved }()
+	for _, asm := range []bool{true, false} {
+		if asm && !saved {
+			t.Log("no AVX2/FMA (or a purego build): the Go kernel only")
+			continue
+		}
+		Accelerated = asm
+		r := rand.New(rand.NewPCG(45, 46))
+		for _, shape := range [][3]int{{1, 1, 1}, {1, 1, 5}, {1, 3, 1}, {1, 7, 7}, {1, 14, 13}, {3, 7, 7}, {2, 1, 3}} {
+			imgs, rows, n := shape[0], shape[1], shape[2]
+			for _, st := range [][4]int{{6 * 20, 6, 16 * 20, 16}, {500, 16, 700, 32}} {
+				ars, ks, brs, ldb := st[0], st[1], st[2], st[3]
+				ais, bis := rows*ars+7, rows*brs+5
+				a := randomSlice(r, (imgs-1)*ais+(rows-1)*ars+(n-1)*ks+TileRows)
+				b := randomSlice(r, (imgs-1)*bis+(rows-1)*brs+(n-1)*ldb+TapWidth)
+				var c [TileSize]float32
+				copy(c[:], randomSlice(r, TileSize))
+				before := c
+				AccumulateTile(&c, a, ars, ks, rows, n, b, brs, ldb, imgs, ais, bis)
+				for i := range TileRows {
+					for j := range TapWidth {
+						want, mag := float64(before[i*TapWidth+j]), math.Abs(float64(before[i*TapWidth+j]))
+						for m := range imgs {
+							for ri := range rows {
+								for k := range n {
+									v := float64(a[m*ais+ri*ars+k*ks+i]) * float64(b[m*bis+ri*brs+k*ldb+j])
+									want += v
+									mag += math.Abs(v)
+								}
+							}
+						}
+						if got := float64(c[i*TapWidth+j]); math.Abs(got-want) > 1e-5*mag+1e-7 {
+							t.Fatalf("assembly=%v %dx%dx%d strides %v: [%d,%d] = %g, want %g", asm, imgs, rows, n, st, i, j, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}
