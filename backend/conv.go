@@ -45,6 +45,9 @@ type convolution struct {
 	// runKernelGradTiles wherever their layout allows, 0 (the default)
 	// where the CPU's kernel is AVX2 (see kernelGradTiles).
 	kgrad int
+	// wino: -1 keeps 3x3 convolutions off Winograd's transforms, 1 puts
+	// them there wherever their layout allows (see winograd).
+	wino int
 
 	runsOnce    sync.Once
 	runs        [][]gatherRun // runBatchInner's gather, per kernel position
@@ -162,6 +165,10 @@ func (c *convolution) run(x, k, out []float32) {
 	}
 	if g.cSt != 1 && g.bSt == 1 && bLast {
 		c.runBatchInner(g, x, k, out)
+		return
+	}
+	if c.winograd(g) {
+		c.runWinograd(g, x, k, out)
 		return
 	}
 	if bFirst && c.useIndirect(g) {

@@ -16,14 +16,14 @@ func benchConv(b *testing.B, in, k []int, axes backends.ConvolveAxesConfig, pad 
 }
 
 // benchConvWith is benchConv with the convolution's indirect and taps
-// settings and kgrad's.
-func benchConvWith(b *testing.B, in, k []int, axes backends.ConvolveAxesConfig, pad int, out []int, noShift bool, indirect, taps int, kgrad ...int) {
+// settings, and any others set changes.
+func benchConvWith(b *testing.B, in, k []int, axes backends.ConvolveAxesConfig, pad int, out []int, noShift bool, indirect, taps int, set ...func(*convolution)) {
 	r := rand.New(rand.NewPCG(1, 2))
 	x, kt := randTensor(r, in...), randTensor(r, k...)
 	c := &convolution{inShape: x.shape(), kShape: kt.shape(), axes: axes, strides: []int{1, 1},
 		pads: [][2]int{{pad, pad}, {pad, pad}}, inDil: []int{1, 1}, kDil: []int{1, 1}, noShift: noShift, indirect: indirect, taps: taps}
-	if len(kgrad) > 0 {
-		c.kgrad = kgrad[0]
+	for _, f := range set {
+		f(c)
 	}
 	c.outShape = c.inShape.Clone()
 	c.outShape.Dimensions = out
@@ -61,7 +61,7 @@ func BenchmarkKernelGradient(b *testing.B) {
 		}
 		if tc.in[3] >= 6 {
 			b.Run(fmt.Sprintf("%v/tiles=false", tc.in), func(b *testing.B) {
-				benchConvWith(b, tc.in, tc.k, axes, tc.pad, []int{3, 3, tc.in[3], tc.k[3]}, false, 0, 0, -1)
+				benchConvWith(b, tc.in, tc.k, axes, tc.pad, []int{3, 3, tc.in[3], tc.k[3]}, false, 0, 0, func(c *convolution) { c.kgrad = -1 })
 			})
 		}
 		if tc.in[3] == 1 {
@@ -85,7 +85,8 @@ func BenchmarkSingleChannelConvolution(b *testing.B) {
 }
 
 // BenchmarkConvolution times the seed model's multi-channel convolutions
-// at batch 128, forward and input gradients (im2col and a product).
+// at batch 128, forward and input gradients, on Winograd's transforms
+// (where the shapes allow), the indirect products and gathered patches.
 func BenchmarkConvolution(b *testing.B) {
 	fwd, grad := nhwcAxes(2, false), nhwcAxes(2, true)
 	for _, tc := range []struct {
@@ -101,10 +102,13 @@ func BenchmarkConvolution(b *testing.B) {
 		{"transposed", []int{128, 5, 5, 64}, []int{3, 3, 64, 32}, 2, fwd},
 		{"transposed-dX", []int{128, 7, 7, 32}, []int{3, 3, 64, 32}, 0, grad},
 	} {
-		for _, ind := range []int{-1, 1} {
-			b.Run(fmt.Sprintf("%s/indirect=%v", tc.name, ind > 0), func(b *testing.B) {
+		for _, path := range []string{"winograd", "indirect", "gathered"} {
+			b.Run(fmt.Sprintf("%s/%s", tc.name, path), func(b *testing.B) {
 				oc := tc.k[tc.axes.KernelOutputChannels]
-				benchConvWith(b, tc.in, tc.k, tc.axes, tc.pad, []int{128, tc.in[1] + 2*tc.pad - 2, tc.in[2] + 2*tc.pad - 2, oc}, false, ind, 0)
+				ind := map[bool]int{true: 1, false: -1}[path == "indirect"]
+				wino := map[bool]int{true: 1, false: -1}[path == "winograd"]
+				benchConvWith(b, tc.in, tc.k, tc.axes, tc.pad, []int{128, tc.in[1] + 2*tc.pad - 2, tc.in[2] + 2*tc.pad - 2, oc}, false, ind, 0,
+					func(c *convolution) { c.wino = wino })
 			})
 		}
 	}

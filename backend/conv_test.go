@@ -445,7 +445,7 @@ func TestIndirectConvolution(t *testing.T) {
 			}
 			for _, ind := range []int{1, -1} {
 				c := &convolution{inShape: x.shape(), kShape: k.shape(), outShape: want[0].shape(), axes: tc.axes,
-					strides: ones(tc.strides), pads: tc.pads, inDil: ones(tc.inDil), kDil: ones(tc.kDil), indirect: ind}
+					strides: ones(tc.strides), pads: tc.pads, inDil: ones(tc.inDil), kDil: ones(tc.kDil), indirect: ind, wino: -1}
 				c.once.Do(func() { c.geo = c.geometry() })
 				if !c.useIndirect(&c.geo) == (ind > 0) {
 					t.Fatalf("indirect %d: useIndirect %v", ind, c.useIndirect(&c.geo))
@@ -510,6 +510,58 @@ func TestKernelGradientTiles(t *testing.T) {
 				for j := range want[0].data {
 					if math.Abs(float64(got[0].data[j]-want[0].data[j])) > 1e-4 {
 						t.Fatalf("kgrad=%d: [%d] = %v, simplego %v", kg, j, got[0].data[j], want[0].data[j])
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestWinogradConvolution runs 3x3 NHWC convolutions on Winograd's
+// transforms (forced on, so a purego build runs its Go transforms too)
+// and off, against simplego's ConvGeneral: the model's layers forward and
+// in the input gradient's layout (kernel channels swapped), odd sizes
+// (partial tiles), no padding, asymmetric and wider padding, 8 and 24
+// channels (a partial panel of outputs), and more tiles than a block
+// (blocks that end inside an image row). Tolerance 1e-4 absolute, as
+// TestConvolutionStep's: the transforms add and halve values in [-1, 1]
+// before the products, so float32 sums differ from the direct ones in the
+// last bits.
+func TestWinogradConvolution(t *testing.T) {
+	fwd, dx := nhwcAxes(2, false), nhwcAxes(2, true)
+	p1 := [][2]int{{1, 1}, {1, 1}}
+	cases := []convCase{
+		{"layer 2", []int{3, 14, 14, 16}, []int{3, 3, 16, 32}, fwd, nil, p1, nil, nil},
+		{"layer 2 input gradient", []int{3, 14, 14, 32}, []int{3, 3, 16, 32}, dx, nil, p1, nil, nil},
+		{"layer 3, odd", []int{2, 7, 7, 32}, []int{3, 3, 32, 64}, fwd, nil, p1, nil, nil},
+		{"layer 3 input gradient", []int{2, 7, 7, 64}, []int{3, 3, 32, 64}, dx, nil, p1, nil, nil},
+		{"no padding, 8 to 24", []int{2, 9, 6, 8}, []int{3, 3, 8, 24}, fwd, nil, nil, nil, nil},
+		{"asymmetric, pad 2", []int{1, 5, 8, 24}, []int{3, 3, 24, 8}, fwd, nil, [][2]int{{0, 2}, {2, 1}}, nil, nil},
+		{"many blocks", []int{9, 13, 30, 8}, []int{3, 3, 8, 16}, fwd, nil, p1, nil, nil},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(uint64(i), 78))
+			x, k := randTensor(r, tc.in...), randTensor(r, tc.k...)
+			want, _ := stagedRun(t, "kernels=simplego", tc.build(t), x, k)
+			for _, w := range []int{1, -1} {
+				c := &convolution{inShape: x.shape(), kShape: k.shape(), outShape: want[0].shape(), axes: tc.axes,
+					strides: []int{1, 1}, pads: tc.pads, inDil: []int{1, 1}, kDil: []int{1, 1}, wino: w}
+				if c.pads == nil {
+					c.pads = [][2]int{{0, 0}, {0, 0}}
+				}
+				c.once.Do(func() { c.geo = c.geometry() })
+				if c.winograd(&c.geo) != (w > 0) {
+					t.Fatalf("wino %d: winograd %v", w, w < 0)
+				}
+				got := make([]float32, len(want[0].data))
+				for j := range got {
+					got[j] = float32(math.NaN()) // must all be overwritten
+				}
+				c.run(x.data, k.data, got)
+				for j, v := range want[0].data {
+					if !(math.Abs(float64(got[j]-v)) <= 1e-4) {
+						t.Fatalf("wino %d: [%d] = %v, simplego %v", w, j, got[j], v)
 					}
 				}
 			}

@@ -77,3 +77,50 @@ func accumulateTile(c *[TileSize]float32, a []float32, ars, ks, rows, n int, b [
 	}
 	kernelRows6x16s(rows, n, &a[0], ars, ks, &b[0], brs, ldb, &c[0], imgs, ais, bis)
 }
+
+//go:noescape
+func winoInput8(count int, src *float32, rowStride, c int, dst *float32, plane int)
+
+func winoInput(dst []float32, plane int, src []float32, rowStride, c, count int) {
+	if !Accelerated {
+		winoInputGo(dst, plane, src, rowStride, c, count)
+		return
+	}
+	winoInput8(count, &src[0], rowStride, c, &dst[0], plane)
+}
+
+//go:noescape
+func winoOutput8(y0, y1, y2, y3 *float32, src *float32, plane, c int)
+
+func winoOutput(y *[4][]float32, src []float32, plane, c int) {
+	if !Accelerated {
+		winoOutputGo(y, src, plane, c)
+		return
+	}
+	winoOutput8(&y[0][0], &y[1][0], &y[2][0], &y[3][0], &src[0], plane, c)
+}
+
+//go:noescape
+func winoOutputRow8(count int, src *float32, plane, srcStep, c int, dst *float32, rowStride, colStep int)
+
+func winoOutputRow(dst []float32, rowStride, colStep int, src []float32, plane, srcStep, c, count int) {
+	if !Accelerated {
+		winoOutputRowGo(dst, rowStride, colStep, src, plane, srcStep, c, count)
+		return
+	}
+	winoOutputRow8(count, &src[0], plane, srcStep, c, &dst[0], rowStride, colStep)
+}
+
+//go:noescape
+func kernelTiles6x16s(tiles, kn int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int)
+
+// mulTilesPanel sets c = a·b for rows/6 tiles of a single 16-wide panel.
+func mulTilesPanel(c []float32, ldc int, a []float32, lda, rows, k int, b []float32, ldb int) {
+	if !Accelerated || AVX512 {
+		for r := 0; r < rows; r += mr {
+			kernelStrided(k, a[r*lda:], lda, 1, b, ldb, c[r*ldc:], ldc, false)
+		}
+		return
+	}
+	kernelTiles6x16s(rows/mr, k, &a[0], lda, &b[0], ldb, &c[0], ldc)
+}

@@ -29,3 +29,21 @@ func tapsGrad3(c []float32, ldc int, x []float32, xrs, rows, n int, offs []int, 
 func accumulateTile(c *[TileSize]float32, a []float32, ars, ks, rows, n int, b []float32, brs, ldb, imgs, ais, bis int) {
 	accumulateTileGo(c, a, ars, ks, rows, n, b, brs, ldb, imgs, ais, bis)
 }
+
+func winoInput(dst []float32, plane int, src []float32, rowStride, c, count int) {
+	winoInputGo(dst, plane, src, rowStride, c, count)
+}
+
+func winoOutput(y *[4][]float32, src []float32, plane, c int) {
+	winoOutputGo(y, src, plane, c)
+}
+
+func winoOutputRow(dst []float32, rowStride, colStep int, src []float32, plane, srcStep, c, count int) {
+	winoOutputRowGo(dst, rowStride, colStep, src, plane, srcStep, c, count)
+}
+
+func mulTilesPanel(c []float32, ldc int, a []float32, lda, rows, k int, b []float32, ldb int) {
+	for r := 0; r < rows; r += mr {
+		kernelStrided(k, a[r*lda:], lda, 1, b, ldb, c[r*ldc:], ldc, false)
+	}
+}

@@ -1,0 +1,155 @@
+package backend
+
+import (
+	"github.com/hourglass-ml/hourglass/internal/base/parallel"
+	"github.com/hourglass-ml/hourglass/internal/numeric/gemm"
+)
+
+// 3x3 convolutions by Winograd's F(2x2, 3x3) (see gemm.WinoInput): each
+// 2x2 tile of outputs costs 16 products a channel pair instead of 36.
+// The input is copied once into a zero-padded grid holding every tile's
+// 4x4 inputs; then blocks of tiles, one block a core at a time, are
+// transformed (gemm.WinoInput), multiplied point by point by the
+// transformed kernel (16 products gemm.MulTiles), and transformed back
+// into the output (gemm.WinoOutput). A block's transforms and products
+// stay in the second-level cache.
+
+// winograd reports whether the convolution can run so: NHWC input and
+// output (channels contiguous), a 3x3 kernel, unit strides and
+// dilations, non-negative padding, channels in multiples of 8, on CPUs
+// with the assembly transforms, unless the tests keep it off (wino -1) or
+// force it on (1, which also runs the Go transforms of a purego build).
+func (c *convolution) winograd(g *convGeometry) bool {
+	a := c.axes
+	ok := g.nsp == 2 && c.wino >= 0 && a.InputBatch == 0 && a.InputChannels == 3 && a.OutputBatch == 0 &&
+		a.OutputChannels == 3 && g.cSt == 1 && g.cin%8 == 0 && g.cout%8 == 0
+	for d := range 2 {
+		ok = ok && a.InputSpatial[d] == d+1 && a.OutputSpatial[d] == d+1 && g.kSp[d] == 3 && g.strides[d] == 1 &&
+			g.inDil[d] == 1 && g.kDil[d] == 1 && c.pads[d][0] >= 0 && c.pads[d][1] >= 0
+	}
+	return ok && (c.wino > 0 || gemm.Accelerated)
+}
+
+// winoKernel returns the transformed kernel G g G' as 16 matrices
+// [ic, oc] of cop columns (oc padded with zeros to a whole panel).
+func winoKernel(km gemm.Matrix, cin, cout, cop int) []float32 {
+	u := make([]float32, gemm.WinoPoints*cin*cop)
+	var r [4][3][]float32 // G g: rows of 3 taps, each cout values
+	tmp := make([]float32, 12*cout)
+	for i := range 4 {
+		for j := range 3 {
+			r[i][j] = tmp[(i*3+j)*cout : (i*3+j+1)*cout]
+		}
+	}
+	for ic := range cin {
+		tap := func(ky, kx int) []float32 {
+			o := ((ky*3+kx)*cin + ic) * km.Stride
+			return km.Data[o : o+cout]
+		}
+		for kx := range 3 {
+			g0, g1, g2 := tap(0, kx), tap(1, kx), tap(2, kx)
+			for o := range cout {
+				r[0][kx][o] = g0[o]
+				r[1][kx][o] = (g0[o] + g1[o] + g2[o]) / 2
+				r[2][kx][o] = (g0[o] - g1[o] + g2[o]) / 2
+				r[3][kx][o] = g2[o]
+			}
+		}
+		for i := range 4 {
+			row := func(j int) []float32 { return u[((4*i+j)*cin+ic)*cop:][:cout] }
+			u0, u1, u2, u3 := row(0), row(1), row(2), row(3)
+			for o := range cout {
+				a, b, c := r[i][0][o], r[i][1][o], r[i][2][o]
+				u0[o], u1[o], u2[o], u3[o] = a, (a+b+c)/2, (a-b+c)/2, c
+			}
+		}
+	}
+	return u
+}
+
+// winoBlockValues is about the number of values a block's transforms and
+// products hold (256 KiB).
+const winoBlockValues = 1 << 16
+
+func (c *convolution) runWinograd(g *convGeometry, x, k, out []float32) {
+	const P = gemm.WinoPoints
+	C, CO := g.cin, g.cout
+	cop := (CO + gemm.TapWidth - 1) / gemm.TapWidth * gemm.TapWidth
+	km, done := c.kernelMatrix(g, k, false)
+	u := winoKernel(km, C, CO, cop)
+	done()
+	H, W, OH, OW := g.inSp[0], g.inSp[1], g.outSp[0], g.outSp[1]
+	th, tw := (OH+1)/2, (OW+1)/2
+	Hp, Wp := 2*th+2, 2*tw+2
+	py, px := c.pads[0][0], c.pads[1][0]
+	N := g.batch
+	xp := gemm.Scratch(N * Hp * Wp * C)
+	defer gemm.Release(xp)
+	workers := parallel.Workers()
+	parallel.Chunks(N, workers, func(lo, hi int) {
+		for n := lo; n < hi; n++ {
+			for yp := range Hp {
+				row := (*xp)[((n*Hp+yp)*Wp)*C : ((n*Hp+yp)*Wp+Wp)*C]
+				y := yp - py
+				if y < 0 || y >= H {
+					clear(row)
+					continue
+				}
+				clear(row[:px*C])
+				copy(row[px*C:(px+W)*C], x[n*g.bSt+y*W*C:n*g.bSt+(y+1)*W*C])
+				clear(row[(px+W)*C:])
+			}
+		}
+	})
+	T := max(gemm.TileRows, winoBlockValues/(P*(C+cop))/gemm.TileRows*gemm.TileRows)
+	tiles := N * th * tw
+	blocks := (tiles + T - 1) / T
+	parallel.Chunks(blocks, workers, func(b0, b1 int) {
+		junk := make([]float32, CO) // outputs past the edge of a partial tile
+		vb, mb := gemm.Scratch(P*T*C), gemm.Scratch(P*T*cop)
+		defer gemm.Release(vb)
+		defer gemm.Release(mb)
+		var y [4][]float32
+		for blk := b0; blk < b1; blk++ {
+			t0, t1 := blk*T, min(tiles, (blk+1)*T)
+			for t := t0; t < t1; {
+				n, rem := t/(th*tw), t%(th*tw)
+				ty, tx := rem/tw, rem%tw
+				cnt := min(t1-t, tw-tx)
+				gemm.WinoInput((*vb)[(t-t0)*C:], T*C, (*xp)[((n*Hp+2*ty)*Wp+2*tx)*C:], Wp*C, C, cnt)
+				t += cnt
+			}
+			rows := (t1 - t0 + gemm.TileRows - 1) / gemm.TileRows * gemm.TileRows
+			for p := range P {
+				gemm.MulTiles((*mb)[p*T*cop:], cop, (*vb)[p*T*C:], C, rows, C, u[p*C*cop:], cop, cop)
+			}
+			for t := t0; t < t1; {
+				n, rem := t/(th*tw), t%(th*tw)
+				ty, tx := rem/tw, rem%tw
+				cnt := min(t1-t, tw-tx)
+				whole := cnt // tiles whose four outputs are all inside
+				if 2*ty+1 >= OH {
+					whole = 0
+				} else if tx+cnt == tw && OW%2 == 1 {
+					whole--
+				}
+				o := ((n*OH+2*ty)*OW + 2*tx) * CO
+				gemm.WinoOutputRow(out[o:], OW*CO, CO, (*mb)[(t-t0)*cop:], T*cop, cop, CO, whole)
+				for i := t + whole; i < t+cnt; i++ { // the edge's partial tiles
+					oy, ox := 2*ty, 2*(tx+i-t)
+					for q := range 4 {
+						yy, xx := oy+q/2, ox+q%2
+						if yy < OH && xx < OW {
+							o := ((n*OH+yy)*OW + xx) * CO
+							y[q] = out[o : o+CO]
+						} else {
+							y[q] = junk
+						}
+					}
+					gemm.WinoOutput(&y, (*mb)[(i-t0)*cop:], T*cop, CO)
+				}
+				t += cnt
+			}
+		}
+	})
+}

@@ -1,0 +1,123 @@
+package gemm
+
+import "fmt"
+
+// Winograd's F(2x2, 3x3): a 3x3 convolution computed a 2x2 tile of outputs
+// at a time from a 4x4 tile of inputs with 16 products a channel pair
+// instead of 36 (Lavin and Gray, "Fast Algorithms for Convolutional
+// Neural Networks", 2016). With B, G and A the transform matrices
+//
+//	B' = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
+//	G  = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
+//	A' = [1 1 1 0; 0 1 -1 -1]
+//
+// the tile of outputs is A' [sum over ic of (G g G') ⊙ (B' d B')] A, the
+// sum over ic for each of the 16 points a matrix product across tiles.
+// This file has the input and output transforms over vectors of channels
+// and the products; the convolution that calls them is the backend's.
+
+// WinoPoints is the number of transformed points a tile: 4x4.
+const WinoPoints = 16
+
+// WinoInput writes the input transforms B' d B' of count tiles: tile i's
+// input d[r][q][ch] is src[r*rowStride + (2i + q)*c + ch] (r, q < 4,
+// ch < c; neighbouring tiles overlap by two columns), and its point p's
+// channels go to dst[p*plane + i*c:][:c]. c must be a multiple of 8.
+func WinoInput(dst []float32, plane int, src []float32, rowStride, c, count int) {
+	if count < 1 {
+		return
+	}
+	if c%8 != 0 || c < 8 || len(src) < 3*rowStride+(2*count+2)*c || plane < count*c || len(dst) < 15*plane+count*c {
+		panic(fmt.Sprintf("gemm: WinoInput of %d tiles of %d channels: %d values (row stride %d), %d values (plane %d)", count, c, len(src), rowStride, len(dst), plane))
+	}
+	winoInput(dst, plane, src, rowStride, c, count)
+}
+
+func winoInputGo(dst []float32, plane int, src []float32, rowStride, c, count int) {
+	var d [4][4]float32
+	var t [4][4]float32
+	for i := range count {
+		for ch := range c {
+			for r := range 4 {
+				for q := range 4 {
+					d[r][q] = src[r*rowStride+(2*i+q)*c+ch]
+				}
+			}
+			for q := range 4 { // B' d
+				t[0][q] = d[0][q] - d[2][q]
+				t[1][q] = d[1][q] + d[2][q]
+				t[2][q] = d[2][q] - d[1][q]
+				t[3][q] = d[1][q] - d[3][q]
+			}
+			for r := range 4 { // (B' d) B
+				v := [4]float32{t[r][0] - t[r][2], t[r][1] + t[r][2], t[r][2] - t[r][1], t[r][1] - t[r][3]}
+				for q, x := range v {
+					dst[(4*r+q)*plane+i*c+ch] = x
+				}
+			}
+		}
+	}
+}
+
+// WinoOutput writes the output transform A' m A of one tile: point p's
+// channels are src[p*plane:][:c], and the tile's outputs (row, column)
+// (0,0), (0,1), (1,0), (1,1) go to y[0], y[1], y[2], y[3], c values each.
+// c must be a multiple of 8.
+func WinoOutput(y *[4][]float32, src []float32, plane, c int) {
+	if c%8 != 0 || c < 8 || len(src) < 15*plane+c || len(y[0]) < c || len(y[1]) < c || len(y[2]) < c || len(y[3]) < c {
+		panic(fmt.Sprintf("gemm: WinoOutput of %d channels: %d values (plane %d)", c, len(src), plane))
+	}
+	winoOutput(y, src, plane, c)
+}
+
+func winoOutputGo(y *[4][]float32, src []float32, plane, c int) {
+	for ch := range c {
+		var t [2][4]float32
+		for q := range 4 { // A' m
+			m0, m1, m2, m3 := src[q*plane+ch], src[(4+q)*plane+ch], src[(8+q)*plane+ch], src[(12+q)*plane+ch]
+			t[0][q] = m0 + m1 + m2
+			t[1][q] = m1 - m2 - m3
+		}
+		for r := range 2 { // (A' m) A
+			y[2*r][ch] = t[r][0] + t[r][1] + t[r][2]
+			y[2*r+1][ch] = t[r][1] - t[r][2] - t[r][3]
+		}
+	}
+}
+
+// MulTiles sets c (row stride ldc) to a·b for a rows x k matrix a (row
+// stride lda) and a k x cols matrix b (row stride ldb), both read in
+// place by the micro-kernel, on the calling goroutine: rows must be a
+// multiple of TileRows and cols of TapWidth (the caller pads them).
+func MulTiles(c []float32, ldc int, a []float32, lda, rows, k int, b []float32, ldb, cols int) {
+	if rows%mr != 0 || cols%nr != 0 || k < 1 || len(a) < (rows-1)*lda+k || len(b) < (k-1)*ldb+cols || len(c) < (rows-1)*ldc+cols {
+		panic(fmt.Sprintf("gemm: MulTiles of %dx%d by %dx%d", rows, k, k, cols))
+	}
+	for j := 0; j < cols; j += nr {
+		mulTilesPanel(c[j:], ldc, a, lda, rows, k, b[j:], ldb)
+	}
+}
+
+// WinoOutputRow is WinoOutput for count whole tiles along an output row:
+// tile i's points are src[i*srcStep + p*plane:][:c], and its outputs (0,0),
+// (0,1), (1,0), (1,1) go to dst at 2i*colStep, 2i*colStep + colStep,
+// 2i*colStep + rowStride and 2i*colStep + rowStride + colStep.
+func WinoOutputRow(dst []float32, rowStride, colStep int, src []float32, plane, srcStep, c, count int) {
+	if count < 1 {
+		return
+	}
+	if c%8 != 0 || c < 8 || colStep < c || rowStride < 2*colStep*count || len(dst) < rowStride+(2*count-1)*colStep+c ||
+		len(src) < (count-1)*srcStep+15*plane+c {
+		panic(fmt.Sprintf("gemm: WinoOutputRow of %d tiles of %d channels: %d values (strides %d, %d), %d values (plane %d, step %d)",
+			count, c, len(dst), rowStride, colStep, len(src), plane, srcStep))
+	}
+	winoOutputRow(dst, rowStride, colStep, src, plane, srcStep, c, count)
+}
+
+func winoOutputRowGo(dst []float32, rowStride, colStep int, src []float32, plane, srcStep, c, count int) {
+	for i := range count {
+		o := 2 * i * colStep
+		y := [4][]float32{dst[o:], dst[o+colStep:], dst[o+rowStride:], dst[o+rowStride+colStep:]}
+		winoOutputGo(&y, src[i*srcStep:], plane, c)
+	}
+}

@@ -1,0 +1,195 @@
+package gemm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// The transform matrices as Lavin and Gray give them, for the float64
+// references below (written out as matrices, not as the kernels' sums).
+var (
+	winoBt = [4][4]float64{{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}}
+	winoAt = [2][4]float64{{1, 1, 1, 0}, {0, 1, -1, -1}}
+)
+
+// TestWino: WinoInput, WinoOutput and MulTiles on the assembly (where the
+// CPU runs it) and in Go, against float64 matrix products B' d B,
+// A' m A and a·b. Tolerance 1e-6 of the sum of the terms' absolute
+// values (a handful of float32 additions; the products' k terms).
+func TestWino(t *testing.T) {
+	saved := Accelerated
+	defer func() { Accelerated = saved }()
+	for _, asm := range []bool{true, false} {
+		if asm && !saved {
+			t.Log("no AVX2/FMA (or a purego build): the Go loops only")
+			continue
+		}
+		Accelerated = asm
+		t.Run(fmt.Sprintf("assembly=%v", asm), func(t *testing.T) {
+			winoInputCases(t)
+			winoOutputCases(t)
+			winoOutputRowCases(t)
+			mulTilesCases(t)
+		})
+	}
+}
+
+func winoInputCases(t *testing.T) {
+	r := rand.New(rand.NewPCG(51, 52))
+	for _, c := range []int{8, 16, 24} {
+		for _, count := range []int{1, 3, 5} {
+			rowStride := (2*count+2)*c + 5
+			src := randomSlice(r, 3*rowStride+(2*count+2)*c)
+			plane := count*c + 3
+			dst := randomSlice(r, 16*plane)
+			before := append([]float32(nil), dst...)
+			WinoInput(dst, plane, src, rowStride, c, count)
+			for i := range count {
+				for ch := range c {
+					var d, bd [4][4]float64
+					for y := range 4 {
+						for x := range 4 {
+							d[y][x] = float64(src[y*rowStride+(2*i+x)*c+ch])
+						}
+					}
+					for y := range 4 {
+						for x := range 4 {
+							for k := range 4 {
+								bd[y][x] += winoBt[y][k] * d[k][x]
+							}
+						}
+					}
+					for y := range 4 {
+						for x := range 4 {
+							var want, mag float64
+							for k := range 4 {
+								want += bd[y][k] * winoBt[x][k]
+								mag += math.Abs(bd[y][k] * winoBt[x][k])
+							}
+							if got := float64(dst[(4*y+x)*plane+i*c+ch]); math.Abs(got-want) > 1e-6*mag {
+								t.Fatalf("c %d tile %d/%d channel %d point (%d,%d): %g, want %g", c, i, count, ch, y, x, got, want)
+							}
+						}
+					}
+				}
+			}
+			for p := range 16 {
+				for j := count * c; j < plane; j++ {
+					if dst[p*plane+j] != before[p*plane+j] {
+						t.Fatalf("c %d count %d: plane %d's value %d, past the tiles, changed", c, count, p, j)
+					}
+				}
+			}
+		}
+	}
+}
+
+func winoOutputCases(t *testing.T) {
+	r := rand.New(rand.NewPCG(53, 54))
+	for _, c := range []int{8, 16, 32, 40} {
+		plane := c + 7
+		src := randomSlice(r, 16*plane)
+		var y [4][]float32
+		for k := range y {
+			y[k] = randomSlice(r, c+2)
+		}
+		tail := [4]float32{y[0][c], y[1][c], y[2][c], y[3][c]}
+		WinoOutput(&y, src, plane, c)
+		for ch := range c {
+			var m, am [4][4]float64
+			for p := range 16 {
+				m[p/4][p%4] = float64(src[p*plane+ch])
+			}
+			for i := range 2 {
+				for x := range 4 {
+					for k := range 4 {
+						am[i][x] += winoAt[i][k] * m[k][x]
+					}
+				}
+			}
+			for i := range 2 {
+				for j := range 2 {
+					var want, mag float64
+					for k := range 4 {
+						want += am[i][k] * winoAt[j][k]
+						mag += math.Abs(am[i][k] * winoAt[j][k])
+					}
+					if got := float64(y[2*i+j][ch]); math.Abs(got-want) > 1e-6*mag {
+						t.Fatalf("c %d channel %d output (%d,%d): %g, want %g", c, ch, i, j, got, want)
+					}
+				}
+			}
+		}
+		for k := range y {
+			if y[k][c] != tail[k] {
+				t.Fatalf("c %d: output %d's value past the channels changed", c, k)
+			}
+		}
+	}
+}
+
+func mulTilesCases(t *testing.T) {
+	r := rand.New(rand.NewPCG(55, 56))
+	for _, s := range [][3]int{{6, 1, 16}, {12, 16, 32}, {18, 33, 48}} {
+		rows, k, cols := s[0], s[1], s[2]
+		lda, ldb, ldc := k+3, cols+16, cols+5
+		a, b := randomSlice(r, rows*lda), randomSlice(r, k*ldb)
+		c := randomSlice(r, rows*ldc)
+		MulTiles(c, ldc, a, lda, rows, k, b, ldb, cols)
+		for i := range rows {
+			for j := range cols {
+				var want, mag float64
+				for q := range k {
+					v := float64(a[i*lda+q]) * float64(b[q*ldb+j])
+					want += v
+					mag += math.Abs(v)
+				}
+				if got := float64(c[i*ldc+j]); math.Abs(got-want) > 1e-6*mag+1e-7 {
+					t.Fatalf("%v: [%d,%d] = %g, want %g", s, i, j, got, want)
+				}
+			}
+		}
+	}
+}
+
+// winoOutputRowCases: WinoOutputRow against WinoOutput tile by tile (the
+// latter checked against A' m A above), bit for bit (the same sums), and
+// nothing written between or past the tiles' outputs.
+func winoOutputRowCases(t *testing.T) {
+	r := rand.New(rand.NewPCG(57, 58))
+	for _, c := range []int{8, 24} {
+		for _, count := range []int{1, 4} {
+			plane, srcStep := count*c+9, c+3
+			colStep := c + 2
+			rowStride := 2*count*colStep + 5
+			src := randomSlice(r, (count-1)*srcStep+16*plane)
+			dst := randomSlice(r, 2*rowStride)
+			before := append([]float32(nil), dst...)
+			WinoOutputRow(dst, rowStride, colStep, src, plane, srcStep, c, count)
+			written := make([]bool, len(dst))
+			for i := range count {
+				var y [4][]float32
+				for k := range y {
+					y[k] = make([]float32, c)
+				}
+				WinoOutput(&y, src[i*srcStep:], plane, c)
+				for k := range 4 {
+					o := 2*i*colStep + k%2*colStep + k/2*rowStride
+					for ch := range c {
+						if dst[o+ch] != y[k][ch] {
+							t.Fatalf("c %d count %d tile %d output %d channel %d: %v, WinoOutput %v", c, count, i, k, ch, dst[o+ch], y[k][ch])
+						}
+						written[o+ch] = true
+					}
+				}
+			}
+			for j := range dst {
+				if !written[j] && dst[j] != before[j] {
+					t.Fatalf("c %d count %d: value %d outside the outputs changed", c, count, j)
+				}
+			}
+		}
+	}
+}
