@@ -522,8 +522,9 @@ func TestKernelGradientTiles(t *testing.T) {
 // and off, against simplego's ConvGeneral: the model's layers forward and
 // in the input gradient's layout (kernel channels swapped), odd sizes
 // (partial tiles), no padding, asymmetric and wider padding, 8 and 24
-// channels (a partial panel of outputs), and more tiles than a block
-// (blocks that end inside an image row). Tolerance 1e-4 absolute, as
+// channels (a partial panel of outputs), more tiles than a block (blocks
+// that end inside an image row), and images too narrow for any tile to
+// lie inside them. Tolerance 1e-4 absolute, as
 // TestConvolutionStep's: the transforms add and halve values in [-1, 1]
 // before the products, so float32 sums differ from the direct ones in the
 // last bits.
@@ -538,6 +539,8 @@ func TestWinogradConvolution(t *testing.T) {
 		{"no padding, 8 to 24", []int{2, 9, 6, 8}, []int{3, 3, 8, 24}, fwd, nil, nil, nil, nil},
 		{"asymmetric, pad 2", []int{1, 5, 8, 24}, []int{3, 3, 24, 8}, fwd, nil, [][2]int{{0, 2}, {2, 1}}, nil, nil},
 		{"many blocks", []int{9, 13, 30, 8}, []int{3, 3, 8, 16}, fwd, nil, p1, nil, nil},
+		{"narrow: two columns", []int{2, 5, 2, 8}, []int{3, 3, 8, 8}, fwd, nil, p1, nil, nil},
+		{"narrow: three columns, no padding", []int{1, 4, 3, 16}, []int{3, 3, 16, 8}, fwd, nil, nil, nil, nil},
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

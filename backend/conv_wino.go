@@ -7,12 +7,13 @@ import (
 
 // 3x3 convolutions by Winograd's F(2x2, 3x3) (see gemm.WinoInput): each
 // 2x2 tile of outputs costs 16 products a channel pair instead of 36.
-// The input is copied once into a zero-padded grid holding every tile's
-// 4x4 inputs; then blocks of tiles, one block a core at a time, are
-// transformed (gemm.WinoInput), multiplied point by point by the
-// transformed kernel (16 products gemm.MulTiles), and transformed back
-// into the output (gemm.WinoOutput). A block's transforms and products
-// stay in the second-level cache.
+// Blocks of tiles, one block a core at a time, are transformed
+// (gemm.WinoInput, reading the input in place where a tile lies inside
+// the image and a copy with its padding at the edges), multiplied point
+// by point by the transformed kernel (16 products gemm.MulTiles), and
+// transformed back into the output (gemm.WinoOutputRow, gemm.WinoOutput
+// for tiles that overhang an odd edge). A block's transforms and
+// products stay in the second-level cache.
 
 // winograd reports whether the convolution can run so: NHWC input and
 // output (channels contiguous), a 3x3 kernel, unit strides and
@@ -80,43 +81,61 @@ func (c *convolution) runWinograd(g *convGeometry, x, k, out []float32) {
 	done()
 	H, W, OH, OW := g.inSp[0], g.inSp[1], g.outSp[0], g.outSp[1]
 	th, tw := (OH+1)/2, (OW+1)/2
-	Hp, Wp := 2*th+2, 2*tw+2
 	py, px := c.pads[0][0], c.pads[1][0]
 	N := g.batch
-	xp := gemm.Scratch(N * Hp * Wp * C)
-	defer gemm.Release(xp)
-	workers := parallel.Workers()
-	parallel.Chunks(N, workers, func(lo, hi int) {
-		for n := lo; n < hi; n++ {
-			for yp := range Hp {
-				row := (*xp)[((n*Hp+yp)*Wp)*C : ((n*Hp+yp)*Wp+Wp)*C]
-				y := yp - py
-				if y < 0 || y >= H {
-					clear(row)
-					continue
-				}
-				clear(row[:px*C])
-				copy(row[px*C:(px+W)*C], x[n*g.bSt+y*W*C:n*g.bSt+(y+1)*W*C])
-				clear(row[(px+W)*C:])
-			}
-		}
-	})
+	zeros := make([]float32, (2*tw+2)*C) // a row of padding
 	T := max(gemm.TileRows, winoBlockValues/(P*(C+cop))/gemm.TileRows*gemm.TileRows)
 	tiles := N * th * tw
 	blocks := (tiles + T - 1) / T
-	parallel.Chunks(blocks, workers, func(b0, b1 int) {
-		junk := make([]float32, CO) // outputs past the edge of a partial tile
+	parallel.Chunks(blocks, parallel.Workers(), func(b0, b1 int) {
+		junk := make([]float32, CO)    // outputs past the edge of a partial tile
+		patch := make([]float32, 16*C) // an edge tile's inputs, padding included
 		vb, mb := gemm.Scratch(P*T*C), gemm.Scratch(P*T*cop)
 		defer gemm.Release(vb)
 		defer gemm.Release(mb)
 		var y [4][]float32
+		var rows [4][]float32
 		for blk := b0; blk < b1; blk++ {
 			t0, t1 := blk*T, min(tiles, (blk+1)*T)
 			for t := t0; t < t1; {
 				n, rem := t/(th*tw), t%(th*tw)
 				ty, tx := rem/tw, rem%tw
 				cnt := min(t1-t, tw-tx)
-				gemm.WinoInput((*vb)[(t-t0)*C:], T*C, (*xp)[((n*Hp+2*ty)*Wp+2*tx)*C:], Wp*C, C, cnt)
+				// Tiles whose four columns lie inside the image read its
+				// rows in place (rows in the padding read zeros); the
+				// others are copied into a patch with their padding.
+				ta, tb := max(tx, (px+1)/2), tx
+				if W+px >= 4 {
+					tb = max(tb, min(tx+cnt, (W+px-4)/2+1))
+				}
+				if ta < tb {
+					for r := range 4 {
+						rows[r] = zeros
+						if yy := 2*ty - py + r; yy >= 0 && yy < H {
+							rows[r] = x[n*g.bSt+(yy*W+2*ta-px)*C:]
+						}
+					}
+					gemm.WinoInput((*vb)[(t+ta-tx-t0)*C:], T*C, &rows, C, tb-ta)
+				}
+				for i := tx; i < tx+cnt; i++ {
+					if i >= ta && i < tb {
+						continue
+					}
+					for r := range 4 {
+						row := patch[r*4*C : (r+1)*4*C]
+						rows[r] = row
+						yy := 2*ty - py + r
+						for q := range 4 {
+							xx := 2*i - px + q
+							if yy >= 0 && yy < H && xx >= 0 && xx < W {
+								copy(row[q*C:(q+1)*C], x[n*g.bSt+(yy*W+xx)*C:])
+							} else {
+								clear(row[q*C : (q+1)*C])
+							}
+						}
+					}
+					gemm.WinoInput((*vb)[(t+i-tx-t0)*C:], T*C, &rows, C, 1)
+				}
 				t += cnt
 			}
 			rows := (t1 - t0 + gemm.TileRows - 1) / gemm.TileRows * gemm.TileRows

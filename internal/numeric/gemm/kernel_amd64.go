@@ -79,14 +79,14 @@ func accumulateTile(c *[TileSize]float32, a []float32, ars, ks, rows, n int, b [
 }
 
 //go:noescape
-func winoInput8(count int, src *float32, rowStride, c int, dst *float32, plane int)
+func winoInput8(count int, r0, r1, r2, r3 *float32, c int, dst *float32, plane int)
 
-func winoInput(dst []float32, plane int, src []float32, rowStride, c, count int) {
+func winoInput(dst []float32, plane int, rows *[4][]float32, c, count int) {
 	if !Accelerated {
-		winoInputGo(dst, plane, src, rowStride, c, count)
+		winoInputGo(dst, plane, rows, c, count)
 		return
 	}
-	winoInput8(count, &src[0], rowStride, c, &dst[0], plane)
+	winoInput8(count, &rows[0][0], &rows[1][0], &rows[2][0], &rows[3][0], c, &dst[0], plane)
 }
 
 //go:noescape

@@ -30,8 +30,8 @@ func accumulateTile(c *[TileSize]float32, a []float32, ars, ks, rows, n int, b [
 	accumulateTileGo(c, a, ars, ks, rows, n, b, brs, ldb, imgs, ais, bis)
 }
 
-func winoInput(dst []float32, plane int, src []float32, rowStride, c, count int) {
-	winoInputGo(dst, plane, src, rowStride, c, count)
+func winoInput(dst []float32, plane int, rows *[4][]float32, c, count int) {
+	winoInputGo(dst, plane, rows, c, count)
 }
 
 func winoOutput(y *[4][]float32, src []float32, plane, c int) {

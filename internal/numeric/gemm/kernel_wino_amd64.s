@@ -2,36 +2,35 @@
 
 #include "textflag.h"
 
-// func winoInput8(count int, src *float32, rowStride, c int, dst *float32, plane int)
-// WinoInput's transforms, eight channels at a time: AX, BX, CX, DX point
-// at the four input rows of the current tile and channels, R8/R9 hold one
-// and three columns' strides, R12 walks the 16 output planes (R10/R11:
-// one and three planes' strides). Per output row r of B' d, Y0..Y3 hold
-// its four columns and Y4..Y7 the row of (B' d) B.
-TEXT ·winoInput8(SB), NOSPLIT, $0-48
+// func winoInput8(count int, r0, r1, r2, r3 *float32, c int, dst *float32, plane int)
+// WinoInput's transforms, eight channels at a time: r0..r3 point at the
+// four input rows of tile 0 (kept in the argument frame and moved on by
+// two columns a tile); AX, BX, CX, DX point at the current tile's and
+// channels', R8/R9 hold one and three columns' strides, R12 walks the 16
+// output planes (R10/R11: one and three planes' strides). Per output row
+// r of B' d, Y0..Y3 hold its four columns and Y4..Y7 the row of
+// (B' d) B.
+TEXT ·winoInput8(SB), NOSPLIT, $0-64
 	MOVQ count+0(FP), R14
-	MOVQ src+8(FP), SI
-	MOVQ c+24(FP), R15
+	MOVQ c+40(FP), R15
 	SHLQ $2, R15
 	MOVQ R15, R8
 	LEAQ (R8)(R8*2), R9
-	MOVQ dst+32(FP), DI
-	MOVQ plane+40(FP), R10
+	MOVQ dst+48(FP), DI
+	MOVQ plane+56(FP), R10
 	SHLQ $2, R10
 	LEAQ (R10)(R10*2), R11
-	MOVQ rowStride+16(FP), AX
-	SHLQ $2, AX
-	MOVQ AX, rowStride+16(FP)
 itile:
 	XORQ R13, R13
 ich:
-	LEAQ (SI)(R13*1), AX
-	MOVQ AX, BX
-	ADDQ rowStride+16(FP), BX
-	MOVQ BX, CX
-	ADDQ rowStride+16(FP), CX
-	MOVQ CX, DX
-	ADDQ rowStride+16(FP), DX
+	MOVQ r0+8(FP), AX
+	ADDQ R13, AX
+	MOVQ r1+16(FP), BX
+	ADDQ R13, BX
+	MOVQ r2+24(FP), CX
+	ADDQ R13, CX
+	MOVQ r3+32(FP), DX
+	ADDQ R13, DX
 	LEAQ (DI)(R13*1), R12
 	VMOVUPS (AX), Y0
 	VSUBPS (CX), Y0, Y0
@@ -103,8 +102,11 @@ ich:
 	ADDQ $32, R13
 	CMPQ R13, R15
 	JLT ich
-	ADDQ R15, SI
-	ADDQ R15, SI
+	LEAQ (R15)(R15*1), AX
+	ADDQ AX, r0+8(FP)
+	ADDQ AX, r1+16(FP)
+	ADDQ AX, r2+24(FP)
+	ADDQ AX, r3+32(FP)
 	ADDQ R15, DI
 	DECQ R14
 	JNE itile

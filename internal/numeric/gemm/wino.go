@@ -20,27 +20,30 @@ import "fmt"
 const WinoPoints = 16
 
 // WinoInput writes the input transforms B' d B' of count tiles: tile i's
-// input d[r][q][ch] is src[r*rowStride + (2i + q)*c + ch] (r, q < 4,
-// ch < c; neighbouring tiles overlap by two columns), and its point p's
-// channels go to dst[p*plane + i*c:][:c]. c must be a multiple of 8.
-func WinoInput(dst []float32, plane int, src []float32, rowStride, c, count int) {
+// input d[r][q][ch] is rows[r][(2i + q)*c + ch] (r, q < 4, ch < c;
+// neighbouring tiles overlap by two columns), and its point p's channels
+// go to dst[p*plane + i*c:][:c]. c must be a multiple of 8.
+func WinoInput(dst []float32, plane int, rows *[4][]float32, c, count int) {
 	if count < 1 {
 		return
 	}
-	if c%8 != 0 || c < 8 || len(src) < 3*rowStride+(2*count+2)*c || plane < count*c || len(dst) < 15*plane+count*c {
-		panic(fmt.Sprintf("gemm: WinoInput of %d tiles of %d channels: %d values (row stride %d), %d values (plane %d)", count, c, len(src), rowStride, len(dst), plane))
+	n := (2*count + 2) * c
+	if c%8 != 0 || c < 8 || len(rows[0]) < n || len(rows[1]) < n || len(rows[2]) < n || len(rows[3]) < n ||
+		plane < count*c || len(dst) < 15*plane+count*c {
+		panic(fmt.Sprintf("gemm: WinoInput of %d tiles of %d channels: rows of %d, %d, %d, %d values, %d values (plane %d)",
+			count, c, len(rows[0]), len(rows[1]), len(rows[2]), len(rows[3]), len(dst), plane))
 	}
-	winoInput(dst, plane, src, rowStride, c, count)
+	winoInput(dst, plane, rows, c, count)
 }
 
-func winoInputGo(dst []float32, plane int, src []float32, rowStride, c, count int) {
+func winoInputGo(dst []float32, plane int, rows *[4][]float32, c, count int) {
 	var d [4][4]float32
 	var t [4][4]float32
 	for i := range count {
 		for ch := range c {
 			for r := range 4 {
 				for q := range 4 {
-					d[r][q] = src[r*rowStride+(2*i+q)*c+ch]
+					d[r][q] = rows[r][(2*i+q)*c+ch]
 				}
 			}
 			for q := range 4 { // B' d

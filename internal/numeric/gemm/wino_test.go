@@ -45,13 +45,16 @@ func winoInputCases(t *testing.T) {
 			plane := count*c + 3
 			dst := randomSlice(r, 16*plane)
 			before := append([]float32(nil), dst...)
-			WinoInput(dst, plane, src, rowStride, c, count)
+			// The rows out of order in src: each is read through its own
+			// slice.
+			rows := [4][]float32{src[2*rowStride:], src, src[3*rowStride:], src[rowStride:]}
+			WinoInput(dst, plane, &rows, c, count)
 			for i := range count {
 				for ch := range c {
 					var d, bd [4][4]float64
 					for y := range 4 {
 						for x := range 4 {
-							d[y][x] = float64(src[y*rowStride+(2*i+x)*c+ch])
+							d[y][x] = float64(rows[y][(2*i+x)*c+ch])
 						}
 					}
 					for y := range 4 {
