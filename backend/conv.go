@@ -324,9 +324,13 @@ func (c *convolution) runBatchInner(g *convGeometry, x, k, out []float32) {
 	defer done()
 	m := g.outPos * g.batch
 	runs := c.batchRuns(g)
-	const kb = 256
+	// Blocks of at most maxKB contraction rows, as many for each core: with
+	// a whole block more on one core, the other would wait up to a block.
+	const maxKB = 256
+	workers := max(1, min(parallel.Workers(), (g.kc+maxKB-1)/maxKB))
+	per := (g.kc + workers*maxKB - 1) / (workers * maxKB)
+	kb := (g.kc + workers*per - 1) / (workers * per)
 	nb := (g.kc + kb - 1) / kb
-	workers := max(1, min(parallel.Workers(), nb))
 	partial := make([]*[]float32, workers)
 	parallel.Do(workers, func(w int) {
 		dst := out
