@@ -117,5 +117,9 @@ func (e *stagedExec) name(st step) string {
 		return s + " -> " + dims(st.k.result())
 	}
 	p := st.prod
-	return fmt.Sprintf("product %dx%d by %dx%d (transposed: %v, %v)", p.m, p.k, p.k, p.n, p.lhsT, p.rhsT)
+	kind := "product"
+	if p.sparse != nil {
+		kind = "sparse product"
+	}
+	return fmt.Sprintf("%s %dx%d by %dx%d (transposed: %v, %v)", kind, p.m, p.k, p.k, p.n, p.lhsT, p.rhsT)
 }

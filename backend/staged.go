@@ -53,6 +53,9 @@ type product struct {
 	lhs, rhs, out int // value ids
 	m, k, n       int
 	lhsT, rhsT    bool // operand stored transposed (contracting axis 0 of lhs, 1 of rhs)
+	// sparse, when the left operand is a mostly-zero constant, computes
+	// the product as sums of rows of the right one (sparse.go).
+	sparse *sparseRows
 }
 
 type step struct {
@@ -75,8 +78,9 @@ type stagedBuilder struct {
 	cur        *stage
 	compiled   bool
 	useKernels bool
-	exprs      map[int]*expr // element-wise expressions (fuse.go)
-	aliases    map[int]int   // reshaped views of computed values
+	exprs      map[int]*expr     // element-wise expressions (fuse.go)
+	aliases    map[int]int       // reshaped views of computed values
+	consts     map[int][]float32 // rank-2 float32 constants' data (sparse.go)
 }
 
 var _ backends.Builder = (*stagedBuilder)(nil)
@@ -232,7 +236,14 @@ func (b *stagedBuilder) Constant(flat any, dims ...int) (backends.Op, error) {
 	if f, ok := flat.([]float32); ok && b.useKernels && len(f) == 1 && len(dims) == 0 && !b.compiled {
 		return b.newExpr(&expr{op: opConst, k: f[0]}, shapes.Make(dtypes.Float32)), nil
 	}
-	return b.forward(func(s *stage, _ []backends.Op) (backends.Op, error) { return s.b.Constant(flat, dims...) })
+	op, err := b.forward(func(s *stage, _ []backends.Op) (backends.Op, error) { return s.b.Constant(flat, dims...) })
+	if f, ok := flat.([]float32); ok && err == nil && b.useKernels && len(dims) == 2 {
+		if b.consts == nil {
+			b.consts = map[int][]float32{}
+		}
+		b.consts[op.(*value).id] = f
+	}
+	return op, err
 }
 
 var errDistributed = errors.New("hourglass-go runs on one device: distributed execution is not supported")
@@ -290,6 +301,9 @@ func (b *stagedBuilder) DotGeneral(lhs backends.Op, lhsContracting, lhsBatch []i
 		if (lc == 0 || lc == 1) && (rc == 0 || rc == 1) && l.shape.Dimensions[lc] == r.shape.Dimensions[rc] {
 			p := &product{lhs: b.compute(l.id), rhs: b.compute(r.id), lhsT: lc == 0, rhsT: rc == 1,
 				m: l.shape.Dimensions[1-lc], k: l.shape.Dimensions[lc], n: r.shape.Dimensions[1-rc]}
+			if data, ok := b.consts[l.id]; ok && !p.rhsT {
+				p.sparse = newSparseRows(data, p.m, p.k, p.lhsT)
+			}
 			v := b.kernelStep(step{prod: p}, shapes.Make(dtypes.Float32, p.m, p.n), p.lhs, p.rhs)
 			p.out = v.id
 			return v, nil

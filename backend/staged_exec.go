@@ -336,6 +336,10 @@ func (e *stagedExec) kernel(st step, vals []backends.Buffer, dev backends.Device
 		return buf, nil
 	}
 	p := st.prod
+	if p.sparse != nil {
+		p.sparse.mul(flat.([]float32), rhs, p.n)
+		return buf, nil
+	}
 	a := gemm.Matrix{Data: lhs, Rows: p.m, Cols: p.k, Stride: p.k}
 	if p.lhsT {
 		a.Stride, a.Trans = p.m, true
