@@ -48,6 +48,13 @@ func (s Spec) Encoder(ctx *context.Context, images *Node) *Node {
 // features is the encoder's convolution blocks, flattened channel-major:
 // images [B, H, W, C] -> [B, MapSize()].
 func (s Spec) features(ctx *context.Context, images *Node) *Node {
+	x := s.featureMap(ctx, images)
+	return Reshape(TransposeAllAxes(x, 0, 3, 1, 2), x.Shape().Dimensions[0], s.MapSize())
+}
+
+// featureMap is the encoder's convolution blocks: images [B, H, W, C] ->
+// the last map [B, h, w, filters].
+func (s Spec) featureMap(ctx *context.Context, images *Node) *Node {
 	b := images.Shape().Dimensions[0]
 	images.AssertDims(b, s.Input[0], s.Input[1], s.Input[2])
 	x := images
@@ -58,7 +65,7 @@ func (s Spec) features(ctx *context.Context, images *Node) *Node {
 		x.AssertDims(b, h, w, filters)
 		record(scope, x, fmt.Sprintf("Conv2d 3x3, %d, same + ReLU + MaxPool 2", filters))
 	}
-	return Reshape(TransposeAllAxes(x, 0, 3, 1, 2), b, s.MapSize())
+	return x
 }
 
 // Decoder maps codes [B, CodeSize()] back to images [B, H, W, C]: when Code
@@ -92,7 +99,12 @@ func (s Spec) upsample(ctx *context.Context, codes *Node, lastReLU bool) *Node {
 	b := codes.Shape().Dimensions[0]
 	codes.AssertDims(b, s.MapSize())
 	h, w := s.Level(s.Depth())
-	x := TransposeAllAxes(Reshape(codes, b, s.Filters[s.Depth()-1], h, w), 0, 2, 3, 1)
+	return s.upsampleMap(ctx, TransposeAllAxes(Reshape(codes, b, s.Filters[s.Depth()-1], h, w), 0, 2, 3, 1), lastReLU)
+}
+
+// upsampleMap is upsample from the last map [B, h, w, filters].
+func (s Spec) upsampleMap(ctx *context.Context, x *Node, lastReLU bool) *Node {
+	b := x.Shape().Dimensions[0]
 	deconvs := s.Deconvs()
 	for i, l := range deconvs {
 		scope := ctx.In(fmt.Sprintf("deconv%d", i+1))
@@ -102,16 +114,24 @@ func (s Spec) upsample(ctx *context.Context, codes *Node, lastReLU bool) *Node {
 			x = activations.Relu(x)
 			name += " + ReLU"
 		}
-		h, w = s.Level(s.Depth() - 1 - i)
+		h, w := s.Level(s.Depth() - 1 - i)
 		x.AssertDims(b, h, w, l.Filters)
 		record(scope, x, name)
 	}
 	return x
 }
 
-// Autoencoder reconstructs images: Decoder(Encoder(images)).
+// Autoencoder reconstructs images: Decoder(Encoder(images)). Without a
+// dense code, the channel-major flattening between them (codes in
+// PyTorch's order) is a transpose and its inverse, so the last map goes
+// to the decoder as it is: the same values, two copies fewer a step and
+// two in its gradient.
 func (s Spec) Autoencoder(ctx *context.Context, images *Node) *Node {
-	return s.Decoder(ctx, s.Encoder(ctx, images))
+	if s.IsVAE() || s.Code > 0 {
+		return s.Decoder(ctx, s.Encoder(ctx, images))
+	}
+	m := s.featureMap(ctx.In(EncoderScope), images)
+	return s.upsampleMap(ctx.In(DecoderScope), m, true)
 }
 
 // Loss is the per-pixel mean squared error between images and their
