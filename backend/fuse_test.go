@@ -453,3 +453,41 @@ func TestBcastMap(t *testing.T) {
 		}
 	}
 }
+
+// TestFusedBiasOnce: a bias broadcast along the channels (period 16,
+// which divides the chunk) is filled once a worker, not every chunk; the
+// result must still match simplego bit for bit over many chunks split
+// across the cores and a partial last one, and with a period of 48 (also
+// dividing no chunk: filled every chunk) beside it.
+func TestFusedBiasOnce(t *testing.T) {
+	r := rand.New(rand.NewPCG(71, 72))
+	for _, c := range []int{16, 48} {
+		dims := []int{67, 7, 7, c}
+		full := shapes.Make(dtypes.Float32, dims...)
+		build := func(b *stagedBuilder, in []backends.Op) []backends.Op {
+			m := must(t)
+			pre := m(b.Add(in[0], m(b.BroadcastInDim(in[1], full, []int{3}))))
+			zero := m(b.BroadcastInDim(m(b.Constant([]float32{0})), full, nil))
+			return []backends.Op{m(b.Where(m(b.GreaterOrEqual(pre, zero)), in[2], zero))}
+		}
+		x, bias, g := specialTensor(r, dims...), specialTensor(r, c), specialTensor(r, dims...)
+		got, b := runAny(t, "kernels=hourglass", build, x, bias, g)
+		want, _ := runAny(t, "kernels=simplego", build, x, bias, g)
+		if ok, i := sameBits(got[0], want[0]); !ok {
+			t.Fatalf("channels %d: differs at %d: fused %v, one by one %v", c, i, at(got[0], i), at(want[0], i))
+		}
+		once := 0
+		for _, st := range b.steps {
+			if f, ok := st.k.(*fusion); ok {
+				for _, p := range f.full {
+					if p.once {
+						once++
+					}
+				}
+			}
+		}
+		if want := map[int]int{16: 1, 48: 0}[c]; once != want {
+			t.Fatalf("channels %d: %d broadcasts filled once, want %d", c, once, want)
+		}
+	}
+}

@@ -56,6 +56,10 @@ type instr struct {
 	k       float32
 	leaf    int // opLoad, opBroadcast
 	bc      *bcastMap
+	// once: a broadcast whose values are the same in every chunk (a bias
+	// along the channels, its period dividing the chunk), filled once a
+	// worker instead of every chunk.
+	once bool
 }
 
 // newFusion compiles expression root (reading leaves) into a fused step
@@ -157,6 +161,10 @@ func (b *stagedBuilder) newFusion(root int, leaves []int, out int) *fusion {
 	f.rootSlot = slotOf(root)
 	n := len(f.full)
 	f.rootTemp = !f.boolOut && n > 0 && f.full[n-1].dst == f.rootSlot
+	for i := range f.full {
+		in := &f.full[i]
+		in.once = in.op == opBroadcast && in.dst != f.rootSlot && in.bc.period > 0 && fusedChunk%(in.bc.period*in.bc.inner) == 0
+	}
 	return f
 }
 
@@ -281,6 +289,11 @@ func (f *fusion) exec(in []any, out any) {
 				d[i] = v
 			}
 		}
+		for _, p := range f.full {
+			if p.once {
+				p.bc.fill(slots[p.dst][:fill], in[p.leaf].([]float32), 0)
+			}
+		}
 		for c := lo; c < hi; c++ {
 			i0, i1 := c*fusedChunk, min(f.size, (c+1)*fusedChunk)
 			f.chunk(in, out, slots, temps, i0, i1)
@@ -316,7 +329,9 @@ func (f *fusion) chunk(in []any, out any, slots, temps [][]float32, i0, i1 int) 
 				d[i] = p.k
 			}
 		case opBroadcast:
-			p.bc.fill(d, in[p.leaf].([]float32), i0)
+			if !p.once {
+				p.bc.fill(d, in[p.leaf].([]float32), i0)
+			}
 		case opNeg:
 			a := slots[p.a][:n]
 			for i := vecUnary(p.op, d, a); i < n; i++ {
