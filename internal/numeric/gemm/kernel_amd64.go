@@ -124,3 +124,14 @@ func mulTilesPanel(c []float32, ldc int, a []float32, lda, rows, k int, b []floa
 	}
 	kernelTiles6x16s(rows/mr, k, &a[0], lda, &b[0], ldb, &c[0], ldc)
 }
+
+//go:noescape
+func winoKernel8(taps *float32, ts int, dst *float32, ds int, n int)
+
+func winoKernel(dst []float32, ds int, taps []float32, ts, n int) {
+	if !Accelerated {
+		winoKernelGo(dst, ds, taps, ts, n)
+		return
+	}
+	winoKernel8(&taps[0], ts, &dst[0], ds, n)
+}

@@ -47,3 +47,7 @@ func mulTilesPanel(c []float32, ldc int, a []float32, lda, rows, k int, b []floa
 		kernelStrided(k, a[r*lda:], lda, 1, b, ldb, c[r*ldc:], ldc, false)
 	}
 }
+
+func winoKernel(dst []float32, ds int, taps []float32, ts, n int) {
+	winoKernelGo(dst, ds, taps, ts, n)
+}

@@ -124,3 +124,27 @@ func winoOutputRowGo(dst []float32, rowStride, colStep int, src []float32, plane
 		winoOutputGo(&y, src[i*srcStep:], plane, c)
 	}
 }
+
+// WinoKernel writes the kernel transform G g G' of n output channels of
+// one input channel: tap t = 3*ky + kx of g is taps[t*ts:][:n], and point
+// p's values go to dst[p*ds:][:n]. n must be a multiple of 8.
+func WinoKernel(dst []float32, ds int, taps []float32, ts, n int) {
+	if n%8 != 0 || n < 8 || ts < n || ds < n || len(taps) < 8*ts+n || len(dst) < 15*ds+n {
+		panic(fmt.Sprintf("gemm: WinoKernel of %d channels: %d values (stride %d), %d values (stride %d)", n, len(taps), ts, len(dst), ds))
+	}
+	winoKernel(dst, ds, taps, ts, n)
+}
+
+func winoKernelGo(dst []float32, ds int, taps []float32, ts, n int) {
+	for o := range n {
+		var r [4][3]float32 // G g: rows i, columns kx
+		for kx := range 3 {
+			g0, g1, g2 := taps[kx*ts+o], taps[(3+kx)*ts+o], taps[(6+kx)*ts+o]
+			r[0][kx], r[1][kx], r[2][kx], r[3][kx] = g0, (g0+g1+g2)*0.5, (g0-g1+g2)*0.5, g2
+		}
+		for i := range 4 { // (G g) G'
+			a, b, c := r[i][0], r[i][1], r[i][2]
+			dst[4*i*ds+o], dst[(4*i+1)*ds+o], dst[(4*i+2)*ds+o], dst[(4*i+3)*ds+o] = a, (a+b+c)*0.5, (a-b+c)*0.5, c
+		}
+	}
+}

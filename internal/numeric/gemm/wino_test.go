@@ -12,6 +12,7 @@ import (
 var (
 	winoBt = [4][4]float64{{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}}
 	winoAt = [2][4]float64{{1, 1, 1, 0}, {0, 1, -1, -1}}
+	winoG  = [4][3]float64{{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}}
 )
 
 // TestWino: WinoInput, WinoOutput and MulTiles on the assembly (where the
@@ -31,6 +32,7 @@ func TestWino(t *testing.T) {
 			winoInputCases(t)
 			winoOutputCases(t)
 			winoOutputRowCases(t)
+			winoKernelCases(t)
 			mulTilesCases(t)
 		})
 	}
@@ -191,6 +193,49 @@ func winoOutputRowCases(t *testing.T) {
 			for j := range dst {
 				if !written[j] && dst[j] != before[j] {
 					t.Fatalf("c %d count %d: value %d outside the outputs changed", c, count, j)
+				}
+			}
+		}
+	}
+}
+
+// winoKernelCases: WinoKernel against the float64 G g G' (tolerance 1e-6
+// of the sum of the terms' absolute values), and nothing written past
+// the channels.
+func winoKernelCases(t *testing.T) {
+	r := rand.New(rand.NewPCG(59, 60))
+	for _, n := range []int{8, 24, 64} {
+		ts, ds := n+3, n+5
+		taps := randomSlice(r, 8*ts+n)
+		dst := randomSlice(r, 16*ds)
+		before := append([]float32(nil), dst...)
+		WinoKernel(dst, ds, taps, ts, n)
+		for o := range n {
+			var gg [4][3]float64 // G g
+			for i := range 4 {
+				for kx := range 3 {
+					for ky := range 3 {
+						gg[i][kx] += winoG[i][ky] * float64(taps[(3*ky+kx)*ts+o])
+					}
+				}
+			}
+			for i := range 4 {
+				for j := range 4 {
+					var want, mag float64
+					for kx := range 3 {
+						want += gg[i][kx] * winoG[j][kx]
+						mag += math.Abs(gg[i][kx] * winoG[j][kx])
+					}
+					if got := float64(dst[(4*i+j)*ds+o]); math.Abs(got-want) > 1e-6*mag+1e-7 {
+						t.Fatalf("n %d channel %d point (%d,%d): %g, want %g", n, o, i, j, got, want)
+					}
+				}
+			}
+		}
+		for p := range 16 {
+			for j := n; j < ds; j++ {
+				if dst[p*ds+j] != before[p*ds+j] {
+					t.Fatalf("n %d: point %d's value %d, past the channels, changed", n, p, j)
 				}
 			}
 		}
