@@ -72,13 +72,11 @@ func (c *convolution) runWinograd(g *convGeometry, x, k, out []float32) {
 	defer gemm.Release(u)
 	winoKernel(*u, km, C, CO, cop)
 	done()
-	H, W, OH, OW := g.inSp[0], g.inSp[1], g.outSp[0], g.outSp[1]
-	th, tw := (OH+1)/2, (OW+1)/2
-	py, px := c.pads[0][0], c.pads[1][0]
-	N := g.batch
-	zeros := make([]float32, (2*tw+2)*C) // a row of padding
+	OH, OW := g.outSp[0], g.outSp[1]
+	wt := newWinoTiles(x, g.bSt, g.inSp[0], g.inSp[1], C, c.pads[0][0], c.pads[1][0], OH, OW)
+	th, tw := wt.th, wt.tw
 	T := max(gemm.TileRows, winoBlockValues/(P*(C+cop))/gemm.TileRows*gemm.TileRows)
-	tiles := N * th * tw
+	tiles := g.batch * th * tw
 	blocks := (tiles + T - 1) / T
 	parallel.Chunks(blocks, parallel.Workers(), func(b0, b1 int) {
 		junk := make([]float32, CO)    // outputs past the edge of a partial tile
@@ -87,50 +85,9 @@ func (c *convolution) runWinograd(g *convGeometry, x, k, out []float32) {
 		defer gemm.Release(vb)
 		defer gemm.Release(mb)
 		var y [4][]float32
-		var rows [4][]float32
 		for blk := b0; blk < b1; blk++ {
 			t0, t1 := blk*T, min(tiles, (blk+1)*T)
-			for t := t0; t < t1; {
-				n, rem := t/(th*tw), t%(th*tw)
-				ty, tx := rem/tw, rem%tw
-				cnt := min(t1-t, tw-tx)
-				// Tiles whose four columns lie inside the image read its
-				// rows in place (rows in the padding read zeros); the
-				// others are copied into a patch with their padding.
-				ta, tb := max(tx, (px+1)/2), tx
-				if W+px >= 4 {
-					tb = max(tb, min(tx+cnt, (W+px-4)/2+1))
-				}
-				if ta < tb {
-					for r := range 4 {
-						rows[r] = zeros
-						if yy := 2*ty - py + r; yy >= 0 && yy < H {
-							rows[r] = x[n*g.bSt+(yy*W+2*ta-px)*C:]
-						}
-					}
-					gemm.WinoInput((*vb)[(t+ta-tx-t0)*C:], T*C, &rows, C, tb-ta)
-				}
-				for i := tx; i < tx+cnt; i++ {
-					if i >= ta && i < tb {
-						continue
-					}
-					for r := range 4 {
-						row := patch[r*4*C : (r+1)*4*C]
-						rows[r] = row
-						yy := 2*ty - py + r
-						for q := range 4 {
-							xx := 2*i - px + q
-							if yy >= 0 && yy < H && xx >= 0 && xx < W {
-								copy(row[q*C:(q+1)*C], x[n*g.bSt+(yy*W+xx)*C:])
-							} else {
-								clear(row[q*C : (q+1)*C])
-							}
-						}
-					}
-					gemm.WinoInput((*vb)[(t+i-tx-t0)*C:], T*C, &rows, C, 1)
-				}
-				t += cnt
-			}
+			wt.inputs(*vb, T, patch, t0, t1)
 			rows := (t1 - t0 + gemm.TileRows - 1) / gemm.TileRows * gemm.TileRows
 			for p := range P {
 				gemm.MulTiles((*mb)[p*T*cop:], cop, (*vb)[p*T*C:], C, rows, C, (*u)[p*cop:], P*cop, cop)
@@ -164,4 +121,69 @@ func (c *convolution) runWinograd(g *convGeometry, x, k, out []float32) {
 			}
 		}
 	})
+}
+
+// winoTiles is the tiling of a convolution's input x [N, H, W, C] (image
+// stride bSt), padded by (py, px) before, into the 4x4 patches of 2x2
+// output tiles covering OH x OW, th x tw tiles an image.
+type winoTiles struct {
+	x                            []float32
+	bSt, H, W, C, py, px, OH, OW int
+	th, tw                       int
+	zeros                        []float32 // a row of padding
+}
+
+func newWinoTiles(x []float32, bSt, H, W, C, py, px, OH, OW int) *winoTiles {
+	th, tw := (OH+1)/2, (OW+1)/2
+	return &winoTiles{x: x, bSt: bSt, H: H, W: W, C: C, py: py, px: px, OH: OH, OW: OW, th: th, tw: tw,
+		zeros: make([]float32, (2*tw+2)*C)}
+}
+
+// inputs writes the input transforms of tiles [t0, t1) (in (image, tile
+// row, tile column) order) into vb: tile t's point p at
+// vb[p*T*C + (t-t0)*C:][:C]. patch is scratch for 16*C values.
+func (w *winoTiles) inputs(vb []float32, T int, patch []float32, t0, t1 int) {
+	C := w.C
+	var rows [4][]float32
+	for t := t0; t < t1; {
+		n, rem := t/(w.th*w.tw), t%(w.th*w.tw)
+		ty, tx := rem/w.tw, rem%w.tw
+		cnt := min(t1-t, w.tw-tx)
+		// Tiles whose four columns lie inside the image read its rows in
+		// place (rows in the padding read zeros); the others are copied
+		// into a patch with their padding.
+		ta, tb := max(tx, (w.px+1)/2), tx
+		if w.W+w.px >= 4 {
+			tb = max(tb, min(tx+cnt, (w.W+w.px-4)/2+1))
+		}
+		if ta < tb {
+			for r := range 4 {
+				rows[r] = w.zeros
+				if yy := 2*ty - w.py + r; yy >= 0 && yy < w.H {
+					rows[r] = w.x[n*w.bSt+(yy*w.W+2*ta-w.px)*C:]
+				}
+			}
+			gemm.WinoInput(vb[(t+ta-tx-t0)*C:], T*C, &rows, C, tb-ta)
+		}
+		for i := tx; i < tx+cnt; i++ {
+			if i >= ta && i < tb {
+				continue
+			}
+			for r := range 4 {
+				row := patch[r*4*C : (r+1)*4*C]
+				rows[r] = row
+				yy := 2*ty - w.py + r
+				for q := range 4 {
+					xx := 2*i - w.px + q
+					if yy >= 0 && yy < w.H && xx >= 0 && xx < w.W {
+						copy(row[q*C:(q+1)*C], w.x[n*w.bSt+(yy*w.W+xx)*C:])
+					} else {
+						clear(row[q*C : (q+1)*C])
+					}
+				}
+			}
+			gemm.WinoInput(vb[(t+i-tx-t0)*C:], T*C, &rows, C, 1)
+		}
+		t += cnt
+	}
 }
