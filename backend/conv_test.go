@@ -507,6 +507,10 @@ func TestKernelGradientTiles(t *testing.T) {
 				if conv.kernelGradTiles(&g) != (kg > 0) {
 					t.Fatalf("kgrad=%d: kernelGradTiles %v", kg, kg < 0)
 				}
+				conv.kgrad = 0 // the default: AVX2 kernels, at most kgradMaxOut outputs
+				if want := gemm.Accelerated && !gemm.AVX512 && tc.k[3] <= kgradMaxOut; conv.kernelGradTiles(&g) != want {
+					t.Fatalf("default: kernelGradTiles %v, want %v", !want, want)
+				}
 				for j := range want[0].data {
 					if math.Abs(float64(got[0].data[j]-want[0].data[j])) > 1e-4 {
 						t.Fatalf("kgrad=%d: [%d] = %v, simplego %v", kg, j, got[0].data[j], want[0].data[j])
@@ -556,6 +560,13 @@ func TestWinogradConvolution(t *testing.T) {
 				c.once.Do(func() { c.geo = c.geometry() })
 				if c.winograd(&c.geo) != (w > 0) {
 					t.Fatalf("wino %d: winograd %v", w, w < 0)
+				}
+				if w > 0 {
+					c.wino = 0 // the default: wherever the assembly transforms run
+					if c.winograd(&c.geo) != gemm.Accelerated {
+						t.Fatalf("default: winograd %v on a CPU where the transforms' assembly runs: %v", !gemm.Accelerated, gemm.Accelerated)
+					}
+					c.wino = w
 				}
 				got := make([]float32, len(want[0].data))
 				for j := range got {

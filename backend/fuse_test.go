@@ -455,14 +455,14 @@ func TestBcastMap(t *testing.T) {
 }
 
 // TestFusedBiasOnce: a bias broadcast along the channels (period 16,
-// which divides the chunk) is filled once a worker, not every chunk; the
+// which divides the chunk) is filled once a part of the work, not every chunk; the
 // result must still match simplego bit for bit over many chunks split
 // across the cores and a partial last one, and with a period of 48 (also
 // dividing no chunk: filled every chunk) beside it.
 func TestFusedBiasOnce(t *testing.T) {
 	r := rand.New(rand.NewPCG(71, 72))
 	for _, c := range []int{16, 48} {
-		dims := []int{67, 7, 7, c}
+		dims := []int{203, 7, 7, c} // over parallelMin: several workers, each filling once
 		full := shapes.Make(dtypes.Float32, dims...)
 		build := func(b *stagedBuilder, in []backends.Op) []backends.Op {
 			m := must(t)

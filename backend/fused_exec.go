@@ -57,8 +57,9 @@ type instr struct {
 	leaf    int // opLoad, opBroadcast
 	bc      *bcastMap
 	// once: a broadcast whose values are the same in every chunk (a bias
-	// along the channels, its period dividing the chunk), filled once a
-	// worker instead of every chunk.
+	// along the channels, its period dividing the chunk), filled once for
+	// each part of the work a core takes (about four a core) instead of
+	// every chunk.
 	once bool
 }
 

@@ -11,6 +11,12 @@ import (
 // of the right operand instead of a dense product that multiplies zeros:
 //
 //	out[i, :] = sum over j with A[i, j] != 0 of A[i, j] * B[j, :]
+//
+// Unlike the dense product, zeros of A are never multiplied, so an
+// infinity or NaN in B reaches only the rows whose non-zero values meet
+// it, not every row (0 * Inf is not formed). The constant is the data as
+// given to Constant, copied there (staged.go), so both paths see the same
+// values whatever the caller does with its slice afterwards.
 
 // sparseRows is op(A) in compressed rows: row i's values are
 // vals[start[i]:start[i+1]], in columns cols[...].

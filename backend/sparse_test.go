@@ -80,3 +80,35 @@ func TestSparseConstantProduct(t *testing.T) {
 		}
 	}
 }
+
+// TestSparseConstantReuse: one sparse constant in two products (as stored,
+// and transposed against a right operand that is itself transposed, which
+// stays a dense product: the row sums need the right operand's rows),
+// against simplego. Tolerance as TestSparseConstantProduct's.
+func TestSparseConstantReuse(t *testing.T) {
+	r := rand.New(rand.NewPCG(65, 66))
+	m, k, n := 49, 81, 40
+	a := make([]float32, m*k)
+	for i := range m {
+		a[i*k+r.IntN(k)] = 1
+	}
+	x, y := randTensor(r, k, n), randTensor(r, n, m) // y is contracted on its second axis
+	build := func(b *stagedBuilder, in []backends.Op) []backends.Op {
+		c := must(t)(b.Constant(a, m, k))
+		p1 := must(t)(b.DotGeneral(c, []int{1}, nil, in[0], []int{0}, nil)) // [m, n]
+		p2 := must(t)(b.DotGeneral(c, []int{0}, nil, in[1], []int{1}, nil)) // [k, n], rhs transposed
+		return []backends.Op{p1, p2}
+	}
+	got, b := stagedRun(t, "kernels=hourglass", build, x, y)
+	if s := b.countSteps(func(st step) bool { return st.prod != nil && st.prod.sparse != nil }); s != 1 {
+		t.Fatalf("%d sparse products, want 1 (the second's right operand is transposed)", s)
+	}
+	want, _ := stagedRun(t, "kernels=simplego", build, x, y)
+	for o := range want {
+		for j, w := range want[o].data {
+			if math.Abs(float64(got[o].data[j]-w)) > 1e-5*max(1, math.Abs(float64(w))) {
+				t.Fatalf("output %d [%d] = %v, simplego %v", o, j, got[o].data[j], w)
+			}
+		}
+	}
+}

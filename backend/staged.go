@@ -236,8 +236,17 @@ func (b *stagedBuilder) Constant(flat any, dims ...int) (backends.Op, error) {
 	if f, ok := flat.([]float32); ok && b.useKernels && len(f) == 1 && len(dims) == 0 && !b.compiled {
 		return b.newExpr(&expr{op: opConst, k: f[0]}, shapes.Make(dtypes.Float32)), nil
 	}
+	// A float32 matrix of at most maxConstValues values is copied, and kept
+	// for products that may run it as sparse rows (sparse.go); the stage
+	// gets the same copy.
+	f, record := flat.([]float32)
+	record = record && b.useKernels && len(dims) == 2 && len(f) <= maxConstValues
+	if record {
+		f = slices.Clone(f)
+		flat = f
+	}
 	op, err := b.forward(func(s *stage, _ []backends.Op) (backends.Op, error) { return s.b.Constant(flat, dims...) })
-	if f, ok := flat.([]float32); ok && err == nil && b.useKernels && len(dims) == 2 {
+	if record && err == nil {
 		if b.consts == nil {
 			b.consts = map[int][]float32{}
 		}
@@ -245,6 +254,9 @@ func (b *stagedBuilder) Constant(flat any, dims ...int) (backends.Op, error) {
 	}
 	return op, err
 }
+
+// maxConstValues is the largest constant kept for sparse products.
+const maxConstValues = 1 << 20
 
 var errDistributed = errors.New("hourglass-go runs on one device: distributed execution is not supported")
 

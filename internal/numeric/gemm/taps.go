@@ -61,7 +61,7 @@ func TapsGrad(c []float32, ldc int, x []float32, xrs, rows, n int, offs []int, d
 	if rows < 1 || n < 1 || taps < 1 {
 		return
 	}
-	if ldc < nr || len(c) < (taps-1)*ldc+nr || ldd < nr || len(dy) < (rows*n-1)*ldd+nr ||
+	if ldc < nr || len(c) < (taps-1)*ldc+nr || ldd < nr || len(dy) < (rows*n-1)*ldd+nr || xrs < 0 ||
 		minOffset(offs) < 0 || (rows-1)*xrs+maxOffset(offs)+n > len(x) {
 		panic(fmt.Sprintf("gemm: TapsGrad of %dx%d positions, %d taps: %d, %d (stride %d), %d (stride %d) values", rows, n, taps, len(x), len(dy), ldd, len(c), ldc))
 	}

@@ -67,7 +67,7 @@ func winoInputGo(dst []float32, plane int, rows *[4][]float32, c, count int) {
 // (0,0), (0,1), (1,0), (1,1) go to y[0], y[1], y[2], y[3], c values each.
 // c must be a multiple of 8.
 func WinoOutput(y *[4][]float32, src []float32, plane, c int) {
-	if c%8 != 0 || c < 8 || len(src) < 15*plane+c || len(y[0]) < c || len(y[1]) < c || len(y[2]) < c || len(y[3]) < c {
+	if c%8 != 0 || c < 8 || plane < c || len(src) < 15*plane+c || len(y[0]) < c || len(y[1]) < c || len(y[2]) < c || len(y[3]) < c {
 		panic(fmt.Sprintf("gemm: WinoOutput of %d channels: %d values (plane %d)", c, len(src), plane))
 	}
 	winoOutput(y, src, plane, c)
@@ -93,7 +93,11 @@ func winoOutputGo(y *[4][]float32, src []float32, plane, c int) {
 // place by the micro-kernel, on the calling goroutine: rows must be a
 // multiple of TileRows and cols of TapWidth (the caller pads them).
 func MulTiles(c []float32, ldc int, a []float32, lda, rows, k int, b []float32, ldb, cols int) {
-	if rows%mr != 0 || cols%nr != 0 || k < 1 || len(a) < (rows-1)*lda+k || len(b) < (k-1)*ldb+cols || len(c) < (rows-1)*ldc+cols {
+	if rows == 0 || cols == 0 {
+		return
+	}
+	if rows < 0 || cols < 0 || rows%mr != 0 || cols%nr != 0 || k < 1 || lda < k || ldb < cols || ldc < cols ||
+		len(a) < (rows-1)*lda+k || len(b) < (k-1)*ldb+cols || len(c) < (rows-1)*ldc+cols {
 		panic(fmt.Sprintf("gemm: MulTiles of %dx%d by %dx%d", rows, k, k, cols))
 	}
 	for j := 0; j < cols; j += nr {
@@ -110,7 +114,7 @@ func WinoOutputRow(dst []float32, rowStride, colStep int, src []float32, plane, 
 		return
 	}
 	if c%8 != 0 || c < 8 || colStep < c || rowStride < 2*colStep*count || len(dst) < rowStride+(2*count-1)*colStep+c ||
-		len(src) < (count-1)*srcStep+15*plane+c {
+		srcStep < 0 || plane < c || len(src) < (count-1)*srcStep+15*plane+c {
 		panic(fmt.Sprintf("gemm: WinoOutputRow of %d tiles of %d channels: %d values (strides %d, %d), %d values (plane %d, step %d)",
 			count, c, len(dst), rowStride, colStep, len(src), plane, srcStep))
 	}

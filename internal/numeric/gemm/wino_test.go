@@ -16,12 +16,13 @@ var (
 )
 
 // TestWino: WinoInput, WinoOutput and MulTiles on the assembly (where the
-// CPU runs it) and in Go, against float64 matrix products B' d B,
+// CPU runs it; MulTiles's AVX2 loop even on an AVX-512 CPU) and in Go, against float64 matrix products B' d B,
 // A' m A and a·b. Tolerance 1e-6 of the sum of the terms' absolute
 // values (a handful of float32 additions; the products' k terms).
 func TestWino(t *testing.T) {
-	saved := Accelerated
-	defer func() { Accelerated = saved }()
+	saved, savedZ := Accelerated, AVX512
+	defer func() { Accelerated, AVX512 = saved, savedZ }()
+	AVX512 = false // MulTiles's AVX2 loop (AVX-512 CPUs take kernelStrided's)
 	for _, asm := range []bool{true, false} {
 		if asm && !saved {
 			t.Log("no AVX2/FMA (or a purego build): the Go loops only")
@@ -240,4 +241,46 @@ func winoKernelCases(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestTileArgumentChecks: the exported tile functions return at once on
+// empty work and panic, naming themselves, on strides that would take the
+// assembly outside its slices (negative strides pass a length check that
+// multiplies them; the kernels would read or write before the slice).
+func TestTileArgumentChecks(t *testing.T) {
+	c := make([]float32, 6*16)
+	MulTiles(c, 16, make([]float32, 4), 4, 0, 4, make([]float32, 64), 16, 16) // no rows: nothing to do
+	for i, v := range c {
+		if v != 0 {
+			t.Fatalf("MulTiles of no rows wrote c[%d]", i)
+		}
+	}
+	mustPanic := func(name string, f func()) {
+		t.Helper()
+		defer func() {
+			if r := recover(); r == nil {
+				t.Errorf("%s: no panic", name)
+			} else if s := fmt.Sprint(r); len(s) < 5 || s[:5] != "gemm:" {
+				t.Errorf("%s: panic %q does not name gemm", name, s)
+			}
+		}()
+		f()
+	}
+	big := make([]float32, 400)
+	mustPanic("MulTiles with a negative ldc", func() {
+		MulTiles(big[200:216], -16, make([]float32, 24), 4, 6, 4, make([]float32, 64), 16, 16)
+	})
+	mustPanic("MulTiles with a negative lda", func() {
+		MulTiles(make([]float32, 96), 16, big[200:204], -4, 6, 4, make([]float32, 64), 16, 16)
+	})
+	mustPanic("TapsGrad with a negative row stride", func() {
+		TapsGrad(make([]float32, 48), 16, big[100:110], -50, 2, 1, []int{0, 1, 2}, make([]float32, 32), 16)
+	})
+	mustPanic("WinoOutput with a negative plane", func() {
+		y := [4][]float32{make([]float32, 8), make([]float32, 8), make([]float32, 8), make([]float32, 8)}
+		WinoOutput(&y, big[300:308], -8, 8)
+	})
+	mustPanic("WinoOutputRow with a negative step", func() {
+		WinoOutputRow(make([]float32, 64), 32, 8, big[200:], 8, -100, 8, 2)
+	})
 }
