@@ -63,6 +63,9 @@ func Mul(c []float32, ldc int, a, b Matrix) {
 		}
 		return
 	}
+	if mulNarrow(c, ldc, a, b) {
+		return
+	}
 	if transposeCheaper(m, n, a) {
 		// A few columns fill a fraction of the kernel's 16: the transposed
 		// product, c' = b'·a', fills them with a's rows instead, and reads

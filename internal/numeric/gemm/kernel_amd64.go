@@ -135,3 +135,28 @@ func winoKernel(dst []float32, ds int, taps []float32, ts, n int) {
 	}
 	winoKernel8(&taps[0], ts, &dst[0], ds, n)
 }
+
+//go:noescape
+func narrowRows4(rows int, a *float32, lda, k int, bt *float32, c *float32, ldc int)
+
+//go:noescape
+func narrowGrad4x8(rows int, a *float32, lda int, b *float32, ldb int, ct *float32)
+
+//go:noescape
+func narrowGrad4x16(rows int, a *float32, lda int, b *float32, ldb int, ct *float32)
+
+//go:noescape
+func narrowGrad4x24(rows int, a *float32, lda int, b *float32, ldb int, ct *float32)
+
+func narrowGrad4(m, rows int, a *float32, lda int, b *float32, ldb int, ct *float32) {
+	switch m {
+	case 8:
+		narrowGrad4x8(rows, a, lda, b, ldb, ct)
+	case 16:
+		narrowGrad4x16(rows, a, lda, b, ldb, ct)
+	case 24:
+		narrowGrad4x24(rows, a, lda, b, ldb, ct)
+	default:
+		panic("gemm: narrowGrad4 of other than 8, 16 or 24 columns") // cannot happen: mulNarrow checks
+	}
+}

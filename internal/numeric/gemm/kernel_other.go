@@ -51,3 +51,11 @@ func mulTilesPanel(c []float32, ldc int, a []float32, lda, rows, k int, b []floa
 func winoKernel(dst []float32, ds int, taps []float32, ts, n int) {
 	winoKernelGo(dst, ds, taps, ts, n)
 }
+
+func narrowRows4(rows int, a *float32, lda, k int, bt *float32, c *float32, ldc int) {
+	panic("gemm: no narrow kernels in this build") // cannot happen: Accelerated is false
+}
+
+func narrowGrad4(m, rows int, a *float32, lda int, b *float32, ldb int, ct *float32) {
+	panic("gemm: no narrow kernels in this build") // cannot happen: Accelerated is false
+}
