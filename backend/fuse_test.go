@@ -305,6 +305,8 @@ func TestTransposeStep(t *testing.T) {
 		{{5, 3, 7, 2, 2, 1}, {0, 1, 3, 2, 4, 5}},
 		{{128, 14, 14, 2, 2, 1}, {0, 1, 3, 2, 4, 5}},
 		{{128, 14, 2, 14, 2, 1}, {0, 1, 3, 2, 4, 5}},
+		{{5, 3, 2, 7, 2, 1}, {0, 1, 3, 2, 4, 5}}, // space-to-depth on one core
+		{{64, 3, 3, 5}, {0, 2, 1, 3}},            // blocks of 15 values: a third axis taken in
 		{{4, 3, 40}, {1, 0, 2}},                  // runs of 40: copied whole
 		{{2, 300, 300}, {0, 2, 1}},               // two blocks over the threshold: split by runs
 		{{3, 0, 4}, {2, 1, 0}}, {{0, 5}, {1, 0}}, // empty

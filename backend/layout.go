@@ -2,6 +2,7 @@ package backend
 
 import (
 	"slices"
+	"unsafe"
 
 	"github.com/hourglass-ml/hourglass/internal/base/parallel"
 )
@@ -102,7 +103,13 @@ func (t *transposeStep) exec(in []any, out any) {
 	if r >= 3 && t.size/(run*od[r-2]) >= 4*workers {
 		mid, midSt, outer = od[r-2], os[r-2], r-2
 	}
-	blocks := t.size / (run * mid)
+	// Blocks of a few values (space-to-depth of one channel: 2 runs of 2)
+	// take in a third axis, so the odometer turns once every 8 or more.
+	top, topSt := 1, 0
+	if outer == r-2 && r >= 3 && run*mid < 16 && t.size/(run*mid*od[r-3]) >= 4*workers {
+		top, topSt, outer = od[r-3], os[r-3], r-3
+	}
+	blocks := t.size / (run * mid * top)
 	parallel.Chunks(blocks, workers, func(lo, hi int) {
 		idx := make([]int, outer) // output index of block lo
 		rem := lo
@@ -115,18 +122,33 @@ func (t *transposeStep) exec(in []any, out any) {
 			base += idx[a] * os[a]
 		}
 		for blk := lo; blk < hi; blk++ {
-			dst := y[blk*mid*run : (blk+1)*mid*run]
-			switch {
-			case step == 1 && run == 2:
-				// Depth-to-space of one channel: pairs, written out.
+			if step == 1 && run == 2 && top > mid {
+				// Space-to-depth of one channel: pairs again, the longer
+				// axis innermost.
+				dst := y[blk*top*mid*2 : (blk+1)*top*mid*2]
 				for i := range mid {
-					src := x[base+i*midSt : base+i*midSt+2]
-					d := dst[2*i : 2*i+2]
-					d[0], d[1] = src[0], src[1]
+					b := base + i*midSt
+					_ = x[b+(top-1)*topSt+1]
+					for tp := range top {
+						*(*uint64)(unsafe.Pointer(&dst[(tp*mid+i)*2])) = *(*uint64)(unsafe.Pointer(&x[b+tp*topSt]))
+					}
 				}
-			default:
-				for i := range mid {
-					copyRun(dst[i*run:(i+1)*run], x[base+i*midSt:], step)
+			}
+			for tp := 0; tp < top && !(step == 1 && run == 2 && top > mid); tp++ {
+				dst := y[(blk*top+tp)*mid*run : (blk*top+tp+1)*mid*run]
+				b := base + tp*topSt
+				switch {
+				case step == 1 && run == 2:
+					// Depth-to-space of one channel: pairs, each moved as
+					// one 8-byte word (bounds checked on its last value).
+					_ = x[b+(mid-1)*midSt+1]
+					for i := range mid {
+						*(*uint64)(unsafe.Pointer(&dst[2*i])) = *(*uint64)(unsafe.Pointer(&x[b+i*midSt]))
+					}
+				default:
+					for i := range mid {
+						copyRun(dst[i*run:(i+1)*run], x[b+i*midSt:], step)
+					}
 				}
 			}
 			for a := outer - 1; a >= 0; a-- { // next block: odometer
