@@ -14,16 +14,20 @@ import (
 // many taps, and segments shorter and longer than a vector, some read
 // from a buffer of zeros (a convolution's padding) and some overlapping
 // (neighbouring patches share pixels).
-func TestMulIndirect(t *testing.T) {
+func TestMulIndirect(t *testing.T) { eachKernel(t, mulIndirect) }
+
+// eachKernel runs f on the assembly kernels (where the CPU runs them) and
+// on the Go ones, as subtests.
+func eachKernel(t *testing.T, f func(t *testing.T)) {
 	saved := Accelerated
 	defer func() { Accelerated = saved }()
 	for _, asm := range []bool{true, false} {
 		if asm && !saved {
-			t.Log("no AVX2/FMA (or a purego build): the Go kernel only")
+			t.Log("no AVX2/FMA (or a purego build): the Go kernels only")
 			continue
 		}
 		Accelerated = asm
-		t.Run(fmt.Sprintf("assembly=%v", asm), mulIndirect)
+		t.Run(fmt.Sprintf("assembly=%v", asm), f)
 	}
 }
 

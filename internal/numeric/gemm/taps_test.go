@@ -1,7 +1,6 @@
 package gemm
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -16,19 +15,10 @@ import (
 // gradient's groups of three and their remainders), strides wider than
 // the result, and results that start non-zero (the gradient adds).
 func TestTaps(t *testing.T) {
-	saved := Accelerated
-	defer func() { Accelerated = saved }()
-	for _, asm := range []bool{true, false} {
-		if asm && !saved {
-			t.Log("no AVX2/FMA (or a purego build): the Go kernels only")
-			continue
-		}
-		Accelerated = asm
-		t.Run(fmt.Sprintf("assembly=%v", asm), func(t *testing.T) {
-			tapsForwardCases(t)
-			tapsGradCases(t)
-		})
-	}
+	eachKernel(t, func(t *testing.T) {
+		tapsForwardCases(t)
+		tapsGradCases(t)
+	})
 }
 
 func randomSlice(r *rand.Rand, n int) []float32 {
@@ -124,14 +114,8 @@ func tapsGradCases(t *testing.T) {
 // and positions, strides wider than the values read. Tolerance 1e-5 of the
 // sum of the terms' absolute values.
 func TestAccumulateTile(t *testing.T) {
-	saved := Accelerated
-	defer func() { Accelerated = saved }()
-	for _, asm := range []bool{true, false} {
-		if asm && !saved {
-			t.Log("no AVX2/FMA (or a purego build): the Go kernel only")
-			continue
-		}
-		Accelerated = asm
+	eachKernel(t, func(t *testing.T) {
+		asm := Accelerated
 		r := rand.New(rand.NewPCG(45, 46))
 		for _, shape := range [][3]int{{1, 1, 1}, {1, 1, 5}, {1, 3, 1}, {1, 7, 7}, {1, 14, 13}, {3, 7, 7}, {2, 1, 3}} {
 			imgs, rows, n := shape[0], shape[1], shape[2]
@@ -163,5 +147,5 @@ func TestAccumulateTile(t *testing.T) {
 				}
 			}
 		}
-	}
+	})
 }

@@ -20,23 +20,16 @@ var (
 // A' m A and a·b. Tolerance 1e-6 of the sum of the terms' absolute
 // values (a handful of float32 additions; the products' k terms).
 func TestWino(t *testing.T) {
-	saved, savedZ := Accelerated, AVX512
-	defer func() { Accelerated, AVX512 = saved, savedZ }()
+	savedZ := AVX512
+	defer func() { AVX512 = savedZ }()
 	AVX512 = false // MulTiles's AVX2 loop (AVX-512 CPUs take kernelStrided's)
-	for _, asm := range []bool{true, false} {
-		if asm && !saved {
-			t.Log("no AVX2/FMA (or a purego build): the Go loops only")
-			continue
-		}
-		Accelerated = asm
-		t.Run(fmt.Sprintf("assembly=%v", asm), func(t *testing.T) {
-			winoInputCases(t)
-			winoOutputCases(t)
-			winoOutputRowCases(t)
-			winoKernelCases(t)
-			mulTilesCases(t)
-		})
-	}
+	eachKernel(t, func(t *testing.T) {
+		winoInputCases(t)
+		winoOutputCases(t)
+		winoOutputRowCases(t)
+		winoKernelCases(t)
+		mulTilesCases(t)
+	})
 }
 
 func winoInputCases(t *testing.T) {
