@@ -3,6 +3,7 @@ package backend
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -74,6 +75,12 @@ func newGo(config string) (backends.Backend, error) {
 			}
 			rest = append(rest, opt)
 		}
+	}
+	if kernels && !slices.ContainsFunc(rest, func(o string) bool { return strings.HasPrefix(o, "ops_") }) {
+		// What stays in simplego's stages next to hourglass's kernels is a
+		// few small operations (an optimiser's step count and its powers):
+		// one after another costs less than waking goroutines for them.
+		rest = append(rest, "ops_sequential")
 	}
 	b, err := quietly(func() (backends.Backend, error) { return simplego.New(strings.Join(rest, ",")) })
 	if err != nil {
