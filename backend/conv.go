@@ -370,15 +370,7 @@ func (c *convolution) runBatchInner(g *convGeometry, x, k, out []float32) {
 			gemm.Serial(dst, g.cout, gemm.Matrix{Data: p, Rows: m, Cols: k1 - k0, Stride: m, Trans: true}, kmb, blk > b0)
 		}
 	})
-	for _, p := range partial[1:] {
-		if p == nil {
-			continue
-		}
-		for i, v := range *p {
-			out[i] += v
-		}
-		gemm.Release(p)
-	}
+	addPartials(out, partial[1:])
 }
 
 // gatherRun is a run of a transposed patch row: n values at dst, copied
@@ -498,5 +490,19 @@ func (c *convolution) scatter(g *convGeometry, tmp, out []float32) {
 		for oc, v := range tmp[row*g.cout : (row+1)*g.cout] {
 			out[base+oc*st[a.OutputChannels]] = v
 		}
+	}
+}
+
+// addPartials adds the cores' partial sums (nil where a core had none) to
+// dst, in order, and hands them back to gemm's scratch.
+func addPartials(dst []float32, partial []*[]float32) {
+	for _, p := range partial {
+		if p == nil {
+			continue
+		}
+		for i, v := range *p {
+			dst[i] += v
+		}
+		gemm.Release(p)
 	}
 }

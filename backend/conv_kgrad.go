@@ -99,10 +99,15 @@ func (c *convolution) runKernelGradTiles(g *convGeometry, x, dy, out []float32) 
 	// is a small part of a call.
 	ib := max(1, kgradPositions/(g.kSp[0]*g.kSp[1]))
 	workers := max(1, min(parallel.Workers(), g.cin))
-	sums := make([][]float32, workers)
+	sum := make([]float32, nt*ts)
+	partial := make([]*[]float32, workers)
 	parallel.Do(workers, func(w int) {
-		buf := make([]float32, nt*ts)
-		sums[w] = buf
+		buf := sum
+		if w > 0 {
+			partial[w] = gemm.Scratch(nt * ts)
+			buf = *partial[w]
+			clear(buf)
+		}
 		n0, n1 := g.cin*w/workers, g.cin*(w+1)/workers
 		for nb := n0; nb < n1; nb += ib {
 			imgs := min(ib, n1-nb)
@@ -123,15 +128,11 @@ func (c *convolution) runKernelGradTiles(g *convGeometry, x, dy, out []float32) 
 			}
 		}
 	})
-	for _, s := range sums[1:] {
-		for i, v := range s {
-			sums[0][i] += v
-		}
-	}
+	addPartials(sum, partial[1:])
 	for t := range taps {
 		for i, c0 := range ci {
 			for j, c1 := range co {
-				tile := sums[0][((t*len(ci)+i)*len(co)+j)*ts:]
+				tile := sum[((t*len(ci)+i)*len(co)+j)*ts:]
 				for r := range tr {
 					copy(out[(t*C+c0+r)*CO+c1:(t*C+c0+r)*CO+c1+tw], tile[r*tw:(r+1)*tw])
 				}

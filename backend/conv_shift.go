@@ -119,15 +119,7 @@ func (c *convolution) runShifted(g *convGeometry, x, k, out []float32) {
 			gemm.Serial(dst, oc, gemm.Matrix{Data: (*a)[:taps*kn], Rows: taps, Cols: kn, Stride: kn}, bm, blk > b0)
 		}
 	})
-	for _, p := range partial[1:] {
-		if p == nil {
-			continue
-		}
-		for i, v := range *p {
-			out[i] += v
-		}
-		gemm.Release(p)
-	}
+	addPartials(out, partial[1:])
 }
 
 // runShiftedTaps computes runShifted's kernel gradient with gemm's tap
@@ -158,12 +150,7 @@ func (c *convolution) runShiftedTaps(g *convGeometry, xp, k, out []float32, off 
 			}
 		}
 	})
-	for _, p := range partial[1:] {
-		for i, v := range *p {
-			out[i] += v
-		}
-		gemm.Release(p)
-	}
+	addPartials(out, partial[1:])
 }
 
 // embed copies src, a [s..., w] block (s the spatial dimensions, w values

@@ -62,7 +62,7 @@ func (c *convolution) runSingleChannel(g *convGeometry, x, k, out []float32) {
 	km, done := c.kernelMatrix(g, k, false)
 	defer done()
 	if c.useTaps(g) {
-		c.runSingleTaps(g, *xp, km, out, toff, rows, G)
+		c.runSingleTaps(g, *xp, km, out, toff, rows, G[0], grid)
 		return
 	}
 	nb := (rows + rb - 1) / rb
@@ -100,8 +100,9 @@ func (c *convolution) useTaps(g *convGeometry) bool {
 
 // runSingleTaps computes runSingleChannel's convolution a row of outputs
 // and a panel of gemm.TapWidth channels at a time: output position p of a
-// row reads its taps at xp[base + toff[t] + p].
-func (c *convolution) runSingleTaps(g *convGeometry, xp []float32, km gemm.Matrix, out []float32, toff []int, rows int, G []int) {
+// row reads its taps at xp[base + toff[t] + p], in the padded grid of
+// grid values an image and rowSt a row.
+func (c *convolution) runSingleTaps(g *convGeometry, xp []float32, km gemm.Matrix, out []float32, toff []int, rows, rowSt, grid int) {
 	const tw = gemm.TapWidth
 	panels := g.cout / tw
 	kp := make([]float32, panels*g.kPos*tw) // [panel, tap, tw]
@@ -113,12 +114,11 @@ func (c *convolution) runSingleTaps(g *convGeometry, xp []float32, km gemm.Matri
 	n := g.nsp
 	w := g.outSp[n-1]
 	perImage := g.outPos / w
-	grid := G[0] * (g.inSp[0] + c.pads[0][0] + c.pads[0][1])
 	parallel.Chunks(rows, parallel.Workers(), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			b, base := r/perImage, 0
 			if n == 2 {
-				base = r % perImage * G[0]
+				base = r % perImage * rowSt
 			}
 			base += b * grid
 			for pn := range panels {
