@@ -4,28 +4,24 @@ package parallel
 
 import (
 	"runtime"
-	"sync"
 	"sync/atomic"
 )
 
 // Workers is the number of cores Go may run on.
 func Workers() int { return runtime.GOMAXPROCS(0) }
 
-// Do runs f(0), ..., f(n-1) at once, f(0) on the calling goroutine, and
-// returns when all are done.
+// Do runs f(0), ..., f(n-1), as many at once as there are cores, f(0) on
+// the calling goroutine, and returns when all are done. The others run on
+// helper goroutines that stay awake a little after their last task
+// (pool.go), or on the caller once it is done with f(0): no f may wait for
+// another.
 func Do(n int, f func(w int)) {
-	var wg sync.WaitGroup
-	for w := 1; w < n; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f(w)
-		}()
-	}
-	if n > 0 {
+	switch {
+	case n == 1:
 		f(0)
+	case n > 1:
+		pool.run(n, f)
 	}
-	wg.Wait()
 }
 
 // Range splits [0, n) into at most workers contiguous parts of nearly equal
