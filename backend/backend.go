@@ -31,6 +31,9 @@ type Backend struct {
 	// the AVX2/FMA micro-kernel runs (with the plain-Go micro-kernel the
 	// kernels measured slower than simplego's: 379 against 334 ms a step).
 	kernels bool
+	// noGroups runs small independent steps one after another rather than
+	// on the cores at once (option groups=off; staged_group.go).
+	noGroups bool
 	// prof, when set, times every step of every executable (StartProfile).
 	prof atomic.Pointer[profile]
 }
@@ -62,6 +65,7 @@ func newGo(config string) (backends.Backend, error) {
 		config = DefaultGoConfig
 	}
 	kernels := gemm.Accelerated
+	noGroups := false
 	var rest []string
 	for _, opt := range strings.Split(config, ",") {
 		switch opt {
@@ -69,6 +73,10 @@ func newGo(config string) (backends.Backend, error) {
 			kernels = true
 		case "kernels=simplego":
 			kernels = false
+		case "groups=off":
+			noGroups = true
+		case "groups=on":
+			noGroups = false
 		default:
 			if strings.HasPrefix(opt, "kernels=") {
 				return nil, fmt.Errorf("backend option %q: use kernels=hourglass or kernels=simplego", opt)
@@ -87,7 +95,7 @@ func newGo(config string) (backends.Backend, error) {
 		return nil, err
 	}
 	InstallGradients()
-	return &Backend{Backend: b.(*simplego.Backend), kernels: kernels}, nil
+	return &Backend{Backend: b.(*simplego.Backend), kernels: kernels, noGroups: noGroups}, nil
 }
 
 var stdoutMu sync.Mutex

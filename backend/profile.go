@@ -85,6 +85,15 @@ func compareStrings(a, b string) int {
 	return 0
 }
 
+// profName names what ran last in e for a profile: step si, or for si
+// at most -2 a group of -2-si small steps run at once (staged_group.go).
+func (e *stagedExec) profName(si int) string {
+	if si <= -2 {
+		return fmt.Sprintf("%d small independent steps at once", -2-si)
+	}
+	return e.describe(si)
+}
+
 // describe names step si of e for a profile: its kind and shapes.
 func (e *stagedExec) describe(si int) string {
 	e.namesOnce.Do(func() {

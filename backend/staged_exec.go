@@ -60,6 +60,10 @@ func (b *stagedBuilder) Compile(outputs []backends.Op, _ []*backends.ShardingSpe
 		}
 		e.steps = append(e.steps, st)
 	}
+	e.groupEnd = make([]int, len(e.steps))
+	if !b.backend.noGroups {
+		e.planGroups()
+	}
 	return e, nil
 }
 
@@ -140,6 +144,7 @@ type stagedExec struct {
 	b         *stagedBuilder
 	steps     []step
 	lastUse   []int // per value id: the last step reading it, or -1
+	groupEnd  []int // per step: the end of the group it begins (staged_group.go), or 0
 	outShapes []shapes.Shape
 
 	namesOnce sync.Once
@@ -196,12 +201,22 @@ func (e *stagedExec) Execute(inputs []backends.Buffer, donate []bool, dev backen
 	prof := be.prof.Load()
 	var wall time.Time
 	var cpu time.Duration
-	for si, st := range e.steps {
+	last := -1 // the step, or group of steps (-2), that ran last, for profiles
+	for si := 0; si < len(e.steps); si++ {
+		st := e.steps[si]
 		if prof != nil {
-			if si > 0 {
-				prof.add(e.describe(si-1), time.Since(wall), cpuTime()-cpu)
+			if last != -1 {
+				prof.add(e.profName(last), time.Since(wall), cpuTime()-cpu)
 			}
-			wall, cpu = time.Now(), cpuTime()
+			wall, cpu, last = time.Now(), cpuTime(), si
+		}
+		if end := e.groupEnd[si]; end > si+1 {
+			if err := e.runGroup(si, end, vals, owned, dev); err != nil {
+				return nil, err
+			}
+			last = -2 - (end - si)
+			si = end - 1
+			continue
 		}
 		if st.stage == nil {
 			var out backends.Buffer
@@ -243,7 +258,7 @@ func (e *stagedExec) Execute(inputs []backends.Buffer, donate []bool, dev backen
 		out = out[:len(out)-1]
 		if si == len(e.steps)-1 {
 			if prof != nil {
-				prof.add(e.describe(si), time.Since(wall), cpuTime()-cpu)
+				prof.add(e.profName(si), time.Since(wall), cpuTime()-cpu)
 			}
 			return out, nil
 		}

@@ -1,0 +1,128 @@
+package backend
+
+import (
+	"slices"
+	"sync/atomic"
+
+	"github.com/gomlx/gomlx/backends"
+
+	"github.com/hourglass-ml/hourglass/internal/base/parallel"
+)
+
+// Runs of small independent steps. An optimiser's update is a few dozen
+// element-wise steps, one or more per variable, each too small to split
+// across the cores (parallelMin): run one after another they keep a single
+// core busy. A group is a run of consecutive kernel steps that are each
+// small and read nothing another one of them computes; the cores take
+// its steps as they go.
+
+// groupable says whether step st may run beside others: an element-wise,
+// reduction or layout step whose operands and result are all under
+// parallelMin values, so that it runs on one core.
+func (e *stagedExec) groupable(st step) bool {
+	if st.stage != nil || st.k == nil {
+		return false
+	}
+	if e.b.shapes[st.result()].Size() >= parallelMin {
+		return false
+	}
+	for _, id := range st.reads() {
+		if e.b.shapes[id].Size() >= parallelMin {
+			return false
+		}
+	}
+	return true
+}
+
+// planGroups sets groupEnd: for the first step of each group of at least
+// two, the index after its last step; 0 elsewhere.
+func (e *stagedExec) planGroups() {
+	for si := 0; si < len(e.steps); {
+		end := si
+		made := map[int]bool{}
+		for end < len(e.steps) && e.groupable(e.steps[end]) && !readsAny(e.steps[end], made) {
+			made[e.steps[end].result()] = true
+			end++
+		}
+		if end-si >= 2 {
+			e.groupEnd[si] = end
+			si = end
+			continue
+		}
+		si++
+	}
+}
+
+func readsAny(st step, ids map[int]bool) bool {
+	for _, id := range st.reads() {
+		if ids[id] {
+			return true
+		}
+	}
+	return false
+}
+
+// runGroup runs steps [lo, hi), a group of planGroups, on the cores at
+// once: their results are made (or taken over from operands nothing later
+// reads, as Execute does) before, and the values they read last are
+// released after.
+func (e *stagedExec) runGroup(lo, hi int, vals []backends.Buffer, owned []bool, dev backends.DeviceNum) error {
+	be := e.b.backend
+	n := hi - lo
+	outs := make([]backends.Buffer, n)
+	over := make([]int, n)
+	readBy := map[int]int{} // operand id -> how many of the group's steps read it
+	for si := lo; si < hi; si++ {
+		reads := e.steps[si].reads()
+		for j, id := range reads {
+			if !slices.Contains(reads[:j], id) {
+				readBy[id]++
+			}
+		}
+	}
+	for i := range n {
+		si := lo + i
+		st := e.steps[si]
+		over[i] = -1
+		if id := e.reusable(st, si, vals, owned); id >= 0 && readBy[id] == 1 {
+			outs[i], over[i] = vals[id], id
+			continue
+		}
+		buf, _, err := be.NewSharedBuffer(dev, e.b.shapes[st.result()])
+		if err != nil {
+			return err
+		}
+		outs[i] = buf
+	}
+	errs := make([]error, n)
+	var next atomic.Int64
+	parallel.Do(min(parallel.Workers(), n), func(int) {
+		for {
+			i := int(next.Add(1)) - 1
+			if i >= n {
+				return
+			}
+			errs[i] = e.runInto(e.steps[lo+i], vals, outs[i], over[i])
+		}
+	})
+	for i := range n {
+		if errs[i] != nil {
+			return errs[i]
+		}
+		if over[i] >= 0 {
+			vals[over[i]], owned[over[i]] = nil, false
+		}
+	}
+	for i := range n {
+		si := lo + i
+		st := e.steps[si]
+		vals[st.result()], owned[st.result()] = outs[i], true
+		for _, id := range st.reads() {
+			if e.lastUse[id] == si && owned[id] && vals[id] != nil {
+				_ = be.BufferFinalize(vals[id])
+				vals[id] = nil
+			}
+		}
+	}
+	return nil
+}
