@@ -32,6 +32,9 @@
 // kernels=simplego (for example
 // GOMLX_BACKEND=hourglass-go:parallelism=-1,kernels=simplego) turns that off,
 // for comparisons; the model then builds convolutions as im2col products.
+// Runs of small steps that do not read each other's results run on the
+// cores at once (staged_group.go); the option groups=off runs them one
+// after another.
 //
 // `xla:cpu` and `xla:cuda` need hourglass built with `-tags xla`, so the
 // default build stays pure Go and never tries to download XLA's plugin.
