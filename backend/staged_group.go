@@ -34,13 +34,23 @@ func (e *stagedExec) groupable(st step) bool {
 	return true
 }
 
+// maxGroup caps a group's steps: their results are all made before any
+// operand is released, so a group holds up to maxGroup results of under
+// parallelMin values at once.
+const maxGroup = 64
+
+// groupReversed, set by tests, runs a group's steps one after another, last
+// first, so that a step that overwrites an operand runs before the others
+// that read it.
+var groupReversed = false
+
 // planGroups sets groupEnd: for the first step of each group of at least
 // two, the index after its last step; 0 elsewhere.
 func (e *stagedExec) planGroups() {
 	for si := 0; si < len(e.steps); {
 		end := si
 		made := map[int]bool{}
-		for end < len(e.steps) && e.groupable(e.steps[end]) && !readsAny(e.steps[end], made) {
+		for end < len(e.steps) && end-si < maxGroup && e.groupable(e.steps[end]) && !readsAny(e.steps[end], made) {
 			made[e.steps[end].result()] = true
 			end++
 		}
@@ -90,23 +100,32 @@ func (e *stagedExec) runGroup(lo, hi int, vals []backends.Buffer, owned []bool, 
 		}
 		buf, _, err := be.NewSharedBuffer(dev, e.b.shapes[st.result()])
 		if err != nil {
+			e.dropOutputs(outs, over)
 			return err
 		}
 		outs[i] = buf
 	}
 	errs := make([]error, n)
 	var next atomic.Int64
-	parallel.Do(min(parallel.Workers(), n), func(int) {
+	workers := min(parallel.Workers(), n)
+	if groupReversed {
+		workers = 1
+	}
+	parallel.Do(workers, func(int) {
 		for {
 			i := int(next.Add(1)) - 1
 			if i >= n {
 				return
+			}
+			if groupReversed {
+				i = n - 1 - i
 			}
 			errs[i] = e.runInto(e.steps[lo+i], vals, outs[i], over[i])
 		}
 	})
 	for i := range n {
 		if errs[i] != nil {
+			e.dropOutputs(outs, over)
 			return errs[i]
 		}
 		if over[i] >= 0 {
@@ -125,4 +144,14 @@ func (e *stagedExec) runGroup(lo, hi int, vals []backends.Buffer, owned []bool, 
 		}
 	}
 	return nil
+}
+
+// dropOutputs releases the new results of a group that failed (not the
+// operands it took over, which Execute still holds).
+func (e *stagedExec) dropOutputs(outs []backends.Buffer, over []int) {
+	for i, buf := range outs {
+		if buf != nil && over[i] < 0 {
+			_ = e.b.backend.BufferFinalize(buf)
+		}
+	}
 }

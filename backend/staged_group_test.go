@@ -70,6 +70,24 @@ func TestGroupsMatchOneByOne(t *testing.T) {
 	}
 }
 
+// TestGroupsReversed runs each group's steps one after another, last
+// first, with donated inputs: a step allowed to overwrite an operand that
+// another step of its group reads would run before that reader and change
+// what it reads.
+func TestGroupsReversed(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	x, y, w := randTensor(r, 30, 40), randTensor(r, 30, 40), randTensor(r, 300, 300)
+	off, _ := stagedRun(t, "kernels=hourglass,groups=off", groupGraph(t), x, y, w)
+	groupReversed = true
+	defer func() { groupReversed = false }()
+	got, _ := stagedRun(t, "kernels=hourglass", groupGraph(t), x, y, w)
+	for k := range off {
+		if !equalFloats(got[k].data, off[k].data) {
+			t.Fatalf("output %d differs with the groups' steps in reverse order", k)
+		}
+	}
+}
+
 // TestNoGroupsOption: groups=off plans no group.
 func TestNoGroupsOption(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))

@@ -2,6 +2,7 @@ package parallel
 
 import (
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,30 +18,61 @@ import (
 // to helper goroutines, one per core beside the caller's, that stay awake
 // for spinFor after their last task, checking for new ones (and yielding
 // to any other goroutine that wants the core); only then do they sleep,
-// and the next task wakes one as a new goroutine would.
+// and the next task wakes one as a new goroutine would. A caller runs only
+// its own job's tasks; waiting for the helpers' share, it checks for
+// callerWait, then sleeps until the last of them ends.
 
-// spinFor is how long a helper stays awake after its last task.
-const spinFor = 200 * time.Microsecond
+// spinFor is how long a helper stays awake after its last task; callerWait
+// how long a caller checks whether the helpers have done its tasks before
+// it sleeps until they have (waking it would cost what waking a helper
+// does).
+const (
+	spinFor    = 200 * time.Microsecond
+	callerWait = time.Millisecond
+)
 
 // job is one call of Do: tasks f(1), ..., f(n-1) to claim (f(0) is the
 // caller's).
 type job struct {
 	f    func(w int)
 	n    int64
-	next atomic.Int64 // the next task to claim
-	left atomic.Int64 // tasks not finished
+	next atomic.Int64  // the next task to claim
+	left atomic.Int64  // tasks not finished
+	done chan struct{} // closed when left reaches 0
+
+	panicOnce sync.Once
+	panicked  any // the first panic of a task a helper ran, for the caller
+	failed    atomic.Bool
 }
 
-// claim runs the job's unclaimed tasks until none is left.
-func (j *job) claim() {
+// finish counts a task done.
+func (j *job) finish() {
+	if j.left.Add(-1) == 0 {
+		close(j.done)
+	}
+}
+
+// helpWith runs the job's unclaimed tasks on a helper until none is left.
+// A task's panic is kept for the job's caller, which panics with it.
+func (j *job) helpWith() {
 	for {
 		w := j.next.Add(1) - 1
 		if w >= j.n {
 			return
 		}
-		j.f(int(w))
-		j.left.Add(-1)
+		j.runTask(int(w))
 	}
+}
+
+func (j *job) runTask(w int) {
+	defer j.finish()
+	defer func() {
+		if r := recover(); r != nil {
+			j.panicOnce.Do(func() { j.panicked = r })
+			j.failed.Store(true)
+		}
+	}()
+	j.f(w)
 }
 
 type workerPool struct {
@@ -55,12 +87,17 @@ type workerPool struct {
 var pool = &workerPool{wake: make(chan struct{}, 1024)}
 
 // post adds j for the helpers, starting them the first time (one fewer
-// than Workers) and waking sleeping ones, as many as j has tasks to claim.
-func (p *workerPool) post(j *job) {
+// than Workers) and waking sleeping ones, as many as j has tasks to
+// claim. It reports false, posting nothing, where there is no helper.
+func (p *workerPool) post(j *job) bool {
 	p.mu.Lock()
 	for p.helpers < min(Workers()-1, cap(p.wake)) {
 		p.helpers++
 		go p.help()
+	}
+	if p.helpers == 0 {
+		p.mu.Unlock()
+		return false
 	}
 	p.jobs = append(p.jobs, j)
 	p.open.Add(1)
@@ -71,6 +108,7 @@ func (p *workerPool) post(j *job) {
 		default:
 		}
 	}
+	return true
 }
 
 // take returns a job with tasks to claim, or nil; it drops jobs whose
@@ -86,10 +124,20 @@ func (p *workerPool) take() *job {
 		if j.next.Load() < j.n {
 			return j
 		}
-		p.jobs = p.jobs[1:]
+		p.jobs = slices.Delete(p.jobs, 0, 1)
 		p.open.Add(-1)
 	}
 	return nil
+}
+
+// drop removes j from the jobs, if it is still there.
+func (p *workerPool) drop(j *job) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if i := slices.Index(p.jobs, j); i >= 0 {
+		p.jobs = slices.Delete(p.jobs, i, i+1)
+		p.open.Add(-1)
+	}
 }
 
 // help is a helper's loop: claim tasks, stay awake spinFor after the last,
@@ -97,7 +145,7 @@ func (p *workerPool) take() *job {
 func (p *workerPool) help() {
 	for {
 		if j := p.take(); j != nil {
-			j.claim()
+			j.helpWith()
 			continue
 		}
 		deadline := time.Now().Add(spinFor)
@@ -116,20 +164,41 @@ func (p *workerPool) help() {
 }
 
 // run is Do for n > 1: f(0) here, the rest claimed by this goroutine and
-// the helpers; while helpers finish theirs, this goroutine claims tasks of
-// other jobs (a task's own Do, another goroutine's).
+// the helpers (all here where there is none).
 func (p *workerPool) run(n int, f func(w int)) {
-	j := &job{f: f, n: int64(n)}
+	j := &job{f: f, n: int64(n), done: make(chan struct{})}
 	j.next.Store(1)
 	j.left.Store(int64(n - 1))
-	p.post(j)
-	f(0)
-	j.claim()
-	for j.left.Load() > 0 {
-		if o := p.take(); o != nil {
-			o.claim()
-			continue
+	if !p.post(j) {
+		for w := range n {
+			f(w)
 		}
+		return
+	}
+	claimed := false
+	defer func() {
+		if !claimed { // a task of ours panicked: leave the helpers nothing
+			j.next.Store(j.n)
+			p.drop(j)
+		}
+	}()
+	f(0)
+	for {
+		w := j.next.Add(1) - 1
+		if w >= j.n {
+			break
+		}
+		f(int(w))
+		j.finish()
+	}
+	claimed = true
+	p.drop(j)
+	deadline := time.Now().Add(callerWait)
+	for j.left.Load() > 0 && time.Now().Before(deadline) {
 		runtime.Gosched()
+	}
+	<-j.done
+	if j.failed.Load() {
+		panic(j.panicked)
 	}
 }

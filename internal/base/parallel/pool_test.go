@@ -72,7 +72,7 @@ func TestHelpersSleepAndWake(t *testing.T) {
 		defer pool.mu.Unlock()
 		return pool.helpers > 0 && pool.sleep.Load() == int64(pool.helpers)
 	}) {
-		t.Fatalf("helpers still awake 2 s after their last task (%d of %d asleep)", pool.sleep.Load(), pool.helpers)
+		t.Fatal("helpers still awake 2 s after their last task")
 	}
 	// Asleep: a helper must wake for f(1). Then again while it is awake.
 	for _, state := range []string{"asleep", "awake"} {
@@ -86,6 +86,91 @@ func TestHelpersSleepAndWake(t *testing.T) {
 				t.Errorf("helpers %s: no helper ran f(1) while the caller was in f(0), in 5 s", state)
 			}
 		})
+	}
+}
+
+// TestDoWaitsForHelpers: Do returns only after a task a helper runs has
+// ended, and its writes are seen after (f(0) waits until f(1) has begun,
+// so a helper runs it).
+func TestDoWaitsForHelpers(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	for range 20 {
+		var started atomic.Bool
+		done := false
+		Do(2, func(w int) {
+			if w == 0 {
+				waitFor(5*time.Second, started.Load)
+				return
+			}
+			started.Store(true)
+			time.Sleep(2 * time.Millisecond)
+			done = true
+		})
+		if !done {
+			t.Fatal("Do returned before a helper's task ended")
+		}
+	}
+}
+
+// TestDoPanicReachesCaller: a task that panics on a helper makes the Do
+// that posted it panic with the same value, and the pool goes on working.
+func TestDoPanicReachesCaller(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	got := func() (r any) {
+		defer func() { r = recover() }()
+		var started atomic.Bool
+		Do(2, func(w int) {
+			if w == 0 {
+				waitFor(5*time.Second, started.Load)
+				return
+			}
+			started.Store(true)
+			panic("task 1 failed")
+		})
+		return nil
+	}()
+	if got != "task 1 failed" {
+		t.Fatalf("Do recovered %v, want the task's panic", got)
+	}
+	var sum atomic.Int64
+	Do(4, func(w int) { sum.Add(int64(w)) })
+	if sum.Load() != 6 {
+		t.Errorf("after a panic, Do(4) summed %d, want 6", sum.Load())
+	}
+}
+
+// TestNoHelpers: on one core a fresh pool starts no helper, runs every
+// task on the caller and keeps no job.
+func TestNoHelpers(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	p := &workerPool{wake: make(chan struct{}, 8)}
+	me := goroutineID()
+	ran := 0
+	for range 100 {
+		p.run(3, func(int) {
+			if goroutineID() != me {
+				t.Error("a task ran off the caller's goroutine")
+			}
+			ran++
+		})
+	}
+	if ran != 300 || p.helpers != 0 || len(p.jobs) != 0 {
+		t.Errorf("%d tasks ran, %d helpers, %d jobs kept; want 300, 0, 0", ran, p.helpers, len(p.jobs))
+	}
+}
+
+// TestJobsDropped: once Do returns, its job is no longer in the pool's
+// list (nor keeps what its closure holds).
+func TestJobsDropped(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	for range 1000 {
+		Do(3, func(int) {})
+	}
+	pool.mu.Lock()
+	n := len(pool.jobs)
+	pool.mu.Unlock()
+	if n != 0 || pool.open.Load() != 0 {
+		t.Errorf("%d jobs (open %d) kept after their Do returned", n, pool.open.Load())
 	}
 }
 
