@@ -17,15 +17,9 @@ import (
 // []bool) and the builder.
 func runAny(t *testing.T, config string, build func(b *stagedBuilder, in []backends.Op) []backends.Op, inputs ...tensor) ([]any, *stagedBuilder) {
 	t.Helper()
-	be, err := newGo(config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := be.Builder(t.Name()).(*stagedBuilder)
-	var params []backends.Op
+	be, b, params := testBuilder(t, config, inputs...)
 	var bufs []backends.Buffer
-	for i, in := range inputs {
-		params = append(params, must(t)(b.Parameter(string(rune('a'+i)), in.shape(), nil)))
+	for _, in := range inputs {
 		buf, err := be.BufferFromFlatData(0, in.data, in.shape())
 		if err != nil {
 			t.Fatal(err)

@@ -103,15 +103,7 @@ func TestNoGroupsOption(t *testing.T) {
 // the executable is finalized when the test ends.
 func compileGroupGraph(t *testing.T, config string, inputs ...tensor) *stagedExec {
 	t.Helper()
-	be, err := newGo(config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := be.Builder(t.Name()).(*stagedBuilder)
-	var params []backends.Op
-	for i, in := range inputs {
-		params = append(params, must(t)(b.Parameter(string(rune('a'+i)), in.shape(), nil)))
-	}
+	_, b, params := testBuilder(t, config, inputs...)
 	c, err := b.Compile(groupGraph(t)(b, params), nil)
 	if err != nil {
 		t.Fatal(err)

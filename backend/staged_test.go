@@ -58,19 +58,7 @@ func matmul(a, b tensor, ta, tb bool) (out []float64, m, n int) {
 // the builder.
 func stagedRun(t *testing.T, config string, build func(b *stagedBuilder, in []backends.Op) []backends.Op, inputs ...tensor) ([]tensor, *stagedBuilder) {
 	t.Helper()
-	be, err := newGo(config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := be.Builder(t.Name()).(*stagedBuilder)
-	var params []backends.Op
-	for i, in := range inputs {
-		p, err := b.Parameter(string(rune('a'+i)), in.shape(), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		params = append(params, p)
-	}
+	be, b, params := testBuilder(t, config, inputs...)
 	outs := build(b, params)
 	exec, err := b.Compile(outs, nil)
 	if err != nil {
@@ -108,6 +96,22 @@ func stagedRun(t *testing.T, config string, build func(b *stagedBuilder, in []ba
 		}
 	}
 	return first, b
+}
+
+// testBuilder makes a backend from config and a staged builder on it with
+// a parameter for each input, named a, b, c, ...
+func testBuilder(t *testing.T, config string, inputs ...tensor) (backends.Backend, *stagedBuilder, []backends.Op) {
+	t.Helper()
+	be, err := newGo(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := be.Builder(t.Name()).(*stagedBuilder)
+	params := make([]backends.Op, len(inputs))
+	for i, in := range inputs {
+		params[i] = must(t)(b.Parameter(string(rune('a'+i)), in.shape(), nil))
+	}
+	return be, b, params
 }
 
 func equalFloats(a, b []float32) bool {
