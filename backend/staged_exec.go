@@ -60,7 +60,7 @@ func (b *stagedBuilder) Compile(outputs []backends.Op, _ []*backends.ShardingSpe
 		}
 		e.steps = append(e.steps, st)
 	}
-	e.groupEnd = make([]int, len(e.steps))
+	e.groupEnd, e.shared = make([]int, len(e.steps)), make([][]int, len(e.steps))
 	if !b.backend.noGroups {
 		e.planGroups()
 	}
@@ -143,8 +143,9 @@ func (b *stagedBuilder) liveSteps(final *stage) []step {
 type stagedExec struct {
 	b         *stagedBuilder
 	steps     []step
-	lastUse   []int // per value id: the last step reading it, or -1
-	groupEnd  []int // per step: the end of the group it begins (staged_group.go), or 0
+	lastUse   []int   // per value id: the last step reading it, or -1
+	groupEnd  []int   // per step: the end of the group it begins (staged_group.go), or 0
+	shared    [][]int // per step of a group: operands other steps of the group read
 	outShapes []shapes.Shape
 
 	namesOnce sync.Once
@@ -201,7 +202,7 @@ func (e *stagedExec) Execute(inputs []backends.Buffer, donate []bool, dev backen
 	prof := be.prof.Load()
 	var wall time.Time
 	var cpu time.Duration
-	last := -1 // the step, or group of steps (-2), that ran last, for profiles
+	last := -1 // for profiles: the step that ran last, or -2 less the size of a group
 	for si := 0; si < len(e.steps); si++ {
 		st := e.steps[si]
 		if prof != nil {

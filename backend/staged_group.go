@@ -45,7 +45,7 @@ const maxGroup = 64
 var groupReversed = false
 
 // planGroups sets groupEnd: for the first step of each group of at least
-// two, the index after its last step; 0 elsewhere.
+// two, the index after its last step; 0 elsewhere. It sets shared too.
 func (e *stagedExec) planGroups() {
 	for si := 0; si < len(e.steps); {
 		end := si
@@ -56,10 +56,33 @@ func (e *stagedExec) planGroups() {
 		}
 		if end-si >= 2 {
 			e.groupEnd[si] = end
+			e.markShared(si, end)
 			si = end
 			continue
 		}
 		si++
+	}
+}
+
+// markShared sets shared[si] for the steps of group [lo, hi): the operands
+// si reads that another step of the group reads too, which it must not
+// overwrite.
+func (e *stagedExec) markShared(lo, hi int) {
+	readBy := map[int]int{} // operand id -> how many of the group's steps read it
+	for si := lo; si < hi; si++ {
+		reads := e.steps[si].reads()
+		for j, id := range reads {
+			if !slices.Contains(reads[:j], id) {
+				readBy[id]++
+			}
+		}
+	}
+	for si := lo; si < hi; si++ {
+		for _, id := range e.steps[si].reads() {
+			if readBy[id] > 1 && !slices.Contains(e.shared[si], id) {
+				e.shared[si] = append(e.shared[si], id)
+			}
+		}
 	}
 }
 
@@ -81,20 +104,11 @@ func (e *stagedExec) runGroup(lo, hi int, vals []backends.Buffer, owned []bool, 
 	n := hi - lo
 	outs := make([]backends.Buffer, n)
 	over := make([]int, n)
-	readBy := map[int]int{} // operand id -> how many of the group's steps read it
-	for si := lo; si < hi; si++ {
-		reads := e.steps[si].reads()
-		for j, id := range reads {
-			if !slices.Contains(reads[:j], id) {
-				readBy[id]++
-			}
-		}
-	}
 	for i := range n {
 		si := lo + i
 		st := e.steps[si]
 		over[i] = -1
-		if id := e.reusable(st, si, vals, owned); id >= 0 && readBy[id] == 1 {
+		if id := e.reusable(st, si, vals, owned); id >= 0 && !slices.Contains(e.shared[si], id) {
 			outs[i], over[i] = vals[id], id
 			continue
 		}
