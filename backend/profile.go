@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/gomlx/gomlx/backends"
+
+	"github.com/hourglass-ml/hourglass/internal/base/parallel"
 )
 
 // StepTime is what a profile (StartProfile) records of one kind of step of
@@ -28,6 +30,7 @@ type profile struct {
 }
 
 func (p *profile) add(step string, wall, cpu time.Duration) {
+	cpu = max(cpu, 0) // busyTime's two clocks can disagree by a little
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	r := p.rows[step]
@@ -84,6 +87,11 @@ func compareStrings(a, b string) int {
 	}
 	return 0
 }
+
+// busyTime is the process's CPU time less what parallel's helpers and
+// waiting callers spent checking for work (parallel.Waited): the CPU time
+// that did steps.
+func busyTime() time.Duration { return cpuTime() - parallel.Waited() }
 
 // profName names what ran last in e for a profile: step si, or for si
 // at most -2 a group of -2-si small steps run at once (staged_group.go).

@@ -207,9 +207,9 @@ func (e *stagedExec) Execute(inputs []backends.Buffer, donate []bool, dev backen
 		st := e.steps[si]
 		if prof != nil {
 			if last != -1 {
-				prof.add(e.profName(last), time.Since(wall), cpuTime()-cpu)
+				prof.add(e.profName(last), time.Since(wall), busyTime()-cpu)
 			}
-			wall, cpu, last = time.Now(), cpuTime(), si
+			wall, cpu, last = time.Now(), busyTime(), si
 		}
 		if end := e.groupEnd[si]; end > si+1 {
 			if err := e.runGroup(si, end, vals, owned, dev); err != nil {
@@ -259,7 +259,7 @@ func (e *stagedExec) Execute(inputs []backends.Buffer, donate []bool, dev backen
 		out = out[:len(out)-1]
 		if si == len(e.steps)-1 {
 			if prof != nil {
-				prof.add(e.profName(si), time.Since(wall), cpuTime()-cpu)
+				prof.add(e.profName(si), time.Since(wall), busyTime()-cpu)
 			}
 			return out, nil
 		}

@@ -43,8 +43,8 @@ type Options struct {
 // ProfileRow is one kind of graph step in a profiled training step: its
 // kind and shapes, how many times one training step runs it, its wall time
 // a training step, and the cores it kept busy (CPU time over wall time; 0
-// where the system gives no CPU time; the process's CPU time, so helper
-// goroutines checking for work count as busy: an upper bound).
+// where the system gives no CPU time; the time helper goroutines spent
+// checking for work is left out).
 type ProfileRow struct {
 	Step         string  `json:"step"`
 	CallsPerStep float64 `json:"calls_per_step"`

@@ -48,9 +48,10 @@ timed (the timed figures above carry none of its cost) and prints the N
 that took longest: each kind of step (a convolution, a product, pooling, a
 fused element-wise step, a layout move, a simplego stage) with its shapes,
 its milliseconds and share of a training step, its calls a step and the
-cores it kept busy (the process's CPU time over the wall time, which
-counts helper goroutines checking for work as busy: read it as an upper
-bound); where to look first when making a step faster.
+cores it kept busy (the process's CPU time over the wall time, less what
+helper goroutines spent checking for work; the system's CPU clock is
+coarse, so short steps can read above the cores there are); where to look
+first when making a step faster.
 --stock also times the unimproved GoMLX path (layers.Convolution, MaxPool and
 GoMLX's own product gradients, with only the missing operations filled in) in
 the same run and prints the ratio; --simplego-kernels times hourglass's model

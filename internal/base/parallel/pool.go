@@ -82,6 +82,23 @@ type workerPool struct {
 	helpers int
 	sleep   atomic.Int64 // helpers asleep or about to be
 	wake    chan struct{}
+	waited  atomic.Int64 // nanoseconds helpers and callers spent checking for work
+}
+
+// Waited is the time helpers and waiting callers have spent checking for
+// work since the program started: CPU time that did no task, which a
+// profile of CPU time should leave out.
+func Waited() time.Duration { return time.Duration(pool.waited.Load()) }
+
+// check calls done, yielding between calls, until it reports true or d
+// has passed, and counts the time in waited.
+func (p *workerPool) check(d time.Duration, done func() bool) {
+	start := time.Now()
+	deadline := start.Add(d)
+	for !done() && time.Now().Before(deadline) {
+		runtime.Gosched()
+	}
+	p.waited.Add(int64(time.Since(start)))
 }
 
 var pool = &workerPool{wake: make(chan struct{}, 1024)}
@@ -148,10 +165,7 @@ func (p *workerPool) help() {
 			j.helpWith()
 			continue
 		}
-		deadline := time.Now().Add(spinFor)
-		for p.open.Load() == 0 && time.Now().Before(deadline) {
-			runtime.Gosched()
-		}
+		p.check(spinFor, func() bool { return p.open.Load() > 0 })
 		if p.open.Load() > 0 {
 			continue
 		}
@@ -193,10 +207,7 @@ func (p *workerPool) run(n int, f func(w int)) {
 	}
 	claimed = true
 	p.drop(j)
-	deadline := time.Now().Add(callerWait)
-	for j.left.Load() > 0 && time.Now().Before(deadline) {
-		runtime.Gosched()
-	}
+	p.check(callerWait, func() bool { return j.left.Load() == 0 })
 	<-j.done
 	if j.failed.Load() {
 		panic(j.panicked)

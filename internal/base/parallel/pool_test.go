@@ -174,6 +174,25 @@ func TestJobsDropped(t *testing.T) {
 	}
 }
 
+// TestWaitedCountsChecking: a helper's checks for work after its last
+// task (spinFor, with nothing else to do) are counted in Waited.
+func TestWaitedCountsChecking(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	var started atomic.Bool
+	before := Waited()
+	Do(2, func(w int) {
+		if w == 0 {
+			waitFor(5*time.Second, started.Load)
+			return
+		}
+		started.Store(true)
+	})
+	time.Sleep(20 * spinFor)
+	if got := Waited() - before; got < spinFor/2 {
+		t.Errorf("Waited grew by %v after a helper's task, want at least %v", got, spinFor/2)
+	}
+}
+
 func waitFor(d time.Duration, ok func() bool) bool {
 	deadline := time.Now().Add(d)
 	for !ok() {
