@@ -40,9 +40,11 @@ type job struct {
 	left atomic.Int64  // tasks not finished
 	done chan struct{} // closed when left reaches 0
 
+	// The first panic of a task a helper ran, for the caller, which reads
+	// them after done is closed.
 	panicOnce sync.Once
-	panicked  any // the first panic of a task a helper ran, for the caller
-	failed    atomic.Bool
+	panicked  any
+	failed    bool
 }
 
 // finish counts a task done.
@@ -68,8 +70,7 @@ func (j *job) runTask(w int) {
 	defer j.finish()
 	defer func() {
 		if r := recover(); r != nil {
-			j.panicOnce.Do(func() { j.panicked = r })
-			j.failed.Store(true)
+			j.panicOnce.Do(func() { j.panicked, j.failed = r, true })
 		}
 	}()
 	j.f(w)
@@ -209,7 +210,7 @@ func (p *workerPool) run(n int, f func(w int)) {
 	p.drop(j)
 	p.check(callerWait, func() bool { return j.left.Load() == 0 })
 	<-j.done
-	if j.failed.Load() {
+	if j.failed {
 		panic(j.panicked)
 	}
 }
