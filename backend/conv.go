@@ -48,6 +48,10 @@ type convolution struct {
 	// wino: -1 keeps 3x3 convolutions off Winograd's transforms, 1 puts
 	// them there wherever their layout allows (see winograd).
 	wino int
+	// wino4: -1 keeps Winograd's convolutions on F(2x2, 3x3), 1 puts them
+	// on F(4x4, 3x3), 0 (the default) chooses by the outputs (see
+	// useWino4).
+	wino4 int
 
 	runsOnce    sync.Once
 	runs        [][]gatherRun // runBatchInner's gather, per kernel position
@@ -165,6 +169,10 @@ func (c *convolution) run(x, k, out []float32) {
 	}
 	if g.cSt != 1 && g.bSt == 1 && bLast {
 		c.runBatchInner(g, x, k, out)
+		return
+	}
+	if c.winograd(g) && c.useWino4(g) {
+		c.runWinograd4(g, x, k, out)
 		return
 	}
 	if c.winograd(g) {

@@ -3,6 +3,7 @@ package backend
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/gomlx/gomlx/backends"
@@ -102,13 +103,14 @@ func BenchmarkConvolution(b *testing.B) {
 		{"transposed", []int{128, 5, 5, 64}, []int{3, 3, 64, 32}, 2, fwd},
 		{"transposed-dX", []int{128, 7, 7, 32}, []int{3, 3, 64, 32}, 0, grad},
 	} {
-		for _, path := range []string{"winograd", "indirect", "gathered"} {
+		for _, path := range []string{"winograd4", "winograd", "indirect", "gathered"} {
 			b.Run(fmt.Sprintf("%s/%s", tc.name, path), func(b *testing.B) {
 				oc := tc.k[tc.axes.KernelOutputChannels]
 				ind := map[bool]int{true: 1, false: -1}[path == "indirect"]
-				wino := map[bool]int{true: 1, false: -1}[path == "winograd"]
+				wino := map[bool]int{true: 1, false: -1}[strings.HasPrefix(path, "winograd")]
+				wino4 := map[bool]int{true: 1, false: -1}[path == "winograd4"]
 				benchConvWith(b, tc.in, tc.k, tc.axes, tc.pad, []int{128, tc.in[1] + 2*tc.pad - 2, tc.in[2] + 2*tc.pad - 2, oc}, false, ind, 0,
-					func(c *convolution) { c.wino = wino })
+					func(c *convolution) { c.wino, c.wino4 = wino, wino4 })
 			})
 		}
 	}

@@ -41,10 +41,12 @@ func compareConvPath(t *testing.T, tc convCase, r *rand.Rand, set func(c *convol
 }
 
 // TestWinogradRandomShapes: 3x3 convolutions forward and in the input
-// gradient's layout on Winograd's transforms (forced) against simplego
+// gradient's layout on Winograd's transforms, F(2x2, 3x3) and F(4x4, 3x3)
+// (forced), against simplego
 // over random sizes 1-9 (odd, narrow, smaller than a tile), 8-24 input and
 // 8-40 output channels and paddings 0-2 a side. Tolerance 2e-4 absolute
-// (sums of up to 216 products of values in [-1, 1], transformed).
+// (sums of up to 216 products of values in [-1, 1], transformed), 8e-4 for
+// F(4x4, 3x3), whose transforms multiply by up to 8.
 func TestWinogradRandomShapes(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	fwd, dx := nhwcAxes(2, false), nhwcAxes(2, true)
@@ -60,7 +62,9 @@ func TestWinogradRandomShapes(t *testing.T) {
 			axes, kd = dx, []int{3, 3, CO, C}
 		}
 		tc := convCase{fmt.Sprintf("%d: %dx%dx%dx%d -> %d pads %v", it, N, H, W, C, CO, p), []int{N, H, W, C}, kd, axes, nil, p, nil, nil}
-		compareConvPath(t, tc, r, func(c *convolution) { c.wino = 1 }, func(c *convolution) bool { g := c.geometry(); return c.winograd(&g) }, 2e-4)
+		compareConvPath(t, tc, r, func(c *convolution) { c.wino, c.wino4 = 1, -1 }, func(c *convolution) bool { g := c.geometry(); return c.winograd(&g) }, 2e-4)
+		tc.name += " F(4x4, 3x3)"
+		compareConvPath(t, tc, r, func(c *convolution) { c.wino, c.wino4 = 1, 1 }, func(c *convolution) bool { g := c.geometry(); return c.winograd(&g) && c.useWino4(&g) }, 8e-4)
 	}
 }
 

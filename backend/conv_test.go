@@ -522,8 +522,8 @@ func TestKernelGradientTiles(t *testing.T) {
 }
 
 // TestWinogradConvolution runs 3x3 NHWC convolutions on Winograd's
-// transforms (forced on, so a purego build runs its Go transforms too)
-// and off, against simplego's ConvGeneral: the model's layers forward and
+// F(2x2, 3x3) and F(4x4, 3x3) transforms (forced on, so a purego build
+// runs their Go transforms too) and off, against simplego's ConvGeneral: the model's layers forward and
 // in the input gradient's layout (kernel channels swapped), odd sizes
 // (partial tiles), no padding, asymmetric and wider padding, 8 and 24
 // channels (a partial panel of outputs), more tiles than a block (blocks
@@ -531,7 +531,8 @@ func TestKernelGradientTiles(t *testing.T) {
 // lie inside them. Tolerance 1e-4 absolute, as
 // TestConvolutionStep's: the transforms add and halve values in [-1, 1]
 // before the products, so float32 sums differ from the direct ones in the
-// last bits.
+// last bits; 4e-4 for F(4x4, 3x3), whose transforms multiply by up to 8
+// (its largest error here was 1.0e-4, F(2x2, 3x3)'s 1.9e-5).
 func TestWinogradConvolution(t *testing.T) {
 	fwd, dx := nhwcAxes(2, false), nhwcAxes(2, true)
 	p1 := [][2]int{{1, 1}, {1, 1}}
@@ -551,9 +552,13 @@ func TestWinogradConvolution(t *testing.T) {
 			r := rand.New(rand.NewPCG(uint64(i), 78))
 			x, k := randTensor(r, tc.in...), randTensor(r, tc.k...)
 			want, _ := stagedRun(t, "kernels=simplego", tc.build(t), x, k)
-			for _, w := range []int{1, -1} {
+			for _, w := range []int{1, -1, 4} {
 				c := &convolution{inShape: x.shape(), kShape: k.shape(), outShape: want[0].shape(), axes: tc.axes,
-					strides: []int{1, 1}, pads: tc.pads, inDil: []int{1, 1}, kDil: []int{1, 1}, wino: w}
+					strides: []int{1, 1}, pads: tc.pads, inDil: []int{1, 1}, kDil: []int{1, 1}, wino: min(w, 1), wino4: -1}
+				tol := 1e-4
+				if w == 4 {
+					c.wino4, tol = 1, 4e-4
+				}
 				if c.pads == nil {
 					c.pads = [][2]int{{0, 0}, {0, 0}}
 				}
@@ -561,7 +566,7 @@ func TestWinogradConvolution(t *testing.T) {
 				if c.winograd(&c.geo) != (w > 0) {
 					t.Fatalf("wino %d: winograd %v", w, w < 0)
 				}
-				if w > 0 {
+				if w == 1 {
 					c.wino = 0 // the default: wherever the assembly transforms run
 					if c.winograd(&c.geo) != gemm.Accelerated {
 						t.Fatalf("default: winograd %v on a CPU where the transforms' assembly runs: %v", !gemm.Accelerated, gemm.Accelerated)
@@ -574,11 +579,32 @@ func TestWinogradConvolution(t *testing.T) {
 				}
 				c.run(x.data, k.data, got)
 				for j, v := range want[0].data {
-					if !(math.Abs(float64(got[j]-v)) <= 1e-4) {
+					if !(math.Abs(float64(got[j]-v)) <= tol) {
 						t.Fatalf("wino %d: [%d] = %v, simplego %v", w, j, got[j], v)
 					}
 				}
 			}
 		})
+	}
+}
+
+// TestUseWino4: the default choice between F(4x4, 3x3) and F(2x2, 3x3) by
+// the output's size (points counted by hand: 7x7 takes 4 tiles of 36
+// points or 16 of 16, 56%; 14x14 16 of 36 or 49 of 16, 73%; 5x5 4 of 36
+// or 9 of 16, 100%; 4x4 1 of 36 or 4 of 16, 56%; 6x8 4 of 36 or 12 of 16,
+// 75%), and the tests' settings over it.
+func TestUseWino4(t *testing.T) {
+	for _, tc := range []struct {
+		oh, ow, set int
+		want        bool
+	}{
+		{7, 7, 0, true}, {14, 14, 0, false}, {5, 5, 0, false}, {4, 4, 0, true}, {6, 8, 0, false}, {28, 28, 0, true},
+		{14, 14, 1, true}, {7, 7, -1, false},
+	} {
+		c := &convolution{wino4: tc.set}
+		g := &convGeometry{outSp: []int{tc.oh, tc.ow}}
+		if got := c.useWino4(g); got != tc.want {
+			t.Errorf("%dx%d, wino4 %d: F(4x4, 3x3) %v, want %v", tc.oh, tc.ow, tc.set, got, tc.want)
+		}
 	}
 }

@@ -160,3 +160,44 @@ func narrowGrad4(m, rows int, a *float32, lda int, b *float32, ldb int, ct *floa
 		panic("gemm: narrowGrad4 of other than 8, 16 or 24 columns") // cannot happen: mulNarrow checks
 	}
 }
+
+//go:noescape
+func wino4Input8(count int, rows *[6]*float32, c int, dst *float32, plane int)
+
+func wino4Input(dst []float32, plane int, rows *[6][]float32, c, count int) {
+	if !Accelerated {
+		wino4InputGo(dst, plane, rows, c, count)
+		return
+	}
+	var p [6]*float32
+	for r := range p {
+		p[r] = &rows[r][0]
+	}
+	wino4Input8(count, &p, c, &dst[0], plane)
+}
+
+//go:noescape
+func wino4OutputRow8(count int, src *float32, plane, srcStep, c int, dst *float32, rowStride, colStep int)
+
+func wino4OutputRow(dst []float32, rowStride, colStep int, src []float32, plane, srcStep, c, count int) {
+	if !Accelerated {
+		wino4OutputRowGo(dst, rowStride, colStep, src, plane, srcStep, c, count)
+		return
+	}
+	wino4OutputRow8(count, &src[0], plane, srcStep, c, &dst[0], rowStride, colStep)
+}
+
+//go:noescape
+func wino4Kernel8(taps *float32, ts int, dst *float32, ds int, n int)
+
+func wino4Kernel(dst []float32, ds int, taps []float32, ts, n int) {
+	whole := n / 8 * 8
+	if Accelerated && whole > 0 {
+		wino4Kernel8(&taps[0], ts, &dst[0], ds, whole)
+	} else {
+		whole = 0
+	}
+	if whole < n {
+		wino4KernelGo(dst[whole:], ds, taps[whole:], ts, n-whole)
+	}
+}

@@ -59,3 +59,15 @@ func narrowRows4(rows int, a *float32, lda, k int, bt *float32, c *float32, ldc 
 func narrowGrad4(m, rows int, a *float32, lda int, b *float32, ldb int, ct *float32) {
 	panic("gemm: no narrow kernels in this build") // cannot happen: Accelerated is false
 }
+
+func wino4Input(dst []float32, plane int, rows *[6][]float32, c, count int) {
+	wino4InputGo(dst, plane, rows, c, count)
+}
+
+func wino4OutputRow(dst []float32, rowStride, colStep int, src []float32, plane, srcStep, c, count int) {
+	wino4OutputRowGo(dst, rowStride, colStep, src, plane, srcStep, c, count)
+}
+
+func wino4Kernel(dst []float32, ds int, taps []float32, ts, n int) {
+	wino4KernelGo(dst, ds, taps, ts, n)
+}

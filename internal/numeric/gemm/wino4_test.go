@@ -1,0 +1,238 @@
+package gemm
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// F(4x4, 3x3)'s matrices as Lavin and Gray give them, for the float64
+// references below (written out as matrices, not as the transforms' sums).
+var (
+	wino4Bt = [6][6]float64{
+		{4, 0, -5, 0, 1, 0},
+		{0, -4, -4, 1, 1, 0},
+		{0, 4, -4, -1, 1, 0},
+		{0, -2, -1, 2, 1, 0},
+		{0, 2, -1, -2, 1, 0},
+		{0, 4, 0, -5, 0, 1},
+	}
+	wino4At = [4][6]float64{
+		{1, 1, 1, 1, 1, 0},
+		{0, 1, -1, 2, -2, 0},
+		{0, 1, 1, 4, 4, 0},
+		{0, 1, -1, 8, -8, 1},
+	}
+	wino4Gm = [6][3]float64{
+		{1.0 / 4, 0, 0},
+		{-1.0 / 6, -1.0 / 6, -1.0 / 6},
+		{-1.0 / 6, 1.0 / 6, -1.0 / 6},
+		{1.0 / 24, 1.0 / 12, 1.0 / 6},
+		{1.0 / 24, -1.0 / 12, 1.0 / 6},
+		{0, 0, 1},
+	}
+)
+
+// TestWino4Matrices: the matrices above compute a 3x3 correlation, A'
+// [(G g G') ⊙ (B' d B)] A against the direct sums over a 6x6 input tile,
+// in float64 (1e-12 of the terms' magnitude): the references below check
+// the transforms against them.
+func TestWino4Matrices(t *testing.T) {
+	r := rand.New(rand.NewPCG(61, 62))
+	var d [6][6]float64
+	var g [3][3]float64
+	for i := range 6 {
+		for j := range 6 {
+			d[i][j] = r.NormFloat64()
+		}
+	}
+	for i := range 3 {
+		for j := range 3 {
+			g[i][j] = r.NormFloat64()
+		}
+	}
+	var u, v, m [6][6]float64
+	var gg [6][3]float64
+	for i := range 6 {
+		for j := range 3 {
+			for k := range 3 {
+				gg[i][j] += wino4Gm[i][k] * g[k][j]
+			}
+		}
+	}
+	var bd [6][6]float64
+	for i := range 6 {
+		for j := range 6 {
+			for k := range 6 {
+				bd[i][j] += wino4Bt[i][k] * d[k][j]
+			}
+		}
+	}
+	for i := range 6 {
+		for j := range 6 {
+			for k := range 3 {
+				u[i][j] += gg[i][k] * wino4Gm[j][k]
+			}
+			for k := range 6 {
+				v[i][j] += bd[i][k] * wino4Bt[j][k]
+			}
+			m[i][j] = u[i][j] * v[i][j]
+		}
+	}
+	for y := range 4 {
+		for x := range 4 {
+			var got float64
+			for i := range 6 {
+				for j := range 6 {
+					got += wino4At[y][i] * m[i][j] * wino4At[x][j]
+				}
+			}
+			var want, mag float64
+			for ky := range 3 {
+				for kx := range 3 {
+					want += d[y+ky][x+kx] * g[ky][kx]
+					mag += math.Abs(d[y+ky][x+kx] * g[ky][kx])
+				}
+			}
+			if math.Abs(got-want) > 1e-12*mag {
+				t.Fatalf("output (%d,%d): %g, want %g", y, x, got, want)
+			}
+		}
+	}
+}
+
+// TestWino4: Wino4Input, Wino4OutputRow and Wino4Kernel on the assembly
+// (where the CPU runs it) and in Go, against float64 matrix products
+// B' d B, A' m A and G g G'. Tolerance 1e-6 of the sum of the terms'
+// absolute values (a few float32 roundings of terms up to 64 times the
+// inputs).
+func TestWino4(t *testing.T) {
+	eachKernel(t, func(t *testing.T) {
+		wino4InputCases(t)
+		wino4OutputCases(t)
+		wino4KernelCases(t)
+	})
+}
+
+func wino4InputCases(t *testing.T) {
+	r := rand.New(rand.NewPCG(63, 64))
+	for _, c := range []int{8, 16, 24} {
+		for _, count := range []int{1, 2, 5} {
+			rowStride := (4*count+2)*c + 5
+			src := randomSlice(r, 5*rowStride+(4*count+2)*c)
+			plane := count*c + 3
+			dst := randomSlice(r, 36*plane)
+			before := append([]float32(nil), dst...)
+			// The rows out of order in src: each is read through its own slice.
+			rows := [6][]float32{src[2*rowStride:], src, src[5*rowStride:], src[rowStride:], src[4*rowStride:], src[3*rowStride:]}
+			Wino4Input(dst, plane, &rows, c, count)
+			for i := range count {
+				for ch := range c {
+					var d, bd [6][6]float64
+					for y := range 6 {
+						for x := range 6 {
+							d[y][x] = float64(rows[y][(4*i+x)*c+ch])
+						}
+					}
+					for y := range 6 {
+						for x := range 6 {
+							for k := range 6 {
+								bd[y][x] += wino4Bt[y][k] * d[k][x]
+							}
+						}
+					}
+					for y := range 6 {
+						for x := range 6 {
+							var want, mag float64
+							for k := range 6 {
+								want += bd[y][k] * wino4Bt[x][k]
+								for kk := range 6 {
+									mag += math.Abs(wino4Bt[y][kk] * d[kk][k] * wino4Bt[x][k])
+								}
+							}
+							if got := float64(dst[(6*y+x)*plane+i*c+ch]); math.Abs(got-want) > 1e-6*mag {
+								t.Fatalf("c %d tile %d/%d channel %d point (%d,%d): %g, want %g", c, i, count, ch, y, x, got, want)
+							}
+						}
+					}
+				}
+			}
+			for p := range 36 {
+				for j := count * c; j < plane; j++ {
+					if dst[p*plane+j] != before[p*plane+j] {
+						t.Fatalf("c %d count %d: plane %d's value %d, past the tiles, changed", c, count, p, j)
+					}
+				}
+			}
+		}
+	}
+}
+
+func wino4OutputCases(t *testing.T) {
+	r := rand.New(rand.NewPCG(65, 66))
+	for _, c := range []int{8, 16} {
+		for _, count := range []int{1, 3} {
+			plane, srcStep := c+3, 36*(c+3)+7
+			src := randomSlice(r, (count-1)*srcStep+36*plane)
+			colStep := c + 2
+			rowStride := 4*count*colStep + 9
+			dst := randomSlice(r, 4*rowStride)
+			before := append([]float32(nil), dst...)
+			Wino4OutputRow(dst, rowStride, colStep, src, plane, srcStep, c, count)
+			written := make([]bool, len(dst))
+			for i := range count {
+				for ch := range c {
+					for y := range 4 {
+						for x := range 4 {
+							var want, mag float64
+							for a := range 6 {
+								for b := range 6 {
+									term := wino4At[y][a] * float64(src[i*srcStep+(6*a+b)*plane+ch]) * wino4At[x][b]
+									want += term
+									mag += math.Abs(term)
+								}
+							}
+							o := y*rowStride + (4*i+x)*colStep + ch
+							written[o] = true
+							if got := float64(dst[o]); math.Abs(got-want) > 1e-6*mag {
+								t.Fatalf("c %d tile %d/%d channel %d output (%d,%d): %g, want %g", c, i, count, ch, y, x, got, want)
+							}
+						}
+					}
+				}
+			}
+			for o := range dst {
+				if !written[o] && dst[o] != before[o] {
+					t.Fatalf("c %d count %d: value %d, outside the outputs, changed", c, count, o)
+				}
+			}
+		}
+	}
+}
+
+func wino4KernelCases(t *testing.T) {
+	r := rand.New(rand.NewPCG(67, 68))
+	for _, n := range []int{1, 8, 13, 24} { // 13: a group of 8 and 5 on Go's loop
+		ts, ds := n+2, n+5
+		taps := randomSlice(r, 9*ts)
+		dst := randomSlice(r, 36*ds)
+		Wino4Kernel(dst, ds, taps, ts, n)
+		for o := range n {
+			for i := range 6 {
+				for j := range 6 {
+					var want, mag float64
+					for a := range 3 {
+						for b := range 3 {
+							term := wino4Gm[i][a] * float64(taps[(3*a+b)*ts+o]) * wino4Gm[j][b]
+							want += term
+							mag += math.Abs(term)
+						}
+					}
+					if got := float64(dst[(6*i+j)*ds+o]); math.Abs(got-want) > 1e-6*mag+1e-30 {
+						t.Fatalf("n %d channel %d point (%d,%d): %g, want %g", n, o, i, j, got, want)
+					}
+				}
+			}
+		}
+	}
+}
