@@ -527,7 +527,7 @@ func TestKernelGradientTiles(t *testing.T) {
 // in the input gradient's layout (kernel channels swapped), odd sizes
 // (partial tiles), no padding, asymmetric and wider padding, 8 and 24
 // channels (a partial panel of outputs), more tiles than a block (blocks
-// that end inside an image row), and images too narrow for any tile to
+// that end inside a row of tiles, for both), and images too narrow for any tile to
 // lie inside them. Tolerance 1e-4 absolute, as
 // TestConvolutionStep's: the transforms add and halve values in [-1, 1]
 // before the products, so float32 sums differ from the direct ones in the
@@ -544,6 +544,9 @@ func TestWinogradConvolution(t *testing.T) {
 		{"no padding, 8 to 24", []int{2, 9, 6, 8}, []int{3, 3, 8, 24}, fwd, nil, nil, nil, nil},
 		{"asymmetric, pad 2", []int{1, 5, 8, 24}, []int{3, 3, 24, 8}, fwd, nil, [][2]int{{0, 2}, {2, 1}}, nil, nil},
 		{"many blocks", []int{9, 13, 30, 8}, []int{3, 3, 8, 16}, fwd, nil, p1, nil, nil},
+		// F(4x4, 3x3)'s blocks of 72 tiles (F(2x2, 3x3)'s of 168) end
+		// inside rows of 7 (13) tiles; above they end at rows' ends.
+		{"many blocks, rows split", []int{9, 13, 26, 8}, []int{3, 3, 8, 16}, fwd, nil, p1, nil, nil},
 		{"narrow: two columns", []int{2, 5, 2, 8}, []int{3, 3, 8, 8}, fwd, nil, p1, nil, nil},
 		{"narrow: three columns, no padding", []int{1, 4, 3, 16}, []int{3, 3, 16, 8}, fwd, nil, nil, nil, nil},
 	}

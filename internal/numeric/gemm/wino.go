@@ -27,9 +27,11 @@ func WinoInput(dst []float32, plane int, rows *[4][]float32, c, count int) {
 	if count < 1 {
 		return
 	}
-	n := (2*count + 2) * c
-	if c%8 != 0 || c < 8 || len(rows[0]) < n || len(rows[1]) < n || len(rows[2]) < n || len(rows[3]) < n ||
-		plane < count*c || len(dst) < 15*plane+count*c {
+	ok := c%8 == 0 && c >= 8 && count <= len(dst) && fits(plane, 0, count, c) && fits(len(dst), count*c, 15, plane)
+	for _, r := range rows {
+		ok = ok && fits(len(r), 0, 2*count+2, c)
+	}
+	if !ok {
 		panic(fmt.Sprintf("gemm: WinoInput of %d tiles of %d channels: rows of %d, %d, %d, %d values, %d values (plane %d)",
 			count, c, len(rows[0]), len(rows[1]), len(rows[2]), len(rows[3]), len(dst), plane))
 	}
@@ -67,7 +69,7 @@ func winoInputGo(dst []float32, plane int, rows *[4][]float32, c, count int) {
 // (0,0), (0,1), (1,0), (1,1) go to y[0], y[1], y[2], y[3], c values each.
 // c must be a multiple of 8.
 func WinoOutput(y *[4][]float32, src []float32, plane, c int) {
-	if c%8 != 0 || c < 8 || plane < c || len(src) < 15*plane+c || len(y[0]) < c || len(y[1]) < c || len(y[2]) < c || len(y[3]) < c {
+	if c%8 != 0 || c < 8 || plane < c || !fits(len(src), c, 15, plane) || len(y[0]) < c || len(y[1]) < c || len(y[2]) < c || len(y[3]) < c {
 		panic(fmt.Sprintf("gemm: WinoOutput of %d channels: %d values (plane %d)", c, len(src), plane))
 	}
 	winoOutput(y, src, plane, c)
@@ -97,7 +99,7 @@ func MulTiles(c []float32, ldc int, a []float32, lda, rows, k int, b []float32, 
 		return
 	}
 	if rows < 0 || cols < 0 || rows%mr != 0 || cols%nr != 0 || k < 1 || lda < k || ldb < cols || ldc < cols ||
-		len(a) < (rows-1)*lda+k || len(b) < (k-1)*ldb+cols || len(c) < (rows-1)*ldc+cols {
+		!fits(len(a), k, rows-1, lda) || !fits(len(b), cols, k-1, ldb) || !fits(len(c), cols, rows-1, ldc) {
 		panic(fmt.Sprintf("gemm: MulTiles of %dx%d by %dx%d", rows, k, k, cols))
 	}
 	for j := 0; j < cols; j += nr {
@@ -113,8 +115,9 @@ func WinoOutputRow(dst []float32, rowStride, colStep int, src []float32, plane, 
 	if count < 1 {
 		return
 	}
-	if c%8 != 0 || c < 8 || colStep < c || rowStride < 2*colStep*count || len(dst) < rowStride+(2*count-1)*colStep+c ||
-		srcStep < 0 || plane < c || len(src) < (count-1)*srcStep+15*plane+c {
+	if c%8 != 0 || c < 8 || colStep < c || count > len(dst) || !fits(rowStride, 0, 2*count, colStep) || rowStride > len(dst) ||
+		!fits(len(dst), rowStride+c, 2*count-1, colStep) || srcStep < 0 || plane < c || plane > len(src) ||
+		!fits(len(src), 15*plane+c, count-1, srcStep) {
 		panic(fmt.Sprintf("gemm: WinoOutputRow of %d tiles of %d channels: %d values (strides %d, %d), %d values (plane %d, step %d)",
 			count, c, len(dst), rowStride, colStep, len(src), plane, srcStep))
 	}
@@ -133,7 +136,7 @@ func winoOutputRowGo(dst []float32, rowStride, colStep int, src []float32, plane
 // one input channel: tap t = 3*ky + kx of g is taps[t*ts:][:n], and point
 // p's values go to dst[p*ds:][:n]. n must be a multiple of 8.
 func WinoKernel(dst []float32, ds int, taps []float32, ts, n int) {
-	if n%8 != 0 || n < 8 || ts < n || ds < n || len(taps) < 8*ts+n || len(dst) < 15*ds+n {
+	if n%8 != 0 || n < 8 || ts < n || ds < n || !fits(len(taps), n, 8, ts) || !fits(len(dst), n, 15, ds) {
 		panic(fmt.Sprintf("gemm: WinoKernel of %d channels: %d values (stride %d), %d values (stride %d)", n, len(taps), ts, len(dst), ds))
 	}
 	winoKernel(dst, ds, taps, ts, n)
@@ -151,4 +154,14 @@ func winoKernelGo(dst []float32, ds int, taps []float32, ts, n int) {
 			dst[4*i*ds+o], dst[(4*i+1)*ds+o], dst[(4*i+2)*ds+o], dst[(4*i+3)*ds+o] = a, (a+b+c)*0.5, (a-b+c)*0.5, c
 		}
 	}
+}
+
+// fits reports whether base + a*b <= n, for non-negative base, a and b,
+// without overflowing: the wrappers' bounds checks guard assembly, which
+// a product that wrapped around would send past the slices' ends.
+func fits(n, base, a, b int) bool {
+	if base < 0 || a < 0 || b < 0 || base > n {
+		return false
+	}
+	return a == 0 || b <= (n-base)/a
 }

@@ -2,7 +2,9 @@ package gemm
 
 import (
 	"math"
+	"math/big"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -216,7 +218,15 @@ func wino4KernelCases(t *testing.T) {
 		ts, ds := n+2, n+5
 		taps := randomSlice(r, 9*ts)
 		dst := randomSlice(r, 36*ds)
+		before := append([]float32(nil), dst...)
 		Wino4Kernel(dst, ds, taps, ts, n)
+		for p := range 36 {
+			for j := p*ds + n; j < min((p+1)*ds, len(dst)); j++ {
+				if dst[j] != before[j] {
+					t.Fatalf("n %d: point %d's value %d, past the channels, changed", n, p, j-p*ds)
+				}
+			}
+		}
 		for o := range n {
 			for i := range 6 {
 				for j := range 6 {
@@ -234,5 +244,63 @@ func wino4KernelCases(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestWinoHugeStrides: strides and counts whose products wrap around an
+// int make the wrappers panic with their message (a reviewer found that
+// Wino4Kernel with a stride of 1<<61 passed the check and the assembly
+// then faulted, killing the process).
+func TestWinoHugeStrides(t *testing.T) {
+	const huge = 1 << 61
+	var rows6 [6][]float32
+	var rows4 [4][]float32
+	for r := range rows6 {
+		rows6[r] = make([]float32, 8)
+	}
+	for r := range rows4 {
+		rows4[r] = make([]float32, 8)
+	}
+	small := make([]float32, 16)
+	for name, f := range map[string]func(){
+		"Wino4Kernel":    func() { Wino4Kernel(make([]float32, 36*8), 8, small, huge, 8) },
+		"Wino4Input":     func() { Wino4Input(make([]float32, 8), huge, &rows6, huge, 1) },
+		"Wino4OutputRow": func() { Wino4OutputRow(make([]float32, 64), huge, 8, make([]float32, 36*8), 8, huge, 8, 2) },
+		"WinoKernel":     func() { WinoKernel(make([]float32, 16*8), 8, small, huge, 8) },
+		"WinoInput":      func() { WinoInput(make([]float32, 8), huge, &rows4, huge, 1) },
+		"WinoOutputRow":  func() { WinoOutputRow(make([]float32, 64), huge, 8, make([]float32, 16*8), 8, huge, 8, 2) },
+		"MulTiles":       func() { MulTiles(make([]float32, 6*16), 16, make([]float32, 8), huge, 6, 1, small, 16, 16) },
+	} {
+		func() {
+			defer func() {
+				if r := recover(); r == nil {
+					t.Errorf("%s: no panic", name)
+				} else if s, ok := r.(string); !ok || !strings.HasPrefix(s, "gemm: ") {
+					t.Errorf("%s: panicked with %v, not the wrapper's message", name, r)
+				}
+			}()
+			f()
+		}()
+	}
+}
+
+// TestFits: base + a*b <= n, checked against big.Int arithmetic.
+func TestFits(t *testing.T) {
+	vals := []int{0, 1, 2, 7, 8, 1 << 30, 1 << 61, math.MaxInt}
+	for _, n := range vals {
+		for _, base := range vals {
+			for _, a := range vals {
+				for _, b := range vals {
+					p := new(big.Int).Mul(big.NewInt(int64(a)), big.NewInt(int64(b)))
+					want := p.Add(p, big.NewInt(int64(base))).Cmp(big.NewInt(int64(n))) <= 0
+					if got := fits(n, base, a, b); got != want {
+						t.Fatalf("fits(%d, %d, %d, %d) = %v, want %v", n, base, a, b, got, want)
+					}
+				}
+			}
+		}
+	}
+	if fits(10, -1, 1, 1) || fits(10, 0, -1, 1) || fits(10, 0, 1, -1) {
+		t.Fatal("fits accepts a negative term")
 	}
 }
