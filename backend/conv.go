@@ -171,10 +171,6 @@ func (c *convolution) run(x, k, out []float32) {
 		c.runBatchInner(g, x, k, out)
 		return
 	}
-	if c.winograd(g) && c.useWino4(g) {
-		c.runWinograd4(g, x, k, out)
-		return
-	}
 	if c.winograd(g) {
 		c.runWinograd(g, x, k, out)
 		return

@@ -5,15 +5,38 @@ import (
 	"github.com/hourglass-ml/hourglass/internal/numeric/gemm"
 )
 
-// 3x3 convolutions by Winograd's F(2x2, 3x3) (see gemm.WinoInput): each
-// 2x2 tile of outputs costs 16 products a channel pair instead of 36.
-// Blocks of tiles, one block a core at a time, are transformed
-// (gemm.WinoInput, reading the input in place where a tile lies inside
-// the image and a copy with its padding at the edges), multiplied point
-// by point by the transformed kernel (16 products gemm.MulTiles), and
-// transformed back into the output (gemm.WinoOutputRow, gemm.WinoOutput
-// for tiles that overhang an odd edge). A block's transforms and
-// products stay in the second-level cache.
+// 3x3 convolutions by Winograd's F(m x m, 3x3): each m x m tile of
+// outputs costs (m+2)^2 products a channel pair instead of 9 m^2. F(2x2,
+// 3x3) (gemm.WinoInput) takes 16 a tile, F(4x4, 3x3) (gemm.Wino4Input) 36
+// for four times the outputs; useWino4 chooses. Blocks of tiles, one
+// block a core at a time, are transformed (reading the input in place
+// where a tile lies inside the image, a copy with its padding at the
+// edges), multiplied point by point by the transformed kernel (a
+// gemm.MulTiles product a point), and transformed back into the output
+// (through a small buffer for tiles that overhang its edge). A block's
+// transforms and products stay in the second-level cache.
+
+// winoForm is F(m x m, 3x3) for one m: its tile and transforms (gemm's).
+type winoForm struct {
+	m      int // outputs a tile side
+	points int // transformed points a tile, (m+2)^2
+	input  func(dst []float32, plane int, rows [][]float32, c, count int)
+	output func(dst []float32, rowStride, colStep int, src []float32, plane, srcStep, c, count int)
+	kernel func(dst []float32, ds int, taps []float32, ts, n int)
+}
+
+var (
+	winoF2 = winoForm{m: 2, points: gemm.WinoPoints,
+		input: func(dst []float32, plane int, rows [][]float32, c, count int) {
+			gemm.WinoInput(dst, plane, (*[4][]float32)(rows), c, count)
+		},
+		output: gemm.WinoOutputRow, kernel: gemm.WinoKernel}
+	winoF4 = winoForm{m: 4, points: gemm.Wino4Points,
+		input: func(dst []float32, plane int, rows [][]float32, c, count int) {
+			gemm.Wino4Input(dst, plane, (*[6][]float32)(rows), c, count)
+		},
+		output: gemm.Wino4OutputRow, kernel: gemm.Wino4Kernel}
+)
 
 // winograd reports whether the convolution can run so: NHWC input and
 // output (channels contiguous), a 3x3 kernel, unit strides and
@@ -33,16 +56,17 @@ func (c *convolution) winograd(g *convGeometry) bool {
 
 // winoKernel writes the transformed kernel G g G' into u [ic, point, oc]
 // with rows of cop values (oc padded with zeros to a whole panel): point
-// p's matrix [ic, oc] starts at p*cop with row stride 16*cop. (Laid out
-// [point, ic, oc], an input channel's 16 rows would lie a power of two
-// apart and evict each other from the cache: 230 against 25 us for 32
+// p's matrix [ic, oc] starts at p*cop with row stride points*cop. (Laid
+// out [point, ic, oc], an input channel's 16 rows would lie a power of
+// two apart and evict each other from the cache: 230 against 25 us for 32
 // by 64 channels.) Input channels are split among the cores when there
 // are many values.
-func winoKernel(u []float32, km gemm.Matrix, cin, cout, cop int) {
+func winoKernel(f winoForm, u []float32, km gemm.Matrix, cin, cout, cop int) {
 	workers := parallel.Workers()
 	if cin*cout < 1024 {
 		workers = 1
 	}
+	P := f.points
 	parallel.Range(cin, workers, func(lo, hi int) {
 		taps := make([]float32, 9*cout) // an input channel's taps, copied together
 		for ic := lo; ic < hi; ic++ {
@@ -50,9 +74,9 @@ func winoKernel(u []float32, km gemm.Matrix, cin, cout, cop int) {
 				o := (t*cin + ic) * km.Stride
 				copy(taps[t*cout:(t+1)*cout], km.Data[o:o+cout])
 			}
-			rows := u[ic*gemm.WinoPoints*cop : (ic+1)*gemm.WinoPoints*cop]
-			gemm.WinoKernel(rows, cop, taps, cout, cout)
-			for p := range gemm.WinoPoints {
+			rows := u[ic*P*cop : (ic+1)*P*cop]
+			f.kernel(rows, cop, taps, cout, cout)
+			for p := range P {
 				clear(rows[p*cop+cout : (p+1)*cop])
 			}
 		}
@@ -64,117 +88,96 @@ func winoKernel(u []float32, km gemm.Matrix, cin, cout, cop int) {
 const winoBlockValues = 1 << 16
 
 func (c *convolution) runWinograd(g *convGeometry, x, k, out []float32) {
-	const P = gemm.WinoPoints
+	f := winoF2
+	if c.useWino4(g) {
+		f = winoF4
+	}
+	P, m := f.points, f.m
 	C, CO := g.cin, g.cout
 	cop := (CO + gemm.TapWidth - 1) / gemm.TapWidth * gemm.TapWidth
 	km, done := c.kernelMatrix(g, k, false)
 	u := gemm.Scratch(P * C * cop)
 	defer gemm.Release(u)
-	winoKernel(*u, km, C, CO, cop)
+	winoKernel(f, *u, km, C, CO, cop)
 	done()
 	OH, OW := g.outSp[0], g.outSp[1]
-	wt := newWinoTiles(x, g.bSt, g.inSp[0], g.inSp[1], C, c.pads[0][0], c.pads[1][0], OH, OW)
+	wt := newWinoTiles(m, x, g.bSt, g.inSp[0], g.inSp[1], C, c.pads[0][0], c.pads[1][0], OH, OW)
 	th, tw := wt.th, wt.tw
 	T := max(gemm.TileRows, winoBlockValues/(P*(C+cop))/gemm.TileRows*gemm.TileRows)
 	tiles := g.batch * th * tw
 	blocks := (tiles + T - 1) / T
 	parallel.Chunks(blocks, parallel.Workers(), func(b0, b1 int) {
-		junk := make([]float32, CO)    // outputs past the edge of a partial tile
-		patch := make([]float32, 16*C) // an edge tile's inputs, padding included
+		rows := make([][]float32, m+2)
+		patch := make([]float32, P*C)   // an edge tile's inputs, padding included
+		part := make([]float32, m*m*CO) // an edge tile's outputs, those past the edge included
 		vb, mb := gemm.Scratch(P*T*C), gemm.Scratch(P*T*cop)
 		defer gemm.Release(vb)
 		defer gemm.Release(mb)
-		var y [4][]float32
 		for blk := b0; blk < b1; blk++ {
 			t0, t1 := blk*T, min(tiles, (blk+1)*T)
-			wt.inputs(*vb, T, patch, t0, t1)
-			rows := (t1 - t0 + gemm.TileRows - 1) / gemm.TileRows * gemm.TileRows
+			wt.inputs(f, *vb, T, rows, patch, t0, t1)
+			padded := (t1 - t0 + gemm.TileRows - 1) / gemm.TileRows * gemm.TileRows
 			for p := range P {
-				gemm.MulTiles((*mb)[p*T*cop:], cop, (*vb)[p*T*C:], C, rows, C, (*u)[p*cop:], P*cop, cop)
+				gemm.MulTiles((*mb)[p*T*cop:], cop, (*vb)[p*T*C:], C, padded, C, (*u)[p*cop:], P*cop, cop)
 			}
-			for t := t0; t < t1; {
-				n, rem := t/(th*tw), t%(th*tw)
-				ty, tx := rem/tw, rem%tw
-				cnt := min(t1-t, tw-tx)
-				whole := cnt // tiles whose four outputs are all inside
-				if 2*ty+1 >= OH {
-					whole = 0
-				} else if tx+cnt == tw && OW%2 == 1 {
-					whole--
-				}
-				o := ((n*OH+2*ty)*OW + 2*tx) * CO
-				gemm.WinoOutputRow(out[o:], OW*CO, CO, (*mb)[(t-t0)*cop:], T*cop, cop, CO, whole)
-				for i := t + whole; i < t+cnt; i++ { // the edge's partial tiles
-					oy, ox := 2*ty, 2*(tx+i-t)
-					for q := range 4 {
-						yy, xx := oy+q/2, ox+q%2
-						if yy < OH && xx < OW {
-							o := ((n*OH+yy)*OW + xx) * CO
-							y[q] = out[o : o+CO]
-						} else {
-							y[q] = junk
-						}
-					}
-					gemm.WinoOutput(&y, (*mb)[(i-t0)*cop:], T*cop, CO)
-				}
-				t += cnt
-			}
+			wt.outputs(f, out, *mb, T, cop, CO, part, t0, t1)
 		}
 	})
 }
 
 // winoTiles is the tiling of a convolution's input x [N, H, W, C] (image
-// stride bSt), padded by (py, px) before, into the 4x4 patches of 2x2
-// output tiles covering OH x OW, th x tw tiles an image.
+// stride bSt), padded by (py, px) before, into the (m+2) x (m+2) patches
+// of m x m output tiles covering OH x OW, th x tw tiles an image.
 type winoTiles struct {
 	x                            []float32
+	m                            int
 	bSt, H, W, C, py, px, OH, OW int
 	th, tw                       int
 	zeros                        []float32 // a row of padding
 }
 
-func newWinoTiles(x []float32, bSt, H, W, C, py, px, OH, OW int) *winoTiles {
-	th, tw := (OH+1)/2, (OW+1)/2
-	return &winoTiles{x: x, bSt: bSt, H: H, W: W, C: C, py: py, px: px, OH: OH, OW: OW, th: th, tw: tw,
-		zeros: make([]float32, (2*tw+2)*C)}
+func newWinoTiles(m int, x []float32, bSt, H, W, C, py, px, OH, OW int) *winoTiles {
+	th, tw := (OH+m-1)/m, (OW+m-1)/m
+	return &winoTiles{x: x, m: m, bSt: bSt, H: H, W: W, C: C, py: py, px: px, OH: OH, OW: OW, th: th, tw: tw,
+		zeros: make([]float32, (m*tw+2)*C)}
 }
 
 // inputs writes the input transforms of tiles [t0, t1) (in (image, tile
 // row, tile column) order) into vb: tile t's point p at
-// vb[p*T*C + (t-t0)*C:][:C]. patch is scratch for 16*C values.
-func (w *winoTiles) inputs(vb []float32, T int, patch []float32, t0, t1 int) {
-	C := w.C
-	var rows [4][]float32
+// vb[p*T*C + (t-t0)*C:][:C]. rows is scratch for m+2 slices, patch for
+// (m+2)^2*C values.
+func (w *winoTiles) inputs(f winoForm, vb []float32, T int, rows [][]float32, patch []float32, t0, t1 int) {
+	C, m, s := w.C, w.m, w.m+2
 	for t := t0; t < t1; {
 		n, rem := t/(w.th*w.tw), t%(w.th*w.tw)
 		ty, tx := rem/w.tw, rem%w.tw
 		cnt := min(t1-t, w.tw-tx)
-		// Tiles whose four columns lie inside the image read its rows in
+		// Tiles whose m+2 columns lie inside the image read its rows in
 		// place (rows in the padding read zeros); the others are copied
 		// into a patch with their padding.
-		ta, tb := max(tx, (w.px+1)/2), tx
-		if w.W+w.px >= 4 {
-			tb = max(tb, min(tx+cnt, (w.W+w.px-4)/2+1))
+		ta, tb := max(tx, (w.px+m-1)/m), tx
+		if w.W+w.px >= s {
+			tb = max(tb, min(tx+cnt, (w.W+w.px-s)/m+1))
 		}
 		if ta < tb {
-			for r := range 4 {
+			for r := range s {
 				rows[r] = w.zeros
-				if yy := 2*ty - w.py + r; yy >= 0 && yy < w.H {
-					rows[r] = w.x[n*w.bSt+(yy*w.W+2*ta-w.px)*C:]
+				if yy := m*ty - w.py + r; yy >= 0 && yy < w.H {
+					rows[r] = w.x[n*w.bSt+(yy*w.W+m*ta-w.px)*C:]
 				}
 			}
-			gemm.WinoInput(vb[(t+ta-tx-t0)*C:], T*C, &rows, C, tb-ta)
+			f.input(vb[(t+ta-tx-t0)*C:], T*C, rows, C, tb-ta)
 		}
 		for i := tx; i < tx+cnt; i++ {
 			if i >= ta && i < tb {
 				continue
 			}
-			for r := range 4 {
-				row := patch[r*4*C : (r+1)*4*C]
+			for r := range s {
+				row := patch[r*s*C : (r+1)*s*C]
 				rows[r] = row
-				yy := 2*ty - w.py + r
-				for q := range 4 {
-					xx := 2*i - w.px + q
+				yy := m*ty - w.py + r
+				for q := range s {
+					xx := m*i - w.px + q
 					if yy >= 0 && yy < w.H && xx >= 0 && xx < w.W {
 						copy(row[q*C:(q+1)*C], w.x[n*w.bSt+(yy*w.W+xx)*C:])
 					} else {
@@ -182,7 +185,36 @@ func (w *winoTiles) inputs(vb []float32, T int, patch []float32, t0, t1 int) {
 					}
 				}
 			}
-			gemm.WinoInput(vb[(t+i-tx-t0)*C:], T*C, &rows, C, 1)
+			f.input(vb[(t+i-tx-t0)*C:], T*C, rows, C, 1)
+		}
+		t += cnt
+	}
+}
+
+// outputs writes the output transforms of tiles [t0, t1), whose points
+// are mb's (tile t's point p at mb[p*T*cop + (t-t0)*cop:][:CO]), into out
+// [N, OH, OW, CO]: whole tiles in place, those that overhang the edge
+// through part (m*m*CO values).
+func (w *winoTiles) outputs(f winoForm, out, mb []float32, T, cop, CO int, part []float32, t0, t1 int) {
+	m, OH, OW := w.m, w.OH, w.OW
+	for t := t0; t < t1; {
+		n, rem := t/(w.th*w.tw), t%(w.th*w.tw)
+		ty, tx := rem/w.tw, rem%w.tw
+		cnt := min(t1-t, w.tw-tx)
+		whole := 0 // tiles whose outputs are all inside
+		if m*ty+m-1 < OH {
+			whole = max(0, min(tx+cnt, OW/m)-tx)
+		}
+		o := ((n*OH+m*ty)*OW + m*tx) * CO
+		f.output(out[o:], OW*CO, CO, mb[(t-t0)*cop:], T*cop, cop, CO, whole)
+		for i := tx + whole; i < tx+cnt; i++ { // the edge's partial tiles
+			f.output(part, m*CO, CO, mb[(t+i-tx-t0)*cop:], T*cop, cop, CO, 1)
+			for y := range min(m, OH-m*ty) {
+				for xx := range min(m, OW-m*i) {
+					o := ((n*OH+m*ty+y)*OW + m*i + xx) * CO
+					copy(out[o:o+CO], part[(m*y+xx)*CO:])
+				}
+			}
 		}
 		t += cnt
 	}

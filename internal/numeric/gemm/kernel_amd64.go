@@ -90,17 +90,6 @@ func winoInput(dst []float32, plane int, rows *[4][]float32, c, count int) {
 }
 
 //go:noescape
-func winoOutput8(y0, y1, y2, y3 *float32, src *float32, plane, c int)
-
-func winoOutput(y *[4][]float32, src []float32, plane, c int) {
-	if !Accelerated {
-		winoOutputGo(y, src, plane, c)
-		return
-	}
-	winoOutput8(&y[0][0], &y[1][0], &y[2][0], &y[3][0], &src[0], plane, c)
-}
-
-//go:noescape
 func winoOutputRow8(count int, src *float32, plane, srcStep, c int, dst *float32, rowStride, colStep int)
 
 func winoOutputRow(dst []float32, rowStride, colStep int, src []float32, plane, srcStep, c, count int) {

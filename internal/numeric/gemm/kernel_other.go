@@ -34,10 +34,6 @@ func winoInput(dst []float32, plane int, rows *[4][]float32, c, count int) {
 	winoInputGo(dst, plane, rows, c, count)
 }
 
-func winoOutput(y *[4][]float32, src []float32, plane, c int) {
-	winoOutputGo(y, src, plane, c)
-}
-
 func winoOutputRow(dst []float32, rowStride, colStep int, src []float32, plane, srcStep, c, count int) {
 	winoOutputRowGo(dst, rowStride, colStep, src, plane, srcStep, c, count)
 }

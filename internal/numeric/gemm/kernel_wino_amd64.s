@@ -113,71 +113,9 @@ ich:
 	VZEROUPPER
 	RET
 
-// func winoOutput8(y0, y1, y2, y3 *float32, src *float32, plane, c int)
-// WinoOutput's transform, eight channels at a time: AX, BX, CX, DX point
-// at rows 0..3 of the 4x4 points (R8/R9: one and three planes' strides).
-// Y0..Y3 hold row 0 of A' m, Y4..Y7 row 1, Y8/Y9 scratch.
-TEXT ·winoOutput8(SB), NOSPLIT, $0-56
-	MOVQ y0+0(FP), R10
-	MOVQ y1+8(FP), R11
-	MOVQ y2+16(FP), R12
-	MOVQ y3+24(FP), R13
-	MOVQ src+32(FP), SI
-	MOVQ plane+40(FP), R8
-	SHLQ $2, R8
-	LEAQ (R8)(R8*2), R9
-	MOVQ c+48(FP), R15
-	SHLQ $2, R15
-	XORQ R14, R14
-och:
-	LEAQ (SI)(R14*1), AX
-	LEAQ (AX)(R8*4), BX
-	LEAQ (BX)(R8*4), CX
-	LEAQ (CX)(R8*4), DX
-	VMOVUPS (BX), Y8
-	VMOVUPS (CX), Y9
-	VADDPS Y9, Y8, Y0
-	VADDPS (AX), Y0, Y0
-	VSUBPS Y9, Y8, Y4
-	VSUBPS (DX), Y4, Y4
-	VMOVUPS (BX)(R8*1), Y8
-	VMOVUPS (CX)(R8*1), Y9
-	VADDPS Y9, Y8, Y1
-	VADDPS (AX)(R8*1), Y1, Y1
-	VSUBPS Y9, Y8, Y5
-	VSUBPS (DX)(R8*1), Y5, Y5
-	VMOVUPS (BX)(R8*2), Y8
-	VMOVUPS (CX)(R8*2), Y9
-	VADDPS Y9, Y8, Y2
-	VADDPS (AX)(R8*2), Y2, Y2
-	VSUBPS Y9, Y8, Y6
-	VSUBPS (DX)(R8*2), Y6, Y6
-	VMOVUPS (BX)(R9*1), Y8
-	VMOVUPS (CX)(R9*1), Y9
-	VADDPS Y9, Y8, Y3
-	VADDPS (AX)(R9*1), Y3, Y3
-	VSUBPS Y9, Y8, Y7
-	VSUBPS (DX)(R9*1), Y7, Y7
-	VADDPS Y1, Y0, Y8
-	VADDPS Y2, Y8, Y8
-	VMOVUPS Y8, (R10)(R14*1)
-	VSUBPS Y2, Y1, Y9
-	VSUBPS Y3, Y9, Y9
-	VMOVUPS Y9, (R11)(R14*1)
-	VADDPS Y5, Y4, Y8
-	VADDPS Y6, Y8, Y8
-	VMOVUPS Y8, (R12)(R14*1)
-	VSUBPS Y6, Y5, Y9
-	VSUBPS Y7, Y9, Y9
-	VMOVUPS Y9, (R13)(R14*1)
-	ADDQ $32, R14
-	CMPQ R14, R15
-	JLT och
-	VZEROUPPER
-	RET
-
 // func winoOutputRow8(count int, src *float32, plane, srcStep, c int, dst *float32, rowStride, colStep int)
-// winoOutput8 for count whole tiles along an output row: tile i's points
+// WinoOutputRow's transforms, eight channels at a time, for count whole
+// tiles along an output row: tile i's points
 // start at src + i*srcStep, its outputs (0,0), (0,1), (1,0), (1,1) go to
 // dst + 2i*colStep, + colStep, + rowStride, + rowStride + colStep (all in
 // elements). DI, R10, R11, R12 point at tile i's four outputs; the

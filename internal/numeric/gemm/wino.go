@@ -64,17 +64,9 @@ func winoInputGo(dst []float32, plane int, rows *[4][]float32, c, count int) {
 	}
 }
 
-// WinoOutput writes the output transform A' m A of one tile: point p's
+// winoOutputGo writes the output transform A' m A of one tile: point p's
 // channels are src[p*plane:][:c], and the tile's outputs (row, column)
 // (0,0), (0,1), (1,0), (1,1) go to y[0], y[1], y[2], y[3], c values each.
-// c must be a multiple of 8.
-func WinoOutput(y *[4][]float32, src []float32, plane, c int) {
-	if c%8 != 0 || c < 8 || plane < c || !fits(len(src), c, 15, plane) || len(y[0]) < c || len(y[1]) < c || len(y[2]) < c || len(y[3]) < c {
-		panic(fmt.Sprintf("gemm: WinoOutput of %d channels: %d values (plane %d)", c, len(src), plane))
-	}
-	winoOutput(y, src, plane, c)
-}
-
 func winoOutputGo(y *[4][]float32, src []float32, plane, c int) {
 	for ch := range c {
 		var t [2][4]float32
@@ -107,10 +99,11 @@ func MulTiles(c []float32, ldc int, a []float32, lda, rows, k int, b []float32, 
 	}
 }
 
-// WinoOutputRow is WinoOutput for count whole tiles along an output row:
-// tile i's points are src[i*srcStep + p*plane:][:c], and its outputs (0,0),
-// (0,1), (1,0), (1,1) go to dst at 2i*colStep, 2i*colStep + colStep,
-// 2i*colStep + rowStride and 2i*colStep + rowStride + colStep.
+// WinoOutputRow writes the output transforms A' m A of count whole tiles
+// along an output row: tile i's points are src[i*srcStep + p*plane:][:c],
+// and its outputs (0,0), (0,1), (1,0), (1,1) go to dst at 2i*colStep,
+// 2i*colStep + colStep, 2i*colStep + rowStride and 2i*colStep + rowStride
+// + colStep. c must be a multiple of 8.
 func WinoOutputRow(dst []float32, rowStride, colStep int, src []float32, plane, srcStep, c, count int) {
 	if count < 1 {
 		return

@@ -15,9 +15,10 @@ var (
 	winoG  = [4][3]float64{{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}}
 )
 
-// TestWino: WinoInput, WinoOutput and MulTiles on the assembly (where the
-// CPU runs it; MulTiles's AVX2 loop even on an AVX-512 CPU) and in Go, against float64 matrix products B' d B,
-// A' m A and a·b. Tolerance 1e-6 of the sum of the terms' absolute
+// TestWino: WinoInput, WinoOutputRow, WinoKernel and MulTiles on the
+// assembly (where the CPU runs it; MulTiles's AVX2 loop even on an
+// AVX-512 CPU) and in Go, against float64 matrix products B' d B, A' m A,
+// G g G' and a·b. Tolerance 1e-6 of the sum of the terms' absolute
 // values (a handful of float32 additions; the products' k terms).
 func TestWino(t *testing.T) {
 	savedZ := AVX512
@@ -25,7 +26,6 @@ func TestWino(t *testing.T) {
 	AVX512 = false // MulTiles's AVX2 loop (AVX-512 CPUs take kernelStrided's)
 	eachKernel(t, func(t *testing.T) {
 		winoInputCases(t)
-		winoOutputCases(t)
 		winoOutputRowCases(t)
 		winoKernelCases(t)
 		mulTilesCases(t)
@@ -85,50 +85,6 @@ func winoInputCases(t *testing.T) {
 	}
 }
 
-func winoOutputCases(t *testing.T) {
-	r := rand.New(rand.NewPCG(53, 54))
-	for _, c := range []int{8, 16, 32, 40} {
-		plane := c + 7
-		src := randomSlice(r, 16*plane)
-		var y [4][]float32
-		for k := range y {
-			y[k] = randomSlice(r, c+2)
-		}
-		tail := [4]float32{y[0][c], y[1][c], y[2][c], y[3][c]}
-		WinoOutput(&y, src, plane, c)
-		for ch := range c {
-			var m, am [4][4]float64
-			for p := range 16 {
-				m[p/4][p%4] = float64(src[p*plane+ch])
-			}
-			for i := range 2 {
-				for x := range 4 {
-					for k := range 4 {
-						am[i][x] += winoAt[i][k] * m[k][x]
-					}
-				}
-			}
-			for i := range 2 {
-				for j := range 2 {
-					var want, mag float64
-					for k := range 4 {
-						want += am[i][k] * winoAt[j][k]
-						mag += math.Abs(am[i][k] * winoAt[j][k])
-					}
-					if got := float64(y[2*i+j][ch]); math.Abs(got-want) > 1e-6*mag {
-						t.Fatalf("c %d channel %d output (%d,%d): %g, want %g", c, ch, i, j, got, want)
-					}
-				}
-			}
-		}
-		for k := range y {
-			if y[k][c] != tail[k] {
-				t.Fatalf("c %d: output %d's value past the channels changed", c, k)
-			}
-		}
-	}
-}
-
 func mulTilesCases(t *testing.T) {
 	r := rand.New(rand.NewPCG(55, 56))
 	for _, s := range [][3]int{{6, 1, 16}, {12, 16, 32}, {18, 33, 48}} {
@@ -153,12 +109,12 @@ func mulTilesCases(t *testing.T) {
 	}
 }
 
-// winoOutputRowCases: WinoOutputRow against WinoOutput tile by tile (the
-// latter checked against A' m A above), bit for bit (the same sums), and
-// nothing written between or past the tiles' outputs.
+// winoOutputRowCases: WinoOutputRow against the float64 A' m A
+// (tolerance 1e-6 of the sum of the terms' absolute values), and nothing
+// written between or past the tiles' outputs.
 func winoOutputRowCases(t *testing.T) {
 	r := rand.New(rand.NewPCG(57, 58))
-	for _, c := range []int{8, 24} {
+	for _, c := range []int{8, 24, 40} {
 		for _, count := range []int{1, 4} {
 			plane, srcStep := count*c+9, c+3
 			colStep := c + 2
@@ -169,18 +125,23 @@ func winoOutputRowCases(t *testing.T) {
 			WinoOutputRow(dst, rowStride, colStep, src, plane, srcStep, c, count)
 			written := make([]bool, len(dst))
 			for i := range count {
-				var y [4][]float32
-				for k := range y {
-					y[k] = make([]float32, c)
-				}
-				WinoOutput(&y, src[i*srcStep:], plane, c)
-				for k := range 4 {
-					o := 2*i*colStep + k%2*colStep + k/2*rowStride
-					for ch := range c {
-						if dst[o+ch] != y[k][ch] {
-							t.Fatalf("c %d count %d tile %d output %d channel %d: %v, WinoOutput %v", c, count, i, k, ch, dst[o+ch], y[k][ch])
+				for ch := range c {
+					for y := range 2 {
+						for x := range 2 {
+							var want, mag float64
+							for a := range 4 {
+								for b := range 4 {
+									term := winoAt[y][a] * float64(src[i*srcStep+(4*a+b)*plane+ch]) * winoAt[x][b]
+									want += term
+									mag += math.Abs(term)
+								}
+							}
+							o := y*rowStride + (2*i+x)*colStep + ch
+							written[o] = true
+							if got := float64(dst[o]); math.Abs(got-want) > 1e-6*mag {
+								t.Fatalf("c %d count %d tile %d channel %d output (%d,%d): %g, want %g", c, count, i, ch, y, x, got, want)
+							}
 						}
-						written[o+ch] = true
 					}
 				}
 			}
@@ -269,9 +230,11 @@ func TestTileArgumentChecks(t *testing.T) {
 	mustPanic("TapsGrad with a negative row stride", func() {
 		TapsGrad(make([]float32, 48), 16, big[100:110], -50, 2, 1, []int{0, 1, 2}, make([]float32, 32), 16)
 	})
-	mustPanic("WinoOutput with a negative plane", func() {
-		y := [4][]float32{make([]float32, 8), make([]float32, 8), make([]float32, 8), make([]float32, 8)}
-		WinoOutput(&y, big[300:308], -8, 8)
+	mustPanic("WinoOutputRow with a negative plane", func() {
+		WinoOutputRow(make([]float32, 64), 32, 8, big[300:308], -8, 0, 8, 1)
+	})
+	mustPanic("Wino4OutputRow with a negative plane", func() {
+		Wino4OutputRow(make([]float32, 256), 64, 8, big[300:308], -8, 0, 8, 1)
 	})
 	mustPanic("WinoOutputRow with a negative step", func() {
 		WinoOutputRow(make([]float32, 64), 32, 8, big[200:], 8, -100, 8, 2)
