@@ -171,45 +171,11 @@ func wino4InputCases(t *testing.T) {
 }
 
 func wino4OutputCases(t *testing.T) {
-	r := rand.New(rand.NewPCG(65, 66))
-	for _, c := range []int{8, 16} {
-		for _, count := range []int{1, 3} {
-			plane, srcStep := c+3, 36*(c+3)+7
-			src := randomSlice(r, (count-1)*srcStep+36*plane)
-			colStep := c + 2
-			rowStride := 4*count*colStep + 9
-			dst := randomSlice(r, 4*rowStride)
-			before := append([]float32(nil), dst...)
-			Wino4OutputRow(dst, rowStride, colStep, src, plane, srcStep, c, count)
-			written := make([]bool, len(dst))
-			for i := range count {
-				for ch := range c {
-					for y := range 4 {
-						for x := range 4 {
-							var want, mag float64
-							for a := range 6 {
-								for b := range 6 {
-									term := wino4At[y][a] * float64(src[i*srcStep+(6*a+b)*plane+ch]) * wino4At[x][b]
-									want += term
-									mag += math.Abs(term)
-								}
-							}
-							o := y*rowStride + (4*i+x)*colStep + ch
-							written[o] = true
-							if got := float64(dst[o]); math.Abs(got-want) > 1e-6*mag {
-								t.Fatalf("c %d tile %d/%d channel %d output (%d,%d): %g, want %g", c, i, count, ch, y, x, got, want)
-							}
-						}
-					}
-				}
-			}
-			for o := range dst {
-				if !written[o] && dst[o] != before[o] {
-					t.Fatalf("c %d count %d: value %d, outside the outputs, changed", c, count, o)
-				}
-			}
-		}
+	at := make([][]float64, 4)
+	for i := range at {
+		at[i] = wino4At[i][:]
 	}
+	outputRowCases(t, rand.New(rand.NewPCG(65, 66)), at, Wino4OutputRow, []int{8, 16, 24}, []int{1, 3})
 }
 
 func wino4KernelCases(t *testing.T) {

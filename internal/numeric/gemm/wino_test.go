@@ -109,37 +109,46 @@ func mulTilesCases(t *testing.T) {
 	}
 }
 
-// winoOutputRowCases: WinoOutputRow against the float64 A' m A
-// (tolerance 1e-6 of the sum of the terms' absolute values), and nothing
-// written between or past the tiles' outputs.
+// winoOutputRowCases: WinoOutputRow against the float64 A' m A.
 func winoOutputRowCases(t *testing.T) {
-	r := rand.New(rand.NewPCG(57, 58))
-	for _, c := range []int{8, 24, 40} {
-		for _, count := range []int{1, 4} {
+	at := [][]float64{winoAt[0][:], winoAt[1][:]}
+	outputRowCases(t, rand.New(rand.NewPCG(57, 58)), at, WinoOutputRow, []int{8, 24, 40}, []int{1, 4})
+}
+
+// outputRowCases runs an output transform of m x m tiles (at: A', m rows
+// of m+2) over c channels and count tiles, with gaps between the planes,
+// tiles, columns and rows, against the float64 A' m A (tolerance 1e-6 of
+// the sum of the terms' absolute values), and checks that nothing between
+// or past the tiles' outputs is written.
+func outputRowCases(t *testing.T, r *rand.Rand, at [][]float64, run func(dst []float32, rowStride, colStep int, src []float32, plane, srcStep, c, count int), cs, counts []int) {
+	t.Helper()
+	m, s := len(at), len(at[0])
+	for _, c := range cs {
+		for _, count := range counts {
 			plane, srcStep := count*c+9, c+3
 			colStep := c + 2
-			rowStride := 2*count*colStep + 5
-			src := randomSlice(r, (count-1)*srcStep+16*plane)
-			dst := randomSlice(r, 2*rowStride)
+			rowStride := m*count*colStep + 5
+			src := randomSlice(r, (count-1)*srcStep+s*s*plane)
+			dst := randomSlice(r, m*rowStride)
 			before := append([]float32(nil), dst...)
-			WinoOutputRow(dst, rowStride, colStep, src, plane, srcStep, c, count)
+			run(dst, rowStride, colStep, src, plane, srcStep, c, count)
 			written := make([]bool, len(dst))
 			for i := range count {
 				for ch := range c {
-					for y := range 2 {
-						for x := range 2 {
+					for y := range m {
+						for x := range m {
 							var want, mag float64
-							for a := range 4 {
-								for b := range 4 {
-									term := winoAt[y][a] * float64(src[i*srcStep+(4*a+b)*plane+ch]) * winoAt[x][b]
+							for a := range s {
+								for b := range s {
+									term := at[y][a] * float64(src[i*srcStep+(s*a+b)*plane+ch]) * at[x][b]
 									want += term
 									mag += math.Abs(term)
 								}
 							}
-							o := y*rowStride + (2*i+x)*colStep + ch
+							o := y*rowStride + (m*i+x)*colStep + ch
 							written[o] = true
 							if got := float64(dst[o]); math.Abs(got-want) > 1e-6*mag {
-								t.Fatalf("c %d count %d tile %d channel %d output (%d,%d): %g, want %g", c, count, i, ch, y, x, got, want)
+								t.Fatalf("%dx%d tiles, c %d count %d tile %d channel %d output (%d,%d): %g, want %g", m, m, c, count, i, ch, y, x, got, want)
 							}
 						}
 					}
@@ -147,7 +156,7 @@ func winoOutputRowCases(t *testing.T) {
 			}
 			for j := range dst {
 				if !written[j] && dst[j] != before[j] {
-					t.Fatalf("c %d count %d: value %d outside the outputs changed", c, count, j)
+					t.Fatalf("%dx%d tiles, c %d count %d: value %d outside the outputs changed", m, m, c, count, j)
 				}
 			}
 		}
