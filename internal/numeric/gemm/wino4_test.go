@@ -117,57 +117,13 @@ func TestWino4(t *testing.T) {
 }
 
 func wino4InputCases(t *testing.T) {
-	r := rand.New(rand.NewPCG(63, 64))
-	for _, c := range []int{8, 16, 24} {
-		for _, count := range []int{1, 2, 5} {
-			rowStride := (4*count+2)*c + 5
-			src := randomSlice(r, 5*rowStride+(4*count+2)*c)
-			plane := count*c + 3
-			dst := randomSlice(r, 36*plane)
-			before := append([]float32(nil), dst...)
-			// The rows out of order in src: each is read through its own slice.
-			rows := [6][]float32{src[2*rowStride:], src, src[5*rowStride:], src[rowStride:], src[4*rowStride:], src[3*rowStride:]}
-			Wino4Input(dst, plane, &rows, c, count)
-			for i := range count {
-				for ch := range c {
-					var d, bd [6][6]float64
-					for y := range 6 {
-						for x := range 6 {
-							d[y][x] = float64(rows[y][(4*i+x)*c+ch])
-						}
-					}
-					for y := range 6 {
-						for x := range 6 {
-							for k := range 6 {
-								bd[y][x] += wino4Bt[y][k] * d[k][x]
-							}
-						}
-					}
-					for y := range 6 {
-						for x := range 6 {
-							var want, mag float64
-							for k := range 6 {
-								want += bd[y][k] * wino4Bt[x][k]
-								for kk := range 6 {
-									mag += math.Abs(wino4Bt[y][kk] * d[kk][k] * wino4Bt[x][k])
-								}
-							}
-							if got := float64(dst[(6*y+x)*plane+i*c+ch]); math.Abs(got-want) > 1e-6*mag {
-								t.Fatalf("c %d tile %d/%d channel %d point (%d,%d): %g, want %g", c, i, count, ch, y, x, got, want)
-							}
-						}
-					}
-				}
-			}
-			for p := range 36 {
-				for j := count * c; j < plane; j++ {
-					if dst[p*plane+j] != before[p*plane+j] {
-						t.Fatalf("c %d count %d: plane %d's value %d, past the tiles, changed", c, count, p, j)
-					}
-				}
-			}
-		}
+	bt := make([][]float64, 6)
+	for i := range bt {
+		bt[i] = wino4Bt[i][:]
 	}
+	inputCases(t, rand.New(rand.NewPCG(63, 64)), bt, func(dst []float32, plane int, rows [][]float32, c, count int) {
+		Wino4Input(dst, plane, (*[6][]float32)(rows), c, count)
+	}, []int{1, 2, 5})
 }
 
 func wino4OutputCases(t *testing.T) {

@@ -33,51 +33,66 @@ func TestWino(t *testing.T) {
 }
 
 func winoInputCases(t *testing.T) {
-	r := rand.New(rand.NewPCG(51, 52))
+	bt := make([][]float64, 4)
+	for i := range bt {
+		bt[i] = winoBt[i][:]
+	}
+	inputCases(t, rand.New(rand.NewPCG(51, 52)), bt, func(dst []float32, plane int, rows [][]float32, c, count int) {
+		WinoInput(dst, plane, (*[4][]float32)(rows), c, count)
+	}, []int{1, 3, 5})
+}
+
+// inputCases runs an input transform of (s x s)-value tiles (bt: B', s x
+// s; neighbouring tiles two columns apart) over 8, 16 and 24 channels and
+// counts tiles, its rows out of order in one slice and gaps between the
+// planes, against the float64 B' d B (tolerance 1e-6 of the sum of the
+// terms' absolute values), and checks that nothing past the tiles in a
+// plane is written.
+func inputCases(t *testing.T, r *rand.Rand, bt [][]float64, run func(dst []float32, plane int, rows [][]float32, c, count int), counts []int) {
+	t.Helper()
+	s := len(bt)
+	m := s - 2 // columns from one tile to the next
 	for _, c := range []int{8, 16, 24} {
-		for _, count := range []int{1, 3, 5} {
-			rowStride := (2*count+2)*c + 5
-			src := randomSlice(r, 3*rowStride+(2*count+2)*c)
+		for _, count := range counts {
+			rowStride := (m*count+2)*c + 5
+			src := randomSlice(r, (s-1)*rowStride+(m*count+2)*c)
 			plane := count*c + 3
-			dst := randomSlice(r, 16*plane)
+			dst := randomSlice(r, s*s*plane)
 			before := append([]float32(nil), dst...)
-			// The rows out of order in src: each is read through its own
-			// slice.
-			rows := [4][]float32{src[2*rowStride:], src, src[3*rowStride:], src[rowStride:]}
-			WinoInput(dst, plane, &rows, c, count)
+			// The rows out of order in src (odd ones first, from the
+			// end): each is read through its own slice.
+			rows := make([][]float32, s)
+			for y := range s {
+				k := y / 2
+				if y%2 == 1 {
+					k = s - 1 - y/2
+				}
+				rows[y] = src[k*rowStride:]
+			}
+			run(dst, plane, rows, c, count)
 			for i := range count {
 				for ch := range c {
-					var d, bd [4][4]float64
-					for y := range 4 {
-						for x := range 4 {
-							d[y][x] = float64(rows[y][(2*i+x)*c+ch])
-						}
-					}
-					for y := range 4 {
-						for x := range 4 {
-							for k := range 4 {
-								bd[y][x] += winoBt[y][k] * d[k][x]
-							}
-						}
-					}
-					for y := range 4 {
-						for x := range 4 {
+					for y := range s {
+						for x := range s {
 							var want, mag float64
-							for k := range 4 {
-								want += bd[y][k] * winoBt[x][k]
-								mag += math.Abs(bd[y][k] * winoBt[x][k])
+							for a := range s {
+								for b := range s {
+									term := bt[y][a] * float64(rows[a][(m*i+b)*c+ch]) * bt[x][b]
+									want += term
+									mag += math.Abs(term)
+								}
 							}
-							if got := float64(dst[(4*y+x)*plane+i*c+ch]); math.Abs(got-want) > 1e-6*mag {
-								t.Fatalf("c %d tile %d/%d channel %d point (%d,%d): %g, want %g", c, i, count, ch, y, x, got, want)
+							if got := float64(dst[(s*y+x)*plane+i*c+ch]); math.Abs(got-want) > 1e-6*mag {
+								t.Fatalf("%dx%d tiles, c %d tile %d/%d channel %d point (%d,%d): %g, want %g", s, s, c, i, count, ch, y, x, got, want)
 							}
 						}
 					}
 				}
 			}
-			for p := range 16 {
+			for p := range s * s {
 				for j := count * c; j < plane; j++ {
 					if dst[p*plane+j] != before[p*plane+j] {
-						t.Fatalf("c %d count %d: plane %d's value %d, past the tiles, changed", c, count, p, j)
+						t.Fatalf("%dx%d tiles, c %d count %d: plane %d's value %d, past the tiles, changed", s, s, c, count, p, j)
 					}
 				}
 			}
