@@ -15,7 +15,7 @@ package backend
 // outweigh that. In the training step's profile (hourglass bench
 // --profile), at 7x7 (56%) the model's layer 3 went from 1.78-2.00 to
 // 1.16-1.19 ms at batch 128 (1.59-1.72 to 1.13-1.30 ms for its input
-// gradient), while at 14x14 (73%) layer 2 moved within the noise (1.74
+// gradient), while at 14x14 (73%) layer 2 moved within the noise (1.74-1.76
 // to 1.64-1.71 ms at batch 128, 0.34-0.47 to 0.34-0.47 ms at 32), so it
 // keeps F(2x2, 3x3). The four-block 64x64x3 model, whose 16x16, 8x8 and
 // 4x4 maps take F(4x4, 3x3), went from 451-476 to 346-365 ms a step.
