@@ -39,6 +39,21 @@ OUT6 = """	VADDPS Y2, Y1, Y10
 	VADDPS Y5, Y11, Y9
 	VFMADD231PS Y13, Y3, Y9
 """
+
+def store6(first, p, one, three):
+    """Stores Y{first}..Y{first+5} to six planes one apart from p, moving p
+    on by six planes (one, three: registers holding one and three planes'
+    strides)."""
+    y = [f"Y{first + i}" for i in range(6)]
+    return (f"\tVMOVUPS {y[0]}, ({p})\n"
+            f"\tVMOVUPS {y[1]}, ({p})({one}*1)\n"
+            f"\tVMOVUPS {y[2]}, ({p})({one}*2)\n"
+            f"\tLEAQ ({p})({three}*1), {p}\n"
+            f"\tVMOVUPS {y[3]}, ({p})\n"
+            f"\tVMOVUPS {y[4]}, ({p})({one}*1)\n"
+            f"\tVMOVUPS {y[5]}, ({p})({one}*2)\n"
+            f"\tLEAQ ({p})({three}*1), {p}\n")
+
 o = []
 w = o.append
 w("""//go:build amd64 && !purego
@@ -100,15 +115,7 @@ for r in range(6):
     for q in range(6):
         w(f"\tVMOVUPS {r*192+q*32}(SP), Y{q}\n")
     w(IN6)
-    w("""	VMOVUPS Y6, (R15)
-	VMOVUPS Y7, (R15)(R11*1)
-	VMOVUPS Y8, (R15)(R11*2)
-	LEAQ (R15)(R12*1), R15
-	VMOVUPS Y9, (R15)
-	VMOVUPS Y10, (R15)(R11*1)
-	VMOVUPS Y11, (R15)(R11*2)
-	LEAQ (R15)(R12*1), R15
-""")
+    w(store6(6, "R15", "R11", "R12"))
 w("""	ADDQ $32, AX
 	ADDQ $32, BX
 	ADDQ $32, CX
@@ -203,7 +210,6 @@ w("""	ADDQ $32, SI
 	VZEROUPPER
 	RET
 """)
-open("kernel_wino4_amd64.s","w").write("".join(o))
 
 def bits(f): return "0x%08x" % struct.unpack("<I", struct.pack("<f", f))[0]
 G6 = """	VMULPS Y12, Y0, Y3
@@ -220,8 +226,6 @@ G6 = """	VMULPS Y12, Y0, Y3
 	VMOVAPS Y10, Y7
 	VFNMADD231PS Y14, Y1, Y7
 """
-k = []
-w = k.append
 w(f"""
 // func wino4Kernel8(taps *float32, ts int, dst *float32, ds int, n int)
 // Wino4Kernel's transform, eight channels at a time: SI points at tap 0
@@ -270,15 +274,7 @@ for i in range(6):
     for kx in range(3):
         w(f"\tVMOVUPS {i*96+kx*32}(SP), Y{kx}\n")
     w(G6)
-    w("""	VMOVUPS Y3, (R15)
-	VMOVUPS Y4, (R15)(R12*1)
-	VMOVUPS Y5, (R15)(R12*2)
-	LEAQ (R15)(R13*1), R15
-	VMOVUPS Y6, (R15)
-	VMOVUPS Y7, (R15)(R12*1)
-	VMOVUPS Y8, (R15)(R12*2)
-	LEAQ (R15)(R13*1), R15
-""")
+    w(store6(3, "R15", "R12", "R13"))
 w("""	ADDQ $32, SI
 	ADDQ $32, DI
 	DECQ R14
@@ -286,4 +282,4 @@ w("""	ADDQ $32, SI
 	VZEROUPPER
 	RET
 """)
-open("kernel_wino4_amd64.s","a").write("".join(k))
+open("kernel_wino4_amd64.s", "w").write("".join(o))
