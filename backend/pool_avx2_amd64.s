@@ -18,7 +18,7 @@
 
 #define SIGNS \
 	MOVL $0x80000000, AX \
-	MOVQ AX, X12 \
+	VMOVD AX, X12 \
 	VPBROADCASTD X12, Y12
 
 // func pool2x2RowY(out, top, bot *float32, ow, c int)
