@@ -112,19 +112,18 @@ func (c *convolution) runWinograd(g *convGeometry, x, k, out []float32) {
 	blocks := (tiles + T - 1) / T
 	parallel.Chunks(blocks, parallel.Workers(), func(b0, b1 int) {
 		rows := make([][]float32, m+2)
-		pad := make([]float32, wt.padValues()) // edge tiles' inputs, padding included
-		part := make([]float32, m*m*wt.tw*CO)  // edge tiles' outputs, those past the edge included
+		var pad, part []float32 // edge tiles' inputs with their padding, outputs past the edge
 		vb, mb := gemm.Scratch(P*T*C), gemm.Scratch(P*T*cop)
 		defer gemm.Release(vb)
 		defer gemm.Release(mb)
 		for blk := b0; blk < b1; blk++ {
 			t0, t1 := blk*T, min(tiles, (blk+1)*T)
-			wt.inputs(f, *vb, T, rows, pad, t0, t1)
+			wt.inputs(f, *vb, T, rows, &pad, t0, t1)
 			padded := (t1 - t0 + gemm.TileRows - 1) / gemm.TileRows * gemm.TileRows
 			for p := range P {
 				gemm.MulTiles((*mb)[p*T*cop:], cop, (*vb)[p*T*C:], C, padded, C, (*u)[p*cop:], P*cop, cop)
 			}
-			wt.outputs(f, out, *mb, T, cop, CO, part, t0, t1)
+			wt.outputs(f, out, *mb, T, cop, CO, &part, t0, t1)
 		}
 	})
 }
@@ -149,8 +148,8 @@ func newWinoTiles(m int, x []float32, bSt, H, W, C, py, px, OH, OW int) *winoTil
 // inputs writes the input transforms of tiles [t0, t1) (in (image, tile
 // row, tile column) order) into vb: tile t's point p at
 // vb[p*T*C + (t-t0)*C:][:C]. rows is scratch for m+2 slices, pad for
-// w.padValues() values.
-func (w *winoTiles) inputs(f winoForm, vb []float32, T int, rows [][]float32, pad []float32, t0, t1 int) {
+// the edge tiles' rows (grown as needed).
+func (w *winoTiles) inputs(f winoForm, vb []float32, T int, rows [][]float32, pad *[]float32, t0, t1 int) {
 	C, m, s := w.C, w.m, w.m+2
 	for t := t0; t < t1; {
 		n, rem := t/(w.th*w.tw), t%(w.th*w.tw)
@@ -184,16 +183,14 @@ func (w *winoTiles) inputs(f winoForm, vb []float32, T int, rows [][]float32, pa
 	}
 }
 
-// padValues is the size of inputs' pad: m+2 rows of a tile row's columns.
-func (w *winoTiles) padValues() int { return (w.m + 2) * (w.m*w.tw + 2) * w.C }
-
-// padRows points rows at copies in pad of the m+2 input rows of tiles
-// [i0, i1) of tile row ty of image n, with zeros where they read padding
-// (rows wholly in the padding read w.zeros).
-func (w *winoTiles) padRows(rows [][]float32, pad []float32, n, ty, i0, i1 int) {
+// padRows points rows at copies in *pad (grown as needed) of the m+2
+// input rows of tiles [i0, i1) of tile row ty of image n, with zeros
+// where they read padding (rows wholly in the padding read w.zeros).
+func (w *winoTiles) padRows(rows [][]float32, pad *[]float32, n, ty, i0, i1 int) {
 	C, m := w.C, w.m
 	width := m*(i1-i0) + 2 // columns
-	x0 := m*i0 - w.px      // the first column's position in the image
+	buf := grow(pad, (m+2)*width*C)
+	x0 := m*i0 - w.px // the first column's position in the image
 	lo, hi := max(0, x0), min(w.W, x0+width)
 	for r := range m + 2 {
 		yy := m*ty - w.py + r
@@ -201,7 +198,7 @@ func (w *winoTiles) padRows(rows [][]float32, pad []float32, n, ty, i0, i1 int) 
 			rows[r] = w.zeros
 			continue
 		}
-		row := pad[r*width*C : (r+1)*width*C]
+		row := buf[r*width*C : (r+1)*width*C]
 		clear(row[:(lo-x0)*C])
 		copy(row[(lo-x0)*C:(hi-x0)*C], w.x[n*w.bSt+(yy*w.W+lo)*C:])
 		clear(row[(hi-x0)*C:])
@@ -212,8 +209,8 @@ func (w *winoTiles) padRows(rows [][]float32, pad []float32, n, ty, i0, i1 int) 
 // outputs writes the output transforms of tiles [t0, t1), whose points
 // are mb's (tile t's point p at mb[p*T*cop + (t-t0)*cop:][:CO]), into out
 // [N, OH, OW, CO]: whole tiles in place, those that overhang the edge
-// through part (m*m*tw*CO values).
-func (w *winoTiles) outputs(f winoForm, out, mb []float32, T, cop, CO int, part []float32, t0, t1 int) {
+// through *part (grown as needed).
+func (w *winoTiles) outputs(f winoForm, out, mb []float32, T, cop, CO int, part *[]float32, t0, t1 int) {
 	m, OH, OW := w.m, w.OH, w.OW
 	for t := t0; t < t1; {
 		n, rem := t/(w.th*w.tw), t%(w.th*w.tw)
@@ -227,13 +224,22 @@ func (w *winoTiles) outputs(f winoForm, out, mb []float32, T, cop, CO int, part 
 		f.output(out[o:], OW*CO, CO, mb[(t-t0)*cop:], T*cop, cop, CO, whole)
 		if k := cnt - whole; k > 0 { // the edge's partial tiles, through part
 			i0 := tx + whole
-			f.output(part, m*k*CO, CO, mb[(t+whole-t0)*cop:], T*cop, cop, CO, k)
+			buf := grow(part, m*m*k*CO)
+			f.output(buf, m*k*CO, CO, mb[(t+whole-t0)*cop:], T*cop, cop, CO, k)
 			cols := (min(OW, m*(i0+k)) - m*i0) * CO
 			for y := range min(m, OH-m*ty) {
 				o := ((n*OH+m*ty+y)*OW + m*i0) * CO
-				copy(out[o:o+cols], part[y*m*k*CO:])
+				copy(out[o:o+cols], buf[y*m*k*CO:])
 			}
 		}
 		t += cnt
 	}
+}
+
+// grow returns (*buf)[:n], reallocating *buf first if it is shorter.
+func grow(buf *[]float32, n int) []float32 {
+	if cap(*buf) < n {
+		*buf = make([]float32, n)
+	}
+	return (*buf)[:n]
 }
