@@ -1,6 +1,8 @@
 package backend
 
 import (
+	"sync/atomic"
+
 	"github.com/hourglass-ml/hourglass/internal/base/parallel"
 	"github.com/hourglass-ml/hourglass/internal/numeric/gemm"
 )
@@ -110,13 +112,21 @@ func (c *convolution) runWinograd(g *convGeometry, x, k, out []float32) {
 	T := max(gemm.TileRows, winoBlockValues/(P*(C+cop))/gemm.TileRows*gemm.TileRows)
 	tiles := g.batch * th * tw
 	blocks := (tiles + T - 1) / T
-	parallel.Chunks(blocks, parallel.Workers(), func(b0, b1 int) {
+	// Each core claims the next block as it finishes one: a small batch
+	// has a few dozen blocks, and parallel.Chunks's parts of two or three
+	// blocks left a core idle for up to a part at the end.
+	var next atomic.Int64
+	parallel.Do(min(blocks, parallel.Workers()), func(int) {
 		rows := make([][]float32, m+2)
 		var pad, part []float32 // edge tiles' inputs with their padding, outputs past the edge
 		vb, mb := gemm.Scratch(P*T*C), gemm.Scratch(P*T*cop)
 		defer gemm.Release(vb)
 		defer gemm.Release(mb)
-		for blk := b0; blk < b1; blk++ {
+		for {
+			blk := int(next.Add(1)) - 1
+			if blk >= blocks {
+				return
+			}
 			t0, t1 := blk*T, min(tiles, (blk+1)*T)
 			wt.inputs(f, *vb, T, rows, &pad, t0, t1)
 			padded := (t1 - t0 + gemm.TileRows - 1) / gemm.TileRows * gemm.TileRows
