@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"runtime"
 	"time"
 
-	"github.com/hourglass-ml/hourglass/internal/base/parallel"
 	"github.com/hourglass-ml/hourglass/internal/experiment/data"
 	"github.com/hourglass-ml/hourglass/internal/numeric/gemm"
 	"github.com/hourglass-ml/hourglass/knn"
@@ -71,37 +69,6 @@ func KNN(o KNNOptions) (KNNResult, error) {
 	r.PeakRSSMiB = PeakRSSMiB()
 	r.KernelGFLOPs = kernelGFLOPs(r.Dim)
 	return r, nil
-}
-
-// kernelGFLOPs times the matrix kernel alone on the search's product shape
-// (256 queries x dim, times dim x 1024 training rows), one product per
-// core at once, for a second.
-func kernelGFLOPs(d int) float64 {
-	const m, n = 256, 1024
-	rng := rand.New(rand.NewPCG(1, 2))
-	a, b := make([]float32, m*d), make([]float32, n*d)
-	for i := range a {
-		a[i] = rng.Float32()
-	}
-	for i := range b {
-		b[i] = rng.Float32()
-	}
-	p := gemm.Pack(gemm.Matrix{Data: b, Rows: d, Cols: n, Stride: d, Trans: true})
-	workers := parallel.Workers()
-	runs := make([]int, workers)
-	start := time.Now()
-	parallel.Do(workers, func(w int) {
-		c := make([]float32, m*n)
-		for time.Since(start) < time.Second {
-			gemm.MulPacked(c, n, gemm.Matrix{Data: a, Rows: m, Cols: d, Stride: d}, p, 0, n)
-			runs[w]++
-		}
-	})
-	total := 0
-	for _, r := range runs {
-		total += r
-	}
-	return 2 * float64(m*n*d) * float64(total) / time.Since(start).Seconds() / 1e9
 }
 
 // WriteKNN prints a KNNResult.

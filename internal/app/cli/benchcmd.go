@@ -41,8 +41,10 @@ compile the graphs) and encodes --encode batches, then prints milliseconds per
 training step, training and encoding images per second, peak memory, and
 the step's products (forward and backward, counted from the layer shapes,
 a transposed convolution's inserted zeros not counted) in GFLOP with the
-rate the step reached on them, beside the matrix kernel's own rate
-measured in the same run.
+rate the step reached on them, beside the matrix kernel's own rate (256 x
+512 by 512 x 1024 products, one per core) timed in four bursts of a quarter
+second between the timed steps, so that both meet the same load from other
+programs.
 --profile N then runs as many steps again with every step of the graph
 timed (the timed figures above carry none of its cost) and prints the N
 that took longest: each kind of step (a convolution, a product, pooling, a
@@ -110,12 +112,6 @@ README's speed figures come from BENCHMARKS.md, written by
 			if doc.path != "" && doc.peer != "" {
 				peer = newPeerRun(doc.python, doc.peer, cfg.Spec(), source)
 			}
-			// The matrix kernel's own rate, once, beside the steps' (the
-			// pure-Go backend's kernel; XLA's are its own).
-			peak := 0.0
-			if backend.IsPureGo(be) {
-				peak = bench.KernelPeak()
-			}
 			var results []bench.Result
 			for _, b := range batches {
 				images := real
@@ -125,7 +121,7 @@ README's speed figures come from BENCHMARKS.md, written by
 					images = bench.RandomImages(data.Shape(cfg.Spec().Input), min(b*max(steps+warmup, encode, 1), 20*b), cfg.Seed)
 				}
 				o := bench.Options{Backend: be, BackendName: cfg.Backend, Spec: cfg.Spec(), Batch: b, Steps: steps, Warmup: warmup,
-					EncodeBatches: encode, Images: images, DataName: source, Seed: cfg.Seed, Log: g.progressOut(cmd), Profile: profileRows != 0}
+					EncodeBatches: encode, Images: images, DataName: source, Seed: cfg.Seed, Log: g.progressOut(cmd), Profile: profileRows != 0, KernelPeak: true}
 				var rs []bench.Result
 				for i, v := range variants {
 					o.Variant, o.Stock = v, v == "stock"
@@ -137,9 +133,6 @@ README's speed figures come from BENCHMARKS.md, written by
 					r, err := bench.Run(o)
 					if err != nil {
 						return err
-					}
-					if r.Kernels == "" || strings.HasPrefix(r.Kernels, "hourglass") {
-						r.KernelPeakGFLOPs = peak
 					}
 					rs = append(rs, r)
 				}
