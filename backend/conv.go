@@ -447,35 +447,55 @@ func (c *convolution) kernelMatrix(g *convGeometry, k []float32, icFirst bool) (
 	if inOrder {
 		return gemm.Matrix{Data: k, Rows: g.kc, Cols: g.cout, Stride: g.cout}, func() {}
 	}
-	st := rowMajorStrides(c.kShape.Dimensions)
+	kv := c.kernelView(g, k)
 	buf := gemm.Scratch(g.kc * g.cout)
 	km := *buf
-	ks := make([]int, g.nsp)
-	ocSt := st[a.KernelOutputChannels]
 	for kidx := range g.kPos {
-		r, base := kidx, 0
-		for d := g.nsp - 1; d >= 0; d-- {
-			ks[d] = r % g.kSp[d]
-			r /= g.kSp[d]
-			base += ks[d] * st[a.KernelSpatial[d]]
-		}
 		for ic := range g.cin {
 			ri := kidx*g.cin + ic
 			if icFirst {
 				ri = ic*g.kPos + kidx
 			}
-			row := km[ri*g.cout : (ri+1)*g.cout]
-			src := base + ic*st[a.KernelInputChannels]
-			if ocSt == 1 {
-				copy(row, k[src:src+g.cout])
-				continue
-			}
-			for oc := range row {
-				row[oc] = k[src+oc*ocSt]
-			}
+			kv.row(km[ri*g.cout:(ri+1)*g.cout], kidx, ic)
 		}
 	}
 	return gemm.Matrix{Data: km, Rows: g.kc, Cols: g.cout, Stride: g.cout}, func() { gemm.Release(buf) }
+}
+
+// kernelView reads a convolution's kernel in its own layout: kernel
+// position kidx, input channel ic and output channel oc at
+// data[base[kidx] + ic*icSt + oc*ocSt].
+type kernelView struct {
+	data       []float32
+	base       []int
+	icSt, ocSt int
+}
+
+func (c *convolution) kernelView(g *convGeometry, k []float32) kernelView {
+	a := c.axes
+	st := rowMajorStrides(c.kShape.Dimensions)
+	kv := kernelView{data: k, base: make([]int, g.kPos), icSt: st[a.KernelInputChannels], ocSt: st[a.KernelOutputChannels]}
+	for kidx := range g.kPos {
+		r := kidx
+		for d := g.nsp - 1; d >= 0; d-- {
+			kv.base[kidx] += r % g.kSp[d] * st[a.KernelSpatial[d]]
+			r /= g.kSp[d]
+		}
+	}
+	return kv
+}
+
+// row copies the output channels of kernel position kidx and input channel
+// ic into dst.
+func (kv kernelView) row(dst []float32, kidx, ic int) {
+	src := kv.base[kidx] + ic*kv.icSt
+	if kv.ocSt == 1 {
+		copy(dst, kv.data[src:src+len(dst)])
+		return
+	}
+	for oc := range dst {
+		dst[oc] = kv.data[src+oc*kv.ocSt]
+	}
 }
 
 // scatter writes tmp [(b, o...), oc] into out's own layout.

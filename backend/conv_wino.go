@@ -65,9 +65,11 @@ func (c *convolution) winograd(g *convGeometry) bool {
 // p's matrix [ic, oc] starts at p*cop with row stride points*cop. (Laid
 // out [point, ic, oc], an input channel's 16 rows would lie a power of
 // two apart and evict each other from the cache: 230 against 25 us for 32
-// by 64 channels.) Input channels are split among the cores when there
-// are many values.
-func winoKernel(f winoForm, u []float32, km gemm.Matrix, cin, cout, cop int) {
+// by 64 channels.) The taps are read from the kernel in its own layout
+// (kv), an input channel's at a time: an input gradient's kernel, its
+// channels swapped, is not first copied whole into a matrix on one core.
+// Input channels are split among the cores when there are many values.
+func winoKernel(f winoForm, u []float32, kv kernelView, cin, cout, cop int) {
 	workers := parallel.Workers()
 	if cin*cout < 1024 {
 		workers = 1
@@ -77,8 +79,7 @@ func winoKernel(f winoForm, u []float32, km gemm.Matrix, cin, cout, cop int) {
 		taps := make([]float32, 9*cout) // an input channel's taps, copied together
 		for ic := lo; ic < hi; ic++ {
 			for t := range 9 {
-				o := (t*cin + ic) * km.Stride
-				copy(taps[t*cout:(t+1)*cout], km.Data[o:o+cout])
+				kv.row(taps[t*cout:(t+1)*cout], t, ic)
 			}
 			rows := u[ic*P*cop : (ic+1)*P*cop]
 			f.kernel(rows, cop, taps, cout, cout)
@@ -101,11 +102,9 @@ func (c *convolution) runWinograd(g *convGeometry, x, k, out []float32) {
 	P, m := f.points, f.m
 	C, CO := g.cin, g.cout
 	cop := (CO + gemm.TapWidth - 1) / gemm.TapWidth * gemm.TapWidth
-	km, done := c.kernelMatrix(g, k, false)
 	u := gemm.Scratch(P * C * cop)
 	defer gemm.Release(u)
-	winoKernel(f, *u, km, C, CO, cop)
-	done()
+	winoKernel(f, *u, c.kernelView(g, k), C, CO, cop)
 	OH, OW := g.outSp[0], g.outSp[1]
 	wt := newWinoTiles(m, x, g.bSt, g.inSp[0], g.inSp[1], C, c.pads[0][0], c.pads[1][0], OH, OW)
 	th, tw := wt.th, wt.tw
