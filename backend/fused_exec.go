@@ -14,16 +14,35 @@ import (
 // intermediate value of the chunk stays in the first-level cache.
 const fusedChunk = 1024
 
-// scratch holds the chunk slots of fused steps between runs.
+// scratch holds the chunk slots of fused steps between runs
+// (*chunkSlots).
 var scratch sync.Pool
 
-func getScratch(n int) *[]float32 {
-	if p, ok := scratch.Get().(*[]float32); ok && cap(*p) >= n {
-		*p = (*p)[:n]
-		return p
+// chunkSlots is a worker's slots for a fused step: temps, each fusedChunk
+// values of store, and slots, which point at temps or into the operands.
+type chunkSlots struct {
+	store        []float32
+	temps, slots [][]float32
+}
+
+// getSlots returns n slots of fusedChunk values, temps and slots alike.
+func getSlots(n int) *chunkSlots {
+	cs, _ := scratch.Get().(*chunkSlots)
+	if cs == nil {
+		cs = &chunkSlots{}
 	}
-	s := make([]float32, n)
-	return &s
+	if cap(cs.store) < n*fusedChunk {
+		cs.store = make([]float32, n*fusedChunk)
+	}
+	if cap(cs.temps) < n {
+		cs.temps, cs.slots = make([][]float32, n), make([][]float32, n)
+	}
+	cs.temps, cs.slots = cs.temps[:n], cs.slots[:n]
+	for i := range cs.temps {
+		cs.temps[i] = cs.store[i*fusedChunk : (i+1)*fusedChunk]
+	}
+	copy(cs.slots, cs.temps)
+	return cs
 }
 
 // fusion is a fused step: an expression compiled into two short programs
@@ -271,15 +290,12 @@ func (f *fusion) exec(in []any, out any) {
 		workers = parallel.Workers()
 	}
 	parallel.Chunks(chunks, workers, func(lo, hi int) {
-		sp := getScratch(f.nSlots * fusedChunk)
-		defer scratch.Put(sp)
-		store := *sp
-		temps := make([][]float32, f.nSlots)
-		for i := range temps {
-			temps[i] = store[i*fusedChunk : (i+1)*fusedChunk]
-		}
-		slots := make([][]float32, f.nSlots)
-		copy(slots, temps)
+		cs := getSlots(f.nSlots)
+		defer func() {
+			clear(cs.slots) // they may point into the operands
+			scratch.Put(cs)
+		}()
+		slots, temps := cs.slots, cs.temps
 		// A chunk is at most f.size long: fill no further (the parameters'
 		// optimiser steps splat a few scalars over vectors of 16 values).
 		fill := min(fusedChunk, f.size)
