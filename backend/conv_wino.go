@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"sync"
 	"sync/atomic"
 
 	"github.com/hourglass-ml/hourglass/internal/base/parallel"
@@ -117,7 +118,9 @@ func (c *convolution) runWinograd(g *convGeometry, x, k, out []float32) {
 	var next atomic.Int64
 	parallel.Do(min(blocks, parallel.Workers()), func(int) {
 		rows := make([][]float32, m+2)
-		var pad, part []float32 // edge tiles' inputs with their padding, outputs past the edge
+		eb := edgePool.Get().(*edgeBufs)
+		defer edgePool.Put(eb)
+		pad, part := &eb.pad, &eb.part
 		vb, mb := gemm.Scratch(P*T*C), gemm.Scratch(P*T*cop)
 		defer gemm.Release(vb)
 		defer gemm.Release(mb)
@@ -127,12 +130,12 @@ func (c *convolution) runWinograd(g *convGeometry, x, k, out []float32) {
 				return
 			}
 			t0, t1 := blk*T, min(tiles, (blk+1)*T)
-			wt.inputs(f, *vb, T, rows, &pad, t0, t1)
+			wt.inputs(f, *vb, T, rows, pad, t0, t1)
 			padded := (t1 - t0 + gemm.TileRows - 1) / gemm.TileRows * gemm.TileRows
 			for p := range P {
 				gemm.MulTiles((*mb)[p*T*cop:], cop, (*vb)[p*T*C:], C, padded, C, (*u)[p*cop:], P*cop, cop)
 			}
-			wt.outputs(f, out, *mb, T, cop, CO, &part, t0, t1)
+			wt.outputs(f, out, *mb, T, cop, CO, part, t0, t1)
 		}
 	})
 }
@@ -244,6 +247,13 @@ func (w *winoTiles) outputs(f winoForm, out, mb []float32, T, cop, CO int, part 
 		t += cnt
 	}
 }
+
+// edgeBufs are a worker's buffers for edge tiles: their inputs with the
+// padding, and outputs past the edge (grown as runs need them, kept
+// between convolutions in edgePool).
+type edgeBufs struct{ pad, part []float32 }
+
+var edgePool = sync.Pool{New: func() any { return new(edgeBufs) }}
 
 // grow returns (*buf)[:n], reallocating *buf first if it is shorter.
 func grow(buf *[]float32, n int) []float32 {
