@@ -10,42 +10,42 @@ import (
 
 // kernelMeter times the matrix kernel alone on 256 x d by d x 1024
 // products, one per core at once, in bursts: the rate a product could
-// reach at best on this machine while it was timed.
+// reach at best on this machine while it was timed. A burst's operands
+// live only as long as the burst, outside Go's heap (meterMemory), so that
+// between bursts they take no memory from what is measured.
 type kernelMeter struct {
 	d     int
-	a     []float32
-	p     *gemm.Packed
-	c     [][]float32 // each worker's product
-	flops float64     // over all bursts
+	flops float64 // over all bursts
 	secs  float64
 }
 
 const kernelRows, kernelCols = 256, 1024
 
-func newKernelMeter(d int) *kernelMeter {
+// burst runs the products on every core for about dur (the operands' set-up
+// not timed).
+func (k *kernelMeter) burst(dur time.Duration) error {
+	workers := parallel.Workers()
+	na, nb, nc := kernelRows*k.d, k.d*kernelCols, kernelRows*kernelCols // kernelCols: whole panels
+	mem, free, err := meterMemory(na + 2*nb + workers*nc)
+	if err != nil {
+		return err
+	}
+	defer free()
+	a, b, packed := mem[:na], mem[na:na+nb], mem[na+nb:na+2*nb]
 	rng := rand.New(rand.NewPCG(1, 2))
-	a, b := make([]float32, kernelRows*d), make([]float32, kernelCols*d)
 	for i := range a {
 		a[i] = rng.Float32()
 	}
 	for i := range b {
 		b[i] = rng.Float32()
 	}
-	k := &kernelMeter{d: d, a: a, p: gemm.Pack(gemm.Matrix{Data: b, Rows: d, Cols: kernelCols, Stride: d, Trans: true})}
-	k.c = make([][]float32, parallel.Workers())
-	for w := range k.c {
-		k.c[w] = make([]float32, kernelRows*kernelCols)
-	}
-	return k
-}
-
-// burst runs the products on every core for about dur.
-func (k *kernelMeter) burst(dur time.Duration) {
-	runs := make([]int, len(k.c))
+	p := gemm.PackInto(packed, gemm.Matrix{Data: b, Rows: k.d, Cols: kernelCols, Stride: k.d, Trans: true})
+	runs := make([]int, workers)
 	start := time.Now()
-	parallel.Do(len(k.c), func(w int) {
+	parallel.Do(workers, func(w int) {
+		c := mem[na+2*nb+w*nc : na+2*nb+(w+1)*nc]
 		for time.Since(start) < dur {
-			gemm.MulPacked(k.c[w], kernelCols, gemm.Matrix{Data: k.a, Rows: kernelRows, Cols: k.d, Stride: k.d}, k.p, 0, kernelCols)
+			gemm.MulPacked(c, kernelCols, gemm.Matrix{Data: a, Rows: kernelRows, Cols: k.d, Stride: k.d}, p, 0, kernelCols)
 			runs[w]++
 		}
 	})
@@ -53,6 +53,7 @@ func (k *kernelMeter) burst(dur time.Duration) {
 	for _, r := range runs {
 		k.flops += 2 * float64(kernelRows*kernelCols*k.d) * float64(r)
 	}
+	return nil
 }
 
 // gflops is the rate over all bursts so far (0 before the first).
@@ -65,9 +66,11 @@ func (k *kernelMeter) gflops() float64 {
 
 // kernelGFLOPs times the kernel for a second, at once (the kNN search's
 // reference: 256 queries x d values by d x 1024 training rows is the
-// search's product shape).
+// search's product shape); 0 if its memory cannot be had.
 func kernelGFLOPs(d int) float64 {
-	k := newKernelMeter(d)
-	k.burst(time.Second)
+	k := &kernelMeter{d: d}
+	if k.burst(time.Second) != nil {
+		return 0
+	}
 	return k.gflops()
 }

@@ -74,7 +74,7 @@ func WriteMarkdown(w io.Writer, r Report) error {
 		b.WriteString("\n")
 		fmt.Fprintf(&b, "GFLOP a step counts the products of the forward and backward passes from the layer shapes (model.TrainingFLOPs times the batch; a transposed convolution's inserted zeros not counted); GFLOP/s is that over the step's time")
 		if peak {
-			fmt.Fprintf(&b, ", beside hourglass's matrix kernel alone (256 x 512 by 512 x 1024 products, one per core), timed in four bursts of a quarter second between each row's timed steps")
+			fmt.Fprintf(&b, ", beside hourglass's matrix kernel alone (%d x 512 by 512 x %d products, one per core), timed in up to %d bursts of %d ms between each row's timed steps", kernelRows, kernelCols, kernelBursts, kernelBurst.Milliseconds())
 		}
 		b.WriteString(".\n\n")
 		writePeer(&b, r)

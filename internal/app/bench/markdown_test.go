@@ -64,7 +64,7 @@ func TestMarkdownHeaderAndRows(t *testing.T) {
 		"| 32 | hourglass | hourglass (AVX2/FMA) | 8.2 | 3879 | 20000 | 60 | 0.415 | 50.3 | 251.5 | 20% |\n",
 		"| 32 | stock | simplego | 700.0 | 46 | 1100 | 400 | 0.415 | 0.6 | - | - |\n",
 		"| 128 | hourglass | hourglass (AVX2/FMA) | 24.0 | 5333 | 25000 | 110 | 1.66 | 69.1 | 240.0 | 29% |\n",
-		"timed in four bursts of a quarter second between each row's timed steps",
+		"timed in up to 4 bursts of 250 ms between each row's timed steps",
 		"Not measured: python3 cannot import torch",
 		"| 10000 | 60000 | 784 | 4.25 | 0.50 | 3.75 | 221 | 300 | 85.54% | 512 |\n",
 	} {

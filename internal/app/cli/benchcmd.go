@@ -42,9 +42,9 @@ training step, training and encoding images per second, peak memory, and
 the step's products (forward and backward, counted from the layer shapes,
 a transposed convolution's inserted zeros not counted) in GFLOP with the
 rate the step reached on them, beside the matrix kernel's own rate (256 x
-512 by 512 x 1024 products, one per core) timed in four bursts of a quarter
-second between the timed steps, so that both meet the same load from other
-programs.
+512 by 512 x 1024 products, one per core), timed in bursts of a quarter
+second before each quarter of the timed steps (before each step when there
+are fewer than four), so that both meet the same load from other programs.
 --profile N then runs as many steps again with every step of the graph
 timed (the timed figures above carry none of its cost) and prints the N
 that took longest: each kind of step (a convolution, a product, pooling, a

@@ -427,6 +427,17 @@ func Pack(b Matrix) *Packed {
 	return p
 }
 
+// PackInto is Pack into dst, which must hold at least b.Rows x b.Cols
+// rounded up to whole panels of PanelWidth columns (it panics otherwise:
+// a programmer's error).
+func PackInto(dst []float32, b Matrix) *Packed {
+	b.check("b")
+	npan := (b.Cols + nr - 1) / nr
+	p := &Packed{data: dst[:b.Rows*npan*nr], k: b.Rows, n: b.Cols}
+	p.pack(b)
+	return p
+}
+
 // PackScratch is Pack into a Scratch buffer, for a packed matrix used
 // briefly: Release hands the buffer back.
 func PackScratch(b Matrix) *Packed {

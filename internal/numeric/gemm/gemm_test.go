@@ -273,3 +273,25 @@ func TestSubRows(t *testing.T) {
 		}
 	}
 }
+
+// TestPackInto: a matrix packed into a given buffer (longer than needed,
+// filled with NaN first) multiplies to the same bits as Pack's.
+func TestPackInto(t *testing.T) {
+	r := rand.New(rand.NewPCG(25, 26))
+	const m, k, n = 7, 300, 37 // k over a contraction block, n over two panels
+	a := randMatrix(r, m, k, 0, false)
+	b := randMatrix(r, k, n, 2, true)
+	npan := (n + PanelWidth - 1) / PanelWidth
+	dst := make([]float32, k*npan*PanelWidth+5)
+	for i := range dst {
+		dst[i] = float32(math.NaN())
+	}
+	got, want := make([]float32, m*n), make([]float32, m*n)
+	MulPacked(got, n, a, PackInto(dst, b), 0, n)
+	MulPacked(want, n, a, Pack(b), 0, n)
+	for i := range got {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("c[%d] = %v, want %v", i, got[i], want[i])
+		}
+	}
+}
