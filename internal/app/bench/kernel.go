@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"time"
 
@@ -23,14 +24,18 @@ const kernelRows, kernelCols = 256, 1024
 
 // burst runs the products on every core for about dur (the operands' set-up
 // not timed).
-func (k *kernelMeter) burst(dur time.Duration) error {
+func (k *kernelMeter) burst(dur time.Duration) (err error) {
 	workers := parallel.Workers()
 	na, nb, nc := kernelRows*k.d, k.d*kernelCols, kernelRows*kernelCols // kernelCols: whole panels
 	mem, free, err := meterMemory(na + 2*nb + workers*nc)
 	if err != nil {
 		return err
 	}
-	defer free()
+	defer func() {
+		if ferr := free(); ferr != nil && err == nil {
+			err = fmt.Errorf("bench: unmapping the matrix kernel's operands: %w", ferr)
+		}
+	}()
 	a, b, packed := mem[:na], mem[na:na+nb], mem[na+nb:na+2*nb]
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := range a {
