@@ -131,43 +131,9 @@ func Run(o Options) (Result, error) {
 			return r, err
 		}
 	}
-	var meter *kernelMeter
-	rounds := 1
-	if o.KernelPeak && strings.HasPrefix(r.Kernels, "hourglass") {
-		meter, rounds = &kernelMeter{d: 512}, max(1, min(kernelBursts, o.Steps))
-	}
-	var el time.Duration
-	peak := 0.0 // the peak RSS before the last burst
-	for j := range rounds {
-		if meter != nil {
-			// The burst's memory is not the engine's: the peak before it is
-			// kept, and the kernel's own high-water mark left out.
-			peak = max(peak, PeakRSSMiB())
-			if err := meter.burst(kernelBurst); err != nil {
-				return r, err
-			}
-			if canReset {
-				if err := ResetPeakRSS(); err != nil {
-					return r, fmt.Errorf("bench: resetting the peak RSS after the kernel's burst: %w", err)
-				}
-			}
-		}
-		start := time.Now()
-		for i := o.Steps * j / rounds; i < o.Steps*(j+1)/rounds; i++ {
-			l, err := e.TrainStep(engine.Batch(batch(o.Warmup + i)))
-			if err != nil {
-				return r, err
-			}
-			if i == 0 {
-				r.FirstLoss = l
-			}
-			r.LastLoss = l
-			fmt.Fprintf(o.Log, "%s step %d/%d loss %.5f\n", r.Variant, i+1, o.Steps, l)
-		}
-		el += time.Since(start)
-	}
-	if meter != nil {
-		r.KernelPeakGFLOPs = meter.gflops()
+	el, peak, err := timeSteps(e, o, &r, batch, canReset)
+	if err != nil {
+		return r, err
 	}
 	r.MsPerStep = 1000 * el.Seconds() / float64(max(o.Steps, 1))
 	if o.Profile {
@@ -201,6 +167,51 @@ func Run(o Options) (Result, error) {
 	}
 	r.PeakRSSMiB = max(peak, PeakRSSMiB())
 	return r, nil
+}
+
+// timeSteps runs Options.Steps timed training steps after the warm-up ones
+// and returns their time; with Options.KernelPeak (and hourglass's
+// kernels) it also times the kernel in bursts between them (r's
+// KernelPeakGFLOPs) and returns the peak RSS taken before the bursts,
+// resetting it after each where canReset.
+func timeSteps(e *engine.Engine, o Options, r *Result, batch func(int) *data.Set, canReset bool) (el time.Duration, peak float64, err error) {
+	var meter *kernelMeter
+	rounds := 1
+	if o.KernelPeak && strings.HasPrefix(r.Kernels, "hourglass") {
+		meter, rounds = &kernelMeter{d: 512}, max(1, min(kernelBursts, o.Steps))
+	}
+	for j := range rounds {
+		if meter != nil {
+			// The burst's memory is not the engine's: the peak before it is
+			// kept, and the kernel's own high-water mark left out.
+			peak = max(peak, PeakRSSMiB())
+			if err := meter.burst(kernelBurst); err != nil {
+				return el, peak, err
+			}
+			if canReset {
+				if err := ResetPeakRSS(); err != nil {
+					return el, peak, fmt.Errorf("bench: resetting the peak RSS after the kernel's burst: %w", err)
+				}
+			}
+		}
+		start := time.Now()
+		for i := o.Steps * j / rounds; i < o.Steps*(j+1)/rounds; i++ {
+			l, err := e.TrainStep(engine.Batch(batch(o.Warmup + i)))
+			if err != nil {
+				return el, peak, err
+			}
+			if i == 0 {
+				r.FirstLoss = l
+			}
+			r.LastLoss = l
+			fmt.Fprintf(o.Log, "%s step %d/%d loss %.5f\n", r.Variant, i+1, o.Steps, l)
+		}
+		el += time.Since(start)
+	}
+	if meter != nil {
+		r.KernelPeakGFLOPs = meter.gflops()
+	}
+	return el, peak, nil
 }
 
 // ResetPeakRSS resets the kernel's high-water mark of this process's
