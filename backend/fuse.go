@@ -2,6 +2,7 @@ package backend
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/gomlx/gomlx/backends"
@@ -54,8 +55,10 @@ const (
 )
 
 // maxFused caps an expression's nodes (shared ones counted once per use)
-// before its operands are computed on their own.
-const maxFused = 48
+// before its operands are computed on their own: an operand of more than
+// half of it is. At 64, Adam's update of a parameter (30 nodes for its
+// step) is one expression.
+const maxFused = 64
 
 type expr struct {
 	op      opcode
@@ -663,4 +666,59 @@ func (b *stagedBuilder) Reverse(x backends.Op, axes ...int) (backends.Op, error)
 	res := b.kernelStep(step{k: r}, v.shape, in)
 	r.out = res.id
 	return res, nil
+}
+
+// computeOutputs computes, each by a fused step placed before the final
+// stage, the outputs that are still expressions with values to read (an
+// expression of constants alone is left to the stage). First those that
+// another output's expression reads, such as an optimiser's moments,
+// which its update of the parameter reads too: the steps after read them
+// instead of evaluating them again. An output left to the final stage
+// would be built there with simplego's operations whenever it read a value
+// of that stage, as Adam's updates read its learning rate.
+func (b *stagedBuilder) computeOutputs(outputs []backends.Op) {
+	isOut := map[int]bool{}
+	for _, op := range outputs {
+		if v, ok := op.(*value); ok && b.pending(v.id) != nil {
+			isOut[v.id] = true
+		}
+	}
+	read := map[int]bool{} // outputs another output's expression reads
+	for id := range isOut {
+		for x := range b.pendingTree(id) {
+			if x != id && isOut[x] {
+				read[x] = true
+			}
+		}
+	}
+	ids := slices.Sorted(maps.Keys(read)) // an operand's id is below its reader's
+	for _, id := range slices.Sorted(maps.Keys(isOut)) {
+		if !read[id] {
+			ids = append(ids, id)
+		}
+	}
+	for _, id := range ids {
+		if len(b.leaves(id)) > 0 {
+			b.compute(id)
+		}
+	}
+}
+
+// pendingTree returns the expressions not computed yet that expression id
+// is made of, itself included.
+func (b *stagedBuilder) pendingTree(id int) map[int]bool {
+	seen := map[int]bool{}
+	var walk func(int)
+	walk = func(x int) {
+		e := b.pending(x)
+		if e == nil || seen[x] {
+			return
+		}
+		seen[x] = true
+		for _, a := range e.args {
+			walk(a)
+		}
+	}
+	walk(id)
+	return seen
 }

@@ -18,6 +18,7 @@ func (b *stagedBuilder) Compile(outputs []backends.Op, _ []*backends.ShardingSpe
 	if b.compiled {
 		return nil, fmt.Errorf("hourglass-go: builder %q is already compiled", b.name)
 	}
+	b.computeOutputs(outputs)
 	final := b.stage()
 	outs, err := b.locals(final, outputs)
 	if err != nil {
