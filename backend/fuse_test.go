@@ -335,7 +335,7 @@ func TestTransposeStep(t *testing.T) {
 // bits.
 func TestSumStep(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
-	for i := range 54 {
+	for i := range 57 {
 		dims := randDims(r)
 		var axes []int
 		for a := range dims {
@@ -355,6 +355,12 @@ func TestSumStep(t *testing.T) {
 			dims, axes = []int{3, 600, 16}, []int{0, 1}
 		case 53:
 			dims, axes = []int{700, 24}, []int{0}
+		case 54: // a loss: every value summed (sumBlocks)
+			dims, axes = []int{32, 28, 28, 1}, []int{0, 1, 2, 3}
+		case 55: // over parallelMin, a last block cut short
+			dims, axes = []int{130, 28, 28}, []int{0, 1, 2}
+		case 56: // the last layer's bias gradient: one channel
+			dims, axes = []int{9, 28, 28, 1}, []int{0, 1, 2}
 		}
 		x := randTensor(r, dims...)
 		build := func(b *stagedBuilder, in []backends.Op) []backends.Op {
@@ -381,6 +387,37 @@ func TestSumStep(t *testing.T) {
 		for i := range want {
 			if math.Abs(float64(g[i])-want[i]) > 1e-5*max(1, abs[i]) {
 				t.Fatalf("dims %v axes %v: [%d] = %v, want %v", dims, axes, i, g[i], want[i])
+			}
+		}
+	}
+}
+
+// TestSumBlocks: the block sums of interleaved chains are those of one
+// loop a block, bit for bit, whatever the length (a last block cut short,
+// fewer than eight blocks, none); also with a block of negative zeros
+// and with infinities and NaN.
+func TestSumBlocks(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for i, n := range []int{0, 1, 511, 512, 513, 8 * 512, 8*512 + 7, 17*512 + 300, 25088, 25088} {
+		x := randTensor(r, max(n, 1)).data[:n]
+		switch {
+		case n == 8*512+7:
+			for j := range 512 {
+				x[2*512+j] = float32(math.Copysign(0, -1))
+			}
+		case i == 9:
+			x = specialTensor(r, n).data
+		}
+		blocks := (n + reduceBlock - 1) / reduceBlock
+		got := make([]float32, blocks)
+		sumBlocks(got, x)
+		for b := range blocks {
+			var want float32
+			for _, v := range x[b*reduceBlock : min(n, (b+1)*reduceBlock)] {
+				want += v
+			}
+			if ok, _ := sameBits([]float32{got[b]}, []float32{want}); !ok {
+				t.Fatalf("%d values: block %d sums to %v, want %v", n, b, got[b], want)
 			}
 		}
 	}

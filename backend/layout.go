@@ -251,6 +251,15 @@ func (s *sumStep) exec(in []any, out any) {
 	blocks := (lead + reduceBlock - 1) / reduceBlock
 	partial := make([]float32, blocks*len(y))
 	dims := slices.Clone(s.dims)
+	if len(dims) == 1 { // every value summed: block sums side by side
+		parallel.Chunks(blocks, workers, func(lo, hi int) {
+			sumBlocks(partial[lo:hi], x[lo*reduceBlock:min(len(x), hi*reduceBlock)])
+		})
+		for _, v := range partial {
+			y[0] += v
+		}
+		return
+	}
 	parallel.Chunks(blocks, workers, func(lo, hi int) {
 		d := slices.Clone(dims)
 		for blk := lo; blk < hi; blk++ {
@@ -265,6 +274,41 @@ func (s *sumStep) exec(in []any, out any) {
 		for j := range y {
 			y[j] += p[j]
 		}
+	}
+}
+
+// sumBlocks sets p[b] to the sum of x's values [b*reduceBlock,
+// (b+1)*reduceBlock), added one after another from the first, as
+// sumInto's loop adds them. Eight blocks are summed at a time, their chains
+// of additions interleaved: each waits on its own previous addition only,
+// so the core overlaps eight of them instead of waiting out each one.
+func sumBlocks(p, x []float32) {
+	const k = reduceBlock
+	b := 0
+	for ; (b+8)*k <= len(x); b += 8 {
+		x0 := x[b*k : (b+1)*k : (b+1)*k]
+		x1, x2, x3 := x[(b+1)*k:][:k], x[(b+2)*k:][:k], x[(b+3)*k:][:k]
+		x4, x5, x6, x7 := x[(b+4)*k:][:k], x[(b+5)*k:][:k], x[(b+6)*k:][:k], x[(b+7)*k:][:k]
+		var s0, s1, s2, s3, s4, s5, s6, s7 float32
+		for i := range x0 {
+			s0 += x0[i]
+			s1 += x1[i]
+			s2 += x2[i]
+			s3 += x3[i]
+			s4 += x4[i]
+			s5 += x5[i]
+			s6 += x6[i]
+			s7 += x7[i]
+		}
+		p[b], p[b+1], p[b+2], p[b+3] = s0, s1, s2, s3
+		p[b+4], p[b+5], p[b+6], p[b+7] = s4, s5, s6, s7
+	}
+	for ; b < len(p); b++ {
+		var s float32
+		for _, v := range x[b*k : min(len(x), (b+1)*k)] {
+			s += v
+		}
+		p[b] = s
 	}
 }
 
