@@ -329,6 +329,43 @@ func TestTransposeStep(t *testing.T) {
 	}
 }
 
+// TestPairTransposes: depth-to-space of one channel and its inverse, for
+// every remainder of M by the four pairs a vector register holds, on one
+// core and over the parallel threshold, give simplego's bits, with the
+// vector moves and with the Go loops.
+func TestPairTransposes(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	for _, m := range []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 14} {
+		for _, a := range []int{1, 5, 3000} {
+			for _, merge := range []bool{false, true} {
+				dims, perm := []int{a, m, 2, 2, 1}, []int{0, 2, 1, 3, 4}
+				if merge {
+					dims = []int{a, 2, m, 2, 1}
+				}
+				build := func(b *stagedBuilder, in []backends.Op) []backends.Op {
+					return []backends.Op{must(t)(b.Transpose(in[0], perm...))}
+				}
+				x := specialTensor(r, dims...)
+				got, b := runAny(t, "kernels=hourglass", build, x)
+				want, _ := runAny(t, "kernels=simplego", build, x)
+				var goLoops []any
+				withGoLoops(func() { goLoops, _ = runAny(t, "kernels=hourglass", build, x) })
+				if ok, i := sameBits(got[0], want[0]); !ok {
+					t.Fatalf("dims %v: differs from simplego at %d", dims, i)
+				}
+				if ok, i := sameBits(goLoops[0], want[0]); !ok {
+					t.Fatalf("dims %v: Go loops differ from simplego at %d", dims, i)
+				}
+				for _, st := range b.steps {
+					if ts, ok := st.k.(*transposeStep); ok && a > 1 && m > 1 && (ts.pairM != m || ts.pairMerge != merge) && !(m == 2 && ts.pairM == 2) {
+						t.Fatalf("dims %v: pair transpose M %d merge %v, want %d %v", dims, ts.pairM, ts.pairMerge, m, merge)
+					}
+				}
+			}
+		}
+	}
+}
+
 // TestSumStep compares sums over random axes with float64 sums (tolerance
 // 1e-5 of the sum of absolute values: float32 accumulation), and checks
 // that one and two cores, and vector lanes and Go loops, give the same

@@ -9,3 +9,5 @@ func vecUnary(op opcode, d, a []float32) int     { return 0 }
 func vecWhere(d, c, a, b []float32) int          { return 0 }
 
 func sumRows(y, x []float32) bool { return false }
+
+func movePairRows(merge bool, dst, src []float32, rows, m int) bool { return false }

@@ -31,6 +31,13 @@ type transposeStep struct {
 	dims    []int // merged input dimensions
 	perm    []int // merged permutation: out axis i is in axis perm[i]
 	size    int
+	// pairM, when not 0, marks a depth-to-space of one channel, [A, M, 2,
+	// 2] -> [A, 2, M, 2] (rows of 2M pairs split into even and odd ones,
+	// pairMerge false), or its inverse, [A, 2, M, 2] -> [A, M, 2, 2]
+	// (merged, pairMerge true): movePairRows moves them in vector
+	// registers where the CPU has AVX2.
+	pairM     int
+	pairMerge bool
 }
 
 func newTransposeStep(in, out int, dims, perm []int) *transposeStep {
@@ -71,7 +78,16 @@ func newTransposeStep(in, out int, dims, perm []int) *transposeStep {
 	for _, x := range dims {
 		size *= x
 	}
-	return &transposeStep{in: in, out: out, dims: d, perm: p, size: size}
+	t := &transposeStep{in: in, out: out, dims: d, perm: p, size: size}
+	if len(d) == 4 && slices.Equal(p, []int{0, 2, 1, 3}) && d[3] == 2 {
+		switch {
+		case d[2] == 2:
+			t.pairM = d[1]
+		case d[1] == 2:
+			t.pairM, t.pairMerge = d[2], true
+		}
+	}
+	return t
 }
 
 func (t *transposeStep) reads() []int { return []int{t.in} }
@@ -84,6 +100,16 @@ func (t *transposeStep) exec(in []any, out any) {
 		copy(y, x)
 		return
 	}
+	workers := 1
+	if t.size >= parallelMin {
+		workers = parallel.Workers()
+	}
+	if m := t.pairM; m > 0 && movePairRows(t.pairMerge, nil, nil, 0, m) {
+		parallel.Chunks(t.dims[0], workers, func(lo, hi int) {
+			movePairRows(t.pairMerge, y[lo*4*m:hi*4*m], x[lo*4*m:hi*4*m], hi-lo, m)
+		})
+		return
+	}
 	inSt := rowMajorStrides(t.dims)
 	od := make([]int, r) // output dims
 	os := make([]int, r) // input stride of each output axis
@@ -92,10 +118,6 @@ func (t *transposeStep) exec(in []any, out any) {
 	}
 	run := od[r-1] // the last output axis: a run when its input stride is 1
 	step := os[r-1]
-	workers := 1
-	if t.size >= parallelMin {
-		workers = parallel.Workers()
-	}
 	// A block is the last two output axes: the odometer over the others
 	// turns once a block, not once a run. With two axes, or too few
 	// blocks to share among the cores, a block is one run.
