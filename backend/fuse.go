@@ -670,18 +670,32 @@ func (b *stagedBuilder) Reverse(x backends.Op, axes ...int) (backends.Op, error)
 
 // computeOutputs computes, each by a fused step placed before the final
 // stage, the outputs that are still expressions with values to read (an
-// expression of constants alone is left to the stage). First those that
-// another output's expression reads, such as an optimiser's moments,
-// which its update of the parameter reads too: the steps after read them
-// instead of evaluating them again. An output left to the final stage
-// would be built there with simplego's operations whenever it read a value
-// of that stage, as Adam's updates read its learning rate.
+// expression of constants alone is left to the stage, as is one the open
+// stage has already built because one of its operations reads it). First
+// those that another output's expression reads, such as an optimiser's
+// moments, which its update of the parameter reads too: the steps after
+// read them instead of evaluating them again. Ids alone would order them
+// well enough (an operand's id is below its reader's), but then each
+// parameter's moments and update would alternate, and the groups of small
+// steps (staged_group.go) would end at every update; this way the moments
+// of all the parameters form one group and the updates another. An
+// output left to the final stage would be built there with simplego's
+// operations whenever it read a value of that stage, as Adam's updates
+// read its learning rate. Outputs that are not this builder's values are
+// left for Compile to reject.
 func (b *stagedBuilder) computeOutputs(outputs []backends.Op) {
 	isOut := map[int]bool{}
 	for _, op := range outputs {
-		if v, ok := op.(*value); ok && b.pending(v.id) != nil {
-			isOut[v.id] = true
+		v, ok := op.(*value)
+		if !ok || v == nil || v.b != b || b.pending(v.id) == nil {
+			continue
 		}
+		if b.cur != nil {
+			if _, built := b.cur.imported[v.id]; built {
+				continue
+			}
+		}
+		isOut[v.id] = true
 	}
 	read := map[int]bool{} // outputs another output's expression reads
 	for id := range isOut {
@@ -691,7 +705,7 @@ func (b *stagedBuilder) computeOutputs(outputs []backends.Op) {
 			}
 		}
 	}
-	ids := slices.Sorted(maps.Keys(read)) // an operand's id is below its reader's
+	ids := slices.Sorted(maps.Keys(read))
 	for _, id := range slices.Sorted(maps.Keys(isOut)) {
 		if !read[id] {
 			ids = append(ids, id)

@@ -372,7 +372,7 @@ func TestPairTransposes(t *testing.T) {
 // bits.
 func TestSumStep(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
-	for i := range 57 {
+	for i := range 58 {
 		dims := randDims(r)
 		var axes []int
 		for a := range dims {
@@ -398,6 +398,8 @@ func TestSumStep(t *testing.T) {
 			dims, axes = []int{130, 28, 28}, []int{0, 1, 2}
 		case 56: // the last layer's bias gradient: one channel
 			dims, axes = []int{9, 28, 28, 1}, []int{0, 1, 2}
+		case 57: // no values: zeros
+			dims, axes = []int{0, 5, 3}, []int{0, 1}
 		}
 		x := randTensor(r, dims...)
 		build := func(b *stagedBuilder, in []backends.Op) []backends.Op {
@@ -415,6 +417,21 @@ func TestSumStep(t *testing.T) {
 		withGoLoops(func() { goLoops, _ = runAny(t, "kernels=hourglass", build, x) })
 		if ok, i := sameBits(goLoops[0], got[0]); !ok {
 			t.Fatalf("dims %v axes %v: vector lanes and Go loops differ at %d", dims, axes, i)
+		}
+		if len(axes) == len(dims) && len(x.data) > 0 {
+			// Every value summed: one chain of additions a block of
+			// reduceBlock values, then the blocks' sums in order.
+			var sum float32
+			for b := 0; b < len(x.data); b += reduceBlock {
+				var part float32
+				for _, v := range x.data[b:min(len(x.data), b+reduceBlock)] {
+					part += v
+				}
+				sum += part
+			}
+			if ok, _ := sameBits(got[0], []float32{sum}); !ok {
+				t.Fatalf("dims %v: sum %v, want %v (blocks in order)", dims, got[0], sum)
+			}
 		}
 		want, abs := refSum(x, axes)
 		g := got[0].([]float32)
@@ -457,6 +474,34 @@ func TestSumBlocks(t *testing.T) {
 				t.Fatalf("%d values: block %d sums to %v, want %v", n, b, got[b], want)
 			}
 		}
+	}
+}
+
+// TestOutputsBuiltInStage: an output that an operation of the open stage
+// reads was built in that stage; Compile leaves it there rather than
+// computing it again in a fused step. An output that is not the
+// builder's value is an error, not a panic.
+func TestOutputsBuiltInStage(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 20))
+	x := randTensor(r, 6, 7)
+	build := func(b *stagedBuilder, in []backends.Op) []backends.Op {
+		m := must(t)
+		e := m(b.Add(m(b.Exp(in[0])), in[0]))
+		return []backends.Op{e, m(b.Exp(e))}
+	}
+	got, b := runAny(t, "kernels=hourglass", build, x)
+	want, _ := runAny(t, "kernels=simplego", build, x)
+	for o := range want {
+		if ok, i := sameBits(got[o], want[o]); !ok {
+			t.Fatalf("output %d differs at %d", o, i)
+		}
+	}
+	if n := b.countSteps(func(st step) bool { return st.k != nil }); n != 0 {
+		t.Errorf("%d kernel steps, want 0", n)
+	}
+	_, b2, _ := testBuilder(t, "kernels=hourglass", x)
+	if _, err := b2.Compile([]backends.Op{(*value)(nil)}, nil); err == nil {
+		t.Error("Compile of a nil output: no error")
 	}
 }
 
@@ -563,23 +608,29 @@ func TestFusedBiasOnce(t *testing.T) {
 }
 
 // TestFusedAdamOutputs: an optimiser's three outputs (two moments and the
-// parameter, whose update reads both moments and a scalar the open stage
+// parameter, whose update reads both moments and scalars the open stage
 // computes) become three fused steps, the parameter's reading the moments
-// the other two wrote; every output matches simplego's one operation at a
-// time bit for bit, over the parallel threshold and under it.
+// the other two wrote (its step, whose nodes with the moments' are more
+// than half of maxFused at 48, stays inside the update); every output matches
+// simplego's one operation at a time bit for bit, over the parallel
+// threshold (3*3*97*79 values) and under it.
 func TestFusedAdamOutputs(t *testing.T) {
 	r := rand.New(rand.NewPCG(81, 82))
-	for _, dims := range [][]int{{37, 29}, {3, 3, 97, 71}} {
+	for _, dims := range [][]int{{37, 29}, {3, 3, 97, 79}} {
 		full := shapes.Make(dtypes.Float32, dims...)
 		build := func(b *stagedBuilder, in []backends.Op) []backends.Op {
 			m := must(t)
 			k := func(v float32) backends.Op { return m(b.Constant([]float32{v})) }
 			p, m1, m2, g := in[0], in[1], in[2], in[3]
-			d1 := m(b.Exp(in[4])) // computed in a stage, as Adam's debiasing terms are
+			// Computed in a stage, as Adam's learning rate and debiasing
+			// terms are.
+			d1, d2, lr := m(b.Exp(in[4])), m(b.Exp(m(b.Neg(in[4])))), m(b.Exp(m(b.Mul(in[4], k(-7)))))
 			m1n := m(b.Add(m(b.Mul(k(0.9), m1)), m(b.Mul(m(b.Sub(k(1), k(0.9))), g))))
 			m2n := m(b.Add(m(b.Mul(k(0.999), m2)), m(b.Mul(m(b.Sub(k(1), k(0.999))), m(b.Mul(g, g))))))
-			den := m(b.Add(m(b.Sqrt(m(b.Mul(m2n, k(1.5))))), k(1e-7)))
-			return []backends.Op{m1n, m2n, m(b.Sub(p, m(b.Div(m(b.Mul(k(1e-3), m(b.Mul(m1n, d1)))), den))))}
+			den := m(b.Add(m(b.Sqrt(m(b.Mul(m2n, d2)))), k(1e-7)))
+			step := m(b.Div(m(b.Mul(lr, m(b.Mul(m1n, d1)))), den))
+			step = m(b.Add(step, m(b.Mul(lr, m(b.Mul(p, k(1e-4))))))) // weight decay
+			return []backends.Op{m1n, m2n, m(b.Sub(p, step))}
 		}
 		m2 := randTensor(r, dims...)
 		for i, v := range m2.data {

@@ -249,6 +249,9 @@ func (s *sumStep) result() int  { return s.out }
 func (s *sumStep) exec(in []any, out any) {
 	x, y := in[0].([]float32), out.([]float32)
 	clear(y)
+	if len(x) == 0 { // nothing to add: zeros
+		return
+	}
 	if len(s.dims) == 0 {
 		if len(x) > 0 {
 			y[0] = x[0]
