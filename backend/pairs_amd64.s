@@ -8,20 +8,26 @@
 // in AVX2 registers and the last m%4 one by one. Pure moves: the bits are
 // the input's.
 
+// PAIRS_ARGS loads both functions' arguments: DI dst, SI src, R8 rows,
+// R10 the bytes of m pairs (half a row), R11 the blocks of four pairs in a
+// half, R12 the pairs left over in a half.
+#define PAIRS_ARGS \
+	MOVQ dst+0(FP), DI \
+	MOVQ src+8(FP), SI \
+	MOVQ rows+16(FP), R8 \
+	MOVQ m+24(FP), R9 \
+	MOVQ R9, R10 \
+	SHLQ $3, R10 \
+	MOVQ R9, R11 \
+	SHRQ $2, R11 \
+	MOVQ R9, R12 \
+	ANDQ $3, R12
+
 // func splitPairsY(dst, src *float32, rows, m int)
 // Each row of src, pairs p0 p1 ... p(2m-1), becomes p0 p2 ... p(2m-2)
 // followed by p1 p3 ... p(2m-1) in dst.
 TEXT ·splitPairsY(SB), NOSPLIT, $0-32
-	MOVQ dst+0(FP), DI
-	MOVQ src+8(FP), SI
-	MOVQ rows+16(FP), R8
-	MOVQ m+24(FP), R9
-	MOVQ R9, R10
-	SHLQ $3, R10 // m pairs, in bytes: from the even half to the odd one
-	MOVQ R9, R11
-	SHRQ $2, R11 // blocks of four pairs a half
-	MOVQ R9, R12
-	ANDQ $3, R12 // pairs left a half
+	PAIRS_ARGS
 	TESTQ R8, R8
 	JE split_done
 split_row:
@@ -66,16 +72,7 @@ split_done:
 // The inverse: each row of src, m pairs a0 ... a(m-1) followed by m pairs
 // b0 ... b(m-1), becomes a0 b0 a1 b1 ... in dst.
 TEXT ·mergePairsY(SB), NOSPLIT, $0-32
-	MOVQ dst+0(FP), DI
-	MOVQ src+8(FP), SI
-	MOVQ rows+16(FP), R8
-	MOVQ m+24(FP), R9
-	MOVQ R9, R10
-	SHLQ $3, R10
-	MOVQ R9, R11
-	SHRQ $2, R11
-	MOVQ R9, R12
-	ANDQ $3, R12
+	PAIRS_ARGS
 	TESTQ R8, R8
 	JE merge_done
 merge_row:
