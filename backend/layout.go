@@ -35,7 +35,7 @@ type transposeStep struct {
 	// 2] -> [A, 2, M, 2] (rows of 2M pairs split into even and odd ones,
 	// pairMerge false), or its inverse, [A, 2, M, 2] -> [A, M, 2, 2]
 	// (merged, pairMerge true): movePairRows moves them in vector
-	// registers where the CPU has AVX2.
+	// registers where the CPU has AVX2 (canMovePairs).
 	pairM     int
 	pairMerge bool
 }
@@ -104,7 +104,7 @@ func (t *transposeStep) exec(in []any, out any) {
 	if t.size >= parallelMin {
 		workers = parallel.Workers()
 	}
-	if m := t.pairM; m > 0 && movePairRows(t.pairMerge, nil, nil, 0, m) {
+	if m := t.pairM; m > 0 && canMovePairs() {
 		parallel.Chunks(t.dims[0], workers, func(lo, hi int) {
 			movePairRows(t.pairMerge, y[lo*4*m:hi*4*m], x[lo*4*m:hi*4*m], hi-lo, m)
 		})
@@ -253,9 +253,7 @@ func (s *sumStep) exec(in []any, out any) {
 		return
 	}
 	if len(s.dims) == 0 {
-		if len(x) > 0 {
-			y[0] = x[0]
-		}
+		y[0] = x[0]
 		return
 	}
 	lead := s.dims[0]

@@ -8,15 +8,16 @@ func splitPairsY(dst, src *float32, rows, m int)
 //go:noescape
 func mergePairsY(dst, src *float32, rows, m int)
 
-// movePairRows runs a pairs transpose (pairs_amd64.s) on rows of 4m values
-// and reports true, or reports false where the CPU lacks AVX2 (or the
-// tests switch the vector loops off).
-func movePairRows(merge bool, dst, src []float32, rows, m int) bool {
-	if !fusedAVX2 {
-		return false
-	}
+// canMovePairs reports whether movePairRows runs here: on CPUs with AVX2,
+// unless the tests switch the vector loops off.
+func canMovePairs() bool { return fusedAVX2 }
+
+// movePairRows runs a pairs transpose (pairs_amd64.s) on rows of 4m
+// values: each row's pairs split into even and odd ones, or (merge)
+// merged back.
+func movePairRows(merge bool, dst, src []float32, rows, m int) {
 	if rows == 0 || m == 0 {
-		return true
+		return
 	}
 	n := rows * 4 * m
 	_, _ = dst[n-1], src[n-1]
@@ -25,5 +26,4 @@ func movePairRows(merge bool, dst, src []float32, rows, m int) bool {
 	} else {
 		splitPairsY(&dst[0], &src[0], rows, m)
 	}
-	return true
 }
